@@ -1,0 +1,45 @@
+"""The one error shape every API failure uses, and its HTTP statuses."""
+from enum import Enum
+
+from pydantic import BaseModel
+
+
+class ErrorCode(str, Enum):
+    BAD_REQUEST = "bad_request"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    GONE = "gone"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    VALIDATION = "validation_error"
+    RATE_LIMITED = "rate_limited"
+    SANDBOX_ERROR = "sandbox_error"
+    UNAVAILABLE = "unavailable"
+    INTERNAL = "internal"
+
+
+STATUS_OF: dict[ErrorCode, int] = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.GONE: 410,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.VALIDATION: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.SANDBOX_ERROR: 502,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.INTERNAL: 500,
+}
+
+
+class ErrorDetail(BaseModel):
+    code: ErrorCode
+    message: str
+    request_id: str = ""
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,81 @@
+"""Sessions: create parameters, info, lists, labels."""
+import re
+from datetime import datetime
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+IMAGE_IDS = ("linux", "code", "browser", "computer", "mobile")
+
+_LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$")
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+MAX_LABELS = 32
+MAX_LABEL_VALUE = 256
+
+
+class SessionStatus(str, Enum):
+    RUNNING = "running"
+    DELETED = "deleted"
+    EXPIRED = "expired"
+    DEAD = "dead"
+
+
+def validate_labels(labels: dict[str, str]) -> dict[str, str]:
+    if len(labels) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} labels")
+    for k, v in labels.items():
+        if not _LABEL_KEY.match(k):
+            raise ValueError(f"label key {k!r} must match {_LABEL_KEY.pattern}")
+        if len(v) > MAX_LABEL_VALUE:
+            raise ValueError(f"label {k!r}: value longer than {MAX_LABEL_VALUE} characters")
+    return labels
+
+
+def validate_envs(envs: dict[str, str]) -> dict[str, str]:
+    if len(envs) > 256:
+        raise ValueError("at most 256 environment variables")
+    for k, v in envs.items():
+        if not _ENV_KEY.match(k):
+            raise ValueError(f"environment variable name {k!r} must match {_ENV_KEY.pattern}")
+        if "\0" in v or len(v) > 32_768:
+            raise ValueError(f"environment variable {k!r}: value has a NUL byte or is over 32 KiB")
+    return envs
+
+
+class CreateSessionParams(BaseModel):
+    image_id: str = Field(default="linux", max_length=64)
+    labels: dict[str, str] = Field(default_factory=dict)
+    timeout_s: int = Field(default=1800, ge=10, le=7 * 86400,
+                           description="idle lifetime: the session is reaped this long after its last use")
+    envs: dict[str, str] = Field(default_factory=dict)
+    network: Literal["default", "none"] = "default"
+
+    _check_labels = field_validator("labels")(validate_labels)
+    _check_envs = field_validator("envs")(validate_envs)
+
+
+class LabelsBody(BaseModel):
+    labels: dict[str, str]
+
+    _check_labels = field_validator("labels")(validate_labels)
+
+
+class SessionInfo(BaseModel):
+    session_id: str
+    image_id: str
+    status: SessionStatus
+    labels: dict[str, str] = Field(default_factory=dict)
+    network: str = "default"
+    timeout_s: int
+    created_at: datetime
+    last_active_at: datetime
+    expires_at: datetime
+    resource_url: str = ""
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionInfo]
+    next_token: str | None = None
+    total_count: int
+    max_results: int

@@ -1,0 +1,6 @@
+"""Sandboxes: the Backend protocol and its implementations (local bubblewrap)."""
+from .backend import Backend, Sandbox, SandboxError, SandboxSpec, ResourceLimits
+from .envd.client import EnvdClient, EnvdError
+
+__all__ = ["Backend", "Sandbox", "SandboxError", "SandboxSpec", "ResourceLimits",
+           "EnvdClient", "EnvdError"]

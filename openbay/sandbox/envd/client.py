@@ -1,0 +1,65 @@
+"""The server's side of the envd socket (any backend: unix socket or TCP)."""
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from . import wire
+
+Connector = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+
+class EnvdError(Exception):
+    """envd could not be reached or answered with an error."""
+
+    def __init__(self, message: str, code: str = "sandbox_error"):
+        super().__init__(message)
+        self.code = code
+
+class EnvdClient:
+    def __init__(self, connect: Connector):
+        self._connect = connect
+
+    @classmethod
+    def unix(cls, path: str) -> "EnvdClient":
+        return cls(lambda: asyncio.open_unix_connection(path))
+
+    async def stream(self, request: dict) -> AsyncIterator[tuple[bytes, bytes]]:
+        """Send one request; yield the raw answer frames until envd closes."""
+        try:
+            reader, writer = await self._connect()
+        except OSError as e:
+            raise EnvdError(f"sandbox is not reachable: {e}") from None
+        try:
+            writer.write(wire.encode_json(request))
+            await writer.drain()
+            while True:
+                try:
+                    frame = await wire.read_frame(reader)
+                except (wire.WireError, ConnectionError) as e:
+                    raise EnvdError(f"sandbox connection broke: {e}") from None
+                if frame is None:
+                    return
+                if frame[0] == wire.JSON:
+                    obj = wire.decode_json(*frame)
+                    if "error" in obj:
+                        raise EnvdError(obj.get("message", "envd error"), obj["error"])
+                yield frame
+        finally:
+            writer.close()
+
+    async def call(self, request: dict) -> dict:
+        """A request answered by JSON frames; returns the last one."""
+        last: dict | None = None
+        async for kind, payload in self.stream(request):
+            last = wire.decode_json(kind, payload)
+        if last is None:
+            raise EnvdError("sandbox closed the connection without an answer")
+        return last
+
+    async def ping(self) -> dict:
+        return await self.call({"op": "ping"})
+
+    async def exec_stream(self, request: dict) -> AsyncIterator[dict]:
+        async for frame in self.stream({**request, "op": "exec", "stream": True}):
+            yield wire.decode_json(*frame)
+
+    async def exec(self, request: dict) -> dict:
+        return await self.call({**request, "op": "exec", "stream": False})

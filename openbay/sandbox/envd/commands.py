@@ -1,0 +1,175 @@
+"""The `exec` op: run a shell command in its own process group.
+
+Output is read from raw pipes so that a background process the command leaves
+behind (which still holds the pipe) neither blocks the answer nor dies of
+SIGPIPE: after the shell exits we take what is buffered, answer, and keep
+draining in the background until the last writer is gone.
+"""
+import asyncio
+import codecs
+import os
+import signal
+import time
+
+SHELL = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
+DEFAULT_MAX_OUTPUT = 10 * 1024 * 1024
+TIMEOUT_EXIT_CODE = 124
+_background_drains: set = set()
+
+
+class _Stream:
+    """One output pipe: bytes kept up to a cap, decoded incrementally."""
+
+    def __init__(self, fd: int, name: str, cap: int, on_text):
+        self.fd, self.name, self.cap, self.on_text = fd, name, cap, on_text
+        self.kept = 0
+        self.truncated = False
+        self.parts: list[str] = []
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.eof = False
+        os.set_blocking(fd, False)
+
+    def read_available(self) -> None:
+        while not self.eof:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self.eof = True
+                return
+            self._take(chunk)
+
+    def _take(self, chunk: bytes) -> None:
+        room = self.cap - self.kept
+        if room <= 0:
+            self.truncated = True
+            return
+        if len(chunk) > room:
+            chunk, self.truncated = chunk[:room], True
+        self.kept += len(chunk)
+        text = self.decoder.decode(chunk)
+        if text:
+            self.on_text(self.name, text)
+
+    def finish(self) -> None:
+        tail = self.decoder.decode(b"", final=True)
+        if tail:
+            self.on_text(self.name, tail)
+
+
+async def handle_exec(req: dict, reader, reply) -> None:
+    command = req.get("command")
+    if not isinstance(command, str) or not command:
+        raise ValueError("exec needs a non-empty 'command' string")
+    timeout_s = float(req.get("timeout_ms", 60_000)) / 1000
+    stream = bool(req.get("stream"))
+    cap = int(req.get("max_output", DEFAULT_MAX_OUTPUT))
+    cwd = req.get("cwd") or os.environ.get("HOME", "/")
+    env = dict(os.environ)
+    env.update(req.get("envs") or {})
+    if not os.path.isdir(cwd):
+        await reply.json({"type": "exit", "exit_code": 1, "output": "", "stderr": "",
+                          "error_message": f"working directory {cwd!r} does not exist",
+                          "timed_out": False, "truncated": False, "duration_ms": 0.0})
+        return
+
+    loop = asyncio.get_running_loop()
+    pending: list[tuple[str, str]] = []
+    flushed = asyncio.Event()
+    collected = {"stdout": [], "stderr": []}
+
+    def on_text(name: str, text: str) -> None:
+        collected[name].append(text)
+        if stream:
+            pending.append((name, text))
+            flushed.set()
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    started = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            SHELL, "-c", command, stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+            cwd=cwd, env=env, start_new_session=True)
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    streams = [_Stream(out_r, "stdout", cap, on_text), _Stream(err_r, "stderr", cap, on_text)]
+    for s in streams:
+        loop.add_reader(s.fd, s.read_available)
+
+    waiter = asyncio.ensure_future(proc.wait())
+    timed_out = False
+    deadline = started + timeout_s
+    while not waiter.done():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            timed_out = True
+            _kill_group(proc.pid)
+            await waiter
+            break
+        flushed.clear()
+        waiter_or_flush = [waiter, asyncio.ensure_future(flushed.wait())] if stream else [waiter]
+        done, rest = await asyncio.wait(waiter_or_flush, timeout=remaining,
+                                        return_when=asyncio.FIRST_COMPLETED)
+        for f in rest:
+            if f is not waiter:
+                f.cancel()
+        await _send_pending(reply, pending)
+
+    for s in streams:  # everything the shell wrote is in the pipe by now
+        loop.remove_reader(s.fd)
+        s.read_available()
+        s.finish()
+    await _send_pending(reply, pending)
+    _drain_in_background(loop, [s for s in streams if not s.eof])
+    for s in streams:
+        if s.eof:
+            os.close(s.fd)
+
+    truncated = any(s.truncated for s in streams)
+    messages = []
+    if timed_out:
+        messages.append(f"command timed out after {int(timeout_s * 1000)} ms; its process group was killed")
+    if truncated:
+        messages.append(f"output passed the cap of {cap} bytes per stream and was cut")
+    await reply.json({
+        "type": "exit",
+        "exit_code": TIMEOUT_EXIT_CODE if timed_out else proc.returncode,
+        "output": "" if stream else "".join(collected["stdout"]),
+        "stderr": "" if stream else "".join(collected["stderr"]),
+        "timed_out": timed_out,
+        "truncated": truncated,
+        "duration_ms": round((time.monotonic() - started) * 1000, 3),
+        "error_message": "; ".join(messages),
+    })
+
+
+async def _send_pending(reply, pending: list) -> None:
+    while pending:
+        name, text = pending.pop(0)
+        await reply.json({"type": name, "data": text})
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _drain_in_background(loop, streams: list) -> None:
+    """Keep reading (and dropping) what background processes still write."""
+    for s in streams:
+        s.cap = 0
+
+        def on_ready(s=s):
+            s.read_available()
+            if s.eof:
+                loop.remove_reader(s.fd)
+                os.close(s.fd)
+                _background_drains.discard(s)
+
+        _background_drains.add(s)
+        loop.add_reader(s.fd, on_ready)

@@ -1,0 +1,52 @@
+"""Frames on the envd socket: 4-byte big-endian length, 1 kind byte, payload.
+
+Kind b"J" carries one JSON object, kind b"B" raw bytes (file data), so large
+payloads move without base64. Standard library only (runs inside the sandbox).
+"""
+import asyncio
+import json
+import struct
+
+JSON = b"J"
+BYTES = b"B"
+MAX_FRAME = 8 * 1024 * 1024
+_HEADER = struct.Struct(">Ic")
+
+
+class WireError(Exception):
+    """The peer sent something that is not a frame."""
+
+
+def encode(kind: bytes, payload: bytes) -> bytes:
+    return _HEADER.pack(len(payload), kind) + payload
+
+
+def encode_json(obj: dict) -> bytes:
+    return encode(JSON, json.dumps(obj, separators=(",", ":")).encode())
+
+
+async def read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | None:
+    """One (kind, payload), or None at a clean end of stream."""
+    try:
+        header = await reader.readexactly(_HEADER.size)
+    except asyncio.IncompleteReadError as e:
+        if not e.partial:
+            return None
+        raise WireError("stream ended inside a frame header") from None
+    size, kind = _HEADER.unpack(header)
+    if size > MAX_FRAME or kind not in (JSON, BYTES):
+        raise WireError(f"bad frame: kind {kind!r}, {size} bytes")
+    try:
+        payload = await reader.readexactly(size)
+    except asyncio.IncompleteReadError:
+        raise WireError("stream ended inside a frame") from None
+    return kind, payload
+
+
+def decode_json(kind: bytes, payload: bytes) -> dict:
+    if kind != JSON:
+        raise WireError("expected a JSON frame")
+    obj = json.loads(payload)
+    if not isinstance(obj, dict):
+        raise WireError("a JSON frame must hold an object")
+    return obj

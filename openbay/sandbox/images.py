@@ -1,0 +1,24 @@
+"""The image catalog: what each image id adds to the base sandbox."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Image:
+    image_id: str
+    description: str
+    # host /etc entries the image needs besides the base set
+    extra_etc: tuple[str, ...] = ()
+    shm_size: int = 64 * 1024 * 1024
+
+
+IMAGES: dict[str, Image] = {
+    img.image_id: img for img in (
+        Image("linux", "a Linux shell: Debian userland, bash, python3"),
+        Image("code", "linux plus Python 3 (numpy, pandas, matplotlib) and Node.js"),
+        Image("browser", "linux plus Chromium, reachable over CDP", ("chromium", "chromium.d"),
+              shm_size=512 * 1024 * 1024),
+        Image("computer", "a desktop: Xvfb, a window manager, terminal, editor, Chromium",
+              ("chromium", "chromium.d", "X11"), shm_size=512 * 1024 * 1024),
+        Image("mobile", "an Android device reached through adb"),
+    )
+}

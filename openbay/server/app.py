@@ -1,0 +1,87 @@
+"""The FastAPI app factory: wires settings, store, backend and services together."""
+import asyncio
+import contextlib
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI
+
+from openbay.sandbox import Backend, ResourceLimits
+from openbay.store import Database, KeyRepository, SessionRepository
+
+from .config import Settings
+from .errors import install_error_handlers
+from .links import LinkSigner, load_secret
+from .metrics import Metrics
+from .middleware import RequestMiddleware
+from .ratelimit import RateLimiter
+from .routes import commands, console, health, keys, sessions
+from .services.keys import KeyService
+from .services.sessions import SessionService
+
+log = logging.getLogger("openbay.server")
+
+
+def _version() -> str:
+    try:
+        return version("openbay")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def default_backend(settings: Settings) -> Backend:
+    from openbay.sandbox.local import LocalBackend, default_sandbox_root
+    backend = LocalBackend(settings.sandbox_root or default_sandbox_root(settings.home))
+    backend.check()
+    return backend
+
+
+def create_app(settings: Settings | None = None, backend: Backend | None = None,
+               on_bootstrap_key=None) -> FastAPI:
+    """`on_bootstrap_key(key, home)` is called once when an empty store got its admin key."""
+    settings = settings or Settings.from_env()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.chmod(0o700)
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        state = app.state
+        state.db = Database(settings.resolved_database_url())
+        await state.db.migrate()
+        state.backend = backend or default_backend(settings)
+        state.keys = KeyService(KeyRepository(state.db))
+        state.sessions = SessionService(
+            SessionRepository(state.db), state.backend, metrics=metrics,
+            limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
+                                  max_processes=settings.sandbox_max_processes,
+                                  cpu_cores=settings.sandbox_cpus),
+            max_per_owner=settings.max_sessions_per_owner,
+            public_url=settings.resolved_public_url())
+        dead = await state.sessions.recover()
+        if dead:
+            log.warning("marked %d sessions of the previous run dead", len(dead))
+        key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
+        if key and on_bootstrap_key:
+            on_bootstrap_key(key, settings.home)
+        reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
+        try:
+            yield
+        finally:
+            reaper.cancel()
+            await state.sessions.shutdown()
+            await state.backend.close()
+            await state.db.close()
+
+    app = FastAPI(title="OpenBay", version=_version(), lifespan=lifespan,
+                  description="Sessions in isolated sandboxes, commands, files, browsers and agents.")
+    app.state.settings = settings
+    app.state.version = _version()
+    app.state.metrics = metrics
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    app.state.links = LinkSigner(load_secret(settings.home))
+    install_error_handlers(app)
+    for module in (health, keys, sessions, commands, console):
+        app.include_router(module.router)
+    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
+    return app

@@ -1,0 +1,40 @@
+"""Who is asking: the Bearer key on every request, resolved to a Principal."""
+import math
+
+from fastapi import Depends, Request
+
+from openbay.protocol import ErrorCode
+
+from .errors import ApiError
+from .services.keys import Principal
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def bearer_secret(authorization: str) -> str:
+    scheme, _, secret = authorization.partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else ""
+
+
+async def principal_for(request_app, secret: str) -> Principal:
+    if not secret:
+        raise ApiError(ErrorCode.UNAUTHORIZED, "missing API key: send 'Authorization: Bearer ob_...'",
+                       _CHALLENGE)
+    principal = await request_app.state.keys.authenticate(secret)
+    if principal is None:
+        raise ApiError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key", _CHALLENGE)
+    wait = request_app.state.rate_limiter.check(principal.key_id)
+    if wait:
+        raise ApiError(ErrorCode.RATE_LIMITED, f"too many requests; retry in {wait:.2f} s",
+                       {"Retry-After": str(math.ceil(wait))})
+    return principal
+
+
+async def require_principal(request: Request) -> Principal:
+    return await principal_for(request.app, bearer_secret(request.headers.get("authorization", "")))
+
+
+async def require_admin(principal: Principal = Depends(require_principal)) -> Principal:
+    if not principal.admin:
+        raise ApiError(ErrorCode.FORBIDDEN, "this needs an admin key")
+    return principal

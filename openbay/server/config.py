@@ -1,0 +1,78 @@
+"""Server settings, read from OPENBAY_* environment variables."""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_PORT = 8730
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("OPENBAY_HOME") or Path.home() / ".openbay")
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, not {raw!r}") from None
+
+
+@dataclass
+class Settings:
+    home: Path = field(default_factory=state_dir)
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    database_url: str = ""
+    public_url: str = ""
+    bootstrap_key: str = ""
+    sandbox_root: Path | None = None
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_output_bytes: int = 10 * 1024 * 1024
+    sandbox_memory_mb: int = 1024
+    sandbox_max_processes: int = 256
+    sandbox_cpus: float = 1.0
+    max_sessions_per_owner: int = 256
+    rate_limit_per_s: float = 200.0
+    rate_limit_burst: int = 400
+    reap_interval_s: float = 5.0
+    log_json: bool = False
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        s = cls(
+            database_url=os.environ.get("OPENBAY_DATABASE_URL", ""),
+            public_url=os.environ.get("OPENBAY_PUBLIC_URL", ""),
+            bootstrap_key=os.environ.get("OPENBAY_BOOTSTRAP_KEY", ""),
+            sandbox_root=Path(p) if (p := os.environ.get("OPENBAY_SANDBOX_ROOT")) else None,
+            max_body_bytes=_int("OPENBAY_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_output_bytes=_int("OPENBAY_MAX_OUTPUT_BYTES", cls.max_output_bytes),
+            sandbox_memory_mb=_int("OPENBAY_SANDBOX_MEMORY_MB", cls.sandbox_memory_mb),
+            sandbox_max_processes=_int("OPENBAY_SANDBOX_MAX_PROCESSES", cls.sandbox_max_processes),
+            sandbox_cpus=_float("OPENBAY_SANDBOX_CPUS", cls.sandbox_cpus),
+            max_sessions_per_owner=_int("OPENBAY_MAX_SESSIONS_PER_OWNER", cls.max_sessions_per_owner),
+            rate_limit_per_s=_float("OPENBAY_RATE_LIMIT_PER_S", cls.rate_limit_per_s),
+            rate_limit_burst=_int("OPENBAY_RATE_LIMIT_BURST", cls.rate_limit_burst),
+            reap_interval_s=_float("OPENBAY_REAP_INTERVAL_S", cls.reap_interval_s),
+            log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
+        )
+        for k, v in overrides.items():
+            setattr(s, k, v)
+        return s
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.home / 'openbay.db'}"
+
+    def resolved_public_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}"

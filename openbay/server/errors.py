@@ -1,0 +1,75 @@
+"""API errors and the handlers that give every failure the one error shape."""
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openbay.protocol import STATUS_OF, ErrorCode, ErrorDetail, ErrorResponse
+
+from .request_context import current_request_id
+
+log = logging.getLogger("openbay.server")
+
+
+class ApiError(Exception):
+    def __init__(self, code: ErrorCode, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.code, self.message, self.headers = code, message, headers
+
+    @property
+    def status(self) -> int:
+        return STATUS_OF[self.code]
+
+
+def not_found(what: str, ident: str) -> ApiError:
+    return ApiError(ErrorCode.NOT_FOUND, f"{what} {ident!r} not found")
+
+
+def error_response(code: ErrorCode, message: str, headers: dict | None = None) -> JSONResponse:
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message,
+                                           request_id=current_request_id()))
+    return JSONResponse(body.model_dump(mode="json"), status_code=STATUS_OF[code], headers=headers)
+
+
+_HTTP_CODES = {400: ErrorCode.BAD_REQUEST, 401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN,
+               404: ErrorCode.NOT_FOUND, 405: ErrorCode.BAD_REQUEST, 409: ErrorCode.CONFLICT,
+               413: ErrorCode.PAYLOAD_TOO_LARGE, 422: ErrorCode.VALIDATION,
+               429: ErrorCode.RATE_LIMITED}
+
+
+def _describe(errors: list[dict]) -> str:
+    parts = []
+    for e in errors[:10]:
+        where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+        parts.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError):
+        return error_response(exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(ErrorCode.BAD_REQUEST, "request body is not valid JSON")
+        return error_response(ErrorCode.VALIDATION, _describe(errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException):
+        code = _HTTP_CODES.get(exc.status_code, ErrorCode.INTERNAL)
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 405:
+            return JSONResponse(ErrorResponse(error=ErrorDetail(
+                code=code, message=message, request_id=current_request_id())).model_dump(mode="json"),
+                status_code=405)
+        return error_response(code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception):
+        log.exception("unhandled error")
+        return error_response(ErrorCode.INTERNAL, "internal error; the server log has the details")

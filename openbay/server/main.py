@@ -1,0 +1,23 @@
+"""Run the server under uvicorn (what `openbay serve` calls)."""
+import json
+import logging
+import os
+
+import uvicorn
+
+from .app import create_app
+from .config import Settings
+from .logs import configure_logging
+
+log = logging.getLogger("openbay.server")
+SERVER_FILE = "server.json"
+
+
+def serve(settings: Settings, on_bootstrap_key=None) -> None:
+    configure_logging(settings.log_json)
+    app = create_app(settings, on_bootstrap_key=on_bootstrap_key)
+    (settings.home / SERVER_FILE).write_text(json.dumps(
+        {"base_url": settings.resolved_public_url(), "pid": os.getpid()}))
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                lifespan="on", ws="websockets", timeout_graceful_shutdown=10)

@@ -1,0 +1,32 @@
+"""Counters and gauges served at /metrics in the Prometheus text format."""
+from collections import Counter
+
+
+class Metrics:
+    def __init__(self):
+        self.requests: Counter = Counter()
+        self.request_seconds = 0.0
+        self.events: Counter = Counter()
+        self.gauges: dict[str, callable] = {}
+
+    def observe_request(self, kind: str, status: int, seconds: float) -> None:
+        self.requests[(kind, status // 100 if status else 0)] += 1
+        self.request_seconds += seconds
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.events[name] += n
+
+    def gauge(self, name: str, read) -> None:
+        self.gauges[name] = read
+
+    def render(self) -> str:
+        lines = ["# TYPE openbay_requests_total counter"]
+        for (kind, klass), n in sorted(self.requests.items()):
+            lines.append(f'openbay_requests_total{{kind="{kind}",class="{klass}xx"}} {n}')
+        lines.append("# TYPE openbay_request_seconds_total counter")
+        lines.append(f"openbay_request_seconds_total {self.request_seconds:.6f}")
+        for name, n in sorted(self.events.items()):
+            lines += [f"# TYPE openbay_{name}_total counter", f"openbay_{name}_total {n}"]
+        for name, read in sorted(self.gauges.items()):
+            lines += [f"# TYPE openbay_{name} gauge", f"openbay_{name} {read()}"]
+        return "\n".join(lines) + "\n"

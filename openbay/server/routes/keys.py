@@ -1,0 +1,28 @@
+from fastapi import APIRouter, Depends, Request
+
+from openbay.protocol import KeyCreated, KeyCreateRequest, KeyInfo, KeyList
+
+from ..auth import require_admin, require_principal
+from ..services.keys import Principal
+
+router = APIRouter(prefix="/v1", tags=["keys"])
+
+
+@router.post("/keys", status_code=201, response_model=KeyCreated)
+async def create_key(body: KeyCreateRequest, request: Request, _: Principal = Depends(require_admin)):
+    return await request.app.state.keys.create(body.name, admin=body.admin)
+
+
+@router.get("/keys", response_model=KeyList)
+async def list_keys(request: Request, _: Principal = Depends(require_admin)):
+    return KeyList(keys=await request.app.state.keys.list())
+
+
+@router.delete("/keys/{key_id}", response_model=KeyInfo)
+async def revoke_key(key_id: str, request: Request, _: Principal = Depends(require_admin)):
+    return await request.app.state.keys.revoke(key_id)
+
+
+@router.get("/whoami")
+async def whoami(who: Principal = Depends(require_principal)) -> dict:
+    return {"owner_id": who.owner_id, "key_id": who.key_id, "name": who.name, "admin": who.admin}

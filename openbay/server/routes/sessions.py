@@ -1,0 +1,82 @@
+from fastapi import APIRouter, Depends, Query, Request
+
+from openbay.protocol import CreateSessionParams, ErrorCode, LabelsBody, SessionInfo, SessionList
+from openbay.protocol.sessions import validate_labels
+
+from ..auth import require_principal
+from ..errors import ApiError
+from ..services.keys import Principal
+
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+LINK_TTL_S = 3600
+
+
+def _labels_from_query(pairs: list[str]) -> dict[str, str]:
+    labels = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ApiError(ErrorCode.VALIDATION, f"label filter {pair!r} must look like key=value")
+        labels[key] = value
+    try:
+        return validate_labels(labels)
+    except ValueError as e:
+        raise ApiError(ErrorCode.VALIDATION, str(e)) from None
+
+
+@router.post("", status_code=201, response_model=SessionInfo)
+async def create_session(params: CreateSessionParams, request: Request,
+                         who: Principal = Depends(require_principal)):
+    svc = request.app.state.sessions
+    return svc.info(await svc.create(who, params))
+
+
+@router.get("", response_model=SessionList)
+async def list_sessions(request: Request, who: Principal = Depends(require_principal),
+                        label: list[str] = Query(default=[], description="key=value, repeatable"),
+                        status: str | None = Query(default=None, description="running (default), all, ..."),
+                        limit: int = Query(default=20), next_token: str | None = None):
+    svc = request.app.state.sessions
+    rows, token, total = await svc.list(who, labels=_labels_from_query(label), status=status,
+                                        limit=limit, next_token=next_token)
+    return SessionList(sessions=[svc.info(r) for r in rows], next_token=token,
+                       total_count=total, max_results=limit)
+
+
+@router.get("/{session_id}", response_model=SessionInfo)
+async def get_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.sessions
+    return svc.info(await svc.get(who, session_id))
+
+
+@router.delete("/{session_id}", response_model=SessionInfo)
+async def delete_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.sessions
+    return svc.info(await svc.delete(who, session_id))
+
+
+@router.get("/{session_id}/labels", response_model=LabelsBody)
+async def get_labels(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return LabelsBody(labels=(await request.app.state.sessions.get(who, session_id)).labels)
+
+
+@router.put("/{session_id}/labels", response_model=SessionInfo)
+async def set_labels(session_id: str, body: LabelsBody, request: Request,
+                     who: Principal = Depends(require_principal)):
+    svc = request.app.state.sessions
+    return svc.info(await svc.set_labels(who, session_id, body.labels))
+
+
+@router.post("/{session_id}/keepalive", response_model=SessionInfo)
+async def keep_alive(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.sessions
+    return svc.info(await svc.keep_alive(who, session_id))
+
+
+@router.post("/{session_id}/link")
+async def get_link(session_id: str, request: Request, who: Principal = Depends(require_principal)) -> dict:
+    """A URL of the session's page that works without the API key for an hour."""
+    svc = request.app.state.sessions
+    info = svc.info(await svc.get(who, session_id))
+    token = request.app.state.links.sign(session_id, "page", LINK_TTL_S)
+    return {"url": f"{info.resource_url}?token={token}", "expires_in_s": LINK_TTL_S}

@@ -1,0 +1,1 @@
+"""Services: the server's logic, between the routes and the store/backends."""

@@ -1,0 +1,222 @@
+"""Sessions: their lifecycle in the store and in the sandbox backend.
+
+A running session lives in two places: its row (the truth for list/info) and
+`live` (owner and sandbox, so the hot paths such as commands never touch the
+store). Activity is written back at most every few seconds.
+"""
+from __future__ import annotations
+import asyncio
+import base64
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from openbay.protocol import IMAGE_IDS, CreateSessionParams, ErrorCode, SessionInfo, SessionStatus
+from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
+from openbay.store import SessionRepository
+from openbay.store.tables import SessionRow, utcnow
+
+from ..errors import ApiError, not_found
+from ..metrics import Metrics
+from .keys import Principal
+
+log = logging.getLogger("openbay.sessions")
+TOUCH_PERSIST_S = 5.0
+MAX_PAGE = 100
+
+
+@dataclass
+class LiveSession:
+    row: SessionRow
+    sandbox: Sandbox
+    persisted_at: datetime
+
+
+def _token(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def _parse_token(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        kind, _, value = raw.partition(":")
+        if kind != "seq":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(ErrorCode.BAD_REQUEST, "next_token is not one this server gave out") from None
+
+
+class SessionService:
+    def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
+                 max_per_owner: int, public_url: str, metrics: Metrics):
+        self.repo = repo
+        self.backend = backend
+        self.limits = limits
+        self.max_per_owner = max_per_owner
+        self.public_url = public_url
+        self.metrics = metrics
+        self.live: dict[str, LiveSession] = {}
+        self._creating: dict[str, int] = {}
+        metrics.gauge("sessions_running", lambda: len(self.live))
+
+    def info(self, row: SessionRow) -> SessionInfo:
+        live = self.live.get(row.id)
+        row = live.row if live else row
+        return SessionInfo(session_id=row.id, image_id=row.image_id, status=SessionStatus(row.status),
+                           labels=row.labels, network=row.network, timeout_s=row.timeout_s,
+                           created_at=row.created_at, last_active_at=row.last_active_at,
+                           expires_at=row.expires_at,
+                           resource_url=f"{self.public_url}/console/sessions/{row.id}")
+
+    async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
+        if params.image_id not in IMAGE_IDS:
+            raise ApiError(ErrorCode.BAD_REQUEST,
+                           f"unknown image_id {params.image_id!r}; images: {', '.join(IMAGE_IDS)}")
+        running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
+        if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
+            raise ApiError(ErrorCode.RATE_LIMITED,
+                           f"at most {self.max_per_owner} running sessions per owner; delete some first")
+        session_id = "s-" + secrets.token_hex(6)
+        spec = SandboxSpec(session_id=session_id, image_id=params.image_id, envs=params.envs,
+                           network=params.network != "none", limits=self.limits)
+        self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
+        try:
+            sandbox = await self.backend.start(spec)
+        except SandboxError as e:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, str(e)) from None
+        finally:
+            self._creating[who.owner_id] -= 1
+        now = utcnow()
+        row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=params.image_id,
+                         status=SessionStatus.RUNNING.value, network=params.network,
+                         timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
+                         last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s))
+        try:
+            await self.repo.add(row)
+        except BaseException:
+            await self.backend.stop(session_id)
+            raise
+        self.live[session_id] = LiveSession(row, sandbox, now)
+        self.metrics.count("sessions_created")
+        log.info("session created", extra={"fields": {"session_id": session_id,
+                                                       "image_id": params.image_id}})
+        return row
+
+    async def get(self, who: Principal, session_id: str) -> SessionRow:
+        live = self.live.get(session_id)
+        if live is not None and live.row.owner_id == who.owner_id:
+            return live.row
+        row = await self.repo.get(session_id, owner_id=who.owner_id)
+        if row is None:  # another owner's session is as invisible as a missing one
+            raise not_found("session", session_id)
+        return row
+
+    async def list(self, who: Principal, *, labels: dict[str, str], status: str | None,
+                   limit: int, next_token: str | None) -> tuple[list[SessionRow], str | None, int]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise ApiError(ErrorCode.VALIDATION, f"limit must be between 1 and {MAX_PAGE}")
+        statuses = [status] if status else [SessionStatus.RUNNING.value]
+        if status == "all":
+            statuses = []
+        elif status and status not in {s.value for s in SessionStatus}:
+            raise ApiError(ErrorCode.VALIDATION, "status must be one of: all, "
+                           + ", ".join(s.value for s in SessionStatus))
+        before = _parse_token(next_token) if next_token else None
+        rows, total = await self.repo.list(who.owner_id, labels=labels, statuses=statuses,
+                                           limit=limit + 1, before_seq=before)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (_token(rows[-1].seq) if more else None), total
+
+    def sandbox(self, who: Principal, session_id: str) -> Sandbox:
+        """The sandbox of a running session of this owner, marking it used."""
+        live = self.live.get(session_id)
+        if live is None or live.row.owner_id != who.owner_id:
+            raise not_found("running session", session_id)
+        self._touch(live)
+        return live.sandbox
+
+    async def require_running(self, who: Principal, session_id: str) -> Sandbox:
+        """Like `sandbox`, but says precisely why a known session cannot be used."""
+        if session_id in self.live:
+            return self.sandbox(who, session_id)
+        row = await self.get(who, session_id)
+        raise ApiError(ErrorCode.GONE, f"session {session_id!r} has ended ({row.status}"
+                       + (f": {row.end_reason})" if row.end_reason else ")"))
+
+    def _touch(self, live: LiveSession) -> None:
+        now = utcnow()
+        live.row.last_active_at = now
+        live.row.expires_at = now + timedelta(seconds=live.row.timeout_s)
+        if (now - live.persisted_at).total_seconds() >= TOUCH_PERSIST_S:
+            live.persisted_at = now
+            asyncio.get_running_loop().create_task(
+                self.repo.touch(live.row.id, now, live.row.expires_at))
+
+    async def keep_alive(self, who: Principal, session_id: str) -> SessionRow:
+        await self.require_running(who, session_id)
+        live = self.live[session_id]
+        live.persisted_at = utcnow()
+        await self.repo.touch(session_id, live.row.last_active_at, live.row.expires_at)
+        return live.row
+
+    async def set_labels(self, who: Principal, session_id: str, labels: dict[str, str]) -> SessionRow:
+        await self.get(who, session_id)
+        row = await self.repo.set_labels(session_id, labels)
+        live = self.live.get(session_id)
+        if live is not None:
+            live.row.labels = dict(labels)
+        return row
+
+    async def delete(self, who: Principal, session_id: str) -> SessionRow:
+        row = await self.get(who, session_id)
+        if session_id in self.live:
+            await self.end(session_id, SessionStatus.DELETED, "deleted by owner")
+            row = await self.repo.get(session_id)
+        return row
+
+    async def end(self, session_id: str, status: SessionStatus, reason: str) -> None:
+        """Stop the sandbox and record why; the record is committed before anyone is told."""
+        live = self.live.pop(session_id, None)
+        await self.repo.end(session_id, status.value, reason)
+        if live is not None:
+            live.row.status = status.value
+            live.row.end_reason = reason
+        await self.backend.stop(session_id)
+        self.metrics.count(f"sessions_{status.value}")
+        log.info("session ended", extra={"fields": {"session_id": session_id, "status": status.value,
+                                                     "reason": reason}})
+
+    async def reap_once(self) -> list[str]:
+        """End sessions past their idle lifetime and sessions whose sandbox died."""
+        now = utcnow()
+        ended = []
+        for session_id, live in list(self.live.items()):
+            if not self.backend.is_alive(session_id):
+                await self.end(session_id, SessionStatus.DEAD, "sandbox exited")
+            elif live.row.expires_at <= now:
+                await self.end(session_id, SessionStatus.EXPIRED, "idle past its timeout")
+            else:
+                continue
+            ended.append(session_id)
+        return ended
+
+    async def reap_forever(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await self.reap_once()
+            except Exception:
+                log.exception("reaper pass failed")
+
+    async def recover(self) -> list[str]:
+        """At startup: sandboxes die with the server, so sessions it left running are dead."""
+        ids = await self.repo.end_all_running(SessionStatus.DEAD.value, "server restarted")
+        await self.backend.cleanup_stale()
+        return ids
+
+    async def shutdown(self) -> None:
+        for session_id in list(self.live):
+            await self.end(session_id, SessionStatus.DEAD, "server shut down")

@@ -1,0 +1,29 @@
+"""Schema migrations: an ordered list of steps, each applied once, recorded in schema_version.
+
+Step 1 creates the tables as `tables.py` first declared them. A later change to
+the tables adds a step here (ALTER TABLE ...) and never edits an old one.
+"""
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, select
+
+from .tables import Base, SchemaVersion, utcnow
+
+
+def _initial(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_initial]
+
+
+def migrate(conn: Connection) -> int:
+    """Apply the steps not applied yet; return the schema version now in force."""
+    if not inspect(conn).has_table(SchemaVersion.__tablename__):
+        SchemaVersion.__table__.create(conn)
+    done = set(conn.execute(select(SchemaVersion.version)).scalars())
+    for number, step in enumerate(MIGRATIONS, start=1):
+        if number not in done:
+            step(conn)
+            conn.execute(SchemaVersion.__table__.insert().values(version=number, applied_at=utcnow()))
+    return len(MIGRATIONS)

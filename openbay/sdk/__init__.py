@@ -1,0 +1,12 @@
+"""The Python SDK: OpenBay / AsyncOpenBay clients and Session with its sub-APIs."""
+from .client import AsyncOpenBay, OpenBay
+from .errors import (APIError, AuthenticationError, NotFoundError, OpenBayConnectionError,
+                     OpenBayError, OpenBayTimeoutError, PermissionDeniedError, RateLimitError)
+from .results import (ApiResult, CommandResult, DeleteResult, OperationResult, SessionListResult,
+                      SessionResult)
+from .session import CommandApi, Session
+
+__all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFoundError",
+           "OpenBayConnectionError", "OpenBayError", "OpenBayTimeoutError", "PermissionDeniedError",
+           "RateLimitError", "ApiResult", "CommandResult", "DeleteResult", "OperationResult",
+           "SessionListResult", "SessionResult", "CommandApi", "Session"]

@@ -1,0 +1,94 @@
+"""A session and its sub-APIs. Methods return the value for `OpenBay` and an
+awaitable of it for `AsyncOpenBay`: both run the same calls."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
+
+from . import calls
+from .calls import Request
+from .results import CommandResult, DeleteResult, OperationResult
+
+if TYPE_CHECKING:
+    from .client import BayApi
+
+OutputCallback = Callable[[str], Any]
+
+
+class Session:
+    def __init__(self, bay: BayApi, info: SessionInfo):
+        self._bay = bay
+        self.session_id = info.session_id
+        self.image_id = info.image_id
+        self.resource_url = info.resource_url
+        self.command = CommandApi(self)
+
+    def __repr__(self) -> str:
+        return f"Session({self.session_id!r}, image_id={self.image_id!r})"
+
+    @property
+    def _path(self) -> str:
+        return f"/v1/sessions/{self.session_id}"
+
+    def _run(self, call):
+        return self._bay._run(call)
+
+    def info(self) -> SessionInfo:
+        return self._run(calls.value(Request("GET", self._path), SessionInfo.model_validate))
+
+    def get_labels(self) -> dict[str, str]:
+        return self._run(calls.value(Request("GET", f"{self._path}/labels"), lambda b: b["labels"]))
+
+    def set_labels(self, labels: dict[str, str]) -> OperationResult:
+        body = LabelsBody(labels=labels).model_dump()
+        return self._run(calls.result(Request("PUT", f"{self._path}/labels", json=body),
+                                      OperationResult, lambda b: {"data": b["labels"]}))
+
+    def get_link(self, protocol_type: str | None = None, port: int | None = None) -> str:
+        """A URL of the session's page, usable without the API key for an hour."""
+        return self._run(calls.value(Request("POST", f"{self._path}/link"), lambda b: b["url"]))
+
+    def keep_alive(self) -> OperationResult:
+        return self._run(calls.result(Request("POST", f"{self._path}/keepalive"), OperationResult,
+                                      lambda b: {"data": SessionInfo.model_validate(b)}))
+
+    def delete(self) -> DeleteResult:
+        return self._run(calls.result(Request("DELETE", self._path), DeleteResult, lambda b: {}))
+
+
+class CommandApi:
+    def __init__(self, session: Session):
+        self._session = session
+
+    def execute_command(self, command: str, timeout_ms: int = 60_000, cwd: str | None = None,
+                        envs: dict[str, str] | None = None, *,
+                        on_stdout: OutputCallback | None = None,
+                        on_stderr: OutputCallback | None = None) -> CommandResult:
+        """Run `command` with bash in the session. With on_stdout/on_stderr, output
+        arrives as it is written (streamed); the result then has it all the same."""
+        body = CommandRequest(command=command, timeout_ms=timeout_ms, cwd=cwd,
+                              envs=envs or {}).model_dump()
+        timeout_s = timeout_ms / 1000 + 30
+        path = f"{self._session._path}/commands"
+        if on_stdout is None and on_stderr is None:
+            req = Request("POST", path, json=body, timeout_s=timeout_s)
+            return self._session._run(calls.result(req, CommandResult,
+                                                   lambda b: calls.model_fields(CommandResult, b)))
+        seen = {"stdout": [], "stderr": []}
+        handlers = {"stdout": on_stdout, "stderr": on_stderr}
+
+        def on_line(chunk: dict):
+            kind = chunk.get("type")
+            if kind in seen:
+                seen[kind].append(chunk.get("data", ""))
+                if handlers[kind] is not None:
+                    return handlers[kind](chunk.get("data", ""))
+
+        def build(final: dict) -> dict:
+            out = calls.model_fields(CommandResult, final.get("result") or {})
+            out["output"], out["stderr"] = "".join(seen["stdout"]), "".join(seen["stderr"])
+            return out
+
+        req = Request("POST", f"{path}/stream", json=body, timeout_s=timeout_s, on_line=on_line)
+        return self._session._run(calls.result(req, CommandResult, build))

@@ -1,0 +1,136 @@
+"""Drivers for the calls in calls.py: one over httpx.Client, one over httpx.AsyncClient.
+
+Both retry idempotent requests on connection errors (with backoff) and map
+transport failures to OpenBayError subclasses; nothing else differs.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+from typing import Any
+
+import httpx
+
+from .calls import Call, Request, Response
+from .errors import OpenBayConnectionError, OpenBayTimeoutError
+
+RETRIES = 3
+BACKOFF_S = 0.2
+_RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+def _client_kwargs(base_url: str, api_key: str, timeout_s: float) -> dict:
+    return {"base_url": base_url, "timeout": timeout_s,
+            "headers": {"Authorization": f"Bearer {api_key}", "User-Agent": "openbay-python"}}
+
+
+def _request_kwargs(req: Request) -> dict:
+    kw: dict[str, Any] = {"json": req.json, "params": req.params}
+    if req.timeout_s is not None:
+        kw["timeout"] = req.timeout_s
+    return kw
+
+
+def _response(r: httpx.Response, body: Any = None) -> Response:
+    if body is None:
+        try:
+            body = r.json()
+        except ValueError:
+            body = r.text
+    return Response(r.status_code, body, r.headers.get("x-request-id", ""))
+
+
+def _transport_error(e: Exception, req: Request) -> Exception:
+    if isinstance(e, httpx.TimeoutException):
+        return OpenBayTimeoutError(f"{req.method} {req.path}: no answer in time ({type(e).__name__})")
+    return OpenBayConnectionError(f"{req.method} {req.path}: cannot reach the server: {e}")
+
+
+def _retry(req: Request, attempt: int, e: Exception) -> bool:
+    return req.idempotent and isinstance(e, _RETRYABLE) and attempt < RETRIES - 1
+
+
+class SyncTransport:
+    def __init__(self, base_url: str, api_key: str, timeout_s: float):
+        self.http = httpx.Client(**_client_kwargs(base_url, api_key, timeout_s))
+
+    def run(self, call: Call):
+        try:
+            req = next(call)
+            while True:
+                req = call.send(self.send(req))
+        except StopIteration as done:
+            return done.value
+
+    def send(self, req: Request) -> Response:
+        for attempt in range(RETRIES):
+            try:
+                if req.on_line is not None:
+                    return self._stream(req)
+                return _response(self.http.request(req.method, req.path, **_request_kwargs(req)))
+            except httpx.HTTPError as e:
+                if not _retry(req, attempt, e):
+                    raise _transport_error(e, req) from None
+                time.sleep(BACKOFF_S * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def _stream(self, req: Request) -> Response:
+        with self.http.stream(req.method, req.path, **_request_kwargs(req)) as r:
+            if r.status_code >= 300:
+                r.read()
+                return _response(r)
+            last = None
+            for line in r.iter_lines():
+                if line.strip():
+                    if last is not None:
+                        req.on_line(last)
+                    last = json.loads(line)
+            return _response(r, last)
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class AsyncTransport:
+    def __init__(self, base_url: str, api_key: str, timeout_s: float):
+        self.http = httpx.AsyncClient(**_client_kwargs(base_url, api_key, timeout_s))
+
+    async def run(self, call: Call):
+        try:
+            req = next(call)
+            while True:
+                req = call.send(await self.send(req))
+        except StopIteration as done:
+            return done.value
+
+    async def send(self, req: Request) -> Response:
+        for attempt in range(RETRIES):
+            try:
+                if req.on_line is not None:
+                    return await self._stream(req)
+                return _response(await self.http.request(req.method, req.path, **_request_kwargs(req)))
+            except httpx.HTTPError as e:
+                if not _retry(req, attempt, e):
+                    raise _transport_error(e, req) from None
+                await asyncio.sleep(BACKOFF_S * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    async def _stream(self, req: Request) -> Response:
+        async with self.http.stream(req.method, req.path, **_request_kwargs(req)) as r:
+            if r.status_code >= 300:
+                await r.aread()
+                return _response(r)
+            last = None
+            async for line in r.aiter_lines():
+                if line.strip():
+                    if last is not None:
+                        out = req.on_line(last)
+                        if inspect.isawaitable(out):
+                            await out
+                    last = json.loads(line)
+            return _response(r, last)
+
+    async def close(self) -> None:
+        await self.http.aclose()

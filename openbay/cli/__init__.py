@@ -1,0 +1,1 @@
+"""The `openbay` command: a client of the API like any other (plus `serve`)."""

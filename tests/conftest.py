@@ -1,0 +1,30 @@
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.server import thread_server
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One real server on loopback for the whole run (SQLite, bubblewrap sandboxes)."""
+    home = Path(tempfile.mkdtemp(prefix="obtest-"))
+    with thread_server(home) as running:
+        yield running
+
+
+@pytest.fixture
+def bay(server):
+    client = server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def session(bay):
+    """A fresh linux session, deleted afterwards."""
+    result = bay.create()
+    assert result.success, result.error_message
+    yield result.session
+    result.session.delete()

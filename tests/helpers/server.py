@@ -1,0 +1,96 @@
+"""A real OpenBay server on loopback for tests: in this process (a thread) or as `openbay serve`."""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from openbay.server import Settings, create_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    admin_key: str
+    home: Path
+    app: object = None
+
+    def client(self, api_key: str | None = None):
+        from openbay import OpenBay
+        return OpenBay(api_key=api_key or self.admin_key, base_url=self.base_url)
+
+    def new_owner_key(self, name: str) -> str:
+        r = httpx.post(f"{self.base_url}/v1/keys", json={"name": name},
+                       headers={"Authorization": f"Bearer {self.admin_key}"})
+        r.raise_for_status()
+        return r.json()["key"]
+
+
+@contextlib.contextmanager
+def thread_server(home: Path, **overrides):
+    """The app under uvicorn in a background thread of this process."""
+    port = free_port()
+    settings = Settings.from_env(home=home, port=port, **overrides)
+    keys: list[str] = []
+    app = create_app(settings, on_bootstrap_key=lambda k, _: keys.append(k))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                           ws="websockets"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    admin = keys[0] if keys else (home / "admin_key").read_text().strip()
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", admin, home, app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@contextlib.contextmanager
+def process_server(home: Path, env: dict | None = None):
+    """`openbay serve` as a child process, the way a user runs it."""
+    port = free_port()
+    full_env = {**os.environ, "OPENBAY_HOME": str(home), **(env or {})}
+    proc = subprocess.Popen([sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
+                            env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"openbay serve did not start: {proc.stderr.read()}")
+            time.sleep(0.05)
+        admin = (home / "admin_key").read_text().strip()
+        yield RunningServer(base, admin, home), proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

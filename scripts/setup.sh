@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up OpenBay on Debian as root: the system packages it needs and a virtualenv
+# (.venv) with the locked Python dependencies. Safe to run again; skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+
+wanted=$(grep -v '^\s*#' scripts/apt-packages.txt | xargs)
+missing=""
+for pkg in $wanted; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+  echo "installing Debian packages:$missing"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+.venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+echo "setup done: $(.venv/bin/python --version), bubblewrap $(bwrap --version | cut -d' ' -f2)"

@@ -10,6 +10,7 @@ ancestors are traversable (0711) but not listable, each session directory holds
 a home and run directory that only that session's uid can open.
 """
 import asyncio
+import hashlib
 import logging
 import os
 import resource
@@ -61,7 +62,10 @@ class LocalBackend:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
         self.bwrap = shutil.which(bwrap) or bwrap
         self.python = python
-        self.cgroups = cgroups if cgroups is not None else CgroupManager()
+        # a namespace per sandbox root: another server's stale-cgroup sweep must not
+        # kill this server's sandboxes (tests and a dev server share one machine)
+        self.cgroups = cgroups if cgroups is not None else CgroupManager(
+            "openbay-" + hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:10])
         self._free_uids = list(range(uid_base + uid_count - 1, uid_base - 1, -1))
         self._running: dict[str, _Running] = {}
         longest = self.root / ("s-" + "0" * 24) / "run" / "envd.sock"

@@ -46,7 +46,7 @@ def validate_envs(envs: dict[str, str]) -> dict[str, str]:
 class CreateSessionParams(BaseModel):
     image_id: str = Field(default="linux", max_length=64)
     labels: dict[str, str] = Field(default_factory=dict)
-    timeout_s: int = Field(default=1800, ge=10, le=7 * 86400,
+    timeout_s: int = Field(default=1800, ge=1, le=7 * 86400,
                            description="idle lifetime: the session is reaped this long after its last use")
     envs: dict[str, str] = Field(default_factory=dict)
     network: Literal["default", "none"] = "default"

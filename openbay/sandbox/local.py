@@ -10,6 +10,7 @@ ancestors are traversable (0711) but not listable, each session directory holds
 a home and run directory that only that session's uid can open.
 """
 import asyncio
+import collections
 import hashlib
 import logging
 import os
@@ -66,7 +67,8 @@ class LocalBackend:
         # kill this server's sandboxes (tests and a dev server share one machine)
         self.cgroups = cgroups if cgroups is not None else CgroupManager(
             "openbay-" + hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:10])
-        self._free_uids = list(range(uid_base + uid_count - 1, uid_base - 1, -1))
+        # first in, first out: a freed uid goes to the back, far from its next use
+        self._free_uids = collections.deque(range(uid_base, uid_base + uid_count))
         self._running: dict[str, _Running] = {}
         longest = self.root / ("s-" + "0" * 24) / "run" / "envd.sock"
         if len(str(longest)) > UNIX_PATH_MAX:
@@ -93,7 +95,7 @@ class LocalBackend:
             raise SandboxError(f"unknown image {spec.image_id!r}")
         if not self._free_uids:
             raise SandboxError("no sandbox uids left")
-        uid = self._free_uids.pop()
+        uid = self._free_uids.popleft()
         directory = self.root / spec.session_id
         try:
             return await self._start(spec, uid, directory)

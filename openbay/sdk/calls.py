@@ -25,10 +25,16 @@ class Request:
     timeout_s: float | None = None
     # stream: the answer is NDJSON; every line but the last goes to on_line
     on_line: Callable[[dict], Any] | None = None
+    # a raw body instead of json: bytes, or an object iterable both sync and async
+    content: Any = None
+    headers: dict[str, str] | None = None
+    # a raw 2xx answer goes to on_bytes chunk by chunk; the Response body is its headers
+    on_bytes: Callable[[bytes], Any] | None = None
 
     @property
     def idempotent(self) -> bool:
-        return self.method in ("GET", "PUT", "DELETE", "HEAD")
+        # a half-delivered download is not safe to repeat: on_bytes already saw part of it
+        return self.method in ("GET", "PUT", "DELETE", "HEAD") and self.on_bytes is None
 
 
 @dataclass
@@ -88,7 +94,7 @@ def result(request: Request, cls: type[R], build: Callable[[Any], dict]) -> Call
 
 def model_fields(cls: type, body: dict) -> dict:
     """The keys of `body` that `cls` (a result dataclass) has fields for."""
-    names = {f.name for f in fields(cls)} - {"success", "request_id", "error_message", "error_code"}
+    names = {f.name for f in fields(cls)} - {"success", "request_id", "error_code"}
     return {k: v for k, v in body.items() if k in names}
 
 

@@ -20,4 +20,4 @@ def serve(settings: Settings, on_bootstrap_key=None) -> None:
         {"base_url": settings.resolved_public_url(), "pid": os.getpid()}))
 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                lifespan="on", ws="websockets", timeout_graceful_shutdown=10)
+                lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=10)

@@ -14,8 +14,8 @@ log = logging.getLogger("openbay.access")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(BaseException):
+    """BaseException so that body parsers (which turn any Exception into a 400) let it through."""
 
 
 class RequestMiddleware:
@@ -24,7 +24,10 @@ class RequestMiddleware:
         self.app = app
         self.max_body = max_body_bytes
         self.metrics = metrics
-        self.unlimited = unlimited_prefixes
+        # a `*` in a prefix stands for one path segment (a session id, say)
+        self.unlimited = [re.compile("".join("[^/]+" if part == "*" else re.escape(part)
+                                             for part in re.split(r"(\*)", p)))
+                          for p in unlimited_prefixes]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -38,7 +41,7 @@ class RequestMiddleware:
         try:
             if scope["type"] == "websocket":
                 return await self.app(scope, receive, send)
-            limited = not scope["path"].startswith(self.unlimited) if self.unlimited else True
+            limited = not any(p.match(scope["path"]) for p in self.unlimited)
             length = headers.get(b"content-length")
             if limited and length and length.isdigit() and int(length) > self.max_body:
                 return await self._too_large(send, rid, state)

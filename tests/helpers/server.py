@@ -49,7 +49,7 @@ def thread_server(home: Path, **overrides):
     keys: list[str] = []
     app = create_app(settings, on_bootstrap_key=lambda k, _: keys.append(k))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           ws="websockets"))
+                                           ws="websockets-sansio"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

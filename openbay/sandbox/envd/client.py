@@ -62,4 +62,14 @@ class EnvdClient:
             yield wire.decode_json(*frame)
 
     async def exec(self, request: dict) -> dict:
-        return await self.call({**request, "op": "exec", "stream": False})
+        """Run to the end; large output arrives in chunks first and is joined here."""
+        parts = {"stdout": [], "stderr": []}
+        async for frame in self.stream({**request, "op": "exec", "stream": False}):
+            obj = wire.decode_json(*frame)
+            if obj.get("type") in parts:
+                parts[obj["type"]].append(obj.get("data", ""))
+            elif obj.get("type") == "exit":
+                obj["output"] = "".join(parts["stdout"]) + obj.get("output", "")
+                obj["stderr"] = "".join(parts["stderr"]) + obj.get("stderr", "")
+                return obj
+        raise EnvdError("sandbox closed the connection without an answer")

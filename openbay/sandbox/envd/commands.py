@@ -14,6 +14,7 @@ import time
 SHELL = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
 DEFAULT_MAX_OUTPUT = 10 * 1024 * 1024
 TIMEOUT_EXIT_CODE = 124
+INLINE_OUTPUT = 256 * 1024  # characters; JSON escaping keeps a frame well under wire.MAX_FRAME
 _background_drains: set = set()
 
 
@@ -134,11 +135,18 @@ async def handle_exec(req: dict, reader, reply) -> None:
         messages.append(f"command timed out after {int(timeout_s * 1000)} ms; its process group was killed")
     if truncated:
         messages.append(f"output passed the cap of {cap} bytes per stream and was cut")
+    output, stderr = "".join(collected["stdout"]), "".join(collected["stderr"])
+    if not stream and len(output) + len(stderr) > INLINE_OUTPUT:
+        # too big for one frame: send it as chunks first, the client joins them
+        for name, text in (("stdout", output), ("stderr", stderr)):
+            for i in range(0, len(text), INLINE_OUTPUT):
+                await reply.json({"type": name, "data": text[i:i + INLINE_OUTPUT]})
+        output = stderr = ""
     await reply.json({
         "type": "exit",
         "exit_code": TIMEOUT_EXIT_CODE if timed_out else proc.returncode,
-        "output": "" if stream else "".join(collected["stdout"]),
-        "stderr": "" if stream else "".join(collected["stderr"]),
+        "output": "" if stream else output,
+        "stderr": "" if stream else stderr,
         "timed_out": timed_out,
         "truncated": truncated,
         "duration_ms": round((time.monotonic() - started) * 1000, 3),

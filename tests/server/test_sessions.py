@@ -1,0 +1,138 @@
+"""Sessions through the SDK against a real server: lifecycle, labels, lists, ownership."""
+import time
+
+import httpx
+import pytest
+
+from openbay import CreateSessionParams, NotFoundError, OpenBay
+from tests.helpers.server import thread_server
+
+
+def test_create_info_labels_link_delete(bay):
+    r = bay.create(CreateSessionParams(image_id="linux", labels={"project": "demo"}, timeout_s=600))
+    assert r.success and r.request_id.startswith("req-") and r.error_message == ""
+    s = r.session
+    info = s.info()
+    assert info.session_id == s.session_id and info.status.value == "running"
+    assert info.labels == {"project": "demo"} and info.timeout_s == 600
+    assert s.set_labels({"env": "test"}).success
+    assert s.get_labels() == {"env": "test"}
+    link = s.get_link()
+    page = httpx.get(link)
+    assert page.status_code == 200 and s.session_id in page.text and "env=test" in page.text
+    assert httpx.get(link.split("?")[0]).status_code == 401
+    assert httpx.get(link.split("?")[0] + "?token=1.abc").status_code == 401
+    assert bay.get(s.session_id).session.session_id == s.session_id
+    d = s.delete()
+    assert d.success
+    after = bay.get(s.session_id).session.info()
+    assert after.status.value == "deleted"
+    assert s.delete().success  # deleting twice is harmless (DELETE is retried by the SDK)
+    out = s.command.execute_command("true")
+    assert not out.success and out.error_code == "gone" and "ended" in out.error_message
+
+
+def test_list_filters_by_labels_and_paginates(bay):
+    tag = f"run{time.time_ns()}"
+    made = [bay.create(CreateSessionParams(labels={"batch": tag, "i": str(i)})).session for i in range(5)]
+    try:
+        first = bay.list(labels={"batch": tag}, limit=2)
+        assert first.success and first.total_count == 5 and len(first.session_ids) == 2
+        seen = list(first.session_ids)
+        token = first.next_token
+        while token:
+            page = bay.list(labels={"batch": tag}, limit=2, next_token=token)
+            seen += page.session_ids
+            token = page.next_token
+        assert sorted(seen) == sorted(s.session_id for s in made)
+        assert seen == [s.session_id for s in reversed(made)]  # newest first
+        one = bay.list(labels={"batch": tag, "i": "3"})
+        assert one.session_ids == [made[3].session_id]
+        assert bay.list(labels={"batch": "no-such-batch"}).total_count == 0
+        bad = bay.list(next_token="garbage!")
+        assert not bad.success and "next_token" in bad.error_message
+    finally:
+        for s in made:
+            s.delete()
+    assert bay.list(labels={"batch": tag}).total_count == 0
+    assert bay.list(labels={"batch": tag}, status="all").total_count == 5
+
+
+def test_two_owners_cannot_see_each_other(server):
+    alice = server.client(server.new_owner_key("alice"))
+    bob = server.client(server.new_owner_key("bob"))
+    s = alice.create(CreateSessionParams(labels={"owner": "alice"})).session
+    try:
+        s.command.execute_command("echo secret > /home/user/mine.txt")
+        assert bob.list(labels={"owner": "alice"}).total_count == 0
+        got = bob.get(s.session_id)
+        assert not got.success and got.error_code == "not_found"
+        bobs_view = bob.get(s.session_id)
+        assert bobs_view.session is None
+        as_bob = type(s)(bob, s.info())  # a session handle with bob's key
+        with pytest.raises(NotFoundError):
+            as_bob.info()
+        with pytest.raises(NotFoundError):
+            as_bob.get_labels()
+        out = as_bob.command.execute_command("cat /home/user/mine.txt")
+        assert not out.success and out.error_code == "not_found" and out.output == ""
+        assert not as_bob.set_labels({"x": "y"}).success
+        assert not as_bob.delete().success
+        assert s.info().status.value == "running"  # bob's delete did nothing
+    finally:
+        s.delete()
+
+
+def test_keep_alive_extends_expiry(session):
+    before = session.info().expires_at
+    time.sleep(0.05)
+    r = session.keep_alive()
+    assert r.success and r.data.expires_at > before
+
+
+def test_idle_sessions_are_reaped(tmp_path):
+    with thread_server(tmp_path, reap_interval_s=0.2) as srv:
+        bay = srv.client()
+        short = bay.create(CreateSessionParams(timeout_s=1)).session
+        long = bay.create(CreateSessionParams(timeout_s=600)).session
+        deadline = time.monotonic() + 15
+        while short.info().status.value == "running" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert short.info().status.value == "expired"
+        assert long.info().status.value == "running"
+        assert srv.app.state.backend.is_alive(long.session_id)
+        assert not srv.app.state.backend.is_alive(short.session_id)
+
+
+def test_per_owner_session_cap_is_429(tmp_path):
+    with thread_server(tmp_path, max_sessions_per_owner=2) as srv:
+        bay = srv.client()
+        a, b = bay.create().session, bay.create().session
+        third = bay.create()
+        assert not third.success and third.error_code == "rate_limited" and "at most 2" in third.error_message
+        a.delete()
+        assert bay.create().success
+
+
+def test_async_client_has_the_same_surface(server):
+    import asyncio
+    from openbay import AsyncOpenBay
+
+    async def main():
+        async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
+            s = (await bay.create(CreateSessionParams(labels={"kind": "async"}))).session
+            out = await s.command.execute_command("echo $((6*7))")
+            assert out.exit_code == 0 and out.output == "42\n"
+            assert (await s.set_labels({"kind": "async2"})).success
+            assert await s.get_labels() == {"kind": "async2"}
+            assert (await bay.list(labels={"kind": "async2"})).session_ids == [s.session_id]
+            assert (await s.delete()).success
+
+    asyncio.run(main())
+
+
+def test_sdk_reads_key_and_url_from_env(server, monkeypatch):
+    monkeypatch.setenv("OPENBAY_API_KEY", server.admin_key)
+    monkeypatch.setenv("OPENBAY_BASE_URL", server.base_url)
+    with OpenBay() as bay:
+        assert bay.list().success

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from rich.table import Table
 
 from openbay.protocol import CreateSessionParams
 from openbay.sdk import OpenBay, OpenBayError
-from openbay.sdk.config import find_base_url
 from openbay.sdk.calls import Request, value
 
 out = Console()

@@ -107,7 +107,7 @@ def test_idle_sessions_are_reaped(tmp_path):
 def test_per_owner_session_cap_is_429(tmp_path):
     with thread_server(tmp_path, max_sessions_per_owner=2) as srv:
         bay = srv.client()
-        a, b = bay.create().session, bay.create().session
+        a, _ = bay.create().session, bay.create().session
         third = bay.create()
         assert not third.success and third.error_code == "rate_limited" and "at most 2" in third.error_message
         a.delete()
@@ -116,6 +116,7 @@ def test_per_owner_session_cap_is_429(tmp_path):
 
 def test_async_client_has_the_same_surface(server):
     import asyncio
+
     from openbay import AsyncOpenBay
 
     async def main():

@@ -1,5 +1,6 @@
 """API keys: creation, verification (cached), listing, revocation, the first admin key."""
 from __future__ import annotations
+
 import hashlib
 import os
 import re

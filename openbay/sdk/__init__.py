@@ -5,8 +5,16 @@ from .errors import (APIError, AuthenticationError, NotFoundError, OpenBayConnec
 from .results import (ApiResult, CommandResult, DeleteResult, OperationResult, SessionListResult,
                       SessionResult)
 from .session import CommandApi, Session
+from .file_results import (BoolResult, DirectoryListResult, DownloadResult, EditFileResult,
+                           FileChangeEvent, FileContentResult, FileInfoResult, FileSearchResult,
+                           FileWriteResult, MultipleFileContentResult, UploadResult)
+from .files import FileSystemApi
+from .watch import DirectoryWatch
 
 __all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFoundError",
            "OpenBayConnectionError", "OpenBayError", "OpenBayTimeoutError", "PermissionDeniedError",
            "RateLimitError", "ApiResult", "CommandResult", "DeleteResult", "OperationResult",
-           "SessionListResult", "SessionResult", "CommandApi", "Session"]
+           "SessionListResult", "SessionResult", "CommandApi", "Session",
+           "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
+           "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult",
+           "MultipleFileContentResult", "UploadResult", "FileSystemApi", "DirectoryWatch"]

@@ -8,6 +8,7 @@ from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
 
 from . import calls
 from .calls import Request
+from .files import FileSystemApi
 from .results import CommandResult, DeleteResult, OperationResult
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class Session:
         self.image_id = info.image_id
         self.resource_url = info.resource_url
         self.command = CommandApi(self)
+        self.file_system = FileSystemApi(self)
 
     def __repr__(self) -> str:
         return f"Session({self.session_id!r}, image_id={self.image_id!r})"

@@ -18,6 +18,7 @@ from .errors import OpenBayConnectionError, OpenBayTimeoutError
 
 RETRIES = 3
 BACKOFF_S = 0.2
+DOWNLOAD_CHUNK = 1024 * 1024
 _RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
@@ -26,8 +27,14 @@ def _client_kwargs(base_url: str, api_key: str, timeout_s: float) -> dict:
             "headers": {"Authorization": f"Bearer {api_key}", "User-Agent": "openbay-python"}}
 
 
-def _request_kwargs(req: Request) -> dict:
-    kw: dict[str, Any] = {"json": req.json, "params": req.params}
+def _request_kwargs(req: Request, asynchronous: bool = False) -> dict:
+    kw: dict[str, Any] = {"params": req.params, "headers": req.headers}
+    if hasattr(req.content, "async_chunks"):  # a source read afresh on every attempt
+        kw["content"] = req.content.async_chunks() if asynchronous else req.content.sync_chunks()
+    elif req.content is not None:
+        kw["content"] = req.content
+    else:
+        kw["json"] = req.json
     if req.timeout_s is not None:
         kw["timeout"] = req.timeout_s
     return kw
@@ -69,6 +76,8 @@ class SyncTransport:
             try:
                 if req.on_line is not None:
                     return self._stream(req)
+                if req.on_bytes is not None:
+                    return self._download(req)
                 return _response(self.http.request(req.method, req.path, **_request_kwargs(req)))
             except httpx.HTTPError as e:
                 if not _retry(req, attempt, e):
@@ -88,6 +97,15 @@ class SyncTransport:
                         req.on_line(last)
                     last = json.loads(line)
             return _response(r, last)
+
+    def _download(self, req: Request) -> Response:
+        with self.http.stream(req.method, req.path, **_request_kwargs(req)) as r:
+            if r.status_code >= 300:
+                r.read()
+                return _response(r)
+            for chunk in r.iter_raw(DOWNLOAD_CHUNK):
+                req.on_bytes(chunk)
+            return _response(r, dict(r.headers))
 
     def close(self) -> None:
         self.http.close()
@@ -110,7 +128,10 @@ class AsyncTransport:
             try:
                 if req.on_line is not None:
                     return await self._stream(req)
-                return _response(await self.http.request(req.method, req.path, **_request_kwargs(req)))
+                if req.on_bytes is not None:
+                    return await self._download(req)
+                return _response(await self.http.request(req.method, req.path,
+                                                         **_request_kwargs(req, True)))
             except httpx.HTTPError as e:
                 if not _retry(req, attempt, e):
                     raise _transport_error(e, req) from None
@@ -118,7 +139,7 @@ class AsyncTransport:
         raise AssertionError("unreachable")
 
     async def _stream(self, req: Request) -> Response:
-        async with self.http.stream(req.method, req.path, **_request_kwargs(req)) as r:
+        async with self.http.stream(req.method, req.path, **_request_kwargs(req, True)) as r:
             if r.status_code >= 300:
                 await r.aread()
                 return _response(r)
@@ -131,6 +152,17 @@ class AsyncTransport:
                             await out
                     last = json.loads(line)
             return _response(r, last)
+
+    async def _download(self, req: Request) -> Response:
+        async with self.http.stream(req.method, req.path, **_request_kwargs(req, True)) as r:
+            if r.status_code >= 300:
+                await r.aread()
+                return _response(r)
+            async for chunk in r.aiter_raw(DOWNLOAD_CHUNK):
+                out = req.on_bytes(chunk)
+                if inspect.isawaitable(out):
+                    await out
+            return _response(r, dict(r.headers))
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -15,7 +15,7 @@ from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
 from .ratelimit import RateLimiter
-from .routes import commands, console, health, keys, sessions
+from .routes import commands, console, files, health, keys, sessions
 from .services.keys import KeyService
 from .services.sessions import SessionService
 
@@ -81,7 +81,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
     install_error_handlers(app)
-    for module in (health, keys, sessions, commands, console):
+    for module in (health, keys, sessions, commands, console, files):
         app.include_router(module.router)
-    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics)
+    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
+                       unlimited_prefixes=files.UNLIMITED_PATHS)
     return app

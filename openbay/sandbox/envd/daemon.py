@@ -10,10 +10,12 @@ import signal
 import sys
 
 import commands
+import files
+import fsops
 import wire
 
 VERSION = "1"
-HANDLERS = {"exec": commands.handle_exec}
+HANDLERS = {"exec": commands.handle_exec, **files.HANDLERS, **fsops.HANDLERS}
 
 
 class Reply:

@@ -1,0 +1,97 @@
+"""What the file ops share: path resolution, error answers, receiving uploads.
+
+envd runs inside the sandbox's mount namespace as the sandbox user, so it cannot
+reach host files at all; resolving paths here is about clear answers, not the
+boundary: relative paths are relative to the home, `..` is normalised away.
+"""
+import errno
+import functools
+import os
+
+import wire
+
+HOME = os.environ.get("HOME") or "/home/user"
+MAX_PATH = 4096
+CHUNK = 1024 * 1024
+
+
+class FsError(Exception):
+    """An answer for the caller: `code` is one of the API's error codes."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class Aborted(Exception):
+    """The peer hung up before the end of an upload."""
+
+
+def resolve(path, what: str = "path") -> str:
+    if not isinstance(path, str) or not path:
+        raise FsError("bad_request", f"{what} must be a non-empty string")
+    if "\0" in path or len(path) > MAX_PATH:
+        raise FsError("bad_request", f"{what} has a NUL byte or is longer than {MAX_PATH} characters")
+    if path == "~" or path.startswith("~/"):
+        path = HOME + path[1:]
+    return os.path.normpath(os.path.join(HOME, path))
+
+
+_CODES = {errno.ENOENT: "not_found", errno.EEXIST: "conflict", errno.ENOTEMPTY: "conflict",
+          errno.EACCES: "forbidden", errno.EPERM: "forbidden", errno.EROFS: "forbidden"}
+
+
+def os_error(e: OSError, path: str = "") -> FsError:
+    where = path or e.filename or ""
+    if e.errno == errno.ENOENT:
+        return FsError("not_found", f"no such file or directory: {where}")
+    if e.errno == errno.EISDIR:
+        return FsError("bad_request", f"{where} is a directory, not a file")
+    if e.errno == errno.ENOTDIR:
+        return FsError("bad_request", f"a part of {where} is not a directory")
+    return FsError(_CODES.get(e.errno, "bad_request"), f"{e.strerror or e}: {where}")
+
+
+def fs_op(handler):
+    """Turn FsError and OSError raised by a handler into an error answer."""
+
+    @functools.wraps(handler)
+    async def wrapped(req, reader, reply):
+        try:
+            await handler(req, reader, reply)
+        except FsError as e:
+            await reply.json({"error": e.code, "message": str(e)})
+        except OSError as e:
+            if isinstance(e, ConnectionError):
+                raise
+            err = os_error(e)
+            await reply.json({"error": err.code, "message": str(err)})
+
+    return wrapped
+
+
+async def receive_chunks(reader):
+    """The BYTES frames of an upload, until the JSON end frame; Aborted on a hang-up."""
+    while True:
+        frame = await wire.read_frame(reader)
+        if frame is None:
+            raise Aborted()
+        kind, payload = frame
+        if kind == wire.BYTES:
+            yield payload
+        else:
+            return
+
+
+def int_arg(req: dict, name: str, default: int = 0) -> int:
+    value = req.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FsError("bad_request", f"{name} must be a whole number >= 0")
+    return value
+
+
+def require_dir(path: str) -> None:
+    if not os.path.exists(path):
+        raise FsError("not_found", f"no such directory: {path}")
+    if not os.path.isdir(path):
+        raise FsError("bad_request", f"{path} is a file, not a directory")

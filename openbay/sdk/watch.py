@@ -1,0 +1,111 @@
+"""watch_directory: poll a directory's snapshot and report what changed.
+
+Blocking clients poll from a daemon thread, asyncio clients from a task; both
+compare successive snapshots the same way.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+
+from . import calls
+from .calls import Request
+from .file_results import FileChangeEvent
+
+log = logging.getLogger("openbay.sdk")
+MIN_INTERVAL_S = 0.05
+
+
+def diff_snapshots(directory: str, before: dict, after: dict) -> list[FileChangeEvent]:
+    """Entries are name -> [is_directory, size, mtime_ns]."""
+    def event(kind: str, name: str, entry) -> FileChangeEvent:
+        return FileChangeEvent(kind, f"{directory.rstrip('/')}/{name}",
+                               "directory" if entry[0] else "file")
+
+    events = [event("deleted", n, e) for n, e in before.items() if n not in after]
+    for name, entry in after.items():
+        if name not in before:
+            events.append(event("created", name, entry))
+        elif list(before[name]) != list(entry):
+            events.append(event("modified", name, entry))
+    return events
+
+
+class DirectoryWatch:
+    """A running watch_directory. `stop()` ends it; `error` says why it ended on its own."""
+
+    def __init__(self):
+        self.error: Exception | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        if self._task is not None:
+            return not self._task.done()
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._task is not None:
+            self._task.cancel()
+        elif self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+
+def _snapshot_call(files_api, path: str):
+    req = Request("GET", f"{files_api._base}/snapshot", params={"path": path})
+    return calls.value(req, lambda b: (b["path"], b["entries"]))
+
+
+def start_watch(files_api, path: str, callback: Callable, interval: float) -> DirectoryWatch:
+    interval = max(float(interval), MIN_INTERVAL_S)
+    handle = DirectoryWatch()
+    is_async = inspect.isawaitable(first := files_api._run(_snapshot_call(files_api, path)))
+    if is_async:
+        handle._task = asyncio.ensure_future(_watch_async(files_api, path, callback, interval,
+                                                          handle, first))
+        return handle
+    directory, before = first
+    handle._thread = threading.Thread(target=_watch_sync, name=f"watch {path}", daemon=True,
+                                      args=(files_api, path, callback, interval, handle,
+                                            directory, before))
+    handle._thread.start()
+    return handle
+
+
+def _watch_sync(files_api, path, callback, interval, handle, directory, before) -> None:
+    while not handle._stop.wait(interval):
+        try:
+            directory, after = files_api._run(_snapshot_call(files_api, path))
+            events = diff_snapshots(directory, before, after)
+            before = after
+            if events:
+                callback(events)
+        except Exception as e:  # the session ended, the server went away, or the callback failed
+            handle.error = e
+            log.warning("watch_directory(%s) stopped: %s", path, e)
+            return
+
+
+async def _watch_async(files_api, path, callback, interval, handle, first) -> None:
+    try:
+        directory, before = await first
+        while not handle._stop.is_set():
+            await asyncio.sleep(interval)
+            directory, after = await files_api._run(_snapshot_call(files_api, path))
+            events = diff_snapshots(directory, before, after)
+            before = after
+            if events:
+                out = callback(events)
+                if inspect.isawaitable(out):
+                    await out
+    except asyncio.CancelledError:
+        pass
+    except Exception as e:
+        handle.error = e
+        log.warning("watch_directory(%s) stopped: %s", path, e)

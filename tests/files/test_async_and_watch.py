@@ -1,0 +1,77 @@
+"""AsyncOpenBay runs the same file calls; watch_directory reports changes."""
+import asyncio
+import threading
+import time
+
+from openbay import AsyncOpenBay
+
+
+def _wait_for(predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_watch_directory_reports_created_modified_deleted(session):
+    fs = session.file_system
+    fs.create_directory("watched")
+    events, lock = [], threading.Lock()
+
+    def on_events(batch):
+        with lock:
+            events.extend(batch)
+
+    handle = fs.watch_directory("watched", on_events, interval=0.1)
+    try:
+        fs.write_file("watched/new.txt", "1")
+        assert _wait_for(lambda: any(e.event_type == "created" for e in events))
+        fs.write_file("watched/new.txt", "1234567")
+        assert _wait_for(lambda: any(e.event_type == "modified" for e in events))
+        fs.delete_file("watched/new.txt")
+        assert _wait_for(lambda: any(e.event_type == "deleted" for e in events))
+    finally:
+        handle.stop()
+    assert not handle.running
+    with lock:
+        kinds = [(e.event_type, e.path, e.path_type) for e in events]
+    assert ("created", "/home/user/watched/new.txt", "file") in kinds
+    assert ("deleted", "/home/user/watched/new.txt", "file") in kinds
+    count = len(kinds)
+    fs.write_file("watched/after-stop.txt", "x")
+    time.sleep(0.4)
+    assert len(events) == count  # stopped means stopped
+
+
+def test_async_client_file_calls(server, tmp_path):
+    async def main():
+        async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
+            s = (await bay.create()).session
+            try:
+                fs = s.file_system
+                assert (await fs.write_file("a.txt", "async hello")).success
+                assert (await fs.read_file("a.txt")).content == "async hello"
+                assert [e.name for e in (await fs.list_directory("/home/user")).entries] == ["a.txt"]
+                src = tmp_path / "up.bin"
+                src.write_bytes(b"q" * (3 * 1024 * 1024 + 7))
+                up = await fs.upload_file(src, "up.bin")
+                assert up.success and up.bytes_sent == src.stat().st_size
+                down = await fs.download_file("up.bin", tmp_path / "down.bin")
+                assert down.success and (tmp_path / "down.bin").read_bytes() == src.read_bytes()
+
+                seen = []
+                handle = fs.watch_directory("/home/user", lambda evs: seen.extend(evs), interval=0.1)
+                await asyncio.sleep(0.3)
+                await fs.write_file("b.txt", "b")
+                for _ in range(100):
+                    if seen:
+                        break
+                    await asyncio.sleep(0.05)
+                handle.stop()
+                assert ("created", "/home/user/b.txt") in [(e.event_type, e.path) for e in seen]
+            finally:
+                await s.delete()
+
+    asyncio.run(main())

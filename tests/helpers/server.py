@@ -57,7 +57,8 @@ def thread_server(home: Path, **overrides):
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
-    admin = keys[0] if keys else (home / "admin_key").read_text().strip()
+    key_file = home / "admin_key"
+    admin = keys[0] if keys else (key_file.read_text().strip() if key_file.exists() else "")
     try:
         yield RunningServer(f"http://127.0.0.1:{port}", admin, home, app)
     finally:

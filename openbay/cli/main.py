@@ -74,6 +74,9 @@ def serve(host: str, port: int) -> None:
     settings = Settings.from_env(host=host, port=port)
 
     def announce(key: str, home: Path) -> None:
+        if settings.bootstrap_key:  # the deployer chose it: no need to show it anywhere
+            err.print("Admin API key from OPENBAY_BOOTSTRAP_KEY installed.")
+            return
         err.print(f"[bold green]Admin API key (shown once):[/bold green] {key}", highlight=False)
         err.print(f"It is also in {home / 'admin_key'} (mode 0600), where the CLI and SDK find it.")
 

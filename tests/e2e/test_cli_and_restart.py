@@ -1,4 +1,5 @@
 """`openbay serve` as a user runs it, the CLI against it, and a server restart."""
+import json
 import os
 import stat
 import subprocess
@@ -101,3 +102,18 @@ def test_killed_server_leaves_no_sandbox_and_restart_marks_sessions_dead(tmp_pat
         from openbay.sandbox.local import default_sandbox_root
         assert default_sandbox_root(home).is_dir()
         assert not (default_sandbox_root(home) / sid).exists()  # swept at startup
+
+
+def test_json_logs_never_carry_keys(tmp_path):
+    home = tmp_path / "state"
+    with process_server(home, env={"OPENBAY_BOOTSTRAP_KEY": KEY, "OPENBAY_LOG_JSON": "1"}) as (srv, proc):
+        wrong = "ob_" + "w" * 30
+        httpx.get(f"{srv.base_url}/v1/sessions", headers={"Authorization": f"Bearer {wrong}"})
+        sid = cli(srv, "session", "create").stdout.strip()
+        cli(srv, "exec", sid, "--", "echo", KEY)
+        cli(srv, "session", "delete", sid)
+    logs = proc.stderr.read()
+    lines = [line for line in logs.splitlines() if line.startswith("{")]
+    assert any('"session created"' in line for line in lines)
+    assert all(json.loads(line)["level"] for line in lines)
+    assert KEY not in logs and wrong not in logs

@@ -18,6 +18,8 @@ from .ratelimit import RateLimiter
 from .routes import commands, console, files, health, keys, sessions
 from .services.keys import KeyService
 from .services.sessions import SessionService
+from .routes import browser as browser_routes, live_view
+from .services.browser import BrowserService, browser_pool
 
 log = logging.getLogger("openbay.server")
 
@@ -58,17 +60,21 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
                                   cpu_cores=settings.sandbox_cpus),
             max_per_owner=settings.max_sessions_per_owner,
             public_url=settings.resolved_public_url())
+        state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
         dead = await state.sessions.recover()
         if dead:
             log.warning("marked %d sessions of the previous run dead", len(dead))
         key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
         if key and on_bootstrap_key:
             on_bootstrap_key(key, settings.home)
+        state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:
             yield
         finally:
             reaper.cancel()
+            if state.sessions.pool:
+                await state.sessions.pool.close()
             await state.sessions.shutdown()
             await state.backend.close()
             await state.db.close()
@@ -81,6 +87,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
     install_error_handlers(app)
+    app.include_router(browser_routes.router)
+    app.include_router(live_view.router)
     for module in (health, keys, sessions, commands, console, files):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,

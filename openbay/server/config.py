@@ -46,6 +46,7 @@ class Settings:
     rate_limit_burst: int = 400
     reap_interval_s: float = 5.0
     log_json: bool = False
+    pool_browser: int = 0  # browser sandboxes kept started for instant creates
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -65,6 +66,7 @@ class Settings:
             rate_limit_burst=_int("OPENBAY_RATE_LIMIT_BURST", cls.rate_limit_burst),
             reap_interval_s=_float("OPENBAY_REAP_INTERVAL_S", cls.reap_interval_s),
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
+            pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
         )
         for k, v in overrides.items():
             setattr(s, k, v)

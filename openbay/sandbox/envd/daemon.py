@@ -9,13 +9,14 @@ import os
 import signal
 import sys
 
+import browser
 import commands
 import files
 import fsops
 import wire
 
 VERSION = "1"
-HANDLERS = {"exec": commands.handle_exec, **files.HANDLERS, **fsops.HANDLERS}
+HANDLERS = {"exec": commands.handle_exec, **browser.HANDLERS, **files.HANDLERS, **fsops.HANDLERS}
 
 
 class Reply:

@@ -9,6 +9,7 @@ import struct
 
 JSON = b"J"
 BYTES = b"B"
+MORE = b"M"  # a piece of a message too big for one frame; the next frames continue it
 MAX_FRAME = 8 * 1024 * 1024
 _HEADER = struct.Struct(">Ic")
 
@@ -34,13 +35,42 @@ async def read_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | None
             return None
         raise WireError("stream ended inside a frame header") from None
     size, kind = _HEADER.unpack(header)
-    if size > MAX_FRAME or kind not in (JSON, BYTES):
+    if size > MAX_FRAME or kind not in (JSON, BYTES, MORE):
         raise WireError(f"bad frame: kind {kind!r}, {size} bytes")
     try:
         payload = await reader.readexactly(size)
     except asyncio.IncompleteReadError:
         raise WireError("stream ended inside a frame") from None
     return kind, payload
+
+
+def encode_message(payload: bytes) -> bytes:
+    """Raw bytes of any size as MORE frames ending in one BYTES frame."""
+    pieces = [payload[i:i + MAX_FRAME] for i in range(0, len(payload), MAX_FRAME)] or [b""]
+    return b"".join(encode(MORE, p) for p in pieces[:-1]) + encode(BYTES, pieces[-1])
+
+
+async def read_message(reader: asyncio.StreamReader, limit: int) -> tuple[bytes, bytes] | None:
+    """The next JSON frame, or the next whole BYTES message (joined from its MORE frames)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        frame = await read_frame(reader)
+        if frame is None:
+            if parts:
+                raise WireError("stream ended inside a message")
+            return None
+        kind, payload = frame
+        if kind == JSON and not parts:
+            return frame
+        size += len(payload)
+        if size > limit:
+            raise WireError(f"message over {limit} bytes")
+        parts.append(payload)
+        if kind == BYTES:
+            return BYTES, b"".join(parts)
+        if kind != MORE:
+            raise WireError("a JSON frame inside a split message")
 
 
 def decode_json(kind: bytes, payload: bytes) -> dict:

@@ -5,8 +5,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from openbay.protocol import ErrorCode
+from openbay.protocol.browser import BROWSER_IMAGES
 
 from ..errors import ApiError
+from .live_view import live_view_html
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
@@ -17,7 +19,7 @@ dt{{font-weight:600}}dd{{margin:0 0 .6rem 0;font-family:monospace}}</style></hea
 <body><h1>Session <code id="session-id">{sid}</code></h1>
 <dl><dt>Status</dt><dd id="status">{status}</dd><dt>Image</dt><dd>{image}</dd>
 <dt>Labels</dt><dd>{labels}</dd><dt>Created</dt><dd>{created}</dd>
-<dt>Expires when idle until</dt><dd>{expires}</dd></dl></body></html>"""
+<dt>Expires when idle until</dt><dd>{expires}</dd></dl>{live}</body></html>"""
 
 
 @router.get("/console/sessions/{session_id}", response_class=HTMLResponse)
@@ -33,4 +35,6 @@ async def session_page(session_id: str, request: Request, token: str = ""):
     return _PAGE.format(sid=html.escape(info.session_id), status=html.escape(info.status.value),
                         image=html.escape(info.image_id), labels=html.escape(labels),
                         created=info.created_at.isoformat(timespec="seconds"),
-                        expires=info.expires_at.isoformat(timespec="seconds"))
+                        expires=info.expires_at.isoformat(timespec="seconds"),
+                        live=live_view_html(info.session_id) if info.image_id in BROWSER_IMAGES
+                        and info.status.value == "running" else "")

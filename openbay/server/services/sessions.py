@@ -59,6 +59,7 @@ class SessionService:
         self.metrics = metrics
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
+        self.pool = None  # a WarmPool, when the server keeps one
         metrics.gauge("sessions_running", lambda: len(self.live))
 
     def info(self, row: SessionRow) -> SessionInfo:
@@ -83,11 +84,13 @@ class SessionService:
                            network=params.network != "none", limits=self.limits)
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
-            sandbox = await self.backend.start(spec)
+            sandbox = await self.pool.take(spec) if self.pool else None
+            sandbox = sandbox or await self.backend.start(spec)
         except SandboxError as e:
             raise ApiError(ErrorCode.SANDBOX_ERROR, str(e)) from None
         finally:
             self._creating[who.owner_id] -= 1
+        session_id = sandbox.session_id  # a pooled sandbox came with an id of its own
         now = utcnow()
         row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=params.image_id,
                          status=SessionStatus.RUNNING.value, network=params.network,

@@ -1,0 +1,118 @@
+"""The browser of a session: launch options, its status, its CDP endpoint."""
+import re
+
+from pydantic import BaseModel, Field, field_validator
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
+_TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
+_PROXY_SERVER = re.compile(r"^(https?|socks4|socks5)://[A-Za-z0-9.\-\[\]:]{1,255}$")
+_PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+BROWSER_IMAGES = ("browser", "computer")
+
+
+def _printable(value: str, what: str) -> str:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        raise ValueError(f"{what} must not hold control characters")
+    return value
+
+
+class Viewport(BaseModel):
+    width: int = Field(default=1280, ge=200, le=7680)
+    height: int = Field(default=800, ge=200, le=4320)
+
+
+class ProxyOption(BaseModel):
+    server: str = Field(description="e.g. http://127.0.0.1:3128 or socks5://host:1080")
+    bypass: str | None = Field(default=None, max_length=2048,
+                               description="comma-separated hosts that skip the proxy")
+
+    @field_validator("server")
+    @classmethod
+    def _server(cls, v: str) -> str:
+        if not _PROXY_SERVER.match(v):
+            raise ValueError("proxy server must look like scheme://host:port "
+                             "(http, https, socks4, socks5)")
+        return v
+
+    @field_validator("bypass")
+    @classmethod
+    def _bypass(cls, v: str | None) -> str | None:
+        return _printable(v, "proxy bypass") if v else v
+
+
+class BrowserOption(BaseModel):
+    """How the session's Chromium is launched; `initialize` applies it (restarting the browser)."""
+    viewport: Viewport | None = None
+    user_agent: str | None = Field(default=None, max_length=1024)
+    locale: str | None = Field(default=None, description="e.g. en-US")
+    timezone: str | None = Field(default=None, description="an IANA zone, e.g. Europe/Berlin")
+    proxy: ProxyOption | None = None
+    extra_headers: dict[str, str] = Field(default_factory=dict,
+                                          description="sent with every request of every page")
+    persist_profile_context: str | None = Field(
+        default=None, description="name of a profile (cookies, storage) kept across restarts")
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent(cls, v: str | None) -> str | None:
+        return _printable(v, "user_agent") if v else v
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, v: str | None) -> str | None:
+        if v and not _LOCALE.match(v):
+            raise ValueError("locale must look like en or en-US")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, v: str | None) -> str | None:
+        if v and not _TIMEZONE.match(v):
+            raise ValueError("timezone must be an IANA name such as Europe/Berlin")
+        return v
+
+    @field_validator("extra_headers")
+    @classmethod
+    def _headers(cls, v: dict[str, str]) -> dict[str, str]:
+        if len(v) > 64:
+            raise ValueError("at most 64 extra headers")
+        for name, value in v.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP token")
+            if len(value) > 8192:
+                raise ValueError(f"header {name!r}: value over 8 KiB")
+            _printable(value, f"header {name!r}")
+        return v
+
+    @field_validator("persist_profile_context")
+    @classmethod
+    def _profile(cls, v: str | None) -> str | None:
+        if v and not _PROFILE.match(v):
+            raise ValueError(f"persist_profile_context must match {_PROFILE.pattern}")
+        return v
+
+
+class BrowserStatus(BaseModel):
+    state: str = Field(description="stopped, starting, running or crashed")
+    version: str = ""
+    pid: int | None = None
+    clients: int = Field(default=0, description="CDP connections open now")
+    started_ms: float = Field(default=0.0, description="how long the last launch took")
+    exit_code: int | None = None
+    log_tail: str = Field(default="", description="Chromium's last log lines, after a crash")
+    options: BrowserOption = Field(default_factory=BrowserOption)
+
+
+class BrowserEndpoint(BaseModel):
+    url: str = Field(description="ws:// URL for Playwright connect_over_cdp or any CDP client")
+    expires_in_s: int
+
+
+class ScreenshotRequest(BaseModel):
+    full_page: bool = Field(default=False, description="the whole page, not only the viewport")
+
+
+class Screenshot(BaseModel):
+    data: str = Field(description="the image, base64")
+    format: str = "png"

@@ -1,0 +1,300 @@
+"""The browser ops: one Chromium per sandbox, driven over --remote-debugging-pipe.
+
+The sandbox shares the host network, so Chromium must not listen on a TCP
+debugging port (any other session could connect to it): it speaks CDP on fds 3
+(commands in) and 4 (messages out), NUL-terminated, and only envd holds them.
+Clients reach it through the `cdp` op, multiplexed by cdp_mux.
+Standard library only (runs inside the sandbox).
+"""
+import asyncio
+import collections
+import os
+import re
+import signal
+import time
+
+import cdp_mux
+import wire
+
+EXECUTABLES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+HOME = os.environ.get("HOME", "/home/user")
+PROFILES = os.path.join(HOME, ".openbay", "browser")
+DOWNLOADS = os.path.join(HOME, "Downloads")
+# what this machine needs: no GPU, nothing that phones home through the closed network
+FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
+         "--disable-extensions", "--disable-default-apps", "--password-store=basic",
+         "--use-mock-keychain", "--mute-audio", "--no-pings", "--media-router=0",
+         "--no-sandbox",  # the bubblewrap sandbox is the boundary
+         "--remote-debugging-pipe"]
+MAX_MESSAGE = 256 * 1024 * 1024
+START_TIMEOUT_S = 30.0
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class BrowserUnavailable(Exception):
+    pass
+
+
+def launch_args(options: dict) -> tuple[list[str], dict]:
+    """Chromium's argv and extra environment for these (already validated) options."""
+    exe = next((p for p in EXECUTABLES if os.access(p, os.X_OK)), None)
+    if exe is None:
+        raise BrowserUnavailable("chromium is not installed in this image")
+    args, env = [exe, *FLAGS], {}
+    profile = options.get("persist_profile_context") or "default"
+    if not _PROFILE_NAME.match(profile):
+        raise ValueError("persist_profile_context must be a simple name")
+    args.append(f"--user-data-dir={os.path.join(PROFILES, profile)}")
+    viewport = options.get("viewport") or {"width": 1280, "height": 800}
+    args.append(f"--window-size={int(viewport['width'])},{int(viewport['height'])}")
+    if options.get("user_agent"):
+        args.append(f"--user-agent={options['user_agent']}")
+    if options.get("locale"):
+        args += [f"--lang={options['locale']}", f"--accept-lang={options['locale']}"]
+        env["LANGUAGE"] = options["locale"].replace("-", "_")
+    if options.get("timezone"):
+        env["TZ"] = options["timezone"]
+    proxy = options.get("proxy")
+    if proxy:
+        args.append(f"--proxy-server={proxy['server']}")
+        if proxy.get("bypass"):
+            args.append(f"--proxy-bypass-list={proxy['bypass']}")
+    args.append("about:blank")  # one page to start with, as connect_over_cdp expects
+    return args, env
+
+
+class Chromium:
+    """The process, its pipe, and the multiplexer on it."""
+
+    def __init__(self):
+        self.process: asyncio.subprocess.Process | None = None
+        self.mux: cdp_mux.Multiplexer | None = None
+        self.state = "stopped"  # stopped | starting | running | crashed
+        self.options: dict = {}
+        self.exit_code: int | None = None
+        self.started_ms = 0.0
+        self.version = ""
+        self.log_tail: collections.deque = collections.deque(maxlen=40)
+        self._stopping = False
+        self._lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+
+    def status(self) -> dict:
+        out = {"state": self.state, "version": self.version, "options": self.options,
+               "pid": self.process.pid if self.process and self.state == "running" else None,
+               "clients": len(self.mux.clients) if self.mux else 0, "started_ms": self.started_ms}
+        if self.state == "crashed":
+            out["exit_code"] = self.exit_code
+            out["log_tail"] = "\n".join(self.log_tail)[-4000:]
+        return out
+
+    async def ensure_running(self) -> None:
+        """Start with default options the first time; a crash waits for an explicit restart."""
+        async with self._lock:
+            if self.state == "stopped":
+                await self._start({})
+        if self.state == "crashed":
+            raise BrowserUnavailable(f"the browser crashed (exit code {self.exit_code}); "
+                                     "call initialize to restart it")
+
+    async def restart(self, options: dict) -> None:
+        async with self._lock:
+            await self._stop()
+            await self._start(options)
+
+    async def _start(self, options: dict) -> None:
+        args, extra_env = launch_args(options)
+        os.makedirs(PROFILES, exist_ok=True)
+        os.makedirs(DOWNLOADS, exist_ok=True)
+        _remove_stale_lock(options.get("persist_profile_context") or "default")
+        began = time.monotonic()
+        cmd_r, cmd_w = os.pipe()  # envd -> chromium fd 3
+        out_r, out_w = os.pipe()  # chromium fd 4 -> envd
+        env = {**os.environ, **extra_env}
+        # bash (dash takes one-digit fds only) puts our pipe ends on fds 3 and 4,
+        # where Chromium looks for them
+        script = f'exec "$@" 3<&{cmd_r} 4>&{out_w} {cmd_r}<&- {out_w}>&-'
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                "/bin/bash", "-c", script, "bash", *args, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+                pass_fds=(cmd_r, out_w), env=env, start_new_session=True)
+        finally:
+            os.close(cmd_r)
+            os.close(out_w)
+        self.state, self.options, self.exit_code, self._stopping = "starting", options, None, False
+        self.log_tail.clear()
+        loop = asyncio.get_running_loop()
+        writer = os.fdopen(cmd_w, "wb", buffering=0)
+        reader = asyncio.StreamReader(limit=MAX_MESSAGE, loop=loop)
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                     os.fdopen(out_r, "rb", buffering=0))
+        self.mux = cdp_mux.Multiplexer(lambda data: _write_all(writer, data + b"\0"))
+        self._tasks = [asyncio.ensure_future(self._pump(reader, self.mux)),
+                       asyncio.ensure_future(self._collect_log(self.process.stderr)),
+                       asyncio.ensure_future(self._watch(self.process, self.mux, writer))]
+        try:
+            version = await self.mux.command("Browser.getVersion", timeout=START_TIMEOUT_S)
+            await self.mux.command("Browser.setDownloadBehavior",
+                                   {"behavior": "allow", "downloadPath": DOWNLOADS})
+            if options.get("extra_headers"):
+                await self._apply_extra_headers(options["extra_headers"])
+        except (ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
+            await self._stop()
+            self.state = "crashed"
+            raise BrowserUnavailable(f"chromium did not start: {e or type(e).__name__}; "
+                                     + " | ".join(list(self.log_tail)[-5:])) from None
+        self.version = version.get("product", "")
+        self.started_ms = round((time.monotonic() - began) * 1000, 1)
+        self.state = "running"
+
+    async def _apply_extra_headers(self, headers: dict) -> None:
+        """envd keeps a session of its own that sets the headers on every page before it runs."""
+        mux = self.mux
+        own = await mux.add_client()
+        mux.clients.discard(own)  # not a user connection
+
+        async def prepare(session_id: str) -> None:
+            try:
+                await mux.command("Network.enable", session_id=session_id)
+                await mux.command("Network.setExtraHTTPHeaders", {"headers": headers},
+                                  session_id=session_id)
+            finally:
+                await mux.command("Runtime.runIfWaitingForDebugger", session_id=session_id)
+
+        def deliver(msg: dict) -> None:
+            params = msg.get("params") or {}
+            if msg.get("method") == "Target.attachedToTarget":
+                if params.get("targetInfo", {}).get("type") == "page":
+                    asyncio.ensure_future(prepare(params["sessionId"]))
+                else:
+                    asyncio.ensure_future(mux.command("Runtime.runIfWaitingForDebugger",
+                                                      session_id=params["sessionId"]))
+        own.deliver = deliver
+        await mux.command("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
+                                                   "flatten": True}, session_id=own.browser_session)
+        targets = await mux.command("Target.getTargets")
+        for t in targets.get("targetInfos", []):
+            if t.get("type") == "page":
+                sid = (await mux.command("Target.attachToTarget", {"targetId": t["targetId"],
+                                                                   "flatten": True}))["sessionId"]
+                await prepare(sid)
+
+    async def _pump(self, reader: asyncio.StreamReader, mux) -> None:
+        try:
+            while True:
+                raw = await reader.readuntil(b"\0")
+                mux.from_browser(raw[:-1])
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            pass
+
+    async def _collect_log(self, stream) -> None:
+        async for line in stream:
+            self.log_tail.append(line.decode(errors="replace").rstrip())
+
+    async def _watch(self, process, mux, writer) -> None:
+        code = await process.wait()
+        mux.close("the browser exited")
+        writer.close()
+        if process is self.process and not self._stopping:
+            self.state, self.exit_code = "crashed", code
+
+    async def _stop(self) -> None:
+        proc = self.process
+        if proc is None:
+            return
+        self._stopping = True
+        if proc.returncode is None:
+            try:  # the whole group: renderers and zygotes too
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            await proc.wait()
+        for task in self._tasks:
+            await asyncio.wait([task], timeout=2)
+            task.cancel()
+        if self.mux:
+            self.mux.close("the browser was stopped")
+        self.process, self.mux, self.state = None, None, "stopped"
+
+
+def _write_all(writer, data: bytes) -> None:
+    # a blocking write to Chromium's pipe: it reads promptly; a broken pipe means it is gone
+    try:
+        writer.write(data)
+    except (BrokenPipeError, ValueError, OSError):
+        raise ConnectionError("the browser pipe is closed") from None
+
+
+def _remove_stale_lock(profile: str) -> None:
+    """A profile copied from an ended session still names its old owner; Chromium would refuse it."""
+    for name in ("SingletonLock", "SingletonSocket", "SingletonCookie"):
+        path = os.path.join(PROFILES, profile, name)
+        if os.path.islink(path) or os.path.exists(path):
+            os.unlink(path)
+
+
+CHROMIUM = Chromium()
+
+
+async def handle_start(req: dict, reader, reply) -> None:
+    options = req.get("options") or {}
+    if not isinstance(options, dict):
+        raise ValueError("options must be an object")
+    try:
+        await CHROMIUM.restart(options)
+    except BrowserUnavailable as e:
+        await reply.json({"error": "browser_error", "message": str(e)})
+        return
+    await reply.json(CHROMIUM.status())
+
+
+async def handle_status(req: dict, reader, reply) -> None:
+    await reply.json(CHROMIUM.status())
+
+
+async def handle_stop(req: dict, reader, reply) -> None:
+    async with CHROMIUM._lock:
+        await CHROMIUM._stop()
+    await reply.json(CHROMIUM.status())
+
+
+async def handle_cdp(req: dict, reader, reply) -> None:
+    """A CDP connection: after an `ok` frame, each BYTES message either way is one CDP message."""
+    try:
+        await CHROMIUM.ensure_running()
+        mux = CHROMIUM.mux
+        client = await mux.add_client()
+    except (BrowserUnavailable, ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
+        await reply.json({"error": "browser_error", "message": str(e) or "the browser is not running"})
+        return
+    await reply.json({"ok": True})
+    sender = asyncio.ensure_future(_send_to_client(client, reply))
+    try:
+        while not client.closed:
+            frame = await wire.read_message(reader, MAX_MESSAGE)
+            if frame is None:
+                break
+            kind, payload = frame
+            if kind != wire.BYTES:
+                raise ValueError("a cdp connection carries CDP messages as bytes")
+            mux.from_client(client, payload)
+    finally:
+        sender.cancel()
+        await mux.remove_client(client)
+
+
+async def _send_to_client(client, reply) -> None:
+    while True:
+        data = await client.queue.get()
+        if data is None:
+            reply._writer.close()  # tell the peer this connection is over
+            return
+        reply._writer.write(wire.encode_message(data))
+        await reply._writer.drain()
+
+
+HANDLERS = {"browser_start": handle_start, "browser_status": handle_status,
+            "browser_stop": handle_stop, "cdp": handle_cdp}

@@ -1,0 +1,61 @@
+"""A long-lived, two-way message channel to an envd op (the browser's `cdp` op).
+
+envd answers the opening request with one JSON frame ({"ok": true} or an error);
+after that each message either way is raw bytes (wire.encode_message).
+"""
+import asyncio
+
+from . import wire
+from .client import EnvdClient, EnvdError
+
+MAX_MESSAGE = 256 * 1024 * 1024
+
+
+class EnvdChannel:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._reader, self._writer = reader, writer
+
+    async def send(self, message: bytes) -> None:
+        self._writer.write(wire.encode_message(message))
+        await self._writer.drain()
+
+    async def recv(self) -> bytes | None:
+        """The next message, or None once envd ended the channel."""
+        try:
+            frame = await wire.read_message(self._reader, MAX_MESSAGE)
+        except (wire.WireError, ConnectionError):
+            return None
+        if frame is None or frame[0] != wire.BYTES:
+            return None
+        return frame[1]
+
+    async def close(self) -> None:
+        self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+
+async def open_channel(envd: EnvdClient, request: dict) -> EnvdChannel:
+    try:
+        reader, writer = await envd._connect()
+    except OSError as e:
+        raise EnvdError(f"sandbox is not reachable: {e}") from None
+    try:
+        writer.write(wire.encode_json(request))
+        await writer.drain()
+        frame = await wire.read_frame(reader)
+        if frame is None:
+            raise EnvdError("sandbox closed the connection without an answer")
+        answer = wire.decode_json(*frame)
+    except (wire.WireError, ConnectionError, ValueError) as e:
+        writer.close()
+        raise EnvdError(f"sandbox connection broke: {e}") from None
+    except BaseException:
+        writer.close()
+        raise
+    if "error" in answer:
+        writer.close()
+        raise EnvdError(answer.get("message", "envd error"), answer["error"])
+    return EnvdChannel(reader, writer)

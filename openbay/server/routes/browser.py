@@ -1,0 +1,116 @@
+"""The session's browser over REST, and its CDP endpoint as a WebSocket."""
+import asyncio
+import base64
+
+from fastapi import APIRouter, Depends, Query, Request, WebSocket
+from fastapi.responses import Response
+from starlette.websockets import WebSocketDisconnect
+
+from openbay.protocol.browser import (BrowserEndpoint, BrowserOption, BrowserStatus, Screenshot,
+                                      ScreenshotRequest)
+from openbay.sandbox.envd.channel import EnvdChannel
+
+from ..auth import bearer_secret, principal_for, require_principal
+from ..errors import ApiError
+from ..services.browser import CDP_PURPOSE, CDP_TOKEN_TTL_S
+from ..services.keys import Principal
+
+router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["browser"])
+POLICY_VIOLATION = 1008
+
+
+@router.post("/browser/initialize", response_model=BrowserStatus)
+async def initialize(session_id: str, request: Request, option: BrowserOption | None = None,
+                     who: Principal = Depends(require_principal)):
+    """(Re)start the browser with these options; after a crash this brings it back."""
+    return await request.app.state.browser.initialize(who, session_id, option)
+
+
+@router.get("/browser", response_model=BrowserStatus)
+async def status(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return await request.app.state.browser.status(who, session_id)
+
+
+@router.get("/browser/endpoint", response_model=BrowserEndpoint)
+async def endpoint(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    url = await request.app.state.browser.endpoint_url(who, session_id)
+    return BrowserEndpoint(url=url, expires_in_s=CDP_TOKEN_TTL_S)
+
+
+@router.get("/browser/screenshot", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "a PNG"}})
+async def screenshot(session_id: str, request: Request, who: Principal = Depends(require_principal),
+                     full_page: bool = Query(default=False, description="the whole page, not the viewport")):
+    png = await request.app.state.browser.screenshot(who, session_id, full_page=full_page)
+    return Response(png, media_type="image/png")
+
+
+@router.post("/browser/screenshot", response_model=Screenshot)
+async def screenshot_json(session_id: str, request: Request, body: ScreenshotRequest | None = None,
+                          who: Principal = Depends(require_principal)):
+    """The same picture inside JSON (base64), for clients that only speak JSON."""
+    full_page = body.full_page if body else False
+    png = await request.app.state.browser.screenshot(who, session_id, full_page=full_page)
+    return Screenshot(data=base64.b64encode(png).decode(), format="png")
+
+
+async def websocket_principal(ws: WebSocket, session_id: str, token: str,
+                              purpose: str = CDP_PURPOSE) -> Principal | None:
+    """A link token of this purpose, or an API key as ?token= or Authorization: Bearer."""
+    secret = token or bearer_secret(ws.headers.get("authorization", ""))
+    if not secret:
+        return None
+    if secret.startswith("ob_"):
+        try:
+            return await principal_for(ws.app, secret)
+        except ApiError:
+            return None
+    return ws.app.state.browser.principal_for_token(session_id, secret, purpose)
+
+
+@router.websocket("/cdp")
+async def cdp_socket(ws: WebSocket, session_id: str, token: str = ""):
+    """The browser's CDP, for connect_over_cdp or any CDP client. Each connection is a
+    client of its own: several (the user's script, the agent, the live view) work at once."""
+    who = await websocket_principal(ws, session_id, token)
+    if who is None:
+        await ws.close(code=POLICY_VIOLATION, reason="a valid token or API key is required")
+        return
+    try:
+        channel = await ws.app.state.browser.open_cdp(who, session_id)
+    except ApiError as e:
+        await ws.close(code=POLICY_VIOLATION, reason=e.message[:120])
+        return
+    await ws.accept()
+    await bridge(ws, channel, on_message=lambda: ws.app.state.sessions.sandbox(who, session_id))
+
+
+async def bridge(ws: WebSocket, channel: EnvdChannel, on_message=None) -> None:
+    """Copy messages both ways until either side ends."""
+
+    async def to_browser():
+        while True:
+            msg = await ws.receive()
+            if msg["type"] == "websocket.disconnect":
+                return
+            data = msg.get("bytes") or (msg.get("text") or "").encode()
+            if on_message is not None:
+                on_message()  # an open CDP connection in use keeps the session alive
+            await channel.send(data)
+
+    async def to_client():
+        while (raw := await channel.recv()) is not None:
+            await ws.send_text(raw.decode())
+
+    tasks = [asyncio.ensure_future(to_browser()), asyncio.ensure_future(to_client())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await channel.close()
+        try:
+            await ws.close()
+        except (RuntimeError, WebSocketDisconnect):
+            pass

@@ -1,0 +1,115 @@
+"""The browser of a session: launch, status, screenshots, and who may open its CDP endpoint.
+
+Chromium runs inside the session's sandbox and speaks CDP only to envd (over a
+pipe); every CDP connection the server makes or bridges is an envd `cdp` channel.
+"""
+from __future__ import annotations
+
+from openbay.browser.cdp import CdpClient, CdpError, capture_screenshot
+from openbay.protocol import ErrorCode
+from openbay.protocol.browser import BROWSER_IMAGES, BrowserOption, BrowserStatus
+from openbay.sandbox import EnvdError, Sandbox
+from openbay.sandbox.envd.channel import EnvdChannel, open_channel
+from openbay.sandbox.pool import WarmPool
+
+from ..errors import ApiError
+from ..links import LinkSigner
+from .keys import Principal
+from .sessions import SessionService
+
+CDP_PURPOSE = "cdp"
+CDP_TOKEN_TTL_S = 24 * 3600
+LINK_KEY_ID = "link"
+
+
+def _sandbox_error(what: str, e: EnvdError) -> ApiError:
+    return ApiError(ErrorCode.SANDBOX_ERROR, f"{what}: {e}")
+
+
+class BrowserService:
+    def __init__(self, sessions: SessionService, links: LinkSigner, public_url: str):
+        self.sessions = sessions
+        self.links = links
+        self.public_url = public_url
+
+    async def _sandbox(self, who: Principal, session_id: str) -> Sandbox:
+        sandbox = await self.sessions.require_running(who, session_id)
+        image = self.sessions.live[session_id].row.image_id
+        if image not in BROWSER_IMAGES:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
+                           f"which has no browser; use one of: {', '.join(BROWSER_IMAGES)}")
+        return sandbox
+
+    async def initialize(self, who: Principal, session_id: str,
+                         option: BrowserOption | None = None) -> BrowserStatus:
+        """(Re)start the session's Chromium with these options; also the way back from a crash."""
+        sandbox = await self._sandbox(who, session_id)
+        options = (option or BrowserOption()).model_dump(exclude_none=True, exclude_defaults=True)
+        try:
+            return BrowserStatus.model_validate(
+                await sandbox.envd.call({"op": "browser_start", "options": options}))
+        except EnvdError as e:
+            raise _sandbox_error("the browser did not start", e) from None
+
+    async def status(self, who: Principal, session_id: str) -> BrowserStatus:
+        sandbox = await self._sandbox(who, session_id)
+        try:
+            return BrowserStatus.model_validate(await sandbox.envd.call({"op": "browser_status"}))
+        except EnvdError as e:
+            raise _sandbox_error("cannot read the browser's status", e) from None
+
+    async def endpoint_url(self, who: Principal, session_id: str) -> str:
+        """The ws:// CDP URL of the session's browser, for Playwright connect_over_cdp or
+        any CDP client; valid for CDP_TOKEN_TTL_S without the API key."""
+        await self._sandbox(who, session_id)
+        token = self.links.sign(f"{session_id}|{who.owner_id}", CDP_PURPOSE, CDP_TOKEN_TTL_S)
+        base = "ws" + self.public_url[len("http"):] if self.public_url.startswith("http") \
+            else self.public_url
+        return f"{base}/v1/sessions/{session_id}/cdp?token={token}"
+
+    def principal_for_token(self, session_id: str, token: str,
+                            purpose: str = CDP_PURPOSE) -> Principal | None:
+        """The owner of a running session, if `token` is a valid link of this purpose for it:
+        a CDP link (signed for session and owner) or the session page's link."""
+        owner = self._owner_of(session_id)
+        subject = f"{session_id}|{owner}" if purpose == CDP_PURPOSE else session_id
+        if owner is None or not self.links.verify(token, subject, purpose):
+            return None
+        return Principal(owner_id=owner, key_id=LINK_KEY_ID, name=f"{purpose} link", admin=False)
+
+    def _owner_of(self, session_id: str) -> str | None:
+        live = self.sessions.live.get(session_id)
+        return live.row.owner_id if live else None
+
+    async def open_cdp(self, who: Principal, session_id: str) -> EnvdChannel:
+        """A CDP channel of its own to the session's browser (started if it never was)."""
+        sandbox = await self._sandbox(who, session_id)
+        try:
+            return await open_channel(sandbox.envd, {"op": "cdp"})
+        except EnvdError as e:
+            raise _sandbox_error("cannot reach the browser", e) from None
+
+    async def screenshot(self, who: Principal, session_id: str, *, full_page: bool = False) -> bytes:
+        channel = await self.open_cdp(who, session_id)
+        try:
+            async with CdpClient(channel) as cdp:
+                return await capture_screenshot(cdp, full_page=full_page)
+        except (CdpError, TimeoutError) as e:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"screenshot failed: {e or 'timed out'}") from None
+
+
+def browser_pool(backend, size: int, limits) -> WarmPool | None:
+    """OPENBAY_POOL_BROWSER sandboxes of the browser image with Chromium already up."""
+    if size <= 0:
+        return None
+
+    async def prepare(sandbox: Sandbox) -> None:
+        await sandbox.envd.call({"op": "browser_start", "options": {}})
+
+    async def is_ready(sandbox: Sandbox) -> bool:
+        return (await sandbox.envd.call({"op": "browser_status"})).get("state") == "running"
+
+    pool = WarmPool(backend, image_id="browser", size=size, limits=limits, prepare=prepare,
+                    is_ready=is_ready)
+    pool.start()
+    return pool

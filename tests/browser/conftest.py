@@ -1,0 +1,83 @@
+"""Browser tests: a real server, real sandboxes, real Chromium, pages served on loopback."""
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+PAGES = {
+    "/": """<!doctype html><title>Start</title>
+<button id="go" onclick="document.getElementById('out').textContent='clicked'">Go</button>
+<p id="out">waiting</p>""",
+    "/tall": """<!doctype html><title>Tall</title><body style="margin:0">
+<div style="height:3000px;background:linear-gradient(red,blue)">tall</div></body>""",
+    "/second": """<!doctype html><title>Second</title><body style="background:#0a0">
+<h1>second page</h1></body>""",
+}
+
+
+class _Pages(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/headers":
+            body = json.dumps(dict(self.headers.items())).encode()
+            ctype = "application/json"
+        elif self.path in PAGES:
+            body, ctype = PAGES[self.path].encode(), "text/html; charset=utf-8"
+        else:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def pages():
+    """Base URL of a small site on loopback (the sandbox shares the host network)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def browser_session(bay):
+    result = bay.create(_browser_params())
+    assert result.success, result.error_message
+    yield result.session
+    result.session.delete()
+
+
+def _browser_params():
+    from openbay import CreateSessionParams
+    return CreateSessionParams(image_id="browser")
+
+
+def processes_of_uid(uid: int, name: str = "chromium") -> int:
+    """How many host processes of this uid run `name` (a sandbox's uid is its own)."""
+    count = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
+        if str(uid) in uids and name.encode() in cmd:
+            count += 1
+    return count
+
+
+def sandbox_uid(server, session_id: str) -> int:
+    return server.app.state.backend._running[session_id].uid

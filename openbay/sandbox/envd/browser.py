@@ -14,6 +14,7 @@ import signal
 import time
 
 import cdp_mux
+import page_keeper
 import wire
 
 EXECUTABLES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
@@ -25,16 +26,21 @@ FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
          "--disable-extensions", "--disable-default-apps", "--password-store=basic",
-         "--use-mock-keychain", "--mute-audio", "--no-pings", "--media-router=0",
+         "--use-mock-keychain", "--mute-audio", "--no-pings", "--media-router=0", "--hide-scrollbars",
          "--no-sandbox",  # the bubblewrap sandbox is the boundary
          "--remote-debugging-pipe"]
 MAX_MESSAGE = 256 * 1024 * 1024
 START_TIMEOUT_S = 30.0
+CLOSE_TIMEOUT_S = 5.0
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class BrowserUnavailable(Exception):
     pass
+
+
+def viewport_of(options: dict) -> dict:
+    return options.get("viewport") or {"width": 1280, "height": 800}
 
 
 def launch_args(options: dict) -> tuple[list[str], dict]:
@@ -47,7 +53,7 @@ def launch_args(options: dict) -> tuple[list[str], dict]:
     if not _PROFILE_NAME.match(profile):
         raise ValueError("persist_profile_context must be a simple name")
     args.append(f"--user-data-dir={os.path.join(PROFILES, profile)}")
-    viewport = options.get("viewport") or {"width": 1280, "height": 800}
+    viewport = viewport_of(options)
     args.append(f"--window-size={int(viewport['width'])},{int(viewport['height'])}")
     if options.get("user_agent"):
         args.append(f"--user-agent={options['user_agent']}")
@@ -139,8 +145,8 @@ class Chromium:
             version = await self.mux.command("Browser.getVersion", timeout=START_TIMEOUT_S)
             await self.mux.command("Browser.setDownloadBehavior",
                                    {"behavior": "allow", "downloadPath": DOWNLOADS})
-            if options.get("extra_headers"):
-                await self._apply_extra_headers(options["extra_headers"])
+            await page_keeper.PageKeeper(self.mux, viewport_of(options),
+                                         options.get("extra_headers") or {}).start()
         except (ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
             await self._stop()
             self.state = "crashed"
@@ -149,38 +155,6 @@ class Chromium:
         self.version = version.get("product", "")
         self.started_ms = round((time.monotonic() - began) * 1000, 1)
         self.state = "running"
-
-    async def _apply_extra_headers(self, headers: dict) -> None:
-        """envd keeps a session of its own that sets the headers on every page before it runs."""
-        mux = self.mux
-        own = await mux.add_client()
-        mux.clients.discard(own)  # not a user connection
-
-        async def prepare(session_id: str) -> None:
-            try:
-                await mux.command("Network.enable", session_id=session_id)
-                await mux.command("Network.setExtraHTTPHeaders", {"headers": headers},
-                                  session_id=session_id)
-            finally:
-                await mux.command("Runtime.runIfWaitingForDebugger", session_id=session_id)
-
-        def deliver(msg: dict) -> None:
-            params = msg.get("params") or {}
-            if msg.get("method") == "Target.attachedToTarget":
-                if params.get("targetInfo", {}).get("type") == "page":
-                    asyncio.ensure_future(prepare(params["sessionId"]))
-                else:
-                    asyncio.ensure_future(mux.command("Runtime.runIfWaitingForDebugger",
-                                                      session_id=params["sessionId"]))
-        own.deliver = deliver
-        await mux.command("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
-                                                   "flatten": True}, session_id=own.browser_session)
-        targets = await mux.command("Target.getTargets")
-        for t in targets.get("targetInfos", []):
-            if t.get("type") == "page":
-                sid = (await mux.command("Target.attachToTarget", {"targetId": t["targetId"],
-                                                                   "flatten": True}))["sessionId"]
-                await prepare(sid)
 
     async def _pump(self, reader: asyncio.StreamReader, mux) -> None:
         try:
@@ -206,12 +180,17 @@ class Chromium:
         if proc is None:
             return
         self._stopping = True
-        if proc.returncode is None:
-            try:  # the whole group: renderers and zygotes too
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
+        if proc.returncode is None and self.mux is not None:
+            try:  # a clean close writes the profile (cookies, storage) to disk
+                await self.mux.command("Browser.close", timeout=CLOSE_TIMEOUT_S)
+                await asyncio.wait_for(proc.wait(), CLOSE_TIMEOUT_S)
+            except (cdp_mux.CdpError, ConnectionError, asyncio.TimeoutError):
                 pass
-            await proc.wait()
+        try:  # the whole group: renderers, zygotes and helpers left behind too
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        await proc.wait()
         for task in self._tasks:
             await asyncio.wait([task], timeout=2)
             task.cancel()

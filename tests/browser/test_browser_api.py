@@ -1,0 +1,121 @@
+"""session.browser: screenshots, launch options, crashes, and a non-browser image."""
+import struct
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from openbay import CreateSessionParams
+from openbay.protocol.browser import BrowserOption, ProxyOption, Viewport
+from openbay.sdk import APIError
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def _goto(session, url):
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(url)
+        browser.close()
+
+
+def test_screenshot_is_a_png_of_the_viewport_or_the_page(browser_session, pages):
+    assert browser_session.browser.initialize(BrowserOption(viewport=Viewport(width=800, height=600)))
+    _goto(browser_session, pages + "/tall")
+    assert png_size(browser_session.browser.screenshot()) == (800, 600)
+    width, height = png_size(browser_session.browser.screenshot(full_page=True))
+    assert width == 800 and height == 3000
+
+
+def test_launch_options_reach_the_pages(browser_session, pages):
+    option = BrowserOption(viewport=Viewport(width=1024, height=700), user_agent="OpenBayTest/1.0",
+                           locale="de-DE", timezone="Asia/Tokyo",
+                           extra_headers={"X-OpenBay-Test": "yes"})
+    assert browser_session.browser.initialize(option)
+    status = browser_session.browser.status()
+    assert status.state == "running" and status.options.user_agent == "OpenBayTest/1.0"
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/headers")
+        seen = {k.lower(): v for k, v in page.evaluate("JSON.parse(document.body.innerText)").items()}
+        assert seen["user-agent"] == "OpenBayTest/1.0"
+        assert seen["x-openbay-test"] == "yes"
+        assert seen["accept-language"].startswith("de-DE")
+        assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Tokyo"
+        assert page.evaluate("[innerWidth, innerHeight]") == [1024, 700]
+        browser.close()
+
+
+def test_proxy_option_routes_through_the_proxy(browser_session, pages):
+    # a proxy that is not there: pages fail to load, proving the browser uses it
+    assert browser_session.browser.initialize(
+        BrowserOption(proxy=ProxyOption(server="http://127.0.0.1:9", bypass="<-loopback>")))
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        with pytest.raises(Exception, match="ERR_PROXY_CONNECTION_FAILED"):
+            page.goto(pages + "/")
+        browser.close()
+
+
+def test_crash_is_reported_and_initialize_restarts(browser_session, pages):
+    status = browser_session.browser.status()
+    if status.state != "running":
+        assert browser_session.browser.initialize()
+        status = browser_session.browser.status()
+    out = browser_session.command.execute_command(f"kill -9 {status.pid}")
+    assert out.exit_code == 0, out.stderr
+    crashed = browser_session.browser.status()
+    for _ in range(50):
+        if crashed.state == "crashed":
+            break
+        crashed = browser_session.browser.status()
+    assert crashed.state == "crashed" and crashed.exit_code == -9
+    with pytest.raises(APIError, match="crashed"):
+        browser_session.browser.screenshot()
+    assert browser_session.browser.initialize()
+    assert browser_session.browser.status().state == "running"
+    _goto(browser_session, pages + "/second")
+    assert png_size(browser_session.browser.screenshot())[0] > 0
+
+
+def test_invalid_options_are_rejected(browser_session):
+    import httpx
+    for bad in ({"locale": "en_US; rm -rf"}, {"proxy": {"server": "file:///etc/passwd"}},
+                {"extra_headers": {"Bad Header": "x"}}, {"extra_headers": {"X": "a\r\nb"}},
+                {"viewport": {"width": 10, "height": 10}}, {"persist_profile_context": "../x"}):
+        with pytest.raises(Exception):
+            BrowserOption.model_validate(bad)
+    server_url = browser_session._bay.base_url
+    key = browser_session._bay._transport.http.headers["authorization"]
+    r = httpx.post(f"{server_url}/v1/sessions/{browser_session.session_id}/browser/initialize",
+                   json={"timezone": "../../etc"}, headers={"Authorization": key})
+    assert r.status_code == 422
+
+
+def test_a_linux_session_has_no_browser(session):
+    with pytest.raises(APIError, match="no browser"):
+        session.browser.get_endpoint_url()
+    assert session.browser.initialize() is False
+
+
+def test_persistent_profile_keeps_cookies_across_restarts(browser_session, pages):
+    option = BrowserOption(persist_profile_context="logins")
+    assert browser_session.browser.initialize(option)
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/")
+        page.evaluate("localStorage.setItem('who', 'me')")
+        browser.close()
+    assert browser_session.browser.initialize(option)  # a restart of Chromium on the same profile
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/")
+        assert page.evaluate("localStorage.getItem('who')") == "me"
+        browser.close()

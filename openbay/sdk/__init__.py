@@ -18,3 +18,10 @@ __all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFou
            "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
            "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult",
            "MultipleFileContentResult", "UploadResult", "FileSystemApi", "DirectoryWatch"]
+
+from .agent import AgentApi, ExecutionResult, QueryResult, TaskAgent  # noqa: E402
+from .task_execution import AsyncTaskExecution, TaskExecution  # noqa: E402
+from .task_stream import AgentEvent  # noqa: E402
+
+__all__ += ["AgentApi", "ExecutionResult", "QueryResult", "TaskAgent", "AsyncTaskExecution",
+            "TaskExecution", "AgentEvent"]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
 
 from . import calls
+from .agent import AgentApi
 from .browser import BrowserApi
 from .calls import Request
 from .files import FileSystemApi
@@ -25,6 +26,7 @@ class Session:
         self.image_id = info.image_id
         self.resource_url = info.resource_url
         self.command = CommandApi(self)
+        self.agent = AgentApi(self)
         self.browser = BrowserApi(self)
         self.file_system = FileSystemApi(self)
 

@@ -15,11 +15,15 @@ from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
 from .ratelimit import RateLimiter
-from .routes import commands, console, files, health, keys, sessions
+from .routes import code, commands, console, files, health, keys, sessions
 from .services.keys import KeyService
 from .services.sessions import SessionService
+from .routes import tasks as task_routes
+from .services.tasks import start_task_service
 from .routes import browser as browser_routes, live_view
 from .services.browser import BrowserService, browser_pool
+from .routes import computer as computer_routes, vnc
+from .services.computer import ComputerService
 
 log = logging.getLogger("openbay.server")
 
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             max_per_owner=settings.max_sessions_per_owner,
             public_url=settings.resolved_public_url())
         state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
+        state.computer = ComputerService(state.sessions)
         dead = await state.sessions.recover()
         if dead:
             log.warning("marked %d sessions of the previous run dead", len(dead))
@@ -68,11 +73,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         if key and on_bootstrap_key:
             on_bootstrap_key(key, settings.home)
         state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
+        state.tasks = await start_task_service(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:
             yield
         finally:
             reaper.cancel()
+            await state.tasks.runner.shutdown()
             if state.sessions.pool:
                 await state.sessions.pool.close()
             await state.sessions.shutdown()
@@ -87,9 +94,12 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
     install_error_handlers(app)
+    app.include_router(task_routes.router)
     app.include_router(browser_routes.router)
     app.include_router(live_view.router)
-    for module in (health, keys, sessions, commands, console, files):
+    app.include_router(computer_routes.router)
+    app.include_router(vnc.router)
+    for module in (health, keys, sessions, commands, console, files, code):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS)

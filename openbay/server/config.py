@@ -46,6 +46,9 @@ class Settings:
     rate_limit_burst: int = 400
     reap_interval_s: float = 5.0
     log_json: bool = False
+    llm_base_url: str = ""  # the agents' model: any OpenAI-compatible endpoint
+    llm_api_key: str = field(default="", repr=False)
+    llm_model: str = ""
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
 
     @classmethod
@@ -66,6 +69,9 @@ class Settings:
             rate_limit_burst=_int("OPENBAY_RATE_LIMIT_BURST", cls.rate_limit_burst),
             reap_interval_s=_float("OPENBAY_REAP_INTERVAL_S", cls.reap_interval_s),
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
+            llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
+            llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
+            llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
         )
         for k, v in overrides.items():

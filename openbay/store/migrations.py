@@ -8,13 +8,18 @@ from collections.abc import Callable
 from sqlalchemy import Connection, inspect, select
 
 from .tables import Base, SchemaVersion, utcnow
+from .task_tables import TaskEventRow, TaskRow, TaskStepRow
 
 
 def _initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _initial,
+    lambda conn: Base.metadata.create_all(conn, tables=[TaskRow.__table__, TaskEventRow.__table__,
+                                                        TaskStepRow.__table__]),
+]
 
 
 def migrate(conn: Connection) -> int:

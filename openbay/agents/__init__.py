@@ -1,0 +1,1 @@
+"""Agents: the step loop, the browser agent, LLM providers and prompts."""

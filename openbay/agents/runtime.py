@@ -1,0 +1,20 @@
+"""Running one agent task end to end: model client, browser, step loop."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from openbay.browser.launch import open_browser
+
+from .browser_agent import AgentOptions, AgentOutcome, BrowserAgent
+from .events import AgentHooks
+from .llm import ChatClient, LLMConfig
+
+
+async def run_browser_task(task: str, *, llm: LLMConfig, options: AgentOptions, hooks: AgentHooks,
+                           cdp_url: str | None, files_root: Path | None = None) -> AgentOutcome:
+    client = ChatClient(llm)  # raises LLMNotConfigured before any browser starts
+    try:
+        async with open_browser(cdp_url, files_root=files_root) as browser:
+            return await BrowserAgent(client, browser, hooks, options).run(task)
+    finally:
+        await client.close()

@@ -1,0 +1,150 @@
+"""Agent tasks: start, read, stop, answer, and their event stream (REST list and WebSocket)."""
+import asyncio
+import contextlib
+import json
+
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+
+from openbay.protocol import STATUS_OF, ErrorCode
+from openbay.protocol.tasks import (TERMINAL_STATUSES, ClientMessage, EventType, TaskCreateRequest,
+                                    TaskEvent, TaskEventList, TaskInfo, TaskStatus, UserReply)
+
+from ..auth import bearer_secret, principal_for, require_principal
+from ..errors import ApiError
+from ..services.keys import Principal
+from ..services.tasks import event_of
+
+router = APIRouter(tags=["tasks"])
+MAX_EVENTS_PAGE = 1000
+_TERMINAL = {s.value for s in TERMINAL_STATUSES}
+
+
+@router.post("/v1/sessions/{session_id}/agent/{kind}/tasks", status_code=201, response_model=TaskInfo)
+async def create_task(session_id: str, kind: str, body: TaskCreateRequest, request: Request,
+                      who: Principal = Depends(require_principal)):
+    svc = request.app.state.tasks
+    return await svc.info_of(await svc.submit(who, session_id, kind, body))
+
+
+@router.get("/v1/tasks/{task_id}", response_model=TaskInfo)
+async def get_task(task_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return await request.app.state.tasks.info(who, task_id)
+
+
+@router.post("/v1/tasks/{task_id}/terminate", response_model=TaskInfo)
+async def terminate_task(task_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return await request.app.state.tasks.terminate(who, task_id)
+
+
+@router.post("/v1/tasks/{task_id}/reply", status_code=204)
+async def reply(task_id: str, body: UserReply, request: Request, who: Principal = Depends(require_principal)):
+    """The person's answer to the task's pending call_for_user."""
+    await request.app.state.tasks.reply(who, task_id, body.content)
+
+
+@router.get("/v1/tasks/{task_id}/events", response_model=TaskEventList)
+async def list_events(task_id: str, request: Request, who: Principal = Depends(require_principal),
+                      after_seq: int = Query(default=0, ge=0),
+                      limit: int = Query(default=100, ge=1, le=MAX_EVENTS_PAGE)):
+    events, row = await request.app.state.tasks.events(who, task_id, after_seq, limit)
+    return TaskEventList(events=events, status=TaskStatus(row.status))
+
+
+def _is_end(event: TaskEvent) -> bool:
+    return event.type == EventType.STATUS and event.payload.get("status") in _TERMINAL
+
+
+async def _refuse(ws: WebSocket, e: ApiError) -> None:
+    """Errors before streaming: one error message, then a close code of 4000 + HTTP status."""
+    await ws.accept()
+    await ws.send_json({"type": "error", "error": {"code": e.code.value, "message": e.message}})
+    await ws.close(code=4000 + STATUS_OF[e.code], reason=e.message[:120])
+
+
+@router.websocket("/v1/tasks/{task_id}/events")
+async def stream_events(ws: WebSocket, task_id: str):
+    """Every event after `after_seq` (stored ones first, then live), until the task ends.
+    The client may send {"type": "reply", "content": "..."} to answer call_for_user."""
+    app = ws.app
+    secret = bearer_secret(ws.headers.get("authorization", "")) or ws.query_params.get("token", "")
+    try:
+        raw_after = ws.query_params.get("after_seq", "0")
+        if not raw_after.isdigit():
+            raise ApiError(ErrorCode.VALIDATION, "after_seq must be a whole number >= 0")
+        who = await principal_for(app, secret)
+        row = await app.state.tasks.row(who, task_id)
+    except ApiError as e:
+        return await _refuse(ws, e)
+    await ws.accept()
+    stream = _EventStream(ws, app, who, row.id, int(raw_after))
+    await stream.run()
+
+
+class _EventStream:
+    def __init__(self, ws: WebSocket, app, who: Principal, task_id: str, after_seq: int):
+        self.ws, self.app, self.who, self.task_id, self.last = ws, app, who, task_id, after_seq
+        self.repo = app.state.tasks.repo
+        self.runner = app.state.tasks.runner
+
+    async def run(self) -> None:
+        queue = self.runner.bus.subscribe(self.task_id)  # before reading the store: no gap
+        reader = asyncio.create_task(self._read_client(queue))
+        try:
+            # not running here (any more): the store has everything, the end included
+            if await self._backfill() or self.task_id not in self.runner.running:
+                return await self.ws.close(1000)
+            while True:
+                getter = asyncio.create_task(queue.get())
+                await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():  # the client went away
+                    getter.cancel()
+                    return
+                item = getter.result()
+                if isinstance(item, dict):  # an answer to something the client sent
+                    await self.ws.send_json(item)
+                elif item.seq > self.last + 1 and await self._backfill():
+                    break
+                elif item.seq == self.last + 1:
+                    await self._send(item)
+                    if _is_end(item):
+                        break
+            await self.ws.close(1000)
+        except (WebSocketDisconnect, RuntimeError):
+            pass  # the client left mid-send
+        finally:
+            self.runner.bus.unsubscribe(self.task_id, queue)
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+    async def _send(self, event: TaskEvent) -> None:
+        await self.ws.send_json(event.model_dump(mode="json"))
+        self.last = event.seq
+
+    async def _backfill(self) -> bool:
+        """Send what the store has after `last`; True when that included the end."""
+        while True:
+            rows = await self.repo.events(self.task_id, self.last, MAX_EVENTS_PAGE)
+            for r in rows:
+                event = event_of(r)
+                await self._send(event)
+                if _is_end(event):
+                    return True
+            if len(rows) < MAX_EVENTS_PAGE:
+                return False
+
+    async def _read_client(self, queue: asyncio.Queue) -> None:
+        while True:
+            try:
+                raw = await self.ws.receive_text()
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            try:
+                msg = ClientMessage.model_validate(json.loads(raw))
+            except (ValueError, ValidationError) as e:
+                queue.put_nowait({"type": "reply_ack", "ok": False, "message": f"bad message: {str(e)[:200]}"})
+                continue
+            ok = self.runner.reply(self.task_id, msg.content)
+            queue.put_nowait({"type": "reply_ack", "ok": ok,
+                              "message": "" if ok else "the task is not waiting for an answer"})

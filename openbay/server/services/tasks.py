@@ -1,0 +1,107 @@
+"""Agent tasks as the API sees them: who may start, read, stop and answer which task."""
+from __future__ import annotations
+
+import logging
+
+from openbay.agents.llm import LLMConfig
+from openbay.protocol import ErrorCode
+from openbay.protocol.tasks import (AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo,
+                                    TaskStatus, TaskUsage)
+from openbay.store.task_repository import TaskRepository
+from openbay.store.task_tables import TaskEventRow, TaskRow
+from openbay.store.tables import utcnow
+from openbay.tasks import TaskConflict, TaskRunner
+
+from ..errors import ApiError, not_found
+from .keys import Principal
+from .sessions import SessionService
+
+log = logging.getLogger("openbay.tasks")
+AVAILABLE_KINDS = ("browser",)
+BROWSER_IMAGES = ("browser",)
+
+
+def event_of(row: TaskEventRow) -> TaskEvent:
+    return TaskEvent(task_id=row.task_id, seq=row.seq, type=row.type, timestamp=row.timestamp,
+                     payload=row.payload or {})
+
+
+class TaskService:
+    def __init__(self, repo: TaskRepository, runner: TaskRunner, sessions: SessionService,
+                 browser_service=None):
+        self.repo = repo
+        self.runner = runner
+        self.sessions = sessions
+        self.browser_service = browser_service  # the session's CDP endpoint, when there is one
+
+    async def submit(self, who: Principal, session_id: str, kind: str, request: TaskCreateRequest) -> TaskRow:
+        if kind not in AGENT_KINDS:
+            raise not_found("agent", kind)
+        if kind not in AVAILABLE_KINDS:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"the {kind} agent is not available yet; "
+                           f"agents: {', '.join(AVAILABLE_KINDS)}")
+        await self.sessions.require_running(who, session_id)
+        image = self.sessions.live[session_id].row.image_id
+        if image not in BROWSER_IMAGES:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"the browser agent needs a session with image_id "
+                           f"'browser'; session {session_id!r} runs {image!r}")
+        cdp_url = None
+        if self.browser_service is not None:
+            cdp_url = await self.browser_service.endpoint_url(who, session_id)
+        try:
+            return await self.runner.submit(owner_id=who.owner_id, session_id=session_id, kind=kind,
+                                            request=request, cdp_url=cdp_url)
+        except TaskConflict as e:
+            raise ApiError(ErrorCode.CONFLICT, str(e)) from None
+
+    async def row(self, who: Principal, task_id: str) -> TaskRow:
+        row = await self.repo.get(task_id, owner_id=who.owner_id)
+        if row is None:  # another owner's task is as invisible as a missing one
+            raise not_found("task", task_id)
+        return row
+
+    async def info(self, who: Principal, task_id: str) -> TaskInfo:
+        return await self.info_of(await self.row(who, task_id))
+
+    async def info_of(self, row: TaskRow) -> TaskInfo:
+        steps = await self.repo.steps(row.id)
+        ended = row.ended_at or None
+        duration = ((ended or utcnow()) - row.started_at).total_seconds() if row.started_at else 0.0
+        return TaskInfo(
+            task_id=row.id, session_id=row.session_id, kind=row.kind, task=row.task,
+            status=TaskStatus(row.status), error_message=row.error_message or "",
+            steps=row.steps, max_steps=row.params.get("max_steps", 0), result=row.result, data=row.data,
+            output_schema=row.params.get("output_schema"), usage=TaskUsage(**(row.usage or {})),
+            execution_logs=[StepLog(step=s.step, url=s.url, title=s.title, actions=s.actions,
+                                    usage=TaskUsage(**(s.usage or {})), has_screenshot=bool(s.screenshot),
+                                    created_at=s.created_at) for s in steps],
+            screenshots=[s.screenshot for s in steps if s.screenshot],
+            created_at=row.created_at, started_at=row.started_at, ended_at=row.ended_at,
+            session_duration_s=round(duration, 3), message_count=row.message_count)
+
+    async def terminate(self, who: Principal, task_id: str) -> TaskInfo:
+        row = await self.row(who, task_id)
+        if TaskStatus(row.status).terminal:
+            raise ApiError(ErrorCode.CONFLICT, f"task {task_id!r} has already ended ({row.status})")
+        await self.runner.terminate(task_id)
+        return await self.info(who, task_id)
+
+    async def reply(self, who: Principal, task_id: str, content: str) -> None:
+        row = await self.row(who, task_id)
+        if not self.runner.reply(row.id, content):
+            raise ApiError(ErrorCode.CONFLICT, f"task {task_id!r} is not waiting for an answer")
+
+    async def events(self, who: Principal, task_id: str, after_seq: int, limit: int) -> tuple[list[TaskEvent], TaskRow]:
+        row = await self.row(who, task_id)
+        return [event_of(r) for r in await self.repo.events(task_id, after_seq, limit)], row
+
+
+async def start_task_service(state, settings) -> TaskService:
+    """The task service of a starting server; tasks a previous run left running are failed."""
+    llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
+    repo = TaskRepository(state.db)
+    runner = TaskRunner(repo, llm=llm)
+    interrupted = await runner.recover()
+    if interrupted:
+        log.warning("marked %d tasks of the previous run failed (interrupted)", len(interrupted))
+    return TaskService(repo, runner, state.sessions, getattr(state, "browser", None))

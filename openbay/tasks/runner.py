@@ -1,0 +1,215 @@
+"""Runs agent tasks: persisted before they start, one at a time per session, many
+at once across sessions, each ending in exactly one final status with a reason.
+
+Every event is committed to the store before it is published, so a client that
+reconnects with the last sequence number it saw misses nothing.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExceeded
+from openbay.agents.events import StepRecord
+from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
+from openbay.agents.runtime import run_browser_task
+from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
+from openbay.store.task_repository import TaskRepository
+from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
+from openbay.store.tables import utcnow
+
+from .bus import EventBus
+
+log = logging.getLogger("openbay.tasks")
+INTERRUPTED = "interrupted"
+
+
+class TaskConflict(Exception):
+    """The session already runs a task."""
+
+
+@dataclass
+class RunningTask:
+    row: TaskRow
+    request: TaskCreateRequest
+    cdp_url: str | None = None  # None: the agent launches a Chromium of its own
+    seq: int = 0
+    job: asyncio.Task | None = None
+    question: asyncio.Future | None = None
+    end_as: tuple[TaskStatus, str] | None = None  # set by terminate / shutdown before cancelling
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class _Hooks:
+    """What the agent reports through: events, steps, questions to the person."""
+
+    def __init__(self, runner: TaskRunner, rt: RunningTask):
+        self.runner, self.rt = runner, rt
+
+    async def emit(self, type: str, payload: dict[str, Any]) -> None:
+        await self.runner._emit(self.rt, EventType(type), payload)
+
+    async def ask_user(self, question: str) -> str | None:
+        rt = self.rt
+        rt.question = asyncio.get_running_loop().create_future()
+        timeout = rt.request.call_for_user_timeout_s
+        try:
+            # the future exists before the event is out, so a quick reply is never lost
+            await self.emit("call_for_user", {"content": question, "timeout_s": timeout})
+            return await asyncio.wait_for(rt.question, timeout)
+        except TimeoutError:
+            await self.emit("error", {"message": f"no answer from the person within {timeout:g}s",
+                                      "fatal": False})
+            return None
+        finally:
+            rt.question = None
+
+    async def record_step(self, step: StepRecord) -> None:
+        await self.runner._record_step(self.rt, step)
+
+
+class TaskRunner:
+    def __init__(self, repo: TaskRepository, *, llm: LLMConfig):
+        self.repo = repo
+        self.llm = llm
+        self.bus = EventBus()
+        self.running: dict[str, RunningTask] = {}
+        self.by_session: dict[str, str] = {}
+
+    async def recover(self) -> list[str]:
+        """At startup: tasks the previous run left unfinished cannot go on."""
+        rows = await self.repo.unfinished()
+        for row in rows:
+            if await self.repo.finish(row.id, TaskStatus.FAILED.value, error_message=INTERRUPTED):
+                rt = RunningTask(row, TaskCreateRequest.model_validate(row.params),
+                                 seq=await self.repo.last_seq(row.id))
+                await self._emit(rt, EventType.STATUS, {"status": "failed", "error_message": INTERRUPTED})
+        return [r.id for r in rows]
+
+    async def submit(self, *, owner_id: str, session_id: str, kind: str,
+                     request: TaskCreateRequest, cdp_url: str | None = None) -> TaskRow:
+        if session_id in self.by_session:
+            raise TaskConflict(f"session {session_id!r} is already running task "
+                               f"{self.by_session[session_id]!r}; wait for it or terminate it")
+        task_id = "t-" + secrets.token_hex(8)
+        self.by_session[session_id] = task_id  # claimed before any await: no race
+        try:
+            params = request.model_dump(mode="json", exclude={"llm"})  # the model's key stays in memory
+            row = TaskRow(id=task_id, owner_id=owner_id, session_id=session_id, kind=kind,
+                          task=request.task, status=TaskStatus.PENDING.value, error_message="",
+                          params=params, steps=0, usage={}, message_count=0, created_at=utcnow())
+            await self.repo.add(row)
+            rt = RunningTask(row, request, cdp_url)
+            self.running[task_id] = rt
+            await self._emit(rt, EventType.STATUS, {"status": "pending"})
+        except BaseException:
+            self.by_session.pop(session_id, None)
+            self.running.pop(task_id, None)
+            raise
+        rt.job = asyncio.get_running_loop().create_task(self._execute(rt), name=f"task {task_id}")
+        return row
+
+    async def terminate(self, task_id: str) -> bool:
+        """Stop a running task now (mid-step); False when it is not running here."""
+        rt = self.running.get(task_id)
+        if rt is None or rt.job is None or rt.job.done():
+            return False
+        rt.end_as = rt.end_as or (TaskStatus.CANCELLED, "terminated by the user")
+        rt.job.cancel()
+        await asyncio.wait({rt.job})
+        return True
+
+    def reply(self, task_id: str, content: str) -> bool:
+        """Hand the person's answer to a task waiting in call_for_user."""
+        rt = self.running.get(task_id)
+        if rt is None or rt.question is None or rt.question.done():
+            return False
+        rt.question.set_result(content)
+        return True
+
+    def waiting_for_user(self, task_id: str) -> bool:
+        rt = self.running.get(task_id)
+        return rt is not None and rt.question is not None and not rt.question.done()
+
+    async def shutdown(self) -> None:
+        jobs = []
+        for rt in list(self.running.values()):
+            if rt.job is not None and not rt.job.done():
+                rt.end_as = (TaskStatus.FAILED, f"{INTERRUPTED}: the server shut down")
+                rt.job.cancel()
+                jobs.append(rt.job)
+        if jobs:
+            await asyncio.wait(jobs, timeout=15)
+
+    # -- one task --------------------------------------------------------------------------
+
+    async def _execute(self, rt: RunningTask) -> None:
+        req, row = rt.request, rt.row
+        status, reason, outcome = TaskStatus.FAILED, "", None
+        try:
+            llm = self.llm.merged(**(req.llm.model_dump() if req.llm else {}))
+            llm.check()
+            row.started_at = utcnow()
+            await self.repo.update(row.id, status=TaskStatus.RUNNING.value, started_at=row.started_at)
+            await self._emit(rt, EventType.STATUS, {"status": "running"})
+            options = AgentOptions(max_steps=req.max_steps, use_vision=req.use_vision,
+                                   full_page_screenshot=req.full_page_screenshot,
+                                   output_schema=req.output_schema, max_tokens=req.max_tokens)
+            async with asyncio.timeout(req.timeout_s):
+                outcome = await run_browser_task(req.task, llm=llm, options=options, hooks=_Hooks(self, rt),
+                                                 cdp_url=rt.cdp_url)
+            status = TaskStatus.FINISHED if outcome.success else TaskStatus.FAILED
+            reason = outcome.error
+        except LLMNotConfigured as e:
+            reason = str(e)
+        except TimeoutError:
+            status, reason = TaskStatus.TIMED_OUT, f"the task ran past its timeout of {req.timeout_s:g}s"
+        except asyncio.CancelledError:
+            status, reason = rt.end_as or (TaskStatus.CANCELLED, "cancelled")
+        except (BudgetExceeded, LLMError) as e:
+            reason = str(e)
+        except Exception as e:  # the task fails; the server goes on
+            log.exception("task %s failed", row.id)
+            reason = f"internal error: {type(e).__name__}: {str(e)[:300]}"
+        try:
+            await self._finish(rt, status, reason, outcome)
+        finally:
+            self.running.pop(row.id, None)
+            self.by_session.pop(row.session_id, None)
+
+    async def _finish(self, rt: RunningTask, status: TaskStatus, reason: str,
+                      outcome: AgentOutcome | None) -> None:
+        values: dict[str, Any] = {"error_message": reason}
+        if outcome is not None:
+            values.update(result=outcome.text or None, data=outcome.data, steps=outcome.steps,
+                          usage=outcome.usage.as_dict(), message_count=outcome.message_count)
+        if reason and status != TaskStatus.FINISHED:
+            await self._emit(rt, EventType.ERROR, {"message": reason, "fatal": True})
+        await self.repo.finish(rt.row.id, status.value, **values)
+        await self._emit(rt, EventType.STATUS, {"status": status.value, "error_message": reason})
+        log.info("task ended", extra={"fields": {"task_id": rt.row.id, "status": status.value}})
+
+    async def _emit(self, rt: RunningTask, type: EventType, payload: dict[str, Any]) -> None:
+        async with rt.lock:
+            rt.seq += 1
+            row = TaskEventRow(task_id=rt.row.id, seq=rt.seq, type=type.value, timestamp=utcnow(),
+                               payload=payload)
+            # committed first, then sent; shielded so a terminate cannot leave a half-written
+            # event behind (a reader that sees a gap in seq fills it from the store)
+            await asyncio.shield(self.repo.add_event(row))
+            self.bus.publish(TaskEvent(task_id=row.task_id, seq=row.seq, type=type,
+                                       timestamp=row.timestamp, payload=payload))
+
+    async def _record_step(self, rt: RunningTask, step: StepRecord) -> None:
+        await self.repo.add_step(TaskStepRow(
+            task_id=rt.row.id, step=step.step, url=step.url[:4096], title=step.title[:1000],
+            actions=step.actions, usage=step.usage, screenshot=step.screenshot,
+            duration_s=step.duration_s, created_at=utcnow()))
+        usage = dict(rt.row.usage or {})
+        for k, v in step.usage.items():
+            usage[k] = usage.get(k, 0) + v
+        rt.row.usage, rt.row.steps = usage, step.step
+        await self.repo.update(rt.row.id, steps=step.step, usage=usage)

@@ -14,7 +14,8 @@ class Image:
 IMAGES: dict[str, Image] = {
     img.image_id: img for img in (
         Image("linux", "a Linux shell: Debian userland, bash, python3"),
-        Image("code", "linux plus Python 3 (numpy, pandas, matplotlib) and Node.js"),
+        Image("code", "linux plus Python 3 (numpy, pandas, matplotlib) and Node.js",
+              ("matplotlibrc",)),
         Image("browser", "linux plus Chromium, reachable over CDP", ("chromium", "chromium.d"),
               shm_size=512 * 1024 * 1024),
         Image("computer", "a desktop: Xvfb, a window manager, terminal, editor, Chromium",

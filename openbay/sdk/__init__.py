@@ -8,6 +8,7 @@ from .session import CommandApi, Session
 from .file_results import (BoolResult, DirectoryListResult, DownloadResult, EditFileResult,
                            FileChangeEvent, FileContentResult, FileInfoResult, FileSearchResult,
                            FileWriteResult, MultipleFileContentResult, UploadResult)
+from .code import CodeApi, CodeExecutionResult
 from .files import FileSystemApi
 from .watch import DirectoryWatch
 
@@ -17,7 +18,8 @@ __all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFou
            "SessionListResult", "SessionResult", "CommandApi", "Session",
            "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
            "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult",
-           "MultipleFileContentResult", "UploadResult", "FileSystemApi", "DirectoryWatch"]
+           "MultipleFileContentResult", "UploadResult", "FileSystemApi", "DirectoryWatch",
+           "CodeApi", "CodeExecutionResult"]
 
 from .agent import AgentApi, ExecutionResult, QueryResult, TaskAgent  # noqa: E402
 from .task_execution import AsyncTaskExecution, TaskExecution  # noqa: E402

@@ -10,6 +10,7 @@ from . import calls
 from .agent import AgentApi
 from .browser import BrowserApi
 from .calls import Request
+from .code import CodeApi
 from .files import FileSystemApi
 from .results import CommandResult, DeleteResult, OperationResult
 
@@ -29,6 +30,7 @@ class Session:
         self.agent = AgentApi(self)
         self.browser = BrowserApi(self)
         self.file_system = FileSystemApi(self)
+        self.code = CodeApi(self)
 
     def __repr__(self) -> str:
         return f"Session({self.session_id!r}, image_id={self.image_id!r})"

@@ -10,13 +10,15 @@ import signal
 import sys
 
 import browser
+import code_runner
 import commands
 import files
 import fsops
 import wire
 
 VERSION = "1"
-HANDLERS = {"exec": commands.handle_exec, **browser.HANDLERS, **files.HANDLERS, **fsops.HANDLERS}
+HANDLERS = {"exec": commands.handle_exec, **browser.HANDLERS, **files.HANDLERS, **fsops.HANDLERS,
+            **code_runner.HANDLERS}
 
 
 class Reply:

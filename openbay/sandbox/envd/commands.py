@@ -9,6 +9,7 @@ import asyncio
 import codecs
 import os
 import signal
+import subprocess
 import time
 
 SHELL = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
@@ -90,9 +91,8 @@ async def handle_exec(req: dict, reader, reply) -> None:
     err_r, err_w = os.pipe()
     started = time.monotonic()
     try:
-        proc = await asyncio.create_subprocess_exec(
-            SHELL, "-c", command, stdin=asyncio.subprocess.DEVNULL, stdout=out_w, stderr=err_w,
-            cwd=cwd, env=env, start_new_session=True)
+        proc = subprocess.Popen([SHELL, "-c", command], stdin=subprocess.DEVNULL, stdout=out_w,
+                                stderr=err_w, cwd=cwd, env=env, start_new_session=True)
     finally:
         os.close(out_w)
         os.close(err_w)
@@ -100,7 +100,7 @@ async def handle_exec(req: dict, reader, reply) -> None:
     for s in streams:
         loop.add_reader(s.fd, s.read_available)
 
-    waiter = asyncio.ensure_future(proc.wait())
+    waiter = _exited(loop, proc)
     timed_out = False
     deadline = started + timeout_s
     while not waiter.done():
@@ -158,6 +158,29 @@ async def _send_pending(reply, pending: list) -> None:
     while pending:
         name, text = pending.pop(0)
         await reply.json({"type": name, "data": text})
+
+
+def _exited(loop, proc: subprocess.Popen) -> asyncio.Future:
+    """Resolves when proc has exited and is reaped.
+
+    A pidfd on the event loop wakes us, where asyncio's own child watcher
+    (Python 3.11) would start a thread per command to block in waitpid.
+    """
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # kernel before 5.3: let a thread wait
+        return asyncio.ensure_future(asyncio.to_thread(proc.wait))
+    done = loop.create_future()
+
+    def on_exit() -> None:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+        proc.wait()  # returns at once: the pidfd is readable only after the exit
+        if not done.done():
+            done.set_result(proc.returncode)
+
+    loop.add_reader(pidfd, on_exit)
+    return done
 
 
 def _kill_group(pgid: int) -> None:

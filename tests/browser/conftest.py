@@ -9,7 +9,7 @@ import pytest
 PAGES = {
     "/": """<!doctype html><title>Start</title>
 <button id="go" onclick="document.getElementById('out').textContent='clicked'">Go</button>
-<p id="out">waiting</p>""",
+<p id="out">waiting</p><input id="name" autocomplete="off">""",
     "/tall": """<!doctype html><title>Tall</title><body style="margin:0">
 <div style="height:3000px;background:linear-gradient(red,blue)">tall</div></body>""",
     "/second": """<!doctype html><title>Second</title><body style="background:#0a0">
@@ -77,6 +77,16 @@ def processes_of_uid(uid: int, name: str = "chromium") -> int:
         if str(uid) in uids and name.encode() in cmd:
             count += 1
     return count
+
+
+HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
+                       "--disable-background-networking", "--disable-component-update",
+                       "--disable-sync", "--no-default-browser-check"]
+
+
+def launch_host_chromium(playwright):
+    """A person's browser on the host (for the live view page)."""
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
 
 
 def sandbox_uid(server, session_id: str) -> int:

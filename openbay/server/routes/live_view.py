@@ -61,7 +61,7 @@ async def live_view(ws: WebSocket, session_id: str, token: str = ""):
         await cdp.close()
         try:
             await ws.close()
-        except RuntimeError:
+        except (RuntimeError, WebSocketDisconnect):
             pass
 
 
@@ -101,8 +101,9 @@ _SECTION = """<section id="live-view" data-session="{sid}"><h2>Browser</h2>
   };
   const button = (e) => ["left", "middle", "right"][e.button] || "left";
   const mods = (e) => (e.altKey ? 1 : 0) | (e.ctrlKey ? 2 : 0) | (e.metaKey ? 4 : 0) | (e.shiftKey ? 8 : 0);
-  img.addEventListener("mousedown", (e) => { e.preventDefault(); img.focus();
-    send({type: "mouse", action: "down", button: button(e), clickCount: Math.min(e.detail || 1, 3), ...at(e)}); });
+  img.addEventListener("mousedown", (e) => { e.preventDefault();
+    send({type: "mouse", action: "down", button: button(e), clickCount: Math.min(e.detail || 1, 3), ...at(e)});
+    img.focus({preventScroll: true}); });  // a scroll would move the picture under the pointer
   img.addEventListener("mouseup", (e) =>
     send({type: "mouse", action: "up", button: button(e), clickCount: Math.min(e.detail || 1, 3), ...at(e)}));
   let moving = false;

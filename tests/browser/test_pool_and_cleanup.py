@@ -1,0 +1,81 @@
+"""The warm pool hands over started browsers, once each; no Chromium outlives its session."""
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from openbay import CreateSessionParams
+from openbay.store.tables import utcnow
+from tests.helpers.server import thread_server
+
+from .conftest import processes_of_uid, sandbox_uid
+
+
+def wait_until(predicate, timeout_s=60.0, what="condition"):
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
+    home = Path(tempfile.mkdtemp(prefix="obpool-"))
+    with thread_server(home, pool_browser=1) as server:
+        pool = server.app.state.sessions.pool
+        wait_until(lambda: pool.ready == 1, what="the pool to fill")
+        pooled = pool._ready[0].session_id
+        bay = server.client()
+        try:
+            session = bay.create(CreateSessionParams(image_id="browser")).session
+            assert session.session_id == pooled and pool.handed_over == 1
+            # Chromium was already up: the user's first look finds it running
+            assert session.browser.status().state == "running"
+            assert session.browser.screenshot()[:4] == b"\x89PNG"
+            wait_until(lambda: pool.ready == 1, what="the pool to refill")
+            assert pool._ready[0].session_id != pooled
+            # a create the pool does not fit starts cold and leaves the pool alone
+            other = bay.create(CreateSessionParams(image_id="browser", envs={"A": "1"})).session
+            assert pool.handed_over == 1 and pool.ready == 1
+            other.delete()
+            session.delete()
+            # the handed-over sandbox is gone for good, not back in the pool
+            assert not server.app.state.backend.is_alive(pooled)
+            assert pooled not in [s.session_id for s in pool._ready]
+        finally:
+            bay.close()
+
+
+def _running_browser(server, bay):
+    session = bay.create(CreateSessionParams(image_id="browser")).session
+    assert session.browser.initialize()
+    uid = sandbox_uid(server, session.session_id)
+    assert processes_of_uid(uid) > 0
+    return session, uid
+
+
+def test_delete_leaves_no_chromium(server, bay):
+    session, uid = _running_browser(server, bay)
+    session.delete()
+    wait_until(lambda: processes_of_uid(uid) == 0, 10, "chromium to exit")
+
+
+def test_expiry_leaves_no_chromium(server, bay):
+    session, uid = _running_browser(server, bay)
+    live = server.app.state.sessions.live[session.session_id]
+    live.row.expires_at = utcnow() - timedelta(seconds=1)  # as if idle past its timeout
+    wait_until(lambda: session.session_id not in server.app.state.sessions.live, 30, "the reaper")
+    assert session.info().status.value == "expired"
+    wait_until(lambda: processes_of_uid(uid) == 0, 10, "chromium to exit")
+
+
+def test_server_shutdown_leaves_no_chromium():
+    home = Path(tempfile.mkdtemp(prefix="obshutdown-"))
+    with thread_server(home, pool_browser=1) as server:
+        bay = server.client()
+        _, uid = _running_browser(server, bay)
+        pool = server.app.state.sessions.pool
+        wait_until(lambda: pool.ready == 1, what="the pool to fill")
+        pooled_uid = server.app.state.backend._running[pool._ready[0].session_id].uid
+        bay.close()
+    wait_until(lambda: processes_of_uid(uid) == 0 and processes_of_uid(pooled_uid) == 0, 10,
+               "chromium to exit")

@@ -20,6 +20,7 @@ EXTRACT_JS = (Path(__file__).with_name("extract.js")).read_text()
 MAX_EXTRACT_CHARS = 20_000
 ACT_TIMEOUT_MS = 4_000
 MAX_WAIT_S = 10
+NEW_TAB_WAIT_MS = 3_000
 
 
 @dataclass
@@ -66,11 +67,19 @@ async def go_back(s: BrowserSession, a: dict) -> str:
 async def click_element(s: BrowserSession, a: dict) -> str:
     el = await s.element(a["index"])
     pages_before = len(s.pages)
+    # a link to another tab: wait for the tab to show up, so the next look sees it
+    popup = await el.evaluate("e => !!e.closest('a[target]:not([target=\"_self\"]), form[target]')")
+    waiter = asyncio.ensure_future(s.context.wait_for_event("page", timeout=NEW_TAB_WAIT_MS)) if popup else None
     try:
         await el.click(timeout=ACT_TIMEOUT_MS)
     except PlaywrightTimeout:
         # covered by something transparent or animating: a DOM click still reaches it
         await el.evaluate("e => e.click()")
+    if waiter is not None:
+        try:
+            await waiter
+        except PlaywrightError:
+            pass
     await _settle(s)
     opened = len(s.pages) > pages_before
     return f"clicked [{a['index']}]" + ("; it opened a new tab, which is now current" if opened else "")

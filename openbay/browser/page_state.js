@@ -11,6 +11,7 @@
     "menuitemradio", "option", "combobox", "switch", "textbox", "listbox", "slider", "spinbutton",
     "searchbox", "treeitem", "gridcell"]);
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "SVG", "PATH"]);
+  const PLAIN = "a,button,input,select,textarea,[onclick],[role],[tabindex],[contenteditable],iframe";
   const ATTRS = ["type", "name", "role", "placeholder", "aria-label", "title", "alt", "href",
     "aria-expanded", "aria-checked", "aria-selected"];
   const els = {};
@@ -112,6 +113,15 @@
           lines.push(`[${idx}]${describe(el)}`);
           idx++;
         }
+      } else if (el.tagName === "TR" && !inInteractive && !el.querySelector(PLAIN)) {
+        // a table row of plain text: one line, cells apart (long tables stay short)
+        const rr = el.getBoundingClientRect(), y = rr.top + dy;
+        if (textLeft > 0 && rr.height > 0 && y + rr.height >= -margin * innerHeight && y <= innerHeight * (1 + margin)) {
+          const s = clip([...el.cells].map((c) => clip(c.textContent, 60)).join(" | "), Math.min(300, textLeft));
+          textLeft -= s.length;
+          if (s) lines.push(`  ${s}`);
+        }
+        continue;
       } else if (!inInteractive && textLeft > 0 && style.visibility !== "hidden") {
         const t = ownText(el);
         if (t) {

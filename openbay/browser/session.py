@@ -13,6 +13,7 @@ from playwright.async_api import Error as PlaywrightError
 from .state import PageState, Tab, capture
 
 NAV_TIMEOUT_MS = 15_000
+LOAD_WAIT_MS = 3_000
 
 
 class ActionError(Exception):
@@ -55,6 +56,8 @@ class BrowserSession:
         page = await self.page()
         with contextlib.suppress(PlaywrightError):
             await page.wait_for_load_state("domcontentloaded", timeout=NAV_TIMEOUT_MS)
+        with contextlib.suppress(PlaywrightError):  # iframes and images, but not forever
+            await page.wait_for_load_state("load", timeout=LOAD_WAIT_MS)
         for attempt in range(3):
             try:
                 self.last_state = await capture(page, await self.tabs(), screenshot=screenshot,

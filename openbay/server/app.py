@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         if key and on_bootstrap_key:
             on_bootstrap_key(key, settings.home)
         state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
+        metrics.gauge("browser_pool_ready", lambda: state.sessions.pool.ready if state.sessions.pool else 0)
         state.tasks = await start_task_service(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:

@@ -1,6 +1,8 @@
 """OpenBay: self-hosted sandboxes and agents. `from openbay import OpenBay, CreateSessionParams`."""
 from openbay.protocol import CreateSessionParams, SessionInfo
+from openbay.protocol.contexts import ContextSync, DownloadPolicy, SyncPolicy, UploadPolicy
 from openbay.sdk import *  # noqa: F401,F403
 from openbay.sdk import __all__ as _sdk_all
 
-__all__ = ["CreateSessionParams", "SessionInfo", *_sdk_all]
+__all__ = ["CreateSessionParams", "SessionInfo", "ContextSync", "DownloadPolicy", "SyncPolicy",
+           "UploadPolicy", *_sdk_all]

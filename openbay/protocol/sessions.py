@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from .contexts import ContextSync, validate_context_syncs
+
 IMAGE_IDS = ("linux", "code", "browser", "computer", "mobile")
 
 _LABEL_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}$")
@@ -50,9 +52,12 @@ class CreateSessionParams(BaseModel):
                            description="idle lifetime: the session is reaped this long after its last use")
     envs: dict[str, str] = Field(default_factory=dict)
     network: Literal["default", "none"] = "default"
+    context_syncs: list[ContextSync] = Field(
+        default_factory=list, description="contexts restored into the session, saved back on delete")
 
     _check_labels = field_validator("labels")(validate_labels)
     _check_envs = field_validator("envs")(validate_envs)
+    _check_syncs = field_validator("context_syncs")(validate_context_syncs)
 
 
 class LabelsBody(BaseModel):

@@ -9,6 +9,8 @@ from .file_results import (BoolResult, DirectoryListResult, DownloadResult, Edit
                            FileChangeEvent, FileContentResult, FileInfoResult, FileSearchResult,
                            FileWriteResult, MultipleFileContentResult, UploadResult)
 from .code import CodeApi, CodeExecutionResult
+from .contexts import (ContextApi, ContextListResult, ContextResult, ContextSyncResult,
+                       SessionContextApi)
 from .files import FileSystemApi
 from .watch import DirectoryWatch
 
@@ -19,7 +21,8 @@ __all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFou
            "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
            "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult",
            "MultipleFileContentResult", "UploadResult", "FileSystemApi", "DirectoryWatch",
-           "CodeApi", "CodeExecutionResult"]
+           "CodeApi", "CodeExecutionResult", "ContextApi", "ContextListResult", "ContextResult",
+           "ContextSyncResult", "SessionContextApi"]
 
 from .agent import AgentApi, ExecutionResult, QueryResult, TaskAgent  # noqa: E402
 from .task_execution import AsyncTaskExecution, TaskExecution  # noqa: E402

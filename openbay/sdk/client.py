@@ -6,6 +6,7 @@ from openbay.protocol import CreateSessionParams, SessionInfo, SessionList
 from . import calls
 from .calls import Call, Request
 from .config import find_api_key, find_base_url
+from .contexts import ContextApi
 from .errors import AuthenticationError
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import Session
@@ -19,6 +20,11 @@ class BayApi:
 
     def _run(self, call: Call):
         raise NotImplementedError
+
+    @property
+    def context(self) -> ContextApi:
+        """Contexts: named persistent volumes of this key's owner."""
+        return ContextApi(self)
 
     def _session_result(self, body: dict) -> dict:
         return {"session": Session(self, SessionInfo.model_validate(body))}

@@ -11,6 +11,7 @@ from .agent import AgentApi
 from .browser import BrowserApi
 from .calls import Request
 from .code import CodeApi
+from .contexts import SessionContextApi
 from .files import FileSystemApi
 from .results import CommandResult, DeleteResult, OperationResult
 
@@ -31,6 +32,7 @@ class Session:
         self.browser = BrowserApi(self)
         self.file_system = FileSystemApi(self)
         self.code = CodeApi(self)
+        self.context = SessionContextApi(self)
 
     def __repr__(self) -> str:
         return f"Session({self.session_id!r}, image_id={self.image_id!r})"

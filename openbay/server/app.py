@@ -3,11 +3,13 @@ import asyncio
 import contextlib
 import logging
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from fastapi import FastAPI
 
 from openbay.sandbox import Backend, ResourceLimits
 from openbay.store import Database, KeyRepository, SessionRepository
+from openbay.store.context_repository import ContextRepository
 
 from .config import Settings
 from .errors import install_error_handlers
@@ -15,8 +17,9 @@ from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
 from .ratelimit import RateLimiter
-from .routes import code, commands, console, files, health, keys, sessions
+from .routes import code, commands, console, contexts, files, health, keys, sessions
 from .services.keys import KeyService
+from .services.contexts import ContextService
 from .services.sessions import SessionService
 from .routes import tasks as task_routes
 from .services.tasks import start_task_service
@@ -64,6 +67,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
                                   cpu_cores=settings.sandbox_cpus),
             max_per_owner=settings.max_sessions_per_owner,
             public_url=settings.resolved_public_url())
+        state.contexts = state.sessions.contexts = ContextService(
+            ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
+            max_bytes=settings.max_file_bytes)
         state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
         state.computer = ComputerService(state.sessions)
         dead = await state.sessions.recover()
@@ -100,7 +106,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
-    for module in (health, keys, sessions, commands, console, files, code):
+    for module in (health, keys, sessions, commands, console, files, code, contexts):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS)

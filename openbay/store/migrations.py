@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, inspect, select
 
+from .context_tables import ContextRow
 from .tables import Base, SchemaVersion, utcnow
 from .task_tables import TaskEventRow, TaskRow, TaskStepRow
 
@@ -19,6 +20,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     _initial,
     lambda conn: Base.metadata.create_all(conn, tables=[TaskRow.__table__, TaskEventRow.__table__,
                                                         TaskStepRow.__table__]),
+    lambda conn: Base.metadata.create_all(conn, tables=[ContextRow.__table__]),
 ]
 
 

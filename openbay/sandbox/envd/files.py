@@ -120,7 +120,7 @@ async def handle_tar(req, reader, reply):
         raise
     err = (await proc.stderr.read()).decode(errors="replace")
     await proc.wait()
-    if proc.returncode != 0:
+    if proc.returncode not in (0, 1):  # 1: a file changed while it was read; the archive is fine
         raise FsError("bad_request", f"tar failed: {err.strip()[:500]}")
     await reply.json({"done": True, "bytes": sent})
 

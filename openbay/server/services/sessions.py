@@ -60,6 +60,7 @@ class SessionService:
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
         self.pool = None  # a WarmPool, when the server keeps one
+        self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
         metrics.gauge("sessions_running", lambda: len(self.live))
 
     def info(self, row: SessionRow) -> SessionInfo:
@@ -97,6 +98,8 @@ class SessionService:
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
                          last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s))
         try:
+            if params.context_syncs and self.contexts:
+                await self.contexts.attach(who, session_id, sandbox, params.context_syncs)
             await self.repo.add(row)
         except BaseException:
             await self.backend.stop(session_id)
@@ -187,6 +190,8 @@ class SessionService:
         if live is not None:
             live.row.status = status.value
             live.row.end_reason = reason
+            if self.contexts:
+                await self.contexts.detach(session_id, live.sandbox)
         await self.backend.stop(session_id)
         self.metrics.count(f"sessions_{status.value}")
         log.info("session ended", extra={"fields": {"session_id": session_id, "status": status.value,

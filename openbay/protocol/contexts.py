@@ -1,0 +1,89 @@
+"""Contexts: named persistent volumes that sessions restore at create and save back."""
+import posixpath
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+from .keys import NAME_PATTERN
+
+MAX_SYNCS = 8
+
+
+class UploadPolicy(BaseModel):
+    auto_upload: bool = Field(True, description="save the path back when the session is deleted")
+
+
+class DownloadPolicy(BaseModel):
+    auto_download: bool = Field(True, description="restore the context into the path at create")
+
+
+class SyncPolicy(BaseModel):
+    upload_policy: UploadPolicy = Field(default_factory=UploadPolicy)
+    download_policy: DownloadPolicy = Field(default_factory=DownloadPolicy)
+
+    @classmethod
+    def default(cls) -> "SyncPolicy":
+        return cls()
+
+
+class ContextSync(BaseModel):
+    """Which context goes to which directory of the session, and when it moves."""
+    context_id: str = Field(min_length=1, max_length=32)
+    path: str = Field("/home/user/data", min_length=2, max_length=1024)
+    policy: SyncPolicy = Field(default_factory=SyncPolicy)
+
+    @classmethod
+    def new(cls, context_id: str, path: str = "/home/user/data",
+            policy: SyncPolicy | None = None) -> "ContextSync":
+        return cls(context_id=context_id, path=path, policy=policy or SyncPolicy())
+
+    @field_validator("path")
+    @classmethod
+    def _absolute_directory(cls, path: str) -> str:
+        if "\0" in path or not path.startswith("/"):
+            raise ValueError("path must be an absolute path in the session")
+        path = posixpath.normpath(path)
+        if path == "/":
+            raise ValueError("path must not be the root directory")
+        return path
+
+
+def validate_context_syncs(syncs: list[ContextSync]) -> list[ContextSync]:
+    if len(syncs) > MAX_SYNCS:
+        raise ValueError(f"at most {MAX_SYNCS} context_syncs")
+    paths = [s.path for s in syncs]
+    for a in paths:
+        for b in paths:
+            if a != b and (b + "/").startswith(a + "/"):
+                raise ValueError(f"context paths {a} and {b} nest; give each its own directory")
+    if len(set(paths)) != len(paths):
+        raise ValueError("two context_syncs have the same path")
+    return syncs
+
+
+class ContextCreate(BaseModel):
+    name: str = Field(pattern=NAME_PATTERN)
+
+
+class ContextInfo(BaseModel):
+    context_id: str
+    name: str
+    size_bytes: int = Field(0, description="size of the saved archive")
+    created_at: datetime
+    saved_at: datetime | None = None
+
+
+class ContextList(BaseModel):
+    contexts: list[ContextInfo]
+
+
+class ContextSyncStatus(BaseModel):
+    context_id: str
+    path: str
+    saved: bool = False
+    size_bytes: int = 0
+    error_message: str = ""
+
+
+class SessionContexts(BaseModel):
+    syncs: list[ContextSyncStatus]

@@ -1,0 +1,67 @@
+"""Contexts (persistent volumes of one owner) and the contexts attached to a session."""
+import re
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, SessionContexts
+from openbay.protocol.keys import NAME_PATTERN
+
+from ..auth import require_principal
+from ..errors import not_found
+from ..services.keys import Principal
+
+router = APIRouter(tags=["contexts"])
+_NAME = re.compile(NAME_PATTERN)
+
+
+@router.post("/v1/contexts", response_model=ContextInfo,
+             responses={201: {"model": ContextInfo, "description": "created"}})
+async def get_or_create_context(body: ContextCreate, request: Request, response: Response,
+                                who: Principal = Depends(require_principal)):
+    """The caller's context called `name`; made (201) when there is none."""
+    svc = request.app.state.contexts
+    row, created = await svc.resolve(who, body.name, create=True)
+    response.status_code = 201 if created else 200
+    return svc.info(row)
+
+
+@router.get("/v1/contexts", response_model=ContextList)
+async def list_contexts(request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.contexts
+    return ContextList(contexts=[svc.info(r) for r in await svc.list(who)])
+
+
+@router.get("/v1/contexts/by-name/{name}", response_model=ContextInfo)
+async def get_context_by_name(name: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.contexts
+    if not _NAME.match(name):
+        raise not_found("context", name)
+    return svc.info((await svc.resolve(who, name, create=False))[0])
+
+
+@router.get("/v1/contexts/{context_id}", response_model=ContextInfo)
+async def get_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.contexts
+    return svc.info(await svc.get(who, context_id))
+
+
+@router.delete("/v1/contexts/{context_id}", response_model=ContextInfo)
+async def delete_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.contexts
+    return svc.info(await svc.delete(who, context_id))
+
+
+@router.get("/v1/sessions/{session_id}/contexts", response_model=SessionContexts)
+async def session_contexts(session_id: str, request: Request,
+                           who: Principal = Depends(require_principal)):
+    await request.app.state.sessions.require_running(who, session_id)
+    syncs = request.app.state.contexts.attached(session_id)
+    return {"syncs": [{"context_id": s.context_id, "path": s.path} for s in syncs]}
+
+
+@router.post("/v1/sessions/{session_id}/contexts/sync", response_model=SessionContexts)
+async def sync_session_contexts(session_id: str, request: Request,
+                                who: Principal = Depends(require_principal)):
+    """Save every context of the session now (whatever its upload policy says)."""
+    sandbox = await request.app.state.sessions.require_running(who, session_id)
+    return {"syncs": await request.app.state.contexts.save(session_id, sandbox)}

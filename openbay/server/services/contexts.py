@@ -1,0 +1,155 @@
+"""Contexts: named persistent volumes of one owner.
+
+A context's content is a tar archive on the host, in a root-only directory
+sandboxes cannot see. At session create it is streamed into the session
+through envd (which extracts it inside the sandbox, as the sandbox user); on
+delete or `sync` envd streams the directory back as a tar that is stored as
+is. The host never extracts what a sandbox produced.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from openbay.protocol import ErrorCode
+from openbay.protocol.contexts import ContextInfo, ContextSync, ContextSyncStatus
+from openbay.sandbox import EnvdError, Sandbox
+from openbay.sandbox.envd import wire
+from openbay.sandbox.envd.upload import upload
+from openbay.store.context_repository import ContextRepository
+from openbay.store.context_tables import ContextRow
+
+from ..errors import ApiError, not_found
+from .keys import Principal
+
+log = logging.getLogger("openbay.contexts")
+CHUNK = 1024 * 1024
+
+
+class _OverLimit(Exception):
+    pass
+
+
+class ContextService:
+    def __init__(self, repo: ContextRepository, directory: Path, max_bytes: int):
+        self.repo = repo
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.directory, 0o700)
+        self.max_bytes = max_bytes
+        self._attached: dict[str, tuple[str, list[ContextSync]]] = {}  # session -> owner, syncs
+
+    @staticmethod
+    def info(row: ContextRow) -> ContextInfo:
+        return ContextInfo(context_id=row.id, name=row.name, size_bytes=row.size_bytes,
+                           created_at=row.created_at, saved_at=row.saved_at)
+
+    def _archive(self, owner_id: str, context_id: str) -> Path:
+        return self.directory / owner_id / f"{context_id}.tar"
+
+    async def resolve(self, who: Principal, name: str, create: bool) -> tuple[ContextRow, bool]:
+        row = await self.repo.by_name(who.owner_id, name)
+        if row is not None:
+            return row, False
+        if not create:
+            raise not_found("context", name)
+        return await self.repo.create(who.owner_id, "ctx-" + secrets.token_hex(8), name)
+
+    async def get(self, who: Principal, context_id: str) -> ContextRow:
+        row = await self.repo.get(who.owner_id, context_id)
+        if row is None:  # another owner's context is as invisible as a missing one
+            raise not_found("context", context_id)
+        return row
+
+    async def list(self, who: Principal) -> list[ContextRow]:
+        return await self.repo.list(who.owner_id)
+
+    async def delete(self, who: Principal, context_id: str) -> ContextRow:
+        row = await self.get(who, context_id)
+        await self.repo.delete(who.owner_id, context_id)
+        self._archive(who.owner_id, context_id).unlink(missing_ok=True)
+        return row
+
+    # the hooks SessionService calls
+
+    async def attach(self, who: Principal, session_id: str, sandbox: Sandbox,
+                     syncs: list[ContextSync]) -> None:
+        """Check every context is the caller's, then restore them into the new session."""
+        for sync in syncs:
+            await self.get(who, sync.context_id)
+        for sync in syncs:
+            if sync.policy.download_policy.auto_download:
+                await self._restore(who.owner_id, sync, sandbox)
+        self._attached[session_id] = (who.owner_id, list(syncs))
+
+    async def detach(self, session_id: str, sandbox: Sandbox) -> None:
+        """Save what auto_upload asks for; a failure is logged, never blocks the delete."""
+        if session_id not in self._attached:
+            return
+        try:
+            for status in await self.save(session_id, sandbox, only_auto=True):
+                if not status.saved:
+                    log.warning("context not saved", extra={"fields": {
+                        "session_id": session_id, "context_id": status.context_id,
+                        "reason": status.error_message}})
+        finally:
+            self._attached.pop(session_id, None)
+
+    def attached(self, session_id: str) -> list[ContextSync]:
+        return list(self._attached.get(session_id, ("", []))[1])
+
+    async def save(self, session_id: str, sandbox: Sandbox,
+                   only_auto: bool = False) -> list[ContextSyncStatus]:
+        owner_id, syncs = self._attached.get(session_id, ("", []))
+        return [await self._save_one(owner_id, sync, sandbox) for sync in syncs
+                if not only_auto or sync.policy.upload_policy.auto_upload]
+
+    async def _restore(self, owner_id: str, sync: ContextSync, sandbox: Sandbox) -> None:
+        archive = self._archive(owner_id, sync.context_id)
+        try:
+            if not archive.exists():
+                await sandbox.envd.call({"op": "fs.mkdir", "path": sync.path, "parents": True})
+                return
+
+            async def chunks():
+                with open(archive, "rb") as f:
+                    while chunk := await asyncio.to_thread(f.read, CHUNK):
+                        yield chunk
+
+            await upload(sandbox.envd, {"op": "fs.untar", "path": sync.path}, chunks())
+        except EnvdError as e:
+            raise ApiError(ErrorCode.SANDBOX_ERROR,
+                           f"context {sync.context_id} could not be restored to {sync.path}: {e}") from None
+
+    async def _save_one(self, owner_id: str, sync: ContextSync, sandbox: Sandbox) -> ContextSyncStatus:
+        status = ContextSyncStatus(context_id=sync.context_id, path=sync.path)
+        if await self.repo.get(owner_id, sync.context_id) is None:
+            status.error_message = "the context was deleted"
+            return status
+        archive = self._archive(owner_id, sync.context_id)
+        archive.parent.mkdir(mode=0o700, exist_ok=True)
+        temp = archive.with_name(f"{archive.name}.{secrets.token_hex(4)}.part")
+        size = 0
+        try:
+            with open(temp, "wb") as f:
+                async for kind, payload in sandbox.envd.stream({"op": "fs.tar", "path": sync.path}):
+                    if kind == wire.BYTES:
+                        size += len(payload)
+                        if size > self.max_bytes:
+                            raise _OverLimit()
+                        f.write(payload)
+            os.replace(temp, archive)  # a reader sees the old archive or the new, never half
+        except _OverLimit:
+            status.error_message = f"{sync.path} is over the context limit of {self.max_bytes} bytes"
+            return status
+        except EnvdError as e:  # e.g. the path was removed: the saved content stays as it was
+            status.error_message = f"could not read {sync.path}: {e}"
+            return status
+        finally:
+            temp.unlink(missing_ok=True)
+        await self.repo.mark_saved(sync.context_id, size)
+        status.saved, status.size_bytes = True, size
+        return status

@@ -1,0 +1,119 @@
+"""Contexts: persistent volumes restored into sessions and saved back, one owner each."""
+import httpx
+import pytest
+
+from openbay import ContextSync, CreateSessionParams, SyncPolicy, UploadPolicy
+
+
+def _session_with(bay, context_id, path="/home/user/data", policy=None):
+    sync = ContextSync.new(context_id, path, policy)
+    result = bay.create(CreateSessionParams(context_syncs=[sync]))
+    assert result.success, result.error_message
+    return result.session
+
+
+def test_get_create_list_delete(bay):
+    missing = bay.context.get("ctx-crud")
+    assert not missing.success and missing.error_code == "not_found"
+    made = bay.context.get("ctx-crud", create=True)
+    assert made.success and made.context_id.startswith("ctx-") and made.context.name == "ctx-crud"
+    again = bay.context.get("ctx-crud", create=True)
+    assert again.context_id == made.context_id  # get-or-create, not a second one
+    assert bay.context.get("ctx-crud").context_id == made.context_id
+    assert "ctx-crud" in [c.name for c in bay.context.list().contexts]
+    assert bay.context.delete(made.context).success
+    assert not bay.context.get("ctx-crud").success
+    assert not bay.context.delete(made.context_id).success
+
+
+def test_two_sessions_in_a_row_share_saved_files(bay):
+    ctx = bay.context.get("ctx-relay", create=True).context_id
+    first = _session_with(bay, ctx)
+    assert first.file_system.list_directory("/home/user/data").entries == []
+    first.file_system.write_file("/home/user/data/notes.txt", "from the first session")
+    first.file_system.write_file("/home/user/data/sub/deep.bin", b"\x00\x01\x02")
+    assert first.delete().success  # saves the context
+
+    info = bay.context.get("ctx-relay").context
+    assert info.saved_at is not None and info.size_bytes > 0
+    second = _session_with(bay, ctx)
+    try:
+        fs = second.file_system
+        assert fs.read_file("/home/user/data/notes.txt").content == "from the first session"
+        assert fs.read_file("/home/user/data/sub/deep.bin", format="bytes").content == b"\x00\x01\x02"
+        owner = second.command.execute_command("stat -c %u /home/user/data/notes.txt").output.strip()
+        assert owner == "1000"  # restored as the sandbox user, writable
+        fs.delete_file("/home/user/data/notes.txt")
+        fs.write_file("/home/user/data/new.txt", "second")
+        synced = second.context.sync()  # on demand, while the session runs
+        assert synced.success, synced.error_message
+        assert synced.syncs[0].saved and synced.syncs[0].context_id == ctx
+    finally:
+        second.delete()
+    third = _session_with(bay, ctx, path="/home/user/elsewhere")
+    try:
+        names = {e.name for e in third.file_system.list_directory("/home/user/elsewhere").entries}
+        assert names == {"new.txt", "sub"}
+    finally:
+        third.delete()
+        bay.context.delete(ctx)
+
+
+def test_another_owner_never_sees_a_context(server, bay):
+    ctx = bay.context.get("ctx-private", create=True).context_id
+    s = _session_with(bay, ctx)
+    s.file_system.write_file("/home/user/data/secret.txt", "owner only")
+    s.delete()
+
+    stranger = server.client(server.new_owner_key("ctx-stranger"))
+    try:
+        assert "ctx-private" not in [c.name for c in stranger.context.list().contexts]
+        assert not stranger.context.get("ctx-private").success
+        theirs = stranger.context.get("ctx-private", create=True)  # same name, their own context
+        assert theirs.success and theirs.context_id != ctx
+        refused = stranger.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)]))
+        assert not refused.success and refused.error_code == "not_found"
+        assert not stranger.context.delete(ctx).success
+        own = _session_with(stranger, theirs.context_id)
+        try:
+            assert own.file_system.list_directory("/home/user/data").entries == []
+        finally:
+            own.delete()
+    finally:
+        stranger.close()
+    # the archive lives in a root-only directory no sandbox can reach
+    directory = server.app.state.contexts.directory
+    assert oct(directory.stat().st_mode & 0o777) == "0o700"
+    bay.context.delete(ctx)
+
+
+def test_upload_policy_off_does_not_save_on_delete(bay):
+    ctx = bay.context.get("ctx-readonly", create=True).context_id
+    s = _session_with(bay, ctx, policy=SyncPolicy(upload_policy=UploadPolicy(auto_upload=False)))
+    s.file_system.write_file("/home/user/data/x.txt", "not kept")
+    s.delete()
+    assert bay.context.get("ctx-readonly").context.saved_at is None
+    s2 = _session_with(bay, ctx)
+    try:
+        assert s2.file_system.list_directory("/home/user/data").entries == []
+    finally:
+        s2.delete()
+        bay.context.delete(ctx)
+
+
+@pytest.mark.parametrize("syncs, word", [
+    ([{"context_id": "ctx-x", "path": "relative/path"}], "absolute"),
+    ([{"context_id": "ctx-x", "path": "/home/user/../.."}], "root"),
+    ([{"context_id": "ctx-a", "path": "/home/user/d"}, {"context_id": "ctx-b", "path": "/home/user/d/e"}],
+     "nest"),
+])
+def test_bad_context_syncs_are_refused(server, syncs, word):
+    r = httpx.post(f"{server.base_url}/v1/sessions", json={"context_syncs": syncs},
+                   headers={"Authorization": f"Bearer {server.admin_key}"})
+    assert r.status_code == 422 and word in r.json()["error"]["message"]
+
+
+def test_bad_context_names_are_refused(server):
+    r = httpx.post(f"{server.base_url}/v1/contexts", json={"name": "../etc"},
+                   headers={"Authorization": f"Bearer {server.admin_key}"})
+    assert r.status_code == 422

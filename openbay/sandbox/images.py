@@ -9,6 +9,8 @@ class Image:
     # host /etc entries the image needs besides the base set
     extra_etc: tuple[str, ...] = ()
     shm_size: int = 64 * 1024 * 1024
+    # environment every process of the sandbox gets (envd reads OPENBAY_DESKTOP to start X)
+    env: tuple[tuple[str, str], ...] = ()
 
 
 IMAGES: dict[str, Image] = {
@@ -19,7 +21,8 @@ IMAGES: dict[str, Image] = {
         Image("browser", "linux plus Chromium, reachable over CDP", ("chromium", "chromium.d"),
               shm_size=512 * 1024 * 1024),
         Image("computer", "a desktop: Xvfb, a window manager, terminal, editor, Chromium",
-              ("chromium", "chromium.d", "X11"), shm_size=512 * 1024 * 1024),
+              ("chromium", "chromium.d", "X11", "xdg", "gtk-3.0"), shm_size=512 * 1024 * 1024,
+              env=(("DISPLAY", ":1"), ("OPENBAY_DESKTOP", "1280x800x24"))),
         Image("mobile", "an Android device reached through adb"),
     )
 }

@@ -140,7 +140,8 @@ class LocalBackend:
         ready_r, ready_w = os.pipe()
         env = {"HOME": "/home/user", "USER": "user", "LOGNAME": "user", "SHELL": "/bin/bash",
                "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color",
-               "OPENBAY_SESSION_ID": spec.session_id, **spec.envs, "ENVD_READY_FD": str(ready_w)}
+               "OPENBAY_SESSION_ID": spec.session_id, **dict(image.env), **spec.envs,
+               "ENVD_READY_FD": str(ready_w)}
         log_fd = os.open(directory / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         limits = spec.limits
         try:

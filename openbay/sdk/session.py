@@ -12,6 +12,7 @@ from .browser import BrowserApi
 from .calls import Request
 from .code import CodeApi
 from .contexts import SessionContextApi
+from .computer import ApplicationApi, ComputerApi, WindowApi
 from .files import FileSystemApi
 from .results import CommandResult, DeleteResult, OperationResult
 
@@ -33,6 +34,9 @@ class Session:
         self.file_system = FileSystemApi(self)
         self.code = CodeApi(self)
         self.context = SessionContextApi(self)
+        self.computer = ComputerApi(self)
+        self.window = WindowApi(self)
+        self.application = ApplicationApi(self)
 
     def __repr__(self) -> str:
         return f"Session({self.session_id!r}, image_id={self.image_id!r})"

@@ -12,6 +12,7 @@ import sys
 import browser
 import code_runner
 import commands
+import desktop_ops
 import files
 import fsops
 import wire
@@ -19,6 +20,7 @@ import wire
 VERSION = "1"
 HANDLERS = {"exec": commands.handle_exec, **browser.HANDLERS, **files.HANDLERS, **fsops.HANDLERS,
             **code_runner.HANDLERS}
+HANDLERS.update(desktop_ops.HANDLERS)
 
 
 class Reply:
@@ -78,6 +80,7 @@ async def main(socket_path: str) -> None:
     if ready_fd:  # tell the backend we listen, without it polling the socket
         os.write(int(ready_fd), b"ready\n")
         os.close(int(ready_fd))
+    desktop_ops.autostart()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

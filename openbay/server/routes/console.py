@@ -6,9 +6,11 @@ from fastapi.responses import HTMLResponse
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.browser import BROWSER_IMAGES
+from openbay.protocol.computer import COMPUTER_IMAGES
 
 from ..errors import ApiError
 from .live_view import live_view_html
+from .vnc import vnc_view_html
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
@@ -36,5 +38,13 @@ async def session_page(session_id: str, request: Request, token: str = ""):
                         image=html.escape(info.image_id), labels=html.escape(labels),
                         created=info.created_at.isoformat(timespec="seconds"),
                         expires=info.expires_at.isoformat(timespec="seconds"),
-                        live=live_view_html(info.session_id) if info.image_id in BROWSER_IMAGES
-                        and info.status.value == "running" else "")
+                        live=_live_section(info))
+
+
+def _live_section(info) -> str:
+    """A desktop shows itself whole (noVNC); a browser session shows its page (screencast)."""
+    if info.status.value != "running":
+        return ""
+    if info.image_id in COMPUTER_IMAGES:
+        return vnc_view_html(info.session_id)
+    return live_view_html(info.session_id) if info.image_id in BROWSER_IMAGES else ""

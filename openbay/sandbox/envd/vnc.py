@@ -1,0 +1,57 @@
+"""The `vnc` op: one RFB connection to the desktop, carried over the envd socket.
+
+Each connection gets its own x11vnc in inetd mode, which speaks RFB on its stdin and
+stdout and opens no listening socket at all: the sandbox shares the host network,
+so a VNC port would be reachable by every other session. The server bridges this
+channel to its authenticated WebSocket (noVNC). After an `ok` frame, each BYTES
+message either way is a piece of the RFB stream. Standard library only.
+"""
+import asyncio
+
+import wire
+from desktop import DESKTOP, DISPLAY, answer_errors
+from supervisor import Supervised
+
+MAX_MESSAGE = 4 * 1024 * 1024
+X11VNC = ["x11vnc", "-inetd", "-quiet", "-display", DISPLAY, "-nopw", "-shared", "-norc",
+          "-noremote", "-nolookup", "-noxdamage", "-nossl", "-noipv6", "-rfbport", "0"]
+
+
+@answer_errors
+async def handle_vnc(req: dict, reader, reply) -> None:
+    await DESKTOP.ensure_running()
+    view_only = bool(req.get("view_only"))
+    vnc = Supervised("x11vnc")
+    argv = X11VNC + (["-viewonly"] if view_only else [])
+    proc = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL, env=DESKTOP.env(), start_new_session=True)
+    vnc.process = proc
+    await reply.json({"ok": True})
+
+    async def to_client() -> None:
+        while chunk := await proc.stdout.read(65536):
+            reply._writer.write(wire.encode_message(chunk))
+            await reply._writer.drain()
+
+    async def to_vnc() -> None:
+        while True:
+            frame = await wire.read_message(reader, MAX_MESSAGE)
+            if frame is None:
+                return
+            if frame[0] != wire.BYTES:
+                raise ValueError("a vnc connection carries the RFB stream as bytes")
+            proc.stdin.write(frame[1])
+            await proc.stdin.drain()
+
+    tasks = [asyncio.ensure_future(to_client()), asyncio.ensure_future(to_vnc())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await vnc.stop()
+
+
+HANDLERS = {"vnc": handle_vnc}

@@ -1,0 +1,64 @@
+"""Desktop tests: a real server, real bubblewrap sandboxes with a real Xvfb, openbox, xdotool."""
+import struct
+import time
+
+import pytest
+
+from openbay import CreateSessionParams
+
+
+def wait_for(predicate, timeout_s: float = 20.0, interval_s: float = 0.1, what: str = "condition"):
+    """Poll until predicate() returns something truthy; that value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval_s)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def window_titled(session, text: str):
+    windows = session.window.list_root_windows()
+    assert windows.success, windows.error_message
+    return next((w for w in windows.data if text in w.title), None)
+
+
+def sandbox_processes(server, session_id: str, name: str) -> list[int]:
+    """Host pids of processes called `name` running as this session's sandbox uid."""
+    import os
+    uid = server.app.state.backend._running[session_id].uid
+    return pids_of(uid, name)
+
+
+def pids_of(uid: int, name: str) -> list[int]:
+    import os
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                status = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        if status.get("Name", "").strip() == name and status.get("Uid", "").split()[0] == str(uid):
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture(scope="module")
+def desktop(server):
+    """One computer session shared by a module's tests (a desktop takes a while to start)."""
+    bay = server.client()
+    result = bay.create(CreateSessionParams(image_id="computer"))
+    assert result.success, result.error_message
+    yield result.session
+    result.session.delete()
+    bay.close()

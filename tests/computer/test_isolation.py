@@ -1,0 +1,77 @@
+"""A desktop belongs to its session alone, and leaves nothing behind."""
+import httpx
+
+from openbay import CreateSessionParams
+
+from .conftest import pids_of, wait_for, window_titled
+
+PROBE = r"""
+import socket
+for name, addr in (("path", "/tmp/.X11-unix/X1"), ("abstract", "\0/tmp/.X11-unix/X1")):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(addr)
+        print(name, "reachable")
+    except OSError:
+        print(name, "unreachable")
+"""
+
+
+def listening_tcp_ports(uid: int) -> list[str]:
+    """Host TCP sockets in LISTEN state owned by this uid (from /proc/net/tcp*)."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in list(f)[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and cols[7] == str(uid):
+                    found.append(cols[1])
+    return found
+
+
+def test_another_session_cannot_reach_this_desktop(server, desktop):
+    desktop.application.start_app("xterm -T only-mine")
+    wait_for(lambda: window_titled(desktop, "only-mine"), what="the xterm window")
+
+    bay = server.client()
+    other = bay.create(CreateSessionParams(image_id="computer")).session
+    plain = bay.create().session
+    try:
+        # another desktop of the same owner is a different X server
+        assert window_titled(other, "only-mine") is None
+        # a shell in another session finds no X socket, by path or in the abstract namespace
+        # (which the host network namespace would share)
+        probe = plain.command.execute_command(f"python3 -c '{PROBE}'")
+        assert probe.output.split() == ["path", "unreachable", "abstract", "unreachable"], probe
+        # no X server or VNC listens on a TCP port of the host
+        uid = server.app.state.backend._running[desktop.session_id].uid
+        assert listening_tcp_ports(uid) == []
+    finally:
+        other.delete()
+        plain.delete()
+        bay.close()
+
+
+def test_another_owner_sees_nothing(server, desktop):
+    stranger = server.new_owner_key("stranger")
+    base = f"{server.base_url}/v1/sessions/{desktop.session_id}"
+    headers = {"Authorization": f"Bearer {stranger}"}
+    for path in ("/computer/screenshot", "/windows", "/applications/running", "/computer/cursor"):
+        r = httpx.get(base + path, headers=headers)
+        assert r.status_code == 404, (path, r.status_code)
+    r = httpx.post(base + "/computer/keyboard/text", json={"text": "x"}, headers=headers)
+    assert r.status_code == 404
+
+
+def test_no_x_server_is_left_after_delete(server):
+    bay = server.client()
+    session = bay.create(CreateSessionParams(image_id="computer")).session
+    try:
+        assert session.computer.screenshot()  # the desktop is up
+        uid = server.app.state.backend._running[session.session_id].uid
+        assert pids_of(uid, "Xvfb") and pids_of(uid, "openbox")
+    finally:
+        session.delete()
+        bay.close()
+    wait_for(lambda: not pids_of(uid, "Xvfb") and not pids_of(uid, "openbox"), timeout_s=10,
+             what="the X server to be gone")

@@ -135,7 +135,8 @@ class LocalBackend:
             if os.path.exists(f"/etc/{name}"):
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
         args += ["--chdir", "/home/user", "--",
-                 self.python, "-s", "-E", "-B", "/opt/envd/daemon.py", "/run/envd/envd.sock"]
+                 # -S: no site, so no .pth hooks of the host's dist-packages run in envd (stdlib only)
+                 self.python, "-S", "-E", "-B", "/opt/envd/daemon.py", "/run/envd/envd.sock"]
 
         ready_r, ready_w = os.pipe()
         env = {"HOME": "/home/user", "USER": "user", "LOGNAME": "user", "SHELL": "/bin/bash",

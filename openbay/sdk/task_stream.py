@@ -69,7 +69,7 @@ class EventDispatcher:
     def accept(self, raw: str | bytes) -> AgentEvent | None:
         """A new event from a message, or None (a duplicate, an ack, an error)."""
         msg = json.loads(raw)
-        if msg.get("type") == "error":
+        if msg.get("type") == "error" and "seq" not in msg:  # the server refused (an event has a seq)
             self.error = (msg.get("error") or {}).get("message", "stream refused")
             return None
         if "seq" not in msg or int(msg["seq"]) <= self.last_seq:

@@ -130,9 +130,12 @@ class ScriptedLLM:
                 if turn.status != 200:
                     return self._json(turn.status, {"error": {"message": turn.content or "scripted error",
                                                               "type": "scripted"}})
-                if body.get("stream"):
-                    return self._stream(turn, body.get("model", ""))
-                return self._json(200, _completion(turn, body.get("model", ""), llm._ids))
+                try:
+                    if body.get("stream"):
+                        return self._stream(turn, body.get("model", ""))
+                    return self._json(200, _completion(turn, body.get("model", ""), llm._ids))
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the agent stopped listening (terminated, timed out)
 
             def _json(self, status: int, obj: dict):
                 raw = json.dumps(obj).encode()

@@ -1,0 +1,178 @@
+"""The "what a user can do" block, against a real server, browser sessions and the scripted model."""
+import threading
+import time
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from openbay import CreateSessionParams
+from tests.helpers.scripted_llm import ScriptedLLM, Turn, call, done, on_text
+
+
+class Weather(BaseModel):
+    city: str
+    weather: str
+
+
+def test_execute_task_and_wait_with_an_output_schema(llm, bsession, site):
+    llm.set_script([call("go_to_url", url=site + "/weather"),
+                    done("Shanghai is sunny", data={"city": "Shanghai", "weather": "Sunny"})])
+    r = bsession.agent.browser.execute_task_and_wait(
+        f"Open {site}/weather and tell me Shanghai's weather", timeout=120, use_vision=False,
+        output_schema=Weather)
+    assert r.success, r.error_message
+    assert r.task_status == "finished" and r.task_id.startswith("t-") and r.request_id
+    assert r.task_result == Weather(city="Shanghai", weather="Sunny")
+    assert r.steps == 2 and r.usage["total_tokens"] == 240 and r.screenshots == []
+    assert [log["url"] for log in r.execution_logs][1] == site + "/weather"
+    # the schema travelled to the model as the done tool's data parameter
+    done_tool = next(t for t in llm.requests[0]["tools"] if t["function"]["name"] == "done")
+    assert done_tool["function"]["parameters"]["properties"]["data"]["required"] == ["city", "weather"]
+    # the model's key is sent to the model, and never kept with the task
+    status = bsession.agent.browser.get_task_status(r.task_id)
+    assert status.success and status.task_status == "finished" and status.task_product == "Shanghai is sunny"
+    assert status.task_action == "done" and status.steps == 2
+
+
+def test_callbacks_stream_every_kind_of_event_in_order(llm, bsession, site):
+    llm.set_script([Turn(reasoning="First I open the page.", content="Opening.",
+                         tool_calls=[("go_to_url", {"url": site + "/weather"})]),
+                    call("click_element", index=99),
+                    done("ok")])
+    seen = []
+    ex = bsession.agent.browser.execute_task(
+        "weather", max_steps=30, on_reasoning=lambda e: seen.append(("reasoning", e.content)),
+        on_content=lambda e: seen.append(("content", e.content)),
+        on_tool_call=lambda e: seen.append(("tool_call", e.payload["name"])),
+        on_tool_result=lambda e: seen.append(("tool_result", e.payload["ok"])),
+        on_error=lambda e: seen.append(("error", e.content)),
+        on_status=lambda e: seen.append(("status", e.content)))
+    r = ex.wait(timeout=120)
+    assert r.success and r.task_id == ex.task_id
+    kinds = [k for k, _ in seen]
+    assert ("reasoning", "First I open the page.") in seen and ("content", "Opening.") in seen
+    assert kinds.index("reasoning") < kinds.index("tool_call")
+    assert [v for k, v in seen if k == "tool_call"] == ["go_to_url", "click_element", "done"]
+    assert [v for k, v in seen if k == "tool_result"] == [True, False, True]
+    assert any(k == "error" and "no element [99]" in v for k, v in seen)
+    assert [v for k, v in seen if k == "status"] == ["pending", "running", "finished"][-len(
+        [1 for k, _ in seen if k == "status"]):]
+    seqs = [e.seq for e in ex.events]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # none lost, none twice
+
+
+def test_call_for_user_round_trip_over_the_socket(llm, bsession):
+    llm.set_script([call("call_for_user", question="Which city?"), done("ok")])
+    asked = []
+
+    def answer(e):
+        asked.append(e.content)
+        return "Hangzhou"
+
+    r = bsession.agent.browser.execute_task_and_wait("ask me", timeout=120, on_call_for_user=answer)
+    assert r.success and asked == ["Which city?"]
+    tool_results = [m["content"] for m in llm.requests[1]["messages"] if m["role"] == "tool"]
+    assert "the person answered: Hangzhou" in tool_results[-1]
+
+
+def test_call_for_user_answered_over_rest(llm, bsession):
+    llm.set_script([call("call_for_user", question="Code?"), done("ok")])
+    agent = bsession.agent.browser
+    ex = agent.execute_task("needs a code")
+    deadline = time.monotonic() + 60
+    while not any(e.type == "call_for_user" for e in agent.list_events(ex.task_id)):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert agent.reply(ex.task_id, "123456").success
+    assert not agent.reply(ex.task_id, "again").success  # nothing is asked any more
+    assert ex.wait(timeout=60).success
+    assert "the person answered: 123456" in str(llm.requests[1]["messages"])
+
+
+def test_terminate_mid_task(llm, bsession):
+    llm.set_script([Turn(hold_s=60, tool_calls=[("wait", {"seconds": 1})])])
+    agent = bsession.agent.browser
+    ex = agent.execute_task("think for a long time")
+    deadline = time.monotonic() + 60
+    while agent.get_task_status(ex.task_id).task_status != "running" or not llm.requests:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    stopped = agent.terminate_task(ex.task_id)
+    assert stopped.success and stopped.task_status == "cancelled"
+    r = ex.wait(timeout=30)
+    assert not r.success and r.task_status == "cancelled" and "terminated by the user" in r.error_message
+    assert not agent.terminate_task(ex.task_id).success  # already ended: 409
+    events = agent.list_events(ex.task_id)
+    assert events[-1].type == "status" and events[-1].content == "cancelled"
+
+
+def test_one_task_per_session_and_many_across_sessions(agent_server, abay, bsession, site):
+    other = abay.create(CreateSessionParams(image_id="browser")).session
+    try:
+        with ScriptedLLM() as m1, ScriptedLLM() as m2:
+            hold = threading.Event()
+            m1.set_script([lambda body: (hold.wait(30), call("go_to_url", url=site + "/weather"))[1],
+                           done("one")])
+            m2.set_script([call("go_to_url", url=site + "/counter"), on_text("click_element", "Add one"),
+                           done("two")])
+            a = bsession.agent.browser.execute_task("one", llm={"base_url": m1.base_url, "model": "m1"})
+            busy = bsession.agent.browser.execute_task("again")
+            r_busy = busy.wait(5)
+            assert not r_busy.success and r_busy.error_code == "conflict" and "already running" in r_busy.error_message
+            b = other.agent.browser.execute_task("two", llm={"base_url": m2.base_url, "model": "m2"})
+            rb = b.wait(120)
+            hold.set()
+            ra = a.wait(120)
+        assert ra.success and ra.task_result == "one" and rb.success and rb.task_result == "two"
+        assert m1.requests[0]["model"] == "m1" and m2.requests[0]["model"] == "m2"
+    finally:
+        other.delete()
+
+
+def test_budgets_end_a_task_with_a_clear_reason(llm, bsession):
+    agent = bsession.agent.browser
+    llm.set_script([call("wait", seconds=0)] * 3)
+    r = agent.execute_task_and_wait("loop", timeout=60, max_steps=2)
+    assert r.task_status == "failed" and "max_steps (2) reached" in r.error_message
+    llm.set_script([call("wait", seconds=0)] * 3)
+    r = agent.execute_task_and_wait("spend", timeout=60, max_tokens=150)
+    assert r.task_status == "failed" and "token budget exceeded" in r.error_message
+    llm.set_script([Turn(hold_s=30, tool_calls=[("wait", {"seconds": 0})])])
+    r = agent.execute_task("slow", timeout=1).wait(timeout=60)
+    assert r.task_status == "timed_out" and "timeout of 1s" in r.error_message
+
+
+def test_requests_are_checked(agent_server, abay, bsession):
+    agent = bsession.agent.browser
+    assert not bsession.agent.computer.execute_task("x").wait(1).success  # not available yet
+    linux = abay.create().session
+    try:
+        r = linux.agent.browser.execute_task("x").wait(1)
+        assert not r.success and "image_id 'browser'" in r.error_message
+    finally:
+        linux.delete()
+    with pytest.raises(ValueError, match="not a valid JSON schema"):  # checked before sending
+        agent.execute_task("x", output_schema={"type": "no-such-type"})
+    headers = {"Authorization": f"Bearer {agent_server.admin_key}"}
+    url = f"{agent_server.base_url}/v1/sessions/{bsession.session_id}/agent/browser/tasks"
+    assert httpx.post(url, json={"task": ""}, headers=headers).status_code == 422
+    assert httpx.post(url, json={"task": "x", "max_steps": 0}, headers=headers).status_code == 422
+    assert httpx.post(url, json={"task": "x", "llm": {"base_url": "ftp://x"}}, headers=headers).status_code == 422
+    bad_schema = httpx.post(url, json={"task": "x", "output_schema": {"type": "no-such-type"}}, headers=headers)
+    assert bad_schema.status_code == 422 and "output_schema" in bad_schema.json()["error"]["message"]
+
+
+def test_other_owners_cannot_see_or_touch_a_task(llm, agent_server, bsession):
+    llm.set_script([done("mine")])
+    r = bsession.agent.browser.execute_task_and_wait("mine", timeout=60)
+    stranger = agent_server.client(agent_server.new_owner_key("stranger"))
+    try:
+        agent = stranger.get(bsession.session_id)
+        assert not agent.success
+        headers = {"Authorization": f"Bearer {agent_server.new_owner_key('stranger2')}"}
+        for method, path in (("GET", ""), ("GET", "/events"), ("POST", "/terminate")):
+            resp = httpx.request(method, f"{agent_server.base_url}/v1/tasks/{r.task_id}{path}", headers=headers)
+            assert resp.status_code == 404, path
+    finally:
+        stranger.close()

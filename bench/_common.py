@@ -6,6 +6,7 @@ server do not share a GIL, as for a real user.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -19,6 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
+# a bare sandbox: the namespaces and mounts every session gets (see LocalBackend), no envd
+BWRAP = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+         "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr",
+         "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+         "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
+         "--tmpfs", "/tmp", "--"]
 sys.path.insert(0, str(ROOT))  # `python bench/x.py` from the checkout, no install needed
 
 
@@ -34,15 +41,19 @@ def timed_ms(fn, n: int, warmup: int = 0) -> list[float]:
     return samples
 
 
-async def atimed_ms(fn, n: int, warmup: int = 0) -> list[float]:
-    """`timed_ms` for a coroutine function."""
-    for _ in range(warmup):
-        await fn()
-    samples = []
-    for _ in range(n):
-        t = time.perf_counter()
-        await fn()
-        samples.append((time.perf_counter() - t) * 1000)
+def interleaved_ms(rows: dict, n: int, warmup: int = 0) -> dict[str, list[float]]:
+    """Like `timed_ms` for several rows at once, taking turns call by call.
+
+    The machine is shared and its load swings by the second; taking turns puts
+    every row under the same load, so rows compare even when absolute numbers drift.
+    """
+    samples: dict[str, list[float]] = {name: [] for name in rows}
+    for i in range(warmup + n):
+        for name, fn in rows.items():
+            t = time.perf_counter()
+            fn()
+            if i >= warmup:
+                samples[name].append((time.perf_counter() - t) * 1000)
     return samples
 
 
@@ -72,9 +83,11 @@ def write_json(name: str, data: dict) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
     meta = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "host_cpus": os.cpu_count(),
-            "python": platform.python_version(), "kernel": platform.release()}
+            "python": platform.python_version(), "kernel": platform.release(),
+            # the machine is shared: a load over its cpu count inflates every row
+            "loadavg_1m": os.getloadavg()[0]}
     path.write_text(json.dumps({"bench": name, "meta": meta, **data}, indent=2) + "\n")
-    print(f"wrote {path.relative_to(ROOT)}")
+    print(f"wrote {path.relative_to(ROOT)} (load average {meta['loadavg_1m']:.1f} on {os.cpu_count()} cpus)")
     return path
 
 
@@ -98,17 +111,23 @@ def server(**env):
             yield running
 
 
-@contextlib.asynccontextmanager
-async def local_backend():
-    """The bubblewrap backend itself, in this process: for rows without the server."""
+@contextlib.contextmanager
+def local_backend():
+    """The bubblewrap backend itself, in this process, for rows without the server.
+
+    Yields (backend, run): `run(coro)` runs a coroutine on the backend's own
+    event loop, so synchronous benchmark code can take turns with SDK calls.
+    """
     from openbay.sandbox.local import LocalBackend
+    loop = asyncio.new_event_loop()
     with tempfile.TemporaryDirectory(prefix="obbench-sb-", dir="/tmp") as root:
         backend = LocalBackend(Path(root))
         backend.check()
         try:
-            yield backend
+            yield backend, loop.run_until_complete
         finally:
-            await backend.close()
+            loop.run_until_complete(backend.close())
+            loop.close()
 
 
 def spec(session_id: str):

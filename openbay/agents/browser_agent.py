@@ -23,6 +23,7 @@ from openbay.browser.state import PageState
 from .events import AgentHooks, DeltaBuffer, StepRecord
 from .history import Exchange, History, summary
 from .llm import ChatClient, ToolCall, Usage
+from .planning import UPDATE_PLAN_TOOL, Planner, PlanRejected
 from .prompts import browser_system_prompt
 
 MAX_SCHEMA_RETRIES = 3
@@ -41,6 +42,8 @@ class AgentOptions:
     full_page_screenshot: bool = False
     output_schema: dict | None = None
     max_tokens: int | None = None
+    plan: bool = False  # write a plan first (see planning.py)
+    auto_accept_plan: bool = True
 
 
 @dataclass
@@ -84,8 +87,17 @@ class BrowserAgent:
         self._silent_turns = 0
         self._seen: dict[tuple[str, str], int] = {}
         self._outcome: AgentOutcome | None = None
+        self.planner = Planner(llm, hooks, auto_accept=options.auto_accept_plan,
+                               usage=self.usage) if options.plan else None
+        if self.planner is not None:
+            self.tools.append(UPDATE_PLAN_TOOL)
 
     async def run(self, task: str) -> AgentOutcome:
+        if self.planner is not None:
+            try:
+                task = await self.planner.prepare(task)
+            except PlanRejected as e:
+                return self._end(False, error=str(e))
         history = History(browser_system_prompt(self.options.output_schema), task)
         notes: list[str] = []
         for step in range(1, self.options.max_steps + 1):
@@ -111,6 +123,8 @@ class BrowserAgent:
                 screenshot=state.screenshot, duration_s=time.monotonic() - started))
             if self._outcome is not None:
                 self._outcome.steps = step
+                if self._outcome.success and self.planner is not None:
+                    await self.planner.finish()
                 return self._outcome
         return self._end(False, error=f"max_steps ({self.options.max_steps}) reached before the task "
                          "was done", steps=self.options.max_steps)
@@ -191,6 +205,8 @@ class BrowserAgent:
             return False, bad, False
         if name == "done":
             return self._done(args)
+        if name == "update_plan" and self.planner is not None:
+            return await self.planner.update(args)
         if name == "call_for_user":
             question = str(args.get("question", ""))[:4000]
             answer = await self.hooks.ask_user(question)

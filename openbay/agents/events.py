@@ -21,8 +21,9 @@ class AgentHooks(Protocol):
     async def emit(self, type: str, payload: dict[str, Any]) -> None:
         """Report an event (reasoning, content, tool_call, tool_result, error)."""
 
-    async def ask_user(self, question: str) -> str | None:
-        """Ask the person; their answer, or None when none came in time."""
+    async def ask_user(self, question: str, kind: str = "question") -> str | None:
+        """Ask the person (kind: question, or plan for its approval); their answer, or
+        None when none came in time."""
 
     async def record_step(self, step: StepRecord) -> None:
         """Keep what a step saw and did."""

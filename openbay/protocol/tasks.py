@@ -35,6 +35,9 @@ class EventType(str, Enum):
     ERROR = "error"
     CALL_FOR_USER = "call_for_user"
     STATUS = "status"
+    PLAN = "plan"              # the agent's numbered steps, again whenever they change
+    USER_INPUT = "user_input"  # the person's answer to call_for_user or to a plan
+    ANSWER = "answer"          # the final answer of a task that finished
 
 
 class LLMOverride(BaseModel):
@@ -54,6 +57,8 @@ class TaskCreateRequest(BaseModel):
     output_schema: dict[str, Any] | None = Field(default=None, description="JSON schema of done.data")
     call_for_user_timeout_s: float = Field(default=300, gt=0, le=86_400)
     llm: LLMOverride | None = None
+    plan: bool = Field(default=False, description="write a plan (numbered steps) before acting")
+    auto_accept_plan: bool = Field(default=True, description="false: wait for the person to accept or edit it")
 
     @field_validator("output_schema")
     @classmethod

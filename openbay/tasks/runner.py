@@ -52,14 +52,16 @@ class _Hooks:
     async def emit(self, type: str, payload: dict[str, Any]) -> None:
         await self.runner._emit(self.rt, EventType(type), payload)
 
-    async def ask_user(self, question: str) -> str | None:
+    async def ask_user(self, question: str, kind: str = "question") -> str | None:
         rt = self.rt
         rt.question = asyncio.get_running_loop().create_future()
         timeout = rt.request.call_for_user_timeout_s
         try:
             # the future exists before the event is out, so a quick reply is never lost
-            await self.emit("call_for_user", {"content": question, "timeout_s": timeout})
-            return await asyncio.wait_for(rt.question, timeout)
+            await self.emit("call_for_user", {"content": question, "timeout_s": timeout, "kind": kind})
+            answer = await asyncio.wait_for(rt.question, timeout)
+            await self.emit("user_input", {"content": answer, "kind": kind})
+            return answer
         except TimeoutError:
             await self.emit("error", {"message": f"no answer from the person within {timeout:g}s",
                                       "fatal": False})
@@ -157,7 +159,8 @@ class TaskRunner:
             await self._emit(rt, EventType.STATUS, {"status": "running"})
             options = AgentOptions(max_steps=req.max_steps, use_vision=req.use_vision,
                                    full_page_screenshot=req.full_page_screenshot,
-                                   output_schema=req.output_schema, max_tokens=req.max_tokens)
+                                   output_schema=req.output_schema, max_tokens=req.max_tokens,
+                                   plan=req.plan, auto_accept_plan=req.auto_accept_plan)
             async with asyncio.timeout(req.timeout_s):
                 outcome = await run_browser_task(req.task, llm=llm, options=options, hooks=_Hooks(self, rt),
                                                  cdp_url=rt.cdp_url)
@@ -188,6 +191,8 @@ class TaskRunner:
                           usage=outcome.usage.as_dict(), message_count=outcome.message_count)
         if reason and status != TaskStatus.FINISHED:
             await self._emit(rt, EventType.ERROR, {"message": reason, "fatal": True})
+        elif outcome is not None and outcome.success:
+            await self._emit(rt, EventType.ANSWER, {"content": outcome.text, "data": outcome.data})
         await self.repo.finish(rt.row.id, status.value, **values)
         await self._emit(rt, EventType.STATUS, {"status": status.value, "error_message": reason})
         log.info("task ended", extra={"fields": {"task_id": rt.row.id, "status": status.value}})

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, inspect, select
 
 from .context_tables import ContextRow
+from .conversation_tables import SessionNameRow, UploadRow
 from .tables import Base, SchemaVersion, utcnow
 from .task_tables import TaskEventRow, TaskRow, TaskStepRow
 
@@ -21,6 +22,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: Base.metadata.create_all(conn, tables=[TaskRow.__table__, TaskEventRow.__table__,
                                                         TaskStepRow.__table__]),
     lambda conn: Base.metadata.create_all(conn, tables=[ContextRow.__table__]),
+    lambda conn: Base.metadata.create_all(conn, tables=[SessionNameRow.__table__, UploadRow.__table__]),
 ]
 
 

@@ -103,7 +103,7 @@ class SyncTransport:
             if r.status_code >= 300:
                 r.read()
                 return _response(r)
-            for chunk in r.iter_raw(DOWNLOAD_CHUNK):
+            for chunk in r.iter_raw():  # as received: no re-chunking copies
                 req.on_bytes(chunk)
             return _response(r, dict(r.headers))
 
@@ -158,7 +158,7 @@ class AsyncTransport:
             if r.status_code >= 300:
                 await r.aread()
                 return _response(r)
-            async for chunk in r.aiter_raw(DOWNLOAD_CHUNK):
+            async for chunk in r.aiter_raw():
                 out = req.on_bytes(chunk)
                 if inspect.isawaitable(out):
                     await out

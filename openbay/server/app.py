@@ -27,6 +27,8 @@ from .routes import browser as browser_routes, live_view
 from .services.browser import BrowserService, browser_pool
 from .routes import computer as computer_routes, vnc
 from .services.computer import ComputerService
+from .routes import conversations as conversation_routes, qianfan, uploads
+from .services.conversations import start_conversation_services
 
 log = logging.getLogger("openbay.server")
 
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
         metrics.gauge("browser_pool_ready", lambda: state.sessions.pool.ready if state.sessions.pool else 0)
         state.tasks = await start_task_service(state, settings)
+        start_conversation_services(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:
             yield
@@ -106,8 +109,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
+    for module in (conversation_routes, uploads, qianfan):
+        app.include_router(module.router)
     for module in (health, keys, sessions, commands, console, files, code, contexts):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
-                       unlimited_prefixes=files.UNLIMITED_PATHS)
+                       unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS)
     return app

@@ -38,6 +38,7 @@ class Settings:
     max_body_bytes: int = 16 * 1024 * 1024
     max_output_bytes: int = 10 * 1024 * 1024
     max_file_bytes: int = 4 * 1024 * 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024  # one attachment (file_upload)
     sandbox_memory_mb: int = 1024
     sandbox_max_processes: int = 256
     sandbox_cpus: float = 1.0
@@ -61,6 +62,7 @@ class Settings:
             max_body_bytes=_int("OPENBAY_MAX_BODY_BYTES", cls.max_body_bytes),
             max_output_bytes=_int("OPENBAY_MAX_OUTPUT_BYTES", cls.max_output_bytes),
             max_file_bytes=_int("OPENBAY_MAX_FILE_BYTES", cls.max_file_bytes),
+            max_upload_bytes=_int("OPENBAY_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             sandbox_memory_mb=_int("OPENBAY_SANDBOX_MEMORY_MB", cls.sandbox_memory_mb),
             sandbox_max_processes=_int("OPENBAY_SANDBOX_MAX_PROCESSES", cls.sandbox_max_processes),
             sandbox_cpus=_float("OPENBAY_SANDBOX_CPUS", cls.sandbox_cpus),

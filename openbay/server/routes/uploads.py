@@ -1,0 +1,50 @@
+"""Uploads (WyseOS Mate's file_upload): a raw body streamed under its own limit."""
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
+
+from openbay.protocol import ErrorCode
+from openbay.protocol.conversations import UploadInfo
+
+from ..auth import require_principal
+from ..errors import ApiError
+from ..services.keys import Principal
+from ..services.uploads import too_large
+from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
+
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
+UNLIMITED_PATHS = ("/v1/uploads",)  # the route reads its body itself, under max_upload_bytes
+
+
+@router.post("", status_code=201, response_model=UploadInfo,
+             openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}})
+async def upload_file(request: Request, file_name: str = Query(min_length=1, max_length=255),
+                      session_id: str | None = Query(default=None, max_length=64),
+                      who: Principal = Depends(require_principal)):
+    svc = request.app.state.uploads
+    body = StreamedBody(request, svc.max_bytes)
+    try:
+        if body.declared_too_large():
+            raise BodyTooLarge()
+        row = await svc.save(who, file_name, session_id, body.chunks())
+    except BodyTooLarge:
+        await body.drain()
+        raise too_large(svc.max_bytes) from None
+    except ClientGone:
+        raise ApiError(ErrorCode.BAD_REQUEST, "the client went away during the upload") from None
+    except ApiError:
+        await body.drain()
+        raise
+    return svc.info(row)
+
+
+@router.get("/{file_id}", response_model=UploadInfo)
+async def get_upload(file_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.uploads
+    return svc.info(await svc.get(who, file_id))
+
+
+@router.get("/{file_id}/content", response_class=FileResponse)
+async def download_upload(file_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.uploads
+    row = await svc.get(who, file_id)
+    return FileResponse(svc.path_of(row), filename=row.file_name, media_type="application/octet-stream")

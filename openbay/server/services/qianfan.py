@@ -1,0 +1,123 @@
+"""Task events in the shape of Baidu Qianfan's browser-use agent stream: thoughts
+(/thought/thought_agent), browser tool calls (/toolcall/browser_use), the answer
+(/chat/chat_agent), and a last message with the conversation and message ids."""
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from openbay.protocol.tasks import TERMINAL_STATUSES, TaskEvent
+
+from .tasks import TaskService, event_of
+
+THOUGHT, TOOL, CHAT = "/thought/thought_agent", "/toolcall/browser_use", "/chat/chat_agent"
+_TERMINAL = {s.value for s in TERMINAL_STATUSES}
+PAGE = 1000
+
+
+def sse(obj: dict) -> bytes:
+    return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
+
+
+async def follow(tasks: TaskService, task_id: str) -> AsyncIterator[TaskEvent]:
+    """Every event of the task, in order, until its end. The store is the source (events
+    are committed before they are published); the bus only says when to look again."""
+    runner, last = tasks.runner, 0
+    wake = runner.bus.subscribe(task_id)
+    try:
+        while True:
+            rows = await tasks.repo.events(task_id, last, PAGE)
+            for row in rows:
+                event = event_of(row)
+                last = event.seq
+                yield event
+                if event.type == "status" and event.payload.get("status") in _TERMINAL:
+                    return
+            if len(rows) == PAGE:
+                continue
+            if task_id not in runner.running:
+                if not rows:
+                    return  # ended, and the store has nothing more
+                continue
+            await wake.get()
+    finally:
+        runner.bus.unsubscribe(task_id, wake)
+
+
+class QianfanStream:
+    """Turns one task's events into Qianfan messages."""
+
+    def __init__(self, conversation_id: str, screenshot_url: str | None):
+        self.conversation_id = conversation_id
+        self.screenshot_url = screenshot_url  # with {step}; None: no screenshots
+        self._ids: dict[tuple, str] = {}
+        self._thought: dict[int, str] = {}  # step -> what the model said it was about to do
+        self._args: dict[str, dict] = {}  # tool call id -> its arguments, for its result
+
+    def _id(self, key: tuple) -> str:
+        return self._ids.setdefault(key, str(len(self._ids) + 1))
+
+    def _message(self, role: str, name: str, type: str, text: dict, key: tuple, status: str) -> dict:
+        return {"role": role, "status": "running", "content": [{
+            "name": name, "type": type, "text": text,
+            "event": {"id": self._id(key), "status": status, "name": name}}]}
+
+    def messages(self, e: TaskEvent) -> list[dict]:
+        p, step = e.payload, e.payload.get("step", 0)
+        if e.type in ("reasoning", "content"):
+            self._thought[step] = self._thought.get(step, "") + p.get("content", "")
+            return [self._message("assistant", THOUGHT, "text", {"info": p.get("content", "")},
+                                  (THOUGHT, step), "running")]
+        if e.type == "tool_call":
+            return [self._tool_call(p, step)]
+        if e.type == "tool_result" and p.get("name") != "done":
+            return [self._tool_result(p, step)]
+        if e.type == "answer":
+            return [self._message("assistant", CHAT, "text", {"info": p.get("content", "")}, (CHAT,), "running")]
+        if e.type == "call_for_user":
+            return [self._message("assistant", CHAT, "call_for_user",
+                                  {"info": p.get("content", ""), "task_id": e.task_id,
+                                   "reply_url": f"/v1/tasks/{e.task_id}/reply"}, (CHAT, "ask", e.seq), "waiting")]
+        if e.type == "error":
+            return [self._message("assistant", CHAT, "error", {"info": p.get("message", ""),
+                                                               "fatal": bool(p.get("fatal"))},
+                                  (CHAT, "error", e.seq), "error")]
+        if e.type == "status" and p.get("status") in _TERMINAL:
+            return [self.final(e)]
+        return []
+
+    def _thinking(self, step: int) -> dict:
+        goal = self._thought.get(step, "").strip()
+        return {"next_goal": goal[:1000]} if goal else {}
+
+    def _screenshot(self, step: int) -> dict:
+        return {"url": self.screenshot_url.format(step=step)} if self.screenshot_url and step else {}
+
+    def _tool_call(self, p: dict, step: int) -> dict:
+        name, args = p.get("name", ""), p.get("args") or {}
+        key = (TOOL, step, p.get("id"))
+        self._args[str(p.get("id"))] = args
+        if name == "done":
+            action = {"done": {"text": args.get("text", ""), "success": args.get("success", True) is not False}}
+            return {"role": "tool", "status": "running", "content": [{
+                "name": TOOL, "type": "browser", "text": {"status": "success", "action": [action]},
+                "event": {"id": self._id(key), "status": "done", "name": TOOL}}]}
+        text: dict[str, Any] = {"status": "preparing", "thought": self._thinking(step), "action": [{name: args}]}
+        return self._message("tool", TOOL, "browser", text, key, "preparing")
+
+    def _tool_result(self, p: dict, step: int) -> dict:
+        name = p.get("name", "")
+        text = {"status": "success" if p.get("ok") else "failed", "thought": self._thinking(step),
+                "action": [{name: self._args.get(str(p.get("id")), {})}],
+                "result": str(p.get("output", ""))[:2000], "screenshot": self._screenshot(step)}
+        return self._message("tool", TOOL, "browser", text, (TOOL, step, p.get("id")), "running")
+
+    def final(self, e: TaskEvent) -> dict:
+        status = e.payload.get("status", "")
+        out: dict[str, Any] = {"role": "tool", "status": "done", "content": [],
+                               "conversation_id": self.conversation_id, "end_user_id": "",
+                               "message_id": f"{e.task_id}.{e.seq}", "task_id": e.task_id, "task_status": status}
+        if status != "finished":
+            out["error"] = {"code": f"task_{status}", "message": e.payload.get("error_message", "")}
+        return out

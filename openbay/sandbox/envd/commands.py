@@ -109,6 +109,7 @@ async def handle_exec(req: dict, reader, reply) -> None:
             timed_out = True
             _kill_group(proc.pid)
             await waiter
+            await _group_gone(proc.pid)
             break
         flushed.clear()
         waiter_or_flush = [waiter, asyncio.ensure_future(flushed.wait())] if stream else [waiter]
@@ -188,6 +189,18 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+async def _group_gone(pgid: int, limit_s: float = 2.0) -> None:
+    """Wait until SIGKILL has taken every member of the group, not only the shell:
+    the answer says the group was killed, so the next command must not still see it."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        await asyncio.sleep(0.005)
 
 
 def _drain_in_background(loop, streams: list) -> None:

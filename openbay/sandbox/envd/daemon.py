@@ -1,26 +1,34 @@
 """envd entry point: listens on a unix socket inside the sandbox and serves ops.
 
-Run as a script under the sandbox's /usr/bin/python3 (`python3 -s -E daemon.py
+Run as a script under the sandbox's /usr/bin/python3 (`python3 -S -E daemon.py
 SOCKET`); its sibling modules import as top-level names. Each connection carries
 one request frame and the answer frames that follow it.
 """
 import asyncio
+import importlib
 import os
 import signal
 import sys
 
-import browser
-import code_runner
 import commands
-import desktop_ops
-import files
-import fsops
 import wire
 
 VERSION = "1"
-HANDLERS = {"exec": commands.handle_exec, **browser.HANDLERS, **files.HANDLERS, **fsops.HANDLERS,
-            **code_runner.HANDLERS}
-HANDLERS.update(desktop_ops.HANDLERS)
+HANDLERS = {"exec": commands.handle_exec}
+# The modules of every other op load on the first op that is not in HANDLERS: a
+# session that only runs commands starts sooner and stays smaller without them.
+_LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops"]
+
+
+def handler_for(op):
+    if op not in HANDLERS and _LAZY_MODULES:
+        load_all_handlers()
+    return HANDLERS.get(op)
+
+
+def load_all_handlers() -> None:
+    while _LAZY_MODULES:
+        HANDLERS.update(importlib.import_module(_LAZY_MODULES.pop(0)).HANDLERS)
 
 
 class Reply:
@@ -49,7 +57,7 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
         if op == "ping":
             await reply.json({"ok": True, "version": VERSION, "pid": os.getpid()})
             return
-        handler = HANDLERS.get(op)
+        handler = handler_for(op)
         if handler is None:
             await reply.json({"error": "bad_request", "message": f"unknown op {op!r}"})
             return
@@ -80,7 +88,9 @@ async def main(socket_path: str) -> None:
     if ready_fd:  # tell the backend we listen, without it polling the socket
         os.write(int(ready_fd), b"ready\n")
         os.close(int(ready_fd))
-    desktop_ops.autostart()
+    if os.environ.get("OPENBAY_DESKTOP"):  # the desktop comes up with envd, not on first use
+        load_all_handlers()
+        importlib.import_module("desktop_ops").autostart()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

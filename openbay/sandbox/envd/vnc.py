@@ -1,12 +1,13 @@
 """The `vnc` op: one RFB connection to the desktop, carried over the envd socket.
 
-Each connection gets its own x11vnc in inetd mode, which speaks RFB on its stdin and
-stdout and opens no listening socket at all: the sandbox shares the host network,
+Each connection gets its own x11vnc in inetd mode, which speaks RFB on its stdin (a
+socketpair end) and opens no listening socket at all: the sandbox shares the host network,
 so a VNC port would be reachable by every other session. The server bridges this
 channel to its authenticated WebSocket (noVNC). After an `ok` frame, each BYTES
 message either way is a piece of the RFB stream. Standard library only.
 """
 import asyncio
+import socket
 
 import wire
 from desktop import DESKTOP, DISPLAY, answer_errors
@@ -21,16 +22,21 @@ X11VNC = ["x11vnc", "-inetd", "-quiet", "-display", DISPLAY, "-nopw", "-shared",
 async def handle_vnc(req: dict, reader, reply) -> None:
     await DESKTOP.ensure_running()
     view_only = bool(req.get("view_only"))
-    vnc = Supervised("x11vnc")
     argv = X11VNC + (["-viewonly"] if view_only else [])
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, env=DESKTOP.env(), start_new_session=True)
-    vnc.process = proc
+    # inetd mode reads and writes the client on fd 0, so it needs a socket, not two pipes
+    ours, theirs = socket.socketpair()
+    vnc = Supervised("x11vnc")
+    try:
+        vnc.process = await asyncio.create_subprocess_exec(
+            *argv, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=asyncio.subprocess.DEVNULL,
+            env=DESKTOP.env(), start_new_session=True)
+    finally:
+        theirs.close()
+    rfb_reader, rfb_writer = await asyncio.open_connection(sock=ours)
     await reply.json({"ok": True})
 
     async def to_client() -> None:
-        while chunk := await proc.stdout.read(65536):
+        while chunk := await rfb_reader.read(65536):
             reply._writer.write(wire.encode_message(chunk))
             await reply._writer.drain()
 
@@ -41,8 +47,8 @@ async def handle_vnc(req: dict, reader, reply) -> None:
                 return
             if frame[0] != wire.BYTES:
                 raise ValueError("a vnc connection carries the RFB stream as bytes")
-            proc.stdin.write(frame[1])
-            await proc.stdin.drain()
+            rfb_writer.write(frame[1])
+            await rfb_writer.drain()
 
     tasks = [asyncio.ensure_future(to_client()), asyncio.ensure_future(to_vnc())]
     try:
@@ -51,6 +57,7 @@ async def handle_vnc(req: dict, reader, reply) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        rfb_writer.close()
         await vnc.stop()
 
 

@@ -113,7 +113,7 @@ class CgroupManager:
                     if time.monotonic() > end:
                         log.warning("cgroup %s still busy after %.1fs", d, deadline_s)
                         break
-                    time.sleep(0.01)
+                    time.sleep(0.001)  # the killed die within a ms or two; 10 ms steps slowed every delete
 
     def stale(self) -> list[Path]:
         """Cgroups left by an earlier run (their names are session ids)."""

@@ -30,3 +30,9 @@ from .task_stream import AgentEvent  # noqa: E402
 
 __all__ += ["AgentApi", "ExecutionResult", "QueryResult", "TaskAgent", "AsyncTaskExecution",
             "TaskExecution", "AgentEvent"]
+
+from .conversations import FileUploadApi, MessageFilter, SessionMessagesApi  # noqa: E402
+from .task_runner import TaskExecutionOptions, TaskMode, TaskResult, TaskRunner  # noqa: E402
+
+__all__ += ["FileUploadApi", "MessageFilter", "SessionMessagesApi", "TaskExecutionOptions", "TaskMode",
+            "TaskResult", "TaskRunner"]

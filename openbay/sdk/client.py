@@ -7,9 +7,11 @@ from . import calls
 from .calls import Call, Request
 from .config import find_api_key, find_base_url
 from .contexts import ContextApi
+from .conversations import FileUploadApi, SessionMessagesApi
 from .errors import AuthenticationError
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import Session
+from .task_runner import TaskRunner
 from .transport import AsyncTransport, SyncTransport
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -25,6 +27,20 @@ class BayApi:
     def context(self) -> ContextApi:
         """Contexts: named persistent volumes of this key's owner."""
         return ContextApi(self)
+
+    @property
+    def session_api(self) -> SessionMessagesApi:
+        """A session's conversation: get_messages, get_between_messages, get_info, update_session_name."""
+        return SessionMessagesApi(self)
+
+    @property
+    def file_upload(self) -> FileUploadApi:
+        """Attachments: upload_file(path, session_id=None)."""
+        return FileUploadApi(self)
+
+    def task_runner(self, session: Session | str, **kwargs) -> TaskRunner:
+        """A TaskRunner for `session` (a Session or its id): run_task, run_interactive_session."""
+        return TaskRunner(self, session, **kwargs)
 
     def _session_result(self, body: dict) -> dict:
         return {"session": Session(self, SessionInfo.model_validate(body))}

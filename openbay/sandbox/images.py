@@ -11,6 +11,9 @@ class Image:
     shm_size: int = 64 * 1024 * 1024
     # environment every process of the sandbox gets (envd reads OPENBAY_DESKTOP to start X)
     env: tuple[tuple[str, str], ...] = ()
+    # other host paths it sees read-only (the font cache: without it every Chromium
+    # process scans all fonts at start, about a second per browser launch)
+    extra_ro: tuple[str, ...] = ()
 
 
 IMAGES: dict[str, Image] = {
@@ -19,7 +22,7 @@ IMAGES: dict[str, Image] = {
         Image("code", "linux plus Python 3 (numpy, pandas, matplotlib) and Node.js",
               ("matplotlibrc",)),
         Image("browser", "linux plus Chromium, reachable over CDP", ("chromium", "chromium.d"),
-              shm_size=512 * 1024 * 1024),
+              shm_size=512 * 1024 * 1024, extra_ro=("/var/cache/fontconfig",)),
         Image("computer", "a desktop: Xvfb, a window manager, terminal, editor, Chromium",
               ("chromium", "chromium.d", "X11", "xdg", "gtk-3.0"), shm_size=512 * 1024 * 1024,
               env=(("DISPLAY", ":1"), ("OPENBAY_DESKTOP", "1280x800x24"))),

@@ -134,6 +134,9 @@ class LocalBackend:
         for name in BASE_ETC + image.extra_etc:
             if os.path.exists(f"/etc/{name}"):
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        for path in image.extra_ro:
+            if os.path.exists(path):
+                args += ["--ro-bind", path, path]
         args += ["--chdir", "/home/user", "--",
                  # -S: no site, so no .pth hooks of the host's dist-packages run in envd (stdlib only)
                  self.python, "-S", "-E", "-B", "/opt/envd/daemon.py", "/run/envd/envd.sock"]

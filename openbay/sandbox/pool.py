@@ -18,6 +18,7 @@ from .envd.client import EnvdError
 
 log = logging.getLogger("openbay.pool")
 RETRY_MAX_S = 30.0
+REFILL_DELAY_S = 1.0
 
 
 def new_session_id() -> str:
@@ -27,13 +28,15 @@ def new_session_id() -> str:
 class WarmPool:
     def __init__(self, backend: Backend, *, image_id: str, size: int, limits: ResourceLimits,
                  prepare: Callable[[Sandbox], Awaitable[None]],
-                 is_ready: Callable[[Sandbox], Awaitable[bool]] | None = None):
+                 is_ready: Callable[[Sandbox], Awaitable[bool]] | None = None,
+                 refill_delay_s: float = REFILL_DELAY_S):
         self.backend = backend
         self.image_id = image_id
         self.size = size
         self.limits = limits
         self._prepare = prepare
         self._is_ready = is_ready
+        self.refill_delay_s = refill_delay_s
         self._ready: deque[Sandbox] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -85,6 +88,9 @@ class WarmPool:
                     delay = min(delay * 2, RETRY_MAX_S)
             self._wake.clear()
             await self._wake.wait()
+            # give the session just handed over its first moments: starting Chromium is a
+            # CPU burst that would slow the user's first page on a small machine
+            await asyncio.sleep(self.refill_delay_s)
 
     async def _start_one(self) -> Sandbox:
         spec = SandboxSpec(session_id=new_session_id(), image_id=self.image_id, limits=self.limits)

@@ -20,9 +20,14 @@ import wire
 EXECUTABLES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 HOME = os.environ.get("HOME", "/home/user")
 PROFILES = os.path.join(HOME, ".openbay", "browser")
+# a profile nobody asked to keep lives in the sandbox's tmpfs: nothing to write to
+# disk at start, nothing to delete at the end
+SCRATCH_PROFILE = "/tmp/openbay-chromium"
 DOWNLOADS = os.path.join(HOME, "Downloads")
 # what this machine needs: no GPU, nothing that phones home through the closed network
 FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
+         "--disable-field-trial-config", "--metrics-recording-only", "--no-service-autorun",
+         "--disable-search-engine-choice-screen", "--disable-component-extensions-with-background-pages",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
          "--disable-extensions", "--disable-default-apps", "--password-store=basic",
@@ -43,16 +48,22 @@ def viewport_of(options: dict) -> dict:
     return options.get("viewport") or {"width": 1280, "height": 800}
 
 
+def profile_dir(options: dict) -> str:
+    name = options.get("persist_profile_context")
+    if not name:
+        return SCRATCH_PROFILE
+    if not _PROFILE_NAME.match(name):
+        raise ValueError("persist_profile_context must be a simple name")
+    return os.path.join(PROFILES, name)
+
+
 def launch_args(options: dict) -> tuple[list[str], dict]:
     """Chromium's argv and extra environment for these (already validated) options."""
     exe = next((p for p in EXECUTABLES if os.access(p, os.X_OK)), None)
     if exe is None:
         raise BrowserUnavailable("chromium is not installed in this image")
     args, env = [exe, *FLAGS], {}
-    profile = options.get("persist_profile_context") or "default"
-    if not _PROFILE_NAME.match(profile):
-        raise ValueError("persist_profile_context must be a simple name")
-    args.append(f"--user-data-dir={os.path.join(PROFILES, profile)}")
+    args.append(f"--user-data-dir={profile_dir(options)}")
     viewport = viewport_of(options)
     args.append(f"--window-size={int(viewport['width'])},{int(viewport['height'])}")
     if options.get("user_agent"):
@@ -112,9 +123,8 @@ class Chromium:
 
     async def _start(self, options: dict) -> None:
         args, extra_env = launch_args(options)
-        os.makedirs(PROFILES, exist_ok=True)
         os.makedirs(DOWNLOADS, exist_ok=True)
-        _remove_stale_lock(options.get("persist_profile_context") or "default")
+        _remove_stale_lock(profile_dir(options))
         began = time.monotonic()
         cmd_r, cmd_w = os.pipe()  # envd -> chromium fd 3
         out_r, out_w = os.pipe()  # chromium fd 4 -> envd
@@ -210,7 +220,7 @@ def _write_all(writer, data: bytes) -> None:
 def _remove_stale_lock(profile: str) -> None:
     """A profile copied from an ended session still names its old owner; Chromium would refuse it."""
     for name in ("SingletonLock", "SingletonSocket", "SingletonCookie"):
-        path = os.path.join(PROFILES, profile, name)
+        path = os.path.join(profile, name)
         if os.path.islink(path) or os.path.exists(path):
             os.unlink(path)
 

@@ -13,6 +13,7 @@ from .calls import Request
 from .code import CodeApi
 from .contexts import SessionContextApi
 from .computer import ApplicationApi, ComputerApi, WindowApi
+from .mobile import MobileApi
 from .files import FileSystemApi
 from .results import CommandResult, DeleteResult, OperationResult
 
@@ -37,6 +38,7 @@ class Session:
         self.computer = ComputerApi(self)
         self.window = WindowApi(self)
         self.application = ApplicationApi(self)
+        self.mobile = MobileApi(self)
 
     def __repr__(self) -> str:
         return f"Session({self.session_id!r}, image_id={self.image_id!r})"

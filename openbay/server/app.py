@@ -27,6 +27,8 @@ from .routes import browser as browser_routes, live_view
 from .services.browser import BrowserService, browser_pool
 from .routes import computer as computer_routes, vnc
 from .services.computer import ComputerService
+from .routes import mobile as mobile_routes
+from .services.mobile import MobileService
 from .routes import conversations as conversation_routes, qianfan, uploads
 from .services.conversations import start_conversation_services
 
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             max_bytes=settings.max_file_bytes)
         state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
         state.computer = ComputerService(state.sessions)
+        state.mobile = MobileService.from_settings(state.sessions, settings)
+        state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
         if dead:
             log.warning("marked %d sessions of the previous run dead", len(dead))
@@ -109,6 +113,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
+    app.include_router(mobile_routes.router)
     for module in (conversation_routes, uploads, qianfan):
         app.include_router(module.router)
     for module in (health, keys, sessions, commands, console, files, code, contexts):

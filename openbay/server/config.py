@@ -47,6 +47,9 @@ class Settings:
     rate_limit_burst: int = 400
     reap_interval_s: float = 5.0
     log_json: bool = False
+    # mobile sessions: Android devices by adb serial (a comma-separated list is a device pool)
+    adb_serial: str = ""
+    adb_server_port: int = 5037
     llm_base_url: str = ""  # the agents' model: any OpenAI-compatible endpoint
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
@@ -71,6 +74,8 @@ class Settings:
             rate_limit_burst=_int("OPENBAY_RATE_LIMIT_BURST", cls.rate_limit_burst),
             reap_interval_s=_float("OPENBAY_REAP_INTERVAL_S", cls.reap_interval_s),
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
+            adb_serial=os.environ.get("OPENBAY_ADB_SERIAL", ""),
+            adb_server_port=_int("OPENBAY_ADB_SERVER_PORT", cls.adb_server_port),
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),

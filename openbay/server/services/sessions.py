@@ -60,6 +60,8 @@ class SessionService:
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
         self.pool = None  # a WarmPool, when the server keeps one
+        # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
+        self.preflight: dict = {}
         self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
         metrics.gauge("sessions_running", lambda: len(self.live))
 
@@ -81,6 +83,9 @@ class SessionService:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
         session_id = "s-" + secrets.token_hex(6)
+        check = self.preflight.get(params.image_id)
+        if check is not None:
+            await check(session_id)
         spec = SandboxSpec(session_id=session_id, image_id=params.image_id, envs=params.envs,
                            network=params.network != "none", limits=self.limits)
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1

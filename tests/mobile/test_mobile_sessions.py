@@ -1,0 +1,59 @@
+"""Mobile sessions: bound to an adb device; without one, create fails at once and says how to attach."""
+import asyncio
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from openbay import CreateSessionParams
+from openbay.sandbox.adb import AdbClient
+from tests.helpers.server import thread_server
+
+from .test_adb_layer import free_port, pytestmark  # noqa: F401 (skip without adb)
+
+
+def test_no_device_configured_fails_at_once_with_how_to_attach(server):
+    if server.app.state.mobile.serials:
+        pytest.skip("this machine has OPENBAY_ADB_SERIAL set")
+    bay = server.client()
+    try:
+        result = bay.create(CreateSessionParams(image_id="mobile", labels={"kind": "phone"}))
+        assert not result.success
+        assert result.error_code == "unavailable"
+        assert "OPENBAY_ADB_SERIAL" in result.error_message and "adb devices" in result.error_message
+        assert bay.list(labels={"kind": "phone"}).sessions == []  # nothing half-made is left
+    finally:
+        bay.close()
+
+
+def test_a_configured_device_that_is_not_attached_fails_at_once():
+    client = AdbClient(port=free_port())
+    asyncio.run(client.run(["start-server"], timeout_s=30))
+    try:
+        home = Path(tempfile.mkdtemp(prefix="obtest-mobile-"))
+        with thread_server(home, adb_serial="emulator-5554, emulator-5556",
+                           adb_server_port=client.port) as srv:
+            bay = srv.client()
+            result = bay.create(CreateSessionParams(image_id="mobile"))
+            assert not result.success and result.error_code == "unavailable"
+            assert "emulator-5554" in result.error_message and "emulator-5556" in result.error_message
+            assert "not found" in result.error_message and "OPENBAY_ADB_SERIAL" in result.error_message
+            # other images are not held up by the missing device
+            linux = bay.create()
+            assert linux.success
+            linux.session.delete()
+            bay.close()
+    finally:
+        asyncio.run(client.kill_server())
+
+
+def test_a_session_without_a_device_has_no_mobile_api(server, session):
+    tap = session.mobile.tap(10, 10)
+    assert not tap.success and tap.error_code == "bad_request"
+    assert "mobile" in tap.error_message
+    # another owner cannot even learn that the session exists
+    stranger = server.new_owner_key("mobile-stranger")
+    r = httpx.post(f"{server.base_url}/v1/sessions/{session.session_id}/mobile/tap",
+                   json={"x": 1, "y": 1}, headers={"Authorization": f"Bearer {stranger}"})
+    assert r.status_code == 404

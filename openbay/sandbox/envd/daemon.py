@@ -48,6 +48,7 @@ class Reply:
 
 async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     reply = Reply(writer)
+    wire.widen_send_buffer(writer)
     try:
         frame = await wire.read_frame(reader)
         if frame is None:

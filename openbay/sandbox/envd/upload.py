@@ -29,6 +29,7 @@ async def upload(envd: EnvdClient, request: dict, chunks: AsyncIterator[bytes]) 
         reader, writer = await envd._connect()
     except OSError as e:
         raise EnvdError(f"sandbox is not reachable: {e}") from None
+    wire.widen_send_buffer(writer)
     try:
         writer.write(wire.encode_json(request))
         await writer.drain()

@@ -110,7 +110,10 @@ class ConversationRepository:
             s.add(row)
         return row
 
-    async def upload(self, owner_id: str, file_id: str) -> UploadRow | None:
+    async def upload(self, owner_id: str | None, file_id: str) -> UploadRow | None:
+        """An owner's upload (owner_id None: anyone's, for a signed link checked by the caller)."""
+        q = select(UploadRow).where(UploadRow.id == file_id)
+        if owner_id is not None:
+            q = q.where(UploadRow.owner_id == owner_id)
         async with self.db.session() as s:
-            return await s.scalar(select(UploadRow).where(UploadRow.id == file_id,
-                                                          UploadRow.owner_id == owner_id))
+            return await s.scalar(q)

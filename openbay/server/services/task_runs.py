@@ -11,6 +11,7 @@ from .keys import Principal
 from .tasks import TaskService
 from .uploads import UploadService
 
+LINK_SLACK_S = 3600  # attachment links outlive the task a little
 FOREVER_S = 86_400  # max_user_input_timeout=0: as long as a wait for the person may last
 DEFAULT_STEPS = {TaskMode.Default: 50, TaskMode.DeepSearch: 100}
 DEEP_SEARCH = ("Deep search: read several independent sources (use extract_content on each), "
@@ -30,8 +31,9 @@ async def start_run(tasks: TaskService, uploads: UploadService, who: Principal, 
     placed = [await uploads.place(who, row, session_id) for row in rows]
     text = req.task
     if placed:
-        text += ("\n\nAttached files, in the browser at file://<path>:\n"
-                 + "\n".join(f"- file://{p}" for p in placed))
+        ttl = int(req.completion_timeout) + LINK_SLACK_S
+        text += "\n\nAttached files (in the session at the path; to read one, open its link):\n" + "\n".join(
+            f"- {path}: {uploads.view_url(row, ttl)}" for path, row in zip(placed, rows))
     if req.task_mode == TaskMode.DeepSearch:
         text += "\n\n" + DEEP_SEARCH
     if len(text) > 20_000:

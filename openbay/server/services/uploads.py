@@ -22,6 +22,10 @@ from .keys import Principal
 from .sessions import SessionService
 
 READ_CHUNK = 1024 * 1024
+VIEW_PURPOSE = "upload-view"
+# how a browser is shown an upload: never as active content on the server's origin
+VIEW_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+              ".pdf": "application/pdf"}  # everything else: text/plain
 
 
 def check_file_name(name: str) -> str:
@@ -43,9 +47,9 @@ def too_large(limit: int) -> ApiError:
 
 class UploadService:
     def __init__(self, repo: ConversationRepository, sessions: SessionService, root: Path, *,
-                 max_bytes: int, public_url: str):
+                 max_bytes: int, public_url: str, links):
         self.repo, self.sessions, self.root = repo, sessions, root
-        self.max_bytes, self.public_url = max_bytes, public_url
+        self.max_bytes, self.public_url, self.links = max_bytes, public_url, links
 
     def path_of(self, row: UploadRow) -> Path:
         return self.root / row.owner_id / row.id
@@ -86,6 +90,21 @@ class UploadService:
         if row is None:  # another owner's upload is as invisible as a missing one
             raise not_found("upload", file_id)
         return row
+
+    def view_url(self, row: UploadRow, ttl_s: int) -> str:
+        """A link a browser (the agent's) can open without the API key, for ttl_s."""
+        token = self.links.sign(f"{row.id}|{row.owner_id}", VIEW_PURPOSE, ttl_s)
+        return f"{self.public_url}/v1/uploads/{row.id}/view?token={token}"
+
+    async def viewable(self, file_id: str, token: str) -> UploadRow:
+        row = await self.repo.upload(None, file_id) if len(file_id) <= 32 else None
+        if row is None or not self.links.verify(token, f"{row.id}|{row.owner_id}", VIEW_PURPOSE):
+            raise not_found("upload", file_id)  # a bad link says no more than a missing file
+        return row
+
+    @staticmethod
+    def view_type(row: UploadRow) -> str:
+        return VIEW_TYPES.get(PurePosixPath(row.file_name).suffix.lower(), "text/plain; charset=utf-8")
 
     async def place(self, who: Principal, row: UploadRow, session_id: str) -> str:
         """Copy an upload into the session's attachments folder; its path there."""

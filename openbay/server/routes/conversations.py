@@ -5,8 +5,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Request
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.conversations import (ConversationInfo, MessagePage, RunTaskRequest, RunTaskStarted,
-                                            SessionName)
+from openbay.protocol.conversations import ConversationInfo, MessagePage, RunTaskRequest, RunTaskStarted, SessionName
 
 from ..auth import require_principal
 from ..errors import ApiError

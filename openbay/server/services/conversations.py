@@ -6,8 +6,16 @@ import json
 from datetime import datetime, timezone
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.conversations import (MAX_BETWEEN, MAX_PAGE_SIZE, MESSAGE_ROLES, MESSAGE_TYPES,
-                                            ROLE_OF_TYPE, ConversationInfo, Message, MessagePage)
+from openbay.protocol.conversations import (
+    MAX_BETWEEN,
+    MAX_PAGE_SIZE,
+    MESSAGE_ROLES,
+    MESSAGE_TYPES,
+    ROLE_OF_TYPE,
+    ConversationInfo,
+    Message,
+    MessagePage,
+)
 from openbay.store.conversation_repository import ConversationRepository, MessageRow
 from openbay.store.tables import utcnow
 

@@ -35,8 +35,8 @@ def check_file_name(name: str) -> str:
                        "no path separators, not starting with a dot)")
     ext = PurePosixPath(name).suffix.lower()
     if ext not in UPLOAD_EXTENSIONS:
-        raise ApiError(ErrorCode.VALIDATION, f"files ending in {ext or '(no extension)'!r} cannot be uploaded; allowed: "
-                       + " ".join(UPLOAD_EXTENSIONS))
+        raise ApiError(ErrorCode.VALIDATION, f"files ending in {ext or '(no extension)'!r} cannot be "
+                       "uploaded; allowed: " + " ".join(UPLOAD_EXTENSIONS))
     return name
 
 

@@ -150,8 +150,8 @@ def main() -> None:
     base_rows = [
         {"what": "bare bwrap sandbox running sleep", "copies": n,
          "PSS MB each": round(baseline_pss_mb(BWRAP + ["/bin/sleep", "1000"], n), 2)},
-        {"what": "bare python3 -s -E with asyncio imported", "copies": n,
-         "PSS MB each": round(baseline_pss_mb(["/usr/bin/python3", "-s", "-E", "-B", "-c",
+        {"what": "bare python3 -S -E with asyncio imported", "copies": n,
+         "PSS MB each": round(baseline_pss_mb(["/usr/bin/python3", "-S", "-E", "-B", "-c",
                                                "import asyncio, time; time.sleep(1000)"], n), 2)},
     ]
     avail_before = mem_available_kb()

@@ -1,0 +1,128 @@
+"""POST /v2/agent/browser_use/run: Qianfan's browser-use agent as Server-Sent Events,
+read by ordinary SSE clients (httpx-sse, curl -N), against a real server and browser."""
+import json
+import subprocess
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from openbay import MessageFilter
+from tests.helpers.scripted_llm import Turn, call, done, page_state_of
+
+THOUGHT, TOOL, CHAT = "/thought/thought_agent", "/toolcall/browser_use", "/chat/chat_agent"
+
+
+def auth(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def run(server, body: dict, key: str | None = None) -> list[dict]:
+    with httpx.Client(base_url=server.base_url, timeout=120) as client:
+        with connect_sse(client, "POST", "/v2/agent/browser_use/run", json=body,
+                         headers=auth(key or server.admin_key)) as source:
+            assert source.response.headers["content-type"].startswith("text/event-stream")
+            return [json.loads(e.data) for e in source.iter_sse()]
+
+
+def parts(messages: list[dict], name: str) -> list[dict]:
+    return [c for m in messages for c in m["content"] if c["name"] == name]
+
+
+@pytest.fixture
+def conversations(abay):
+    made: list[str] = []
+    yield made
+    for sid in made:
+        abay.delete(sid)
+
+
+def test_a_run_streams_thoughts_tool_calls_and_the_answer(agent_server, llm, abay, site, conversations):
+    llm.set_script([Turn(reasoning="The weather page has it.", tool_calls=[("go_to_url", {"url": site + "/weather"})]),
+                    done("Shanghai is sunny", success=True)])
+    messages = run(agent_server, {"query": "Shanghai weather today?"})
+    final = messages[-1]
+    conversations.append(final["conversation_id"])
+    assert final["role"] == "tool" and final["status"] == "done" and final["content"] == []
+    assert final["message_id"].startswith(final["task_id"] + ".") and final["task_status"] == "finished"
+    assert all(m["status"] == "running" for m in messages[:-1])
+
+    thoughts = parts(messages, THOUGHT)
+    assert "".join(t["text"]["info"] for t in thoughts) == "The weather page has it."
+    assert {t["type"] for t in thoughts} == {"text"} and thoughts[0]["event"]["name"] == THOUGHT
+    tools = parts(messages, TOOL)
+    assert [m["role"] for m in messages if m["content"] and m["content"][0]["name"] == TOOL] == ["tool"] * len(tools)
+    go, went, finished = tools
+    assert go["type"] == "browser" and go["event"]["status"] == "preparing"
+    assert go["text"]["action"] == [{"go_to_url": {"url": site + "/weather"}}]
+    assert go["text"]["thought"]["next_goal"] == "The weather page has it."
+    assert went["text"]["status"] == "success" and went["event"]["id"] == go["event"]["id"]
+    assert finished["text"]["action"] == [{"done": {"text": "Shanghai is sunny", "success": True}}]
+    assert finished["event"]["status"] == "done"
+    answer = parts(messages, CHAT)
+    assert [a["text"]["info"] for a in answer] == ["Shanghai is sunny"]
+    assert len({thoughts[0]["event"]["id"], go["event"]["id"], answer[0]["event"]["id"]}) == 3
+
+    # the screenshot the client is pointed at can be fetched with the key, and only with it
+    shot = httpx.get(went["text"]["screenshot"]["url"], headers=auth(agent_server.admin_key))
+    assert shot.status_code == 200 and shot.headers["content-type"] == "image/jpeg"
+    assert shot.content[:2] == b"\xff\xd8"
+    assert httpx.get(went["text"]["screenshot"]["url"]).status_code == 401
+
+
+def test_a_conversation_id_continues_the_same_session(agent_server, llm, abay, site, conversations):
+    llm.set_script([call("go_to_url", url=site + "/weather"), done("sunny")])
+    first = run(agent_server, {"query": "Open the weather page", "screenshots": False})[-1]
+    sid = first["conversation_id"]
+    conversations.append(sid)
+    llm.set_script([done("cloudy")])
+    second = run(agent_server, {"query": "And Beijing?", "conversation_id": sid})[-1]
+    assert second["conversation_id"] == sid and second["message_id"] != first["message_id"]
+    assert "Weather today" in page_state_of(llm.requests[0])  # the same browser, still on that page
+    tasks = abay.session_api.get_messages(sid, page_size=100, filter=MessageFilter(types=["task"]))
+    assert [m.content for m in tasks.data] == ["Open the weather page", "And Beijing?"]
+
+
+def test_a_failed_task_ends_the_stream_with_its_error(agent_server, llm, conversations):
+    llm.set_script([Turn(status=500, content="model down")] * 4)
+    final = run(agent_server, {"query": "anything", "screenshots": False})[-1]
+    conversations.append(final["conversation_id"])
+    assert final["status"] == "done" and final["task_status"] == "failed"
+    assert final["error"]["code"] == "task_failed" and final["error"]["message"]
+
+
+def test_errors_come_as_json_before_the_stream(agent_server, abay, bsession, stranger):
+    url = f"{agent_server.base_url}/v2/agent/browser_use/run"
+    cases = [
+        ({}, {"query": "x"}, 401, "unauthorized"),
+        (auth(agent_server.admin_key), {"query": ""}, 422, "validation_error"),
+        (auth(agent_server.admin_key), {"nothing": 1}, 422, "validation_error"),
+        (auth(agent_server.admin_key), {"query": "x", "conversation_id": "s-nope"}, 404, "not_found"),
+        (stranger._transport.http.headers, {"query": "x", "conversation_id": bsession.session_id}, 404,
+         "not_found"),
+    ]
+    for headers, body, status, code in cases:
+        r = httpx.post(url, json=body, headers={"Authorization": headers.get("authorization", "")}
+                       if "authorization" in headers else headers)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"] == "application/json" and r.json()["error"]["code"] == code
+        assert r.json()["error"]["message"]
+    bsession.delete()
+    r = httpx.post(url, json={"query": "x", "conversation_id": bsession.session_id},
+                   headers=auth(agent_server.admin_key))
+    assert r.status_code == 410 and "has ended" in r.json()["error"]["message"]
+
+
+def test_curl_reads_the_stream(agent_server, llm, abay, conversations):
+    llm.set_script([done("curl works")])
+    out = subprocess.run(
+        ["curl", "-sN", "--max-time", "120", "-X", "POST", f"{agent_server.base_url}/v2/agent/browser_use/run",
+         "-H", f"Authorization: Bearer {agent_server.admin_key}", "-H", "Content-Type: application/json",
+         "--data", json.dumps({"query": "say hi", "screenshots": False})],
+        capture_output=True, text=True, timeout=180, check=True).stdout
+    lines = [line for line in out.split("\n") if line]
+    assert lines and all(line.startswith("data: ") for line in lines)
+    messages = [json.loads(line[len("data: "):]) for line in lines]
+    conversations.append(messages[-1]["conversation_id"])
+    assert [a["text"]["info"] for a in parts(messages, CHAT)] == ["curl works"]
+    assert messages[-1]["status"] == "done" and messages[-1]["message_id"]

@@ -62,3 +62,27 @@ def desktop(server):
     yield result.session
     result.session.delete()
     bay.close()
+
+
+def decode_png(data: bytes) -> tuple[int, int, bytes]:
+    """(width, height, RGB rows) of an 8-bit RGB PNG without filters (what envd writes)."""
+    import zlib
+    width, height = png_size(data)
+    assert data[24:26] == b"\x08\x02", "not 8-bit RGB"
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * 3 + 1
+    assert len(raw) == stride * height
+    assert all(raw[i * stride] == 0 for i in range(height))
+    return width, height, b"".join(raw[i * stride + 1:(i + 1) * stride] for i in range(height))
+
+
+def pixel(decoded, x: int, y: int) -> tuple[int, int, int]:
+    width, _, rgb = decoded
+    i = (y * width + x) * 3
+    return tuple(rgb[i:i + 3])

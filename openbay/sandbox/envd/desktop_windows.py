@@ -2,6 +2,9 @@
 resize, fullscreen (wmctrl talks EWMH to the window manager; xdotool for the rest).
 Standard library only (runs inside the sandbox).
 """
+import asyncio
+import re
+
 from desktop import DESKTOP, answer_errors
 from supervisor import ToolError
 
@@ -33,8 +36,38 @@ def process_name(pid: int) -> str:
         return ""
 
 
+# `xwininfo -root -tree` lines end in "WxH+relx+rely  +absx+absy"
+_TREE_LINE = re.compile(r"^\s*(0x[0-9a-f]+) .* (\d+)x(\d+)[+-]-?\d+[+-]-?\d+\s+\+(-?\d+)\+(-?\d+)\s*$")
+
+
+def parse_tree(out: str) -> dict[int, tuple[int, int, int, int]]:
+    """window id -> (absolute x, absolute y, width, height) of every window."""
+    geometry = {}
+    for line in out.splitlines():
+        m = _TREE_LINE.match(line)
+        if m:
+            wid, w, h, x, y = m.groups()
+            geometry[int(wid, 16)] = (int(x), int(y), int(w), int(h))
+    return geometry
+
+
 async def list_windows() -> list[dict]:
-    return parse_wmctrl(await DESKTOP.tool("wmctrl", "-l", "-p", "-G"))
+    """wmctrl knows the managed windows, titles and pids; its geometry counts the window
+    manager's frame in twice, so positions come from the X server's tree (xwininfo)."""
+    for attempt in range(3):
+        try:  # a window closing while the tools walk the tree makes them fail (BadWindow)
+            windows = parse_wmctrl(await DESKTOP.tool("wmctrl", "-l", "-p", "-G"))
+            geometry = parse_tree(await DESKTOP.tool("xwininfo", "-root", "-tree"))
+            break
+        except ToolError:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.05)
+    for w in windows:
+        if w["window_id"] in geometry:
+            x, y, width, height = geometry[w["window_id"]]
+            w.update(absolute_upper_left_x=x, absolute_upper_left_y=y, width=width, height=height)
+    return windows
 
 
 def window_id(req: dict) -> str:

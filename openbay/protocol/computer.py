@@ -167,6 +167,7 @@ class DesktopStatus(BaseModel):
     width: int | None = None
     height: int | None = None
     started_ms: float = 0.0
+    steps_ms: dict[str, float] = Field(default_factory=dict)
     log_tail: str = Field(default="", description="the X server's last words, when it is not running")
 
 

@@ -33,6 +33,7 @@ class Desktop:
         self.wm = Supervised("openbox")
         self.geometry = os.environ.get("OPENBAY_DESKTOP", "")
         self.started_ms = 0.0
+        self.steps_ms: dict = {}  # where a start spent its time: X server, window manager
         self._screen: xcapture.XScreen | None = None
         self._lock = asyncio.Lock()
 
@@ -46,6 +47,7 @@ class Desktop:
     def status(self) -> dict:
         out = {"enabled": self.enabled, "running": self.xvfb.running, "display": DISPLAY,
                "window_manager": self.wm.running, "started_ms": self.started_ms,
+               "steps_ms": self.steps_ms,
                "pids": [p for p in (self.xvfb.pid, self.wm.pid) if p]}
         if self._screen is not None:
             out.update(width=self._screen.width, height=self._screen.height)
@@ -97,8 +99,11 @@ class Desktop:
             detail = self.xvfb.tail(10)
             await self.stop()
             raise DesktopUnavailable(f"Xvfb is not answering ({e}): {detail or 'no output'}") from None
+        x_ready = time.monotonic()
         await self.wm.start(["openbox", "--sm-disable"], env=self.env())
         await self._wait_for_wm()
+        self.steps_ms = {"xvfb": round((x_ready - began) * 1000, 1),
+                         "window_manager": round((time.monotonic() - x_ready) * 1000, 1)}
         self.started_ms = round((time.monotonic() - began) * 1000, 1)
 
     async def _wait_for_wm(self) -> None:

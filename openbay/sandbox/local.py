@@ -70,6 +70,7 @@ class LocalBackend:
         # first in, first out: a freed uid goes to the back, far from its next use
         self._free_uids = collections.deque(range(uid_base, uid_base + uid_count))
         self._running: dict[str, _Running] = {}
+        self._cleanups: set[asyncio.Task] = set()
         longest = self.root / ("s-" + "0" * 24) / "run" / "envd.sock"
         if len(str(longest)) > UNIX_PATH_MAX:
             raise SandboxError(f"state directory {self.root} is too deep for unix sockets; "
@@ -192,8 +193,18 @@ class LocalBackend:
             except ProcessLookupError:
                 pass
             await proc.wait()
-        await asyncio.to_thread(self._cleanup, session_id, running.uid, running.directory,
-                                running.cgroups)
+        # the sandbox is dead and its directory out of sight now; removing files and
+        # cgroups (which waits for the last processes to be reaped) goes on in the
+        # background, and the uid is free again only when that is done
+        trash = running.directory.with_name(".trash-" + running.directory.name)
+        try:
+            os.rename(running.directory, trash)
+        except OSError:
+            trash = running.directory
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(
+            self._cleanup, session_id, running.uid, trash, running.cgroups))
+        self._cleanups.add(task)
+        task.add_done_callback(self._cleanups.discard)
 
     def _cleanup(self, session_id: str, uid: int, directory: Path, cgroups: list[Path]) -> None:
         self._running.pop(session_id, None)
@@ -207,13 +218,14 @@ class LocalBackend:
             if d.name not in self._running:
                 self.cgroups.destroy([d])
         for d in self.root.iterdir():
-            if d.is_dir() and d.name.startswith("s-") and d.name not in self._running:
+            if d.is_dir() and d.name.startswith(("s-", ".trash-")) and d.name not in self._running:
                 shutil.rmtree(d, ignore_errors=True)
                 removed.append(d.name)
         return removed
 
     async def close(self) -> None:
         await asyncio.gather(*(self.stop(sid) for sid in list(self._running)))
+        await asyncio.gather(*list(self._cleanups))
 
     def stats(self) -> dict:
         return {"running": len(self._running), "cgroups": self.cgroups.enabled}

@@ -36,3 +36,8 @@ from .task_runner import TaskExecutionOptions, TaskMode, TaskResult, TaskRunner 
 
 __all__ += ["FileUploadApi", "MessageFilter", "SessionMessagesApi", "TaskExecutionOptions", "TaskMode",
             "TaskResult", "TaskRunner"]
+
+from .computer import ApplicationApi, ComputerApi, WindowApi  # noqa: E402
+from .mobile import KeyCode, MobileApi  # noqa: E402
+
+__all__ += ["ApplicationApi", "ComputerApi", "WindowApi", "KeyCode", "MobileApi"]

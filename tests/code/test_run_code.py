@@ -130,3 +130,12 @@ def test_other_owner_cannot_run_code(server, code_session):
         assert not r.success and r.error_code == "not_found"
     finally:
         other.close()
+
+
+def test_huge_output_is_cut_and_the_kernel_lives_on(code_session):
+    code = code_session.code
+    r = code.run_code("print('x' * (20 * 1024 * 1024))\n'y' * (5 * 1024 * 1024)")
+    assert r.success and r.truncated
+    assert 0 < len(r.stdout) < 20 * 1024 * 1024 and r.stdout.startswith("xxx")
+    assert len(r.result) < 2 * 1024 * 1024
+    assert code.run_code("21 * 2").result == "42"

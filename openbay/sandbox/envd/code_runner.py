@@ -12,11 +12,13 @@ import os
 import signal
 import time
 
+import wire
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = {"python": ["/usr/bin/python3", os.path.join(HERE, "kernel_python.py")],
             "javascript": ["/usr/bin/node", os.path.join(HERE, "kernel_node.js")]}
 ALIASES = {"py": "python", "python3": "python", "js": "javascript", "node": "javascript"}
-MAX_OUTPUT = 10 * 1024 * 1024
+MAX_OUTPUT = 2 * 1024 * 1024  # per stream: the whole answer must fit one wire frame
 MAX_REPLY = 64 * 1024 * 1024
 INTERRUPT_GRACE_S = 2.0
 PIPE_ATOMIC = 60_000
@@ -150,7 +152,7 @@ class Kernel:
                 timed_out = True
                 reply = await self._interrupt(request_id)
                 restarted = reply is None
-            except EOFError:
+            except (EOFError, ValueError):  # the kernel exited, or sent what is not a reply
                 reply, restarted = None, True
             if reply is not None and reply.pop("timed_out", False):
                 timed_out = True  # the kernel stopped the cell itself (node's vm timeout)
@@ -211,10 +213,32 @@ async def handle_run(req, reader, reply) -> None:
         finally:
             await kernel.stop()
     result.pop("id", None)
+    _fit(result)
     # "error" on the envd wire means the op failed; a failing cell is a result
     result["execution_error"] = result.pop("error", None)
     result.update(language=language, execution_time_ms=round((time.monotonic() - started) * 1000, 3))
     await reply.json(result)
+
+
+def _fit(result: dict) -> None:
+    """Keep the answer inside one wire frame: drop rich outputs, then shorten the output."""
+    budget = wire.MAX_FRAME - 64 * 1024
+
+    def fits() -> bool:
+        return len(json.dumps(result)) <= budget
+
+    if fits():
+        return
+    result["truncated"] = True
+    for out in reversed(result.get("results", [])):
+        for key in ("png", "svg", "html", "markdown"):
+            if out.pop(key, None) is not None and fits():
+                return
+    for key in ("stderr", "stdout"):
+        result[key] = result[key][:budget // 8]
+        if fits():
+            return
+    result["results"] = []
 
 
 async def handle_restart(req, reader, reply) -> None:

@@ -25,7 +25,8 @@ function describe(e) {
 }
 
 function reply(id, value, error) {
-  const results = value === undefined ? [] : [{ text: util.inspect(value), is_main_result: true }];
+  const text = value === undefined ? '' : util.inspect(value, { maxStringLength: 1 << 20 });
+  const results = value === undefined ? [] : [{ text, is_main_result: true }];
   const timedOut = Boolean(error && error.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT');
   send({ id, results, error: error ? describe(error) : null, timed_out: timedOut });
 }

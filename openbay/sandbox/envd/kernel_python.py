@@ -15,6 +15,11 @@ import sys
 import traceback
 
 _THIS_FILE = os.path.abspath(__file__)
+MAX_TEXT = 1024 * 1024  # per text output; envd keeps the whole answer within one frame
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "\n... (cut: over 1 MiB)"
 
 
 def _describe_error(e: BaseException) -> dict:
@@ -32,7 +37,7 @@ def _png(fig) -> str:
 
 
 def _main_output(value) -> dict:
-    out = {"text": repr(value), "is_main_result": True}
+    out = {"text": _clip(repr(value)), "is_main_result": True}
     for attr, key in (("_repr_html_", "html"), ("_repr_png_", "png"), ("_repr_svg_", "svg"),
                       ("_repr_markdown_", "markdown")):
         method = getattr(value, attr, None)
@@ -44,7 +49,7 @@ def _main_output(value) -> dict:
             if isinstance(rendered, bytes):
                 rendered = base64.b64encode(rendered).decode()
             if isinstance(rendered, str):
-                out[key] = rendered
+                out[key] = rendered if key in ("png", "svg") else _clip(rendered)
     return out
 
 

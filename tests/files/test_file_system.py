@@ -108,6 +108,10 @@ def test_clear_errors(session):
     assert not_dir.error_code == "not_found"
     assert fs.list_directory("/dev/null").error_code == "bad_request"
     assert fs.read_file("/dev/zero").error_code == "bad_request"  # not a regular file: no endless read
+    read_only = fs.write_file("/usr/bin/planted", "x")
+    assert not read_only.success and read_only.error_code == "bad_request"
+    assert "/usr/bin" in read_only.error_message
+    assert fs.delete_file("/home/user", recursive=True).error_code == "bad_request"
     bad = fs.read_file("a\0b")
     assert not bad.success and bad.error_code in ("validation_error", "bad_request")
 

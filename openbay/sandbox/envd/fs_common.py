@@ -37,8 +37,8 @@ def resolve(path, what: str = "path") -> str:
     return os.path.normpath(os.path.join(HOME, path))
 
 
-_CODES = {errno.ENOENT: "not_found", errno.EEXIST: "conflict", errno.ENOTEMPTY: "conflict",
-          errno.EACCES: "forbidden", errno.EPERM: "forbidden", errno.EROFS: "forbidden"}
+# a file the sandbox user may not touch is a bad request (400), not 403: 403 says the API key lacks a right
+_CODES = {errno.ENOENT: "not_found", errno.EEXIST: "conflict", errno.ENOTEMPTY: "conflict"}
 
 
 def os_error(e: OSError, path: str = "") -> FsError:

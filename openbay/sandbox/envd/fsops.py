@@ -85,7 +85,7 @@ async def handle_move(req, reader, reply):
 async def handle_delete(req, reader, reply):
     path = resolve(req.get("path"))
     if path in ("/", HOME):
-        raise FsError("forbidden", f"refusing to delete {path}")
+        raise FsError("bad_request", f"refusing to delete {path}")
     st = os.lstat(path)
     if stat.S_ISDIR(st.st_mode):
         if req.get("recursive"):

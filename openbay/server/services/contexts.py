@@ -27,6 +27,7 @@ from .keys import Principal
 
 log = logging.getLogger("openbay.contexts")
 CHUNK = 1024 * 1024
+MAX_PER_OWNER = 1000
 
 
 class _OverLimit(Exception):
@@ -56,6 +57,9 @@ class ContextService:
             return row, False
         if not create:
             raise not_found("context", name)
+        if len(await self.repo.list(who.owner_id)) >= MAX_PER_OWNER:
+            raise ApiError(ErrorCode.RATE_LIMITED,
+                           f"at most {MAX_PER_OWNER} contexts per owner; delete some first")
         return await self.repo.create(who.owner_id, "ctx-" + secrets.token_hex(8), name)
 
     async def get(self, who: Principal, context_id: str) -> ContextRow:

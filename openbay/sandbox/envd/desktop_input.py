@@ -87,7 +87,8 @@ def input_argv(req: dict) -> list[str]:
             raise ValueError("keys must be a list of 1 to 16 key names")
         combo = "+".join(keysym(k) for k in keys)
         verb = {"keys": "key", "keys_down": "keydown", "keys_up": "keyup"}[action]
-        return [verb, "--clearmodifiers", "--", combo]
+        # no --clearmodifiers: keys held by an earlier keys_down must still count
+        return [verb, "--", combo]
     raise ValueError(f"unknown input action {action!r}")
 
 

@@ -1,0 +1,39 @@
+"""The async client drives the desktop with the same calls; held keys stay down until released."""
+import asyncio
+
+from openbay import AsyncOpenBay
+
+from .conftest import png_size, wait_for, window_titled
+
+
+def test_async_client_drives_the_same_desktop(server, desktop):
+    async def main():
+        async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
+            s = (await bay.get(desktop.session_id)).session
+            png = await s.computer.screenshot()
+            assert png_size(png) == (1280, 800)
+            assert (await s.computer.move_mouse(77, 66)).success
+            pos = await s.computer.get_cursor_position()
+            assert (pos.data.x, pos.data.y) == (77, 66)
+            windows = await s.window.list_root_windows()
+            assert windows.success and isinstance(windows.data, list)
+
+    asyncio.run(main())
+
+
+def test_held_shift_types_capitals_until_released(desktop):
+    run = desktop.command.execute_command("printf '' > /home/user/keys.txt")
+    assert run.exit_code == 0
+    started = desktop.application.start_app("xterm -T keys-test -e 'cat > /home/user/keys.txt'")
+    term = wait_for(lambda: window_titled(desktop, "keys-test"), what="the xterm window")
+    desktop.window.activate_window(term.window_id)
+    wait_for(lambda: (lambda a: a.data and a.data.window_id == term.window_id)(
+        desktop.window.get_active_window()), what="the terminal to have focus")
+    assert desktop.computer.press_keys(["shift"], hold=True).success
+    assert desktop.computer.press_keys(["a"]).success
+    assert desktop.computer.release_keys(["shift"]).success
+    assert desktop.computer.press_keys(["b"]).success
+    assert desktop.computer.press_keys(["enter"]).success
+    wait_for(lambda: desktop.command.execute_command("cat /home/user/keys.txt").output == "Ab\n",
+             what="the keys in the file")
+    desktop.application.stop_app_by_pid(started.data[0].pid)

@@ -13,7 +13,6 @@ import argparse
 import subprocess
 
 import httpx
-
 from _common import interleaved_ms, print_table, server, summary, write_json
 
 GOAL_P50_MS = 20.0

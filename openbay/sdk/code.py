@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from openbay.protocol.code import (CodeError, CodeOutput, CodeRunResult, RestartKernelRequest,
-                                   RunCodeRequest)
+from openbay.protocol.code import CodeError, CodeOutput, CodeRunResult, RestartKernelRequest, RunCodeRequest
 
 from . import calls
 from .calls import Request

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from openbay.protocol.contexts import (ContextCreate, ContextInfo, ContextList, ContextSyncStatus,
-                                       SessionContexts)
+from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, ContextSyncStatus, SessionContexts
 
 from . import calls
 from .calls import Request

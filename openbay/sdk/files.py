@@ -6,14 +6,30 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from openbay.protocol.files import (CreateDirectoryRequest, DirectoryListing, EditRequest,
-                                    FileEntry, MoveRequest, ReadManyRequest, SearchRequest)
+from openbay.protocol.files import (
+    CreateDirectoryRequest,
+    DirectoryListing,
+    EditRequest,
+    FileEntry,
+    MoveRequest,
+    ReadManyRequest,
+    SearchRequest,
+)
 
 from . import calls
 from .calls import Request
-from .file_results import (BoolResult, DirectoryListResult, DownloadResult, EditFileResult,
-                           FileContentResult, FileInfoResult, FileSearchResult, FileWriteResult,
-                           MultipleFileContentResult, UploadResult)
+from .file_results import (
+    BoolResult,
+    DirectoryListResult,
+    DownloadResult,
+    EditFileResult,
+    FileContentResult,
+    FileInfoResult,
+    FileSearchResult,
+    FileWriteResult,
+    MultipleFileContentResult,
+    UploadResult,
+)
 from .local_files import LocalFileChunks, download_into
 from .watch import DirectoryWatch, start_watch
 

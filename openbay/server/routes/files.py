@@ -6,10 +6,23 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.files import (MAX_PATH, CreateDirectoryRequest, DirectoryListing,
-                                    DirectorySnapshot, EditRequest, EditResult, FileEntry,
-                                    MoveRequest, MoveResult, PathResult, ReadManyRequest,
-                                    ReadManyResult, SearchRequest, SearchResult, WriteResult)
+from openbay.protocol.files import (
+    MAX_PATH,
+    CreateDirectoryRequest,
+    DirectoryListing,
+    DirectorySnapshot,
+    EditRequest,
+    EditResult,
+    FileEntry,
+    MoveRequest,
+    MoveResult,
+    PathResult,
+    ReadManyRequest,
+    ReadManyResult,
+    SearchRequest,
+    SearchResult,
+    WriteResult,
+)
 from openbay.sandbox import EnvdError
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.upload import upload

@@ -18,7 +18,6 @@ from .errors import OpenBayConnectionError, OpenBayTimeoutError
 
 RETRIES = 3
 BACKOFF_S = 0.2
-DOWNLOAD_CHUNK = 1024 * 1024
 _RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 

@@ -117,3 +117,27 @@ def test_bad_context_names_are_refused(server):
     r = httpx.post(f"{server.base_url}/v1/contexts", json={"name": "../etc"},
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 422
+
+
+def test_async_client_and_session_context_info(server):
+    import asyncio
+
+    from openbay import AsyncOpenBay
+
+    async def main():
+        async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
+            ctx = (await bay.context.get("ctx-async", create=True)).context_id
+            s = (await bay.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)]))).session
+            try:
+                info = await s.context.info()
+                assert info.success and [(x.context_id, x.path) for x in info.syncs] == [
+                    (ctx, "/home/user/data")]
+                await s.file_system.write_file("/home/user/data/a.txt", "async")
+                assert (await s.context.sync()).success
+            finally:
+                await s.delete()
+            assert (await bay.context.get("ctx-async")).context.size_bytes > 0
+            assert "ctx-async" in [c.name for c in (await bay.context.list()).contexts]
+            assert (await bay.context.delete(ctx)).success
+
+    asyncio.run(main())

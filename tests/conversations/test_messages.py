@@ -131,3 +131,21 @@ def test_another_owner_sees_nothing(llm, abay, bsession, site, stranger):
         with pytest.raises(NotFoundError):
             attempt()
     assert abay.session_api.get_info(sid).name == "private task"
+
+
+async def test_the_asyncio_client_has_the_same_calls(agent_server, llm, bsession, tmp_path):
+    from openbay import AsyncOpenBay
+    llm.set_script([done("async answer")])
+    assert bsession.agent.browser.execute_task_and_wait("async task", timeout=120).success
+    src = tmp_path / "notes.txt"
+    src.write_text("async upload")
+    async with AsyncOpenBay(api_key=agent_server.admin_key, base_url=agent_server.base_url) as bay:
+        page = await bay.session_api.get_messages(bsession.session_id, page_size=2)
+        assert page.data[0].content == "async task" and page.total_page == -(-page.total // 2)
+        assert (await bay.session_api.update_session_name(bsession.session_id, "async")).name == "async"
+        assert (await bay.session_api.get_info(bsession.session_id)).task_count == 1
+        up = await bay.file_upload.upload_file(src, session_id=bsession.session_id)
+        assert up["size"] == len("async upload")
+        with pytest.raises(TypeError, match="blocking client"):
+            bay.task_runner(bsession.session_id)
+    assert bsession.file_system.read_file("/home/user/attachments/notes.txt").content == "async upload"

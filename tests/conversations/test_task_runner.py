@@ -32,6 +32,10 @@ def test_auto_accepted_plan_progress_and_the_result(llm, abay, bsession, site):
     assert [a["name"] for a in r.execution_logs[1]["actions"]] == ["update_plan", "done"]
     assert len(r.screenshots) == 2 and r.screenshots[1]["url"] == site + "/weather"
     assert r.session_duration > 0 and r.message_count > 5
+    plans = abay.session_api.get_messages(bsession.session_id, page_size=100, filter=MessageFilter(types=["plan"]))
+    assert [(m.role, m.payload["version"]) for m in plans.data] == [("assistant", 1), ("assistant", 2),
+                                                                    ("assistant", 3)]
+    assert plans.data[0].content == "1. Open the weather page\n2. Read Shanghai's weather"
     # the plan was written before anything was done, and the loop was told to follow it
     assert [t["function"]["name"] for t in llm.requests[0]["tools"]] == ["plan"]
     assert "1. Open the weather page\n2. Read Shanghai's weather" in first_task_message(llm.requests[1])

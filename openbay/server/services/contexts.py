@@ -28,6 +28,7 @@ from .keys import Principal
 log = logging.getLogger("openbay.contexts")
 CHUNK = 1024 * 1024
 MAX_PER_OWNER = 1000
+IDLE_TIMEOUT_S = 60.0  # a sandbox that sends nothing this long is stuck: give up, do not hang a delete
 
 
 class _OverLimit(Exception):
@@ -123,10 +124,14 @@ class ContextService:
                     while chunk := await asyncio.to_thread(f.read, CHUNK):
                         yield chunk
 
-            await upload(sandbox.envd, {"op": "fs.untar", "path": sync.path}, chunks())
-        except EnvdError as e:
+            # generous: a slow disk still moves more than 1 MB/s
+            timeout = IDLE_TIMEOUT_S + archive.stat().st_size / 1e6
+            await asyncio.wait_for(upload(sandbox.envd, {"op": "fs.untar", "path": sync.path}, chunks()),
+                                   timeout)
+        except (EnvdError, asyncio.TimeoutError) as e:
             raise ApiError(ErrorCode.SANDBOX_ERROR,
-                           f"context {sync.context_id} could not be restored to {sync.path}: {e}") from None
+                           f"context {sync.context_id} could not be restored to {sync.path}: "
+                           f"{e or 'the sandbox stopped answering'}") from None
 
     async def _save_one(self, owner_id: str, sync: ContextSync, sandbox: Sandbox) -> ContextSyncStatus:
         status = ContextSyncStatus(context_id=sync.context_id, path=sync.path)
@@ -138,19 +143,29 @@ class ContextService:
         temp = archive.with_name(f"{archive.name}.{secrets.token_hex(4)}.part")
         size = 0
         try:
+            frames = sandbox.envd.stream({"op": "fs.tar", "path": sync.path})
             with open(temp, "wb") as f:
-                async for kind, payload in sandbox.envd.stream({"op": "fs.tar", "path": sync.path}):
-                    if kind == wire.BYTES:
-                        size += len(payload)
-                        if size > self.max_bytes:
-                            raise _OverLimit()
-                        f.write(payload)
+                try:
+                    while True:
+                        kind, payload = await asyncio.wait_for(anext(frames), IDLE_TIMEOUT_S)
+                        if kind == wire.BYTES:
+                            size += len(payload)
+                            if size > self.max_bytes:
+                                raise _OverLimit()
+                            f.write(payload)
+                except StopAsyncIteration:
+                    pass
+                finally:
+                    await frames.aclose()
             os.replace(temp, archive)  # a reader sees the old archive or the new, never half
         except _OverLimit:
             status.error_message = f"{sync.path} is over the context limit of {self.max_bytes} bytes"
             return status
         except EnvdError as e:  # e.g. the path was removed: the saved content stays as it was
             status.error_message = f"could not read {sync.path}: {e}"
+            return status
+        except asyncio.TimeoutError:
+            status.error_message = f"the sandbox sent nothing for {IDLE_TIMEOUT_S:g} s"
             return status
         finally:
             temp.unlink(missing_ok=True)

@@ -82,6 +82,7 @@ def test_applications_installed_started_listed_and_stopped(desktop):
     assert installed.success
     commands = {app.start_cmd.split()[0] for app in installed.data}
     assert {"xterm", "mousepad"} <= commands
+    assert "x11vnc" not in commands  # it would listen on the shared host network
 
     started = desktop.application.start_app("xterm -T app-test")
     pid = started.data[0].pid

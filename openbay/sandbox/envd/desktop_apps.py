@@ -6,6 +6,7 @@ import glob
 import os
 import re
 import shlex
+import shutil
 import signal
 
 from desktop import DESKTOP, answer_errors
@@ -17,6 +18,7 @@ MAX_STARTED = 64
 _FIELD_CODE = re.compile(r"\s*%[fFuUdDnNickvm]")
 _PNAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 STARTED: dict[int, Supervised] = {}
+HIDDEN_APPS = {"x11vnc"}
 
 
 def read_desktop_entry(path: str) -> dict | None:
@@ -44,13 +46,23 @@ def read_desktop_entry(path: str) -> dict | None:
 
 
 def installed_apps() -> list[dict]:
+    """Entries whose program is installed; not the VNC server's own entry, which would
+    listen on a TCP port of the shared host network (the live view needs none)."""
     apps = []
     for directory in APP_DIRS:
         for path in sorted(glob.glob(os.path.join(directory, "*.desktop"))):
             entry = read_desktop_entry(path)
-            if entry:
+            if entry and _runnable(entry["start_cmd"]):
                 apps.append(entry)
     return apps
+
+
+def _runnable(command: str) -> bool:
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return False
+    return bool(shutil.which(program)) and os.path.basename(program) not in HIDDEN_APPS
 
 
 def process_info(pid: int) -> dict | None:

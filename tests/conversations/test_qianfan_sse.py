@@ -126,3 +126,17 @@ def test_curl_reads_the_stream(agent_server, llm, abay, conversations):
     conversations.append(messages[-1]["conversation_id"])
     assert [a["text"]["info"] for a in parts(messages, CHAT)] == ["curl works"]
     assert messages[-1]["status"] == "done" and messages[-1]["message_id"]
+
+
+def test_a_quiet_agent_keeps_the_stream_alive_with_comments(agent_server, llm, conversations, monkeypatch):
+    from openbay.server.services import qianfan
+    monkeypatch.setattr(qianfan, "KEEPALIVE_S", 0.1)
+    llm.set_script([Turn(hold_s=3, tool_calls=[("done", {"text": "after a long think"})])])
+    with httpx.stream("POST", f"{agent_server.base_url}/v2/agent/browser_use/run",
+                      json={"query": "think", "screenshots": False}, headers=auth(agent_server.admin_key),
+                      timeout=120) as r:
+        lines = [line for line in r.iter_lines() if line]
+    assert ": keep-alive" in lines  # an SSE comment: clients skip it
+    messages = [json.loads(line[len("data: "):]) for line in lines if line.startswith("data: ")]
+    conversations.append(messages[-1]["conversation_id"])
+    assert [a["text"]["info"] for a in parts(messages, CHAT)] == ["after a long think"]

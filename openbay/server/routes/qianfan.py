@@ -13,7 +13,7 @@ from openbay.protocol.tasks import TaskCreateRequest
 from ..auth import require_principal
 from ..errors import not_found
 from ..services.keys import Principal
-from ..services.qianfan import QianfanStream, follow, sse
+from ..services.qianfan import KEEPALIVE, QianfanStream, follow, sse
 
 router = APIRouter(prefix="/v2/agent/browser_use", tags=["qianfan"])
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -45,6 +45,9 @@ async def run(body: QianfanRunRequest, request: Request, who: Principal = Depend
 
     async def events():
         async for event in follow(state.tasks, task.id):
+            if event is None:
+                yield KEEPALIVE
+                continue
             for message in stream.messages(event):
                 yield sse(message)
 

@@ -3,6 +3,7 @@
 (/chat/chat_agent), and a last message with the conversation and message ids."""
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,15 +15,18 @@ from .tasks import TaskService, event_of
 THOUGHT, TOOL, CHAT = "/thought/thought_agent", "/toolcall/browser_use", "/chat/chat_agent"
 _TERMINAL = {s.value for s in TERMINAL_STATUSES}
 PAGE = 1000
+KEEPALIVE_S = 15.0  # a comment line this often when the agent is quiet, so idle proxies keep the stream
+KEEPALIVE = b": keep-alive\n\n"
 
 
 def sse(obj: dict) -> bytes:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
 
 
-async def follow(tasks: TaskService, task_id: str) -> AsyncIterator[TaskEvent]:
-    """Every event of the task, in order, until its end. The store is the source (events
-    are committed before they are published); the bus only says when to look again."""
+async def follow(tasks: TaskService, task_id: str) -> AsyncIterator[TaskEvent | None]:
+    """Every event of the task, in order, until its end, and None after each
+    KEEPALIVE_S without one. The store is the source (events are committed before they are
+    published); the bus only says when to look again."""
     runner, last = tasks.runner, 0
     wake = runner.bus.subscribe(task_id)
     try:
@@ -40,7 +44,10 @@ async def follow(tasks: TaskService, task_id: str) -> AsyncIterator[TaskEvent]:
                 if not rows:
                     return  # ended, and the store has nothing more
                 continue
-            await wake.get()
+            try:
+                await asyncio.wait_for(wake.get(), KEEPALIVE_S)
+            except TimeoutError:
+                yield None
     finally:
         runner.bus.unsubscribe(task_id, wake)
 

@@ -3,7 +3,7 @@ import httpx
 
 from openbay import CreateSessionParams
 
-from .conftest import pids_of, wait_for, window_titled
+from .conftest import pids_of, png_size, wait_for, window_titled
 
 PROBE = r"""
 import socket
@@ -75,3 +75,20 @@ def test_no_x_server_is_left_after_delete(server):
         bay.close()
     wait_for(lambda: not pids_of(uid, "Xvfb") and not pids_of(uid, "openbox"), timeout_s=10,
              what="the X server to be gone")
+
+
+def test_the_desktop_comes_back_after_the_x_server_dies(server):
+    bay = server.client()
+    session = bay.create(CreateSessionParams(image_id="computer")).session
+    try:
+        assert session.computer.screenshot()
+        uid = server.app.state.backend._running[session.session_id].uid
+        first = pids_of(uid, "Xvfb")
+        session.command.execute_command("pkill -KILL -x Xvfb")
+        assert png_size(session.computer.screenshot()) == (1280, 800)
+        again = pids_of(uid, "Xvfb")
+        assert again and set(again).isdisjoint(first)
+        assert session.window.list_root_windows().success  # the window manager is back too
+    finally:
+        session.delete()
+        bay.close()

@@ -128,7 +128,9 @@ class Desktop:
         try:
             return await asyncio.to_thread(screen.png)
         except (OSError, xcapture.CaptureError):
-            self._screen = None  # the server restarted under us: reconnect once
+            # the X server died under us: let its watcher see the exit, then start afresh
+            self._screen = None
+            await asyncio.wait([asyncio.ensure_future(self.xvfb.exited.wait())], timeout=1)
             return await asyncio.to_thread((await self.screen()).png)
 
     async def tool(self, *argv: str, timeout_s: float = 10.0) -> str:

@@ -240,6 +240,27 @@ async def handle_start(req: dict, reader, reply) -> None:
     await reply.json(CHROMIUM.status())
 
 
+async def handle_ensure(req: dict, reader, reply) -> None:
+    """Running as it is, or started with default options; never a restart."""
+    try:
+        await CHROMIUM.ensure_running()
+    except BrowserUnavailable as e:
+        await reply.json({"error": "browser_error", "message": str(e)})
+        return
+    await reply.json(CHROMIUM.status())
+
+
+def autostart() -> None:
+    """Start Chromium in the background as envd comes up (browser image); a failure
+    shows as a crashed browser in the status, with its log."""
+    async def start():
+        try:
+            await CHROMIUM.ensure_running()
+        except (BrowserUnavailable, OSError):
+            pass
+    asyncio.get_running_loop().create_task(start())
+
+
 async def handle_status(req: dict, reader, reply) -> None:
     await reply.json(CHROMIUM.status())
 
@@ -285,5 +306,5 @@ async def _send_to_client(client, reply) -> None:
         await reply._writer.drain()
 
 
-HANDLERS = {"browser_start": handle_start, "browser_status": handle_status,
+HANDLERS = {"browser_start": handle_start, "browser_ensure": handle_ensure, "browser_status": handle_status,
             "browser_stop": handle_stop, "cdp": handle_cdp}

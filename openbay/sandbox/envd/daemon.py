@@ -92,6 +92,9 @@ async def main(socket_path: str) -> None:
     if os.environ.get("OPENBAY_DESKTOP"):  # the desktop comes up with envd, not on first use
         load_all_handlers()
         importlib.import_module("desktop_ops").autostart()
+    if os.environ.get("OPENBAY_BROWSER_AUTOSTART"):  # Chromium starts while the create answers
+        load_all_handlers()
+        importlib.import_module("browser").autostart()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -104,7 +104,7 @@ def browser_pool(backend, size: int, limits) -> WarmPool | None:
         return None
 
     async def prepare(sandbox: Sandbox) -> None:
-        await sandbox.envd.call({"op": "browser_start", "options": {}})
+        await sandbox.envd.call({"op": "browser_ensure"})
 
     async def is_ready(sandbox: Sandbox) -> bool:
         return (await sandbox.envd.call({"op": "browser_status"})).get("state") == "running"

@@ -80,8 +80,9 @@ class ComputerApi(_DesktopPart):
 class WindowApi(_DesktopPart):
     """The seed's WindowManager: windows of the desktop, by window_id."""
 
-    def list_root_windows(self) -> OperationResult:
-        """data: list of Window (window_id, title, position, size, pid, pname)."""
+    def list_root_windows(self, timeout_ms: int = 3000) -> OperationResult:
+        """data: list of Window (window_id, title, position, size, pid, pname).
+        timeout_ms is accepted for the seed's signature; the listing does not wait."""
         return self._get("/windows", lambda b: WindowList.model_validate(b).windows)
 
     list_windows = list_root_windows
@@ -142,3 +143,7 @@ class ApplicationApi(_DesktopPart):
     def stop_app_by_pname(self, pname: str) -> OperationResult:
         return self._post("/applications/stop", StopApp(pname=pname),
                           lambda b: StoppedApps.model_validate(b).stopped)
+
+    def stop_app_by_cmd(self, stop_cmd: str):
+        """Run the app's own stop command (e.g. "pkill -x xterm"); a CommandResult."""
+        return self._session.command.execute_command(stop_cmd)

@@ -59,6 +59,8 @@ class TaskCreateRequest(BaseModel):
     llm: LLMOverride | None = None
     plan: bool = Field(default=False, description="write a plan (numbered steps) before acting")
     auto_accept_plan: bool = Field(default=True, description="false: wait for the person to accept or edit it")
+    context: str | None = Field(default=None, max_length=20_000,
+                                description="what came before in the conversation, shown to the agent with the task")
 
     @field_validator("output_schema")
     @classmethod

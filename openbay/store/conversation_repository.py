@@ -92,6 +92,14 @@ class ConversationRepository:
             last = datetime.fromisoformat(last)
         return ConversationStats(tasks[0], count, first or "", last)
 
+    async def turns(self, owner_id: str, session_id: str, limit: int) -> list[tuple[str, str | None, str]]:
+        """The last `limit` tasks of the session, oldest first: (task, result, status)."""
+        async with self.db.session() as s:
+            rows = (await s.execute(select(TaskRow.task, TaskRow.result, TaskRow.status).where(
+                TaskRow.owner_id == owner_id, TaskRow.session_id == session_id)
+                .order_by(TaskRow.created_at.desc()).limit(limit))).all()
+        return [tuple(r) for r in reversed(rows)]
+
     async def name(self, session_id: str) -> str | None:
         async with self.db.session() as s:
             return await s.scalar(select(SessionNameRow.name).where(SessionNameRow.session_id == session_id))

@@ -162,7 +162,8 @@ class TaskRunner:
                                    output_schema=req.output_schema, max_tokens=req.max_tokens,
                                    plan=req.plan, auto_accept_plan=req.auto_accept_plan)
             async with asyncio.timeout(req.timeout_s):
-                outcome = await run_browser_task(req.task, llm=llm, options=options, hooks=_Hooks(self, rt),
+                task = f"{req.context}\n\nThe task now: {req.task}" if req.context else req.task
+                outcome = await run_browser_task(task, llm=llm, options=options, hooks=_Hooks(self, rt),
                                                  cdp_url=rt.cdp_url)
             status = TaskStatus.FINISHED if outcome.success else TaskStatus.FAILED
             reason = outcome.error

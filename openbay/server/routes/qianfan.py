@@ -13,7 +13,7 @@ from openbay.protocol.tasks import TaskCreateRequest
 from ..auth import require_principal
 from ..errors import not_found
 from ..services.keys import Principal
-from ..services.qianfan import KEEPALIVE, QianfanStream, follow, sse
+from ..services.qianfan import KEEPALIVE, QianfanStream, conversation_so_far, follow, sse
 
 router = APIRouter(prefix="/v2/agent/browser_use", tags=["qianfan"])
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -33,9 +33,10 @@ async def _session_for(state, who: Principal, conversation_id: str | None) -> tu
 async def run(body: QianfanRunRequest, request: Request, who: Principal = Depends(require_principal)):
     state = request.app.state
     session_id, made = await _session_for(state, who, body.conversation_id)
+    context = None if made else await conversation_so_far(state.conversations.repo, who.owner_id, session_id)
     try:
-        task = await state.tasks.submit(who, session_id, "browser",
-                                        TaskCreateRequest(task=body.query, use_vision=body.screenshots))
+        task = await state.tasks.submit(who, session_id, "browser", TaskCreateRequest(
+            task=body.query, use_vision=body.screenshots, context=context))
     except BaseException:
         if made:
             await state.sessions.delete(who, session_id)

@@ -19,6 +19,22 @@ KEEPALIVE_S = 15.0  # a comment line this often when the agent is quiet, so idle
 KEEPALIVE = b": keep-alive\n\n"
 
 
+EARLIER_TURNS = 5
+TURN_CHARS = 1000
+
+
+async def conversation_so_far(repo, owner_id: str, session_id: str) -> str | None:
+    """The earlier turns of a conversation, for the agent to read with the new query."""
+    turns = await repo.turns(owner_id, session_id, EARLIER_TURNS)
+    if not turns:
+        return None
+    lines = ["Earlier in this conversation (oldest first):"]
+    for task, result, status in turns:
+        lines.append(f"User: {task[:TURN_CHARS]}")
+        lines.append(f"Agent: {(result or f'(no answer: the task {status})')[:TURN_CHARS]}")
+    return "\n".join(lines)
+
+
 def sse(obj: dict) -> bytes:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
 

@@ -6,6 +6,7 @@ change what is on screen, so the agent looks again before doing anything else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ MAX_EXTRACT_CHARS = 20_000
 ACT_TIMEOUT_MS = 4_000
 MAX_WAIT_S = 10
 NEW_TAB_WAIT_MS = 3_000
+
+
+# True when the element opens another tab; also notes window.open calls made by the click
+WATCH_POPUPS_JS = """e => {
+  const w = e.ownerDocument.defaultView;
+  if (!w.__obWatch) { const open = w.open; w.open = function (...a) { w.__obOpened = true; return open.apply(this, a); };
+                      w.__obWatch = true; }
+  w.__obOpened = false;
+  return !!e.closest('a[target]:not([target="_self"]), form[target]:not([target="_self"])');
+}"""
 
 
 @dataclass
@@ -67,19 +78,20 @@ async def go_back(s: BrowserSession, a: dict) -> str:
 async def click_element(s: BrowserSession, a: dict) -> str:
     el = await s.element(a["index"])
     pages_before = len(s.pages)
-    # a link to another tab: wait for the tab to show up, so the next look sees it
-    popup = await el.evaluate("e => !!e.closest('a[target]:not([target=\"_self\"]), form[target]')")
-    waiter = asyncio.ensure_future(s.context.wait_for_event("page", timeout=NEW_TAB_WAIT_MS)) if popup else None
+    popup = await el.evaluate(WATCH_POPUPS_JS)
     try:
         await el.click(timeout=ACT_TIMEOUT_MS)
     except PlaywrightTimeout:
         # covered by something transparent or animating: a DOM click still reaches it
         await el.evaluate("e => e.click()")
-    if waiter is not None:
-        try:
-            await waiter
-        except PlaywrightError:
-            pass
+    if not popup:
+        with contextlib.suppress(PlaywrightError):  # gone with a navigation: no popup then
+            popup = await el.evaluate("() => !!window.__obOpened")
+    if popup:  # a tab is on its way: wait until it is there, so the next look sees it
+        for _ in range(NEW_TAB_WAIT_MS // 20):
+            if len(s.pages) > pages_before:
+                break
+            await asyncio.sleep(0.02)
     await _settle(s)
     opened = len(s.pages) > pages_before
     return f"clicked [{a['index']}]" + ("; it opened a new tab, which is now current" if opened else "")
@@ -162,12 +174,16 @@ async def close_tab(s: BrowserSession, a: dict) -> str:
 
 
 def _relevant(markdown: str, query: str, limit: int) -> str:
-    """Blocks that share words with the query first, then the rest, within the limit."""
-    words = {w for w in re.findall(r"\w+", query.lower()) if len(w) > 2}
-    blocks = markdown.split("\n\n")
-    scored = sorted(range(len(blocks)), key=lambda i: -sum(w in blocks[i].lower() for w in words))
-    hits = [i for i in scored if any(w in blocks[i].lower() for w in words)]
-    return "\n\n".join(blocks[i] for i in sorted(hits))[:limit] or markdown[:limit]
+    """The lines that match the most words of the query (headings kept for context), in
+    page order; the whole text when nothing matches."""
+    words = {w for w in re.findall(r"\w+", query.lower()) if len(w) > 1}
+    lines = markdown.splitlines()
+    score = [sum(w in ln.lower() for w in words) for ln in lines]
+    best = max(score, default=0)
+    if best == 0:
+        return markdown[:limit]
+    keep = [ln for ln, n in zip(lines, score) if n == best or ln.startswith("#")]
+    return "\n".join(keep)[:limit]
 
 
 async def extract_content(s: BrowserSession, a: dict) -> str:
@@ -220,7 +236,7 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
                                                           "maxLength": 1000}}, ["keys"]), send_keys),
     Action("scroll", "Scroll the page, or the scrollable box holding element `index`, by pages.",
            _schema({"direction": {"enum": ["up", "down"]},
-                    "pages": {"type": "number", "minimum": 0.1, "maximum": 10},
+                    "pages": {"type": "number", "minimum": 0.1, "maximum": 50},
                     "index": INDEX}, []), scroll),
     Action("switch_tab", "Make the tab with this index current.", _schema({"tab": TAB}, ["tab"]),
            switch_tab, True),

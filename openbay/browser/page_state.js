@@ -57,7 +57,18 @@
       if (!top || top === el || el.contains(top) || top.contains(el)) return true;
       if (el.tagName === "LABEL" || top.tagName === "LABEL" && top.control === el) return true;
     }
-    return !checked;  // off-screen: cannot be covered by anything we can see
+    return !checked && !clipped(el, r, win);  // off-screen: only a scroll box can hide it
+  }
+
+  // outside the visible part of a scrolling ancestor (a box to scroll first)
+  function clipped(el, r, win) {
+    for (let p = el.parentElement; p && p !== el.ownerDocument.body; p = p.parentElement) {
+      const ov = win.getComputedStyle(p).overflowY;
+      if (ov === "visible") continue;
+      const pr = p.getBoundingClientRect();
+      if (r.bottom <= pr.top || r.top >= pr.bottom) return true;
+    }
+    return false;
   }
 
   function describe(el) {
@@ -78,6 +89,8 @@
     if (tag === "select") {
       const opts = Array.from(el.options).slice(0, 12).map((o) => (o.selected ? "*" : "") + clip(o.text, 30));
       text = opts.join(" | ") + (el.options.length > 12 ? ` | …(${el.options.length} options)` : "");
+    } else if ((tag === "input" || tag === "textarea") && el.labels && el.labels.length) {
+      text = clip(el.labels[0].textContent, maxText);
     } else if (tag === "label" && el.control) {
       text = clip(el.textContent, maxText) + ` (for ${el.control.type || el.control.tagName.toLowerCase()})`;
     } else {
@@ -85,6 +98,11 @@
       if (!text) { const img = el.querySelector && el.querySelector("img[alt]"); if (img) text = clip(img.alt, maxText); }
     }
     return `<${tag}${attrs}>${text}` + (text ? `</${tag}>` : "");
+  }
+
+  function describeBox(el) {
+    const tag = el.tagName.toLowerCase(), below = el.scrollHeight - el.clientHeight - el.scrollTop;
+    return `<${tag} scrollable ${Math.round(below)}px-more-below>${clip(el.textContent, maxText)}</${tag}>`;
   }
 
   function ownText(el) {
@@ -103,6 +121,9 @@
       if (!inInteractive || el.tagName === "INPUT" || el.tagName === "SELECT") {
         isInteractive = interactive(el, style, parentCursor);
       }
+      const scrollable = !isInteractive && (style.overflowY === "auto" || style.overflowY === "scroll") &&
+        el.scrollHeight > el.clientHeight + 8 && el !== document.body && el !== document.documentElement;
+      if (scrollable) isInteractive = true;
       if (isInteractive || el.tagName === "IFRAME") r = el.getBoundingClientRect();
       if (isInteractive && r.width > 1 && r.height > 1 && style.visibility !== "hidden" && +style.opacity > 0) {
         const topY = r.top + dy;
@@ -110,7 +131,7 @@
         else if (topY > innerHeight * (1 + margin)) below++;
         else if (hits(el, r, win)) {
           els[idx] = el;
-          lines.push(`[${idx}]${describe(el)}`);
+          lines.push(`[${idx}]${scrollable ? describeBox(el) : describe(el)}`);
           idx++;
         }
       } else if (el.tagName === "TR" && !inInteractive && !el.querySelector(PLAIN)) {
@@ -142,7 +163,7 @@
         }
         continue;
       }
-      walk(el, win, dy, style.cursor, inInteractive || isInteractive && el.tagName !== "LABEL", depth + 1);
+      walk(el, win, dy, style.cursor, inInteractive || isInteractive && !scrollable && el.tagName !== "LABEL", depth + 1);
     }
   }
 

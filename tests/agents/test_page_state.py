@@ -93,3 +93,31 @@ async def test_a_stale_index_is_a_clear_error_for_the_model(browser, site):
     await browser.state()
     with pytest.raises(ActionError, match="no element"):
         await act(browser, "click_element", index=99)
+
+
+async def test_inputs_show_their_labels_and_scroll_boxes_are_listed(browser):
+    page = await browser.page()
+    await page.set_content("<label><input type=checkbox>Accept terms</label>"
+                           "<div style='height:100px;overflow:auto'>" + "<p>filler</p>" * 40
+                           + "<button>Inside the box</button></div>")
+    state = await browser.state()
+    assert "Accept terms" in next(line for line in state.lines if 'type="checkbox"' in line)
+    assert "Inside the box" not in "\n".join(line for line in state.lines if line.startswith("["))
+    await act(browser, "scroll", index=_index(state, "scrollable"), pages=50)
+    assert "Inside the box" in (await browser.state()).render()
+
+
+async def test_a_script_opened_popup_becomes_the_current_tab(browser, site):
+    page = await browser.page()
+    await page.goto(site + "/counter")
+    await page.set_content(f"<button onclick=\"window.open('{site}/weather')\">Popup</button>")
+    state = await browser.state()
+    assert "new tab" in await act(browser, "click_element", index=_index(state, "Popup"))
+    assert (await browser.state()).title == "Weather"
+
+
+async def test_extract_with_a_query_finds_a_row_of_a_long_table(browser):
+    page = await browser.page()
+    rows = "".join(f"<tr><td>Row {i}</td><td>{i * 7}</td></tr>" for i in range(3000))
+    await page.set_content(f"<title>T</title><table>{rows}</table>")
+    assert "| Row 2999 | 20993 |" in await act(browser, "extract_content", query="Row 2999")

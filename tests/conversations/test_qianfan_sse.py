@@ -142,3 +142,20 @@ def test_a_quiet_agent_keeps_the_stream_alive_with_comments(agent_server, llm, c
     messages = [json.loads(line[len("data: "):]) for line in lines if line.startswith("data: ")]
     conversations.append(messages[-1]["conversation_id"])
     assert [a["text"]["info"] for a in parts(messages, CHAT)] == ["after a long think"]
+
+
+def test_a_question_from_the_agent_is_answered_while_the_stream_runs(agent_server, llm, conversations):
+    llm.set_script([call("call_for_user", question="Which city?"), done("Hangzhou it is")])
+    seen = []
+    with httpx.Client(base_url=agent_server.base_url, headers=auth(agent_server.admin_key), timeout=120) as client:
+        with connect_sse(client, "POST", "/v2/agent/browser_use/run",
+                         json={"query": "ask me", "screenshots": False}) as source:
+            for event in source.iter_sse():
+                seen.append(json.loads(event.data))
+                asks = [c for c in seen[-1]["content"] if c["type"] == "call_for_user"]
+                if asks:
+                    assert asks[0]["text"]["info"] == "Which city?" and asks[0]["event"]["status"] == "waiting"
+                    assert client.post(asks[0]["text"]["reply_url"], json={"content": "Hangzhou"}).status_code == 204
+    conversations.append(seen[-1]["conversation_id"])
+    assert [a["text"]["info"] for a in parts(seen, CHAT) if a["type"] == "text"] == ["Hangzhou it is"]
+    assert "the person answered: Hangzhou" in str(llm.requests[1]["messages"])

@@ -4,6 +4,7 @@ questions (through callbacks, or the person at the terminal), and returns a
 TaskResult; run_interactive_session is the terminal loop around it."""
 from __future__ import annotations
 
+import contextlib
 import inspect
 import select
 import sys
@@ -137,8 +138,13 @@ class TaskRunner:
             return TaskResult(success=False, error=str(e))
         task_id = started.task.task_id
         dispatcher = EventDispatcher(self._callbacks(options, on_plan, on_user_input, on_event))
-        run_blocking(self._bay.base_url, {"Authorization": self._bay._transport.http.headers["authorization"]},
-                     task_id, dispatcher)
+        try:
+            run_blocking(self._bay.base_url, {"Authorization": self._bay._transport.http.headers["authorization"]},
+                         task_id, dispatcher)
+        except KeyboardInterrupt:  # the person stopped it: so does the agent
+            with contextlib.suppress(OpenBayError):
+                self._bay._run(calls.value(Request("POST", f"/v1/tasks/{task_id}/terminate"), lambda b: b))
+            raise
         info = self._bay._run(calls.value(Request("GET", f"/v1/tasks/{task_id}"), TaskInfo.model_validate))
         return _result(info, dispatcher.events, dispatcher.error)
 
@@ -175,10 +181,13 @@ class TaskRunner:
         options = options or TaskExecutionOptions()
         options.verbose = True
         task: str | None = initial_task
-        while task is not None and task.strip().lower() not in QUIT_WORDS:
-            self.output_fn(f"== task: {task}")
-            r = self.run_task(task, attachments, task_mode, extra, options)
-            self.output_fn(f"== done: {r.final_answer}" if r.success else f"== failed: {r.error}")
-            attachments = None
-            task = self.input_fn("next task (empty line to quit)> ", float(options.max_user_input_timeout or 0))
+        try:
+            while task is not None and task.strip().lower() not in QUIT_WORDS:
+                self.output_fn(f"== task: {task}")
+                r = self.run_task(task, attachments, task_mode, extra, options)
+                self.output_fn(f"== done: {r.final_answer}" if r.success else f"== failed: {r.error}")
+                attachments = None
+                task = self.input_fn("next task (empty line to quit)> ", float(options.max_user_input_timeout or 0))
+        except KeyboardInterrupt:  # Ctrl-C: the running task was stopped; end quietly
+            self.output_fn("\n== interrupted")
         self.output_fn("== session over")

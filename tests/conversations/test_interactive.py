@@ -3,12 +3,13 @@ person would: reject a plan with a reason, accept the redraft, answer the agent'
 question, give a second task with an edited plan, then quit."""
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
 
 from openbay import MessageFilter
-from tests.helpers.scripted_llm import call, done
+from tests.helpers.scripted_llm import Turn, call, done
 
 SCRIPT = """
 import sys
@@ -86,3 +87,31 @@ def test_an_interactive_session_through_its_prompts(agent_server, llm, abay, bse
         ("task", "What is the weather?"), ("user_input", "reject: ask me the city first"),
         ("user_input", "accept"), ("user_input", "Shanghai"), ("task", "And Beijing?"),
         ("user_input", "Open the weather page; Read Beijing's row")]
+
+
+def test_ctrl_c_stops_the_running_task_and_ends_the_session(agent_server, llm, abay, bsession):
+    llm.set_script([call("plan", steps=["Think hard"]), Turn(hold_s=120, tool_calls=[("wait", {"seconds": 0})])])
+    env = {**os.environ, "OPENBAY_API_KEY": agent_server.admin_key, "OPENBAY_BASE_URL": agent_server.base_url}
+    proc = subprocess.Popen([sys.executable, "-u", "-c", SCRIPT, bsession.session_id, "Think forever"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    term = Terminal(proc)
+    try:
+        term.expect("plan> ")
+        term.send("accept")
+        term.expect("plan v1 (accepted)")
+        deadline = time.monotonic() + 60
+        while len(llm.requests) < 2:  # the agent is now waiting for the model
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        term.expect("== interrupted")
+        term.expect("== session over")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    statuses = abay.session_api.get_messages(bsession.session_id, page_size=100,
+                                             filter=MessageFilter(types=["status"])).data
+    assert statuses[-1].content == "cancelled"

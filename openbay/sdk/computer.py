@@ -5,10 +5,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from openbay.protocol.computer import (ActiveWindow, ClickMouse, CursorPosition, DragMouse, InputText,
-                                       InstalledAppList, MoveMouse, PressKeys, ProcessList,
-                                       ReleaseKeys, ResizeWindow, ScreenSize, Scroll, StartApp,
-                                       StopApp, StoppedApps, WindowList)
+from openbay.protocol.computer import (
+    ActiveWindow,
+    ClickMouse,
+    CursorPosition,
+    DragMouse,
+    InputText,
+    InstalledAppList,
+    MoveMouse,
+    PressKeys,
+    ProcessList,
+    ReleaseKeys,
+    ResizeWindow,
+    ScreenSize,
+    Scroll,
+    StartApp,
+    StopApp,
+    StoppedApps,
+    WindowList,
+)
 
 from . import calls
 from .calls import Request

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from openbay.protocol.mobile import (MobileAppList, MobileDevice, MobileStartApp, MobileStopApp,
-                                     MobileText, MobileUiElements, SendKey, Swipe, Tap)
+from openbay.protocol.mobile import (
+    MobileAppList,
+    MobileDevice,
+    MobileStartApp,
+    MobileStopApp,
+    MobileText,
+    MobileUiElements,
+    SendKey,
+    Swipe,
+    Tap,
+)
 
 from . import calls
 from .calls import Request

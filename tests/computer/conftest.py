@@ -1,4 +1,5 @@
 """Desktop tests: a real server, real bubblewrap sandboxes with a real Xvfb, openbox, xdotool."""
+import os
 import struct
 import time
 
@@ -30,15 +31,8 @@ def window_titled(session, text: str):
     return next((w for w in windows.data if text in w.title), None)
 
 
-def sandbox_processes(server, session_id: str, name: str) -> list[int]:
-    """Host pids of processes called `name` running as this session's sandbox uid."""
-    import os
-    uid = server.app.state.backend._running[session_id].uid
-    return pids_of(uid, name)
-
-
 def pids_of(uid: int, name: str) -> list[int]:
-    import os
+    """Host pids of processes called `name` running as this (sandbox) uid."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

@@ -1,6 +1,5 @@
 """The adb command layer against the real `adb` binary, its server on loopback with no device."""
 import asyncio
-import os
 import shutil
 import socket
 from pathlib import Path

@@ -2,10 +2,28 @@
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from openbay.protocol.computer import (ActiveWindow, ClickMouse, CursorPosition, DesktopStatus, Done,
-                                       DragMouse, InputText, InstalledAppList, MoveMouse, PressKeys,
-                                       ProcessList, ReleaseKeys, ResizeWindow, ScreenSize, Scroll,
-                                       StartApp, StopApp, StoppedApps, WindowAction, WindowList)
+from openbay.protocol.computer import (
+    ActiveWindow,
+    ClickMouse,
+    CursorPosition,
+    DesktopStatus,
+    Done,
+    DragMouse,
+    InputText,
+    InstalledAppList,
+    MoveMouse,
+    PressKeys,
+    ProcessList,
+    ReleaseKeys,
+    ResizeWindow,
+    ScreenSize,
+    Scroll,
+    StartApp,
+    StopApp,
+    StoppedApps,
+    WindowAction,
+    WindowList,
+)
 from openbay.sandbox import Sandbox
 
 from ..auth import require_principal

@@ -3,8 +3,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from openbay.protocol.computer import Done
-from openbay.protocol.mobile import (MobileAppList, MobileDevice, MobileStartApp, MobileStopApp,
-                                     MobileText, MobileUiElement, MobileUiElements, SendKey, Swipe, Tap)
+from openbay.protocol.mobile import (
+    MobileAppList,
+    MobileDevice,
+    MobileStartApp,
+    MobileStopApp,
+    MobileText,
+    MobileUiElement,
+    MobileUiElements,
+    SendKey,
+    Swipe,
+    Tap,
+)
 from openbay.sandbox.adb import AdbDevice
 from openbay.sandbox.uiautomator import clickable_elements
 

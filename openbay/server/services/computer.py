@@ -7,8 +7,15 @@ The desktop itself (Xvfb, window manager, x11vnc) lives in envd inside the sandb
 from __future__ import annotations
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.computer import (COMPUTER_IMAGES, CursorPosition, DesktopStatus, InstalledApp,
-                                       Process, ScreenSize, Window)
+from openbay.protocol.computer import (
+    COMPUTER_IMAGES,
+    CursorPosition,
+    DesktopStatus,
+    InstalledApp,
+    Process,
+    ScreenSize,
+    Window,
+)
 from openbay.sandbox import EnvdError, Sandbox
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.channel import EnvdChannel, open_channel

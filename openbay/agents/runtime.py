@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.async_api import Error as PlaywrightError
+
 from openbay.browser.launch import open_browser
 
 from .browser_agent import AgentOptions, AgentOutcome, BrowserAgent
 from .events import AgentHooks
 from .llm import ChatClient, LLMConfig
+
+
+class BrowserFailed(Exception):
+    """The browser could not be reached or went away (e.g. its session ended)."""
 
 
 async def run_browser_task(task: str, *, llm: LLMConfig, options: AgentOptions, hooks: AgentHooks,
@@ -16,5 +22,7 @@ async def run_browser_task(task: str, *, llm: LLMConfig, options: AgentOptions, 
     try:
         async with open_browser(cdp_url, files_root=files_root) as browser:
             return await BrowserAgent(client, browser, hooks, options).run(task)
+    except PlaywrightError as e:
+        raise BrowserFailed(f"the browser failed: {str(e).splitlines()[0][:300]}") from None
     finally:
         await client.close()

@@ -15,7 +15,7 @@ from typing import Any
 from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExceeded
 from openbay.agents.events import StepRecord
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
-from openbay.agents.runtime import run_browser_task
+from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
@@ -173,7 +173,7 @@ class TaskRunner:
             status, reason = TaskStatus.TIMED_OUT, f"the task ran past its timeout of {req.timeout_s:g}s"
         except asyncio.CancelledError:
             status, reason = rt.end_as or (TaskStatus.CANCELLED, "cancelled")
-        except (BudgetExceeded, LLMError) as e:
+        except (BudgetExceeded, LLMError, BrowserFailed) as e:
             reason = str(e)
         except Exception as e:  # the task fails; the server goes on
             log.exception("task %s failed", row.id)

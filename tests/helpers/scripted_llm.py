@@ -77,6 +77,7 @@ class ScriptedLLM:
     def __init__(self, script: Script | None = None):
         self.script: Script = list(script or [])
         self.requests: list[dict] = []
+        self.auth: list[str] = []  # the Authorization header of each request
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._ids = itertools.count(1)
@@ -124,6 +125,7 @@ class ScriptedLLM:
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     return self._json(404, {"error": {"message": "not found"}})
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+                llm.auth.append(self.headers.get("authorization", ""))
                 turn = llm._next_turn(body)
                 if turn.hold_s:
                     llm._closing.wait(turn.hold_s)

@@ -176,3 +176,27 @@ def test_other_owners_cannot_see_or_touch_a_task(llm, agent_server, bsession):
             assert resp.status_code == 404, path
     finally:
         stranger.close()
+
+
+def test_deleting_the_session_ends_its_task(llm, abay):
+    s = abay.create(CreateSessionParams(image_id="browser")).session
+    llm.set_script([call("wait", seconds=0), Turn(hold_s=5, tool_calls=[("wait", {"seconds": 0})]),
+                    call("wait", seconds=0)])
+    agent = s.agent.browser
+    ex = agent.execute_task("outlive the session")
+    deadline = time.monotonic() + 60
+    while len(llm.requests) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    s.delete()
+    r = ex.wait(timeout=60)
+    assert r.task_status == "failed" and "browser failed" in r.error_message
+
+
+def test_a_per_task_model_key_is_used_but_never_stored(agent_server, bsession):
+    with ScriptedLLM([done("ok")]) as model:
+        r = bsession.agent.browser.execute_task_and_wait(
+            "x", timeout=60, llm={"base_url": model.base_url, "model": "m", "api_key": "sk-per-task-secret"})
+        assert r.success and model.auth == ["Bearer sk-per-task-secret"]
+    stored = b"".join(p.read_bytes() for p in agent_server.home.glob("openbay.db*"))
+    assert b"sk-per-task-secret" not in stored and b"sk-test-secret" not in stored

@@ -119,3 +119,39 @@ def test_persistent_profile_keeps_cookies_across_restarts(browser_session, pages
         page.goto(pages + "/")
         assert page.evaluate("localStorage.getItem('who')") == "me"
         browser.close()
+
+
+def test_persistent_profile_survives_to_the_next_session(bay, pages):
+    """A login (a cookie) kept in the owner's context named by persist_profile_context."""
+    option = BrowserOption(persist_profile_context="site-login")
+    first = bay.create(CreateSessionParams(image_id="browser")).session
+    try:
+        assert first.browser.initialize(option)
+        with sync_playwright() as p:
+            browser = p.chromium.connect_over_cdp(first.browser.get_endpoint_url())
+            page = browser.contexts[0].pages[0]
+            page.goto(pages + "/")
+            page.evaluate("document.cookie = 'login=yes; max-age=3600; path=/'")
+            browser.close()
+    finally:
+        first.delete()
+    second = bay.create(CreateSessionParams(image_id="browser")).session
+    try:
+        assert second.browser.initialize(option)
+        with sync_playwright() as p:
+            browser = p.chromium.connect_over_cdp(second.browser.get_endpoint_url())
+            page = browser.contexts[0].pages[0]
+            page.goto(pages + "/")
+            assert "login=yes" in page.evaluate("document.cookie")
+            browser.close()
+        # a session that does not ask for the profile starts clean
+        third = bay.create(CreateSessionParams(image_id="browser")).session
+        with sync_playwright() as p:
+            browser = p.chromium.connect_over_cdp(third.browser.get_endpoint_url())
+            page = browser.contexts[0].pages[0]
+            page.goto(pages + "/")
+            assert "login=yes" not in page.evaluate("document.cookie")
+            browser.close()
+        third.delete()
+    finally:
+        second.delete()

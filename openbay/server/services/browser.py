@@ -5,8 +5,12 @@ pipe); every CDP connection the server makes or bridges is an envd `cdp` channel
 """
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from openbay.browser.cdp import CdpClient, CdpError, capture_screenshot
 from openbay.protocol import ErrorCode
+from openbay.protocol.contexts import ContextSync
 from openbay.protocol.browser import BROWSER_IMAGES, BrowserOption, BrowserStatus
 from openbay.sandbox import EnvdError, Sandbox
 from openbay.sandbox.envd.channel import EnvdChannel, open_channel
@@ -17,7 +21,10 @@ from ..links import LinkSigner
 from .keys import Principal
 from .sessions import SessionService
 
+log = logging.getLogger("openbay.browser")
 CDP_PURPOSE = "cdp"
+PROFILE_ROOT = "/home/user/.openbay/browser"  # envd's profiles live here, one directory per name
+CLOSE_TIMEOUT_S = 15.0
 CDP_TOKEN_TTL_S = 24 * 3600
 LINK_KEY_ID = "link"
 
@@ -31,6 +38,8 @@ class BrowserService:
         self.sessions = sessions
         self.links = links
         self.public_url = public_url
+        self._persisted: set[str] = set()  # sessions whose browser profile is kept in a context
+        sessions.before_end.append(self._close_for_save)
 
     async def _sandbox(self, who: Principal, session_id: str) -> Sandbox:
         sandbox = await self.sessions.require_running(who, session_id)
@@ -45,11 +54,35 @@ class BrowserService:
         """(Re)start the session's Chromium with these options; also the way back from a crash."""
         sandbox = await self._sandbox(who, session_id)
         options = (option or BrowserOption()).model_dump(exclude_none=True, exclude_defaults=True)
+        if option and option.persist_profile_context:
+            await self._attach_profile(who, session_id, sandbox, option.persist_profile_context)
         try:
             return BrowserStatus.model_validate(
                 await sandbox.envd.call({"op": "browser_start", "options": options}))
         except EnvdError as e:
             raise _sandbox_error("the browser did not start", e) from None
+
+    async def _attach_profile(self, who: Principal, session_id: str, sandbox: Sandbox, name: str) -> None:
+        """The profile lives in the owner's context of this name (made on first use): restored
+        before Chromium starts on it, saved when the session ends, so a login survives."""
+        contexts = self.sessions.contexts
+        if contexts is None:  # no context store: the profile lasts as long as the session
+            return
+        row, _ = await contexts.resolve(who, name, create=True)
+        await contexts.add(who, session_id, sandbox,
+                           ContextSync(context_id=row.id, path=f"{PROFILE_ROOT}/{name}"))
+        self._persisted.add(session_id)
+
+    async def _close_for_save(self, session_id: str, sandbox: Sandbox) -> None:
+        """Chromium writes cookies and storage lazily: close it cleanly before the save."""
+        if session_id not in self._persisted:
+            return
+        self._persisted.discard(session_id)
+        try:
+            await asyncio.wait_for(sandbox.envd.call({"op": "browser_stop"}), CLOSE_TIMEOUT_S)
+        except (EnvdError, asyncio.TimeoutError) as e:
+            log.warning("browser did not close before its profile was saved",
+                        extra={"fields": {"session_id": session_id, "reason": str(e)}})
 
     async def status(self, who: Principal, session_id: str) -> BrowserStatus:
         sandbox = await self._sandbox(who, session_id)

@@ -103,6 +103,17 @@ class ContextService:
         finally:
             self._attached.pop(session_id, None)
 
+    async def add(self, who: Principal, session_id: str, sandbox: Sandbox, sync: ContextSync) -> None:
+        """One more context for a running session (the browser's persistent profile);
+        a path the session already syncs is left as it is."""
+        await self.get(who, sync.context_id)
+        owner_id, syncs = self._attached.get(session_id, (who.owner_id, []))
+        if any(s.path == sync.path for s in syncs):
+            return
+        if sync.policy.download_policy.auto_download:
+            await self._restore(who.owner_id, sync, sandbox)
+        self._attached[session_id] = (owner_id, [*syncs, sync])
+
     def attached(self, session_id: str) -> list[ContextSync]:
         return list(self._attached.get(session_id, ("", []))[1])
 

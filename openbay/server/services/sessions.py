@@ -63,6 +63,9 @@ class SessionService:
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
         self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
+        # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
+        # (the browser closes cleanly so its profile is on disk)
+        self.before_end: list = []
         metrics.gauge("sessions_running", lambda: len(self.live))
 
     def info(self, row: SessionRow) -> SessionInfo:
@@ -195,6 +198,8 @@ class SessionService:
         if live is not None:
             live.row.status = status.value
             live.row.end_reason = reason
+            for hook in self.before_end:
+                await hook(session_id, live.sandbox)
             if self.contexts:
                 await self.contexts.detach(session_id, live.sandbox)
         await self.backend.stop(session_id)

@@ -22,6 +22,15 @@ class _Pages(BaseHTTPRequestHandler):
         if self.path == "/headers":
             body = json.dumps(dict(self.headers.items())).encode()
             ctype = "application/json"
+        elif self.path == "/report.csv":
+            body, ctype = b"a,b\n1,2\n", "text/csv"
+            self.send_response(200)
+            self.send_header("Content-Disposition", 'attachment; filename="report.csv"')
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         elif self.path in PAGES:
             body, ctype = PAGES[self.path].encode(), "text/html; charset=utf-8"
         else:

@@ -134,3 +134,21 @@ def test_api_key_works_as_token(server, browser_session):
 
     assert "Chrome" in asyncio.run(version(base + "?token=" + server.admin_key))["product"]
     assert "Chrome" in asyncio.run(version(base, {"Authorization": f"Bearer {server.admin_key}"}))["product"]
+
+
+def test_downloads_land_in_the_session_home(browser_session, pages):
+    url = browser_session.browser.get_endpoint_url()
+
+    async def download():
+        async with websockets.connect(url, max_size=None) as ws:
+            cdp = RawCdp(ws)
+            session = await cdp.page_session()
+            await cdp.send("Page.navigate", {"url": pages + "/report.csv"}, session)
+
+    asyncio.run(download())
+    out = ""
+    for _ in range(100):
+        out = browser_session.command.execute_command("cat /home/user/Downloads/report.csv").output
+        if out:
+            break
+    assert out == "a,b\n1,2\n"

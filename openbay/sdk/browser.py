@@ -31,10 +31,11 @@ class BrowserApi:
     def _path(self) -> str:
         return f"{self._session._path}/browser"
 
-    def initialize(self, option: BrowserOption | None = None) -> bool:
+    def initialize(self, option: BrowserOption | dict | None = None) -> bool:
         """(Re)start the browser with these options (viewport, user agent, locale, timezone,
         proxy, extra headers, persistent profile). Also brings it back after a crash."""
-        body = (option or BrowserOption()).model_dump(mode="json", exclude_none=True)
+        option = BrowserOption.model_validate(option or {})
+        body = option.model_dump(mode="json", exclude_none=True)
         return self._session._run(_started(Request("POST", f"{self._path}/initialize", json=body,
                                                    timeout_s=START_TIMEOUT_S)))
 

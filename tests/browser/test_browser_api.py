@@ -155,3 +155,16 @@ def test_persistent_profile_survives_to_the_next_session(bay, pages):
         third.delete()
     finally:
         second.delete()
+
+
+async def test_async_client_has_the_same_browser_api(server, pages):
+    from openbay import AsyncOpenBay
+    async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
+        session = (await bay.create(CreateSessionParams(image_id="browser"))).session
+        try:
+            assert await session.browser.initialize({"viewport": {"width": 640, "height": 480}})
+            assert (await session.browser.get_endpoint_url()).startswith("ws://")
+            assert png_size(await session.browser.screenshot()) == (640, 480)
+            assert (await session.browser.status()).state == "running"
+        finally:
+            await session.delete()

@@ -20,7 +20,7 @@ WHITE_SHARE = """() => {
 }"""
 
 
-def test_session_page_shows_the_desktop_and_takes_input(desktop):
+def test_session_page_shows_the_desktop_and_takes_input(server, desktop):
     desktop.application.start_app("xterm -T live-test -bg white -fg black -geometry 80x24+100+100")
     term = wait_for(lambda: window_titled(desktop, "live-test"), what="the xterm window")
     link = desktop.get_link()
@@ -44,6 +44,9 @@ def test_session_page_shows_the_desktop_and_takes_input(desktop):
                 "cat /home/user/vnc.txt 2>/dev/null").output, what="the typed command to run")
         finally:
             person.close()
+    # the viewer is gone: so is its x11vnc
+    uid = server.app.state.backend._running[desktop.session_id].uid
+    wait_for(lambda: not pids_of(uid, "x11vnc"), what="x11vnc to stop")
     desktop.application.stop_app_by_pname("xterm")
 
 

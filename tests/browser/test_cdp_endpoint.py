@@ -152,3 +152,20 @@ def test_downloads_land_in_the_session_home(browser_session, pages):
         if out:
             break
     assert out == "a,b\n1,2\n"
+
+
+def test_a_client_cannot_use_another_clients_sessions_or_close_the_browser(browser_session):
+    url = browser_session.browser.get_endpoint_url()
+
+    async def scenario():
+        async with websockets.connect(url) as a, websockets.connect(url) as b:
+            first, second = RawCdp(a), RawCdp(b)
+            theirs = await first.page_session()
+            assert await first.evaluate(theirs, "1 + 1") == 2
+            with pytest.raises(RuntimeError, match="Session with given id not found"):
+                await second.evaluate(theirs, "1 + 1")
+            assert await second.send("Browser.close") == {}
+            return await first.evaluate(theirs, "2 + 2")
+
+    assert asyncio.run(scenario()) == 4
+    assert browser_session.browser.status().state == "running"

@@ -163,7 +163,7 @@ class BrowserAgent:
         """Run the tool calls in order; (results for the model, log for the step record)."""
         results: list[tuple[str, str, str]] = []
         log: list[dict] = []
-        before = await self._fingerprint()
+        before = state.quick_fingerprint or await self._fingerprint()
         skip_reason = ""
         for call in calls:
             try:

@@ -173,6 +173,7 @@
   const se = document.scrollingElement || document.documentElement;
   return {
     url: location.href, title: document.title, lines, next: idx, above, below,
+    fingerprint: location.href + "#" + document.getElementsByTagName("*").length,
     scrollY: Math.round(scrollY), scrollHeight: se ? se.scrollHeight : 0, viewport: innerHeight,
     moreText: textLeft <= 0,
   };

@@ -78,11 +78,12 @@ class BrowserSession:
             raise ActionError(f"there is no element [{index}] on the page; use an index from the "
                               "current page state")
         try:
-            handle = await frame.evaluate_handle("i => (window.__obEls || {})[i] || null", index)
+            handle = await frame.evaluate_handle(
+                "i => { const e = (window.__obEls || {})[i]; return e && e.isConnected ? e : null; }", index)
         except PlaywrightError:
             handle = None
         el = handle.as_element() if handle else None
-        if el is None or not await el.evaluate("e => e.isConnected"):
+        if el is None:
             raise ActionError(f"element [{index}] is gone (the page changed); look at the new state")
         return el
 
@@ -90,7 +91,7 @@ class BrowserSession:
         """Cheap check whether an action changed the page: URL and element count."""
         page = await self.page()
         try:
-            return page.url + "#" + str(await page.evaluate("document.getElementsByTagName('*').length"))
+            return await page.evaluate("location.href + '#' + document.getElementsByTagName('*').length")
         except PlaywrightError:
             return page.url + "#navigating"
 

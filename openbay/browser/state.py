@@ -36,6 +36,7 @@ class PageState:
     hidden_below: int = 0
     more_text: bool = False
     screenshot: str | None = None  # base64 JPEG
+    quick_fingerprint: str = ""  # URL and element count, as BrowserSession.quick_fingerprint
     # index ranges of elements and the frame whose window.__obEls holds them
     frames: list[tuple[int, int, Frame]] = field(default_factory=list, repr=False)
 
@@ -94,6 +95,7 @@ async def capture(page: Page, tabs: list[Tab], *, screenshot: bool = False,
                       element_count=main["next"] - 1, scroll_y=main["scrollY"],
                       scroll_height=main["scrollHeight"], viewport_height=main["viewport"],
                       hidden_above=main["above"], hidden_below=main["below"], more_text=main["moreText"],
+                      quick_fingerprint=main["fingerprint"],
                       frames=[(1, main["next"], page.main_frame)])
     nxt = main["next"]
     for frame in roots[1:]:

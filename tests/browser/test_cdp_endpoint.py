@@ -169,3 +169,30 @@ def test_a_client_cannot_use_another_clients_sessions_or_close_the_browser(brows
 
     assert asyncio.run(scenario()) == 4
     assert browser_session.browser.status().state == "running"
+
+
+def test_http_discovery_and_per_page_endpoints(browser_session, pages):
+    """connect_over_cdp with the http:// form (it reads /json/version), and a page's own
+    WebSocket from /json/list, spoken to without sessionIds as old CDP clients do."""
+    import httpx
+    ws_url = browser_session.browser.get_endpoint_url()
+    http_url = "http" + ws_url[len("ws"):]
+    base, _, query = http_url.partition("?")
+    version = httpx.get(f"{base}/json/version/?{query}").json()
+    assert version["webSocketDebuggerUrl"].startswith("ws://") and "Chrome" in version["Browser"]
+    assert httpx.get(f"{base}/json/version").status_code == 401
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(http_url)
+        browser.contexts[0].pages[0].goto(pages + "/second")
+        browser.close()
+    listed = httpx.get(f"{base}/json/list?{query}").json()
+    page_url = next(t["webSocketDebuggerUrl"] for t in listed if t["url"].endswith("/second"))
+
+    async def title():
+        async with websockets.connect(page_url) as ws:
+            await ws.send(json.dumps({"id": 1, "method": "Runtime.evaluate",
+                                      "params": {"expression": "document.title", "returnByValue": True}}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            return answer["result"]["result"]["value"]
+
+    assert asyncio.run(title()) == "Second"

@@ -273,10 +273,13 @@ async def handle_stop(req: dict, reader, reply) -> None:
 
 async def handle_cdp(req: dict, reader, reply) -> None:
     """A CDP connection: after an `ok` frame, each BYTES message either way is one CDP message."""
+    target_id = req.get("target_id") or ""
+    if not isinstance(target_id, str) or len(target_id) > 64 or not target_id.isalnum() and target_id:
+        raise ValueError("target_id must be a target's id")
     try:
         await CHROMIUM.ensure_running()
         mux = CHROMIUM.mux
-        client = await mux.add_client()
+        client = await mux.add_client(target_id)
     except (BrowserUnavailable, ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
         await reply.json({"error": "browser_error", "message": str(e) or "the browser is not running"})
         return

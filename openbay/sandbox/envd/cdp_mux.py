@@ -73,9 +73,15 @@ class Multiplexer:
         finally:
             self._pending.pop(pipe_id, None)
 
-    async def add_client(self) -> Client:
+    async def add_client(self, target_id: str = "") -> Client:
+        """A client of the whole browser, or (target_id) of one page, as Chrome's
+        /devtools/page/<id> endpoints are: its messages without a sessionId go there."""
         client = Client()
-        answer = await self.command("Target.attachToBrowserTarget")
+        if target_id:
+            answer = await self.command("Target.attachToTarget", {"targetId": target_id,
+                                                                  "flatten": True})
+        else:
+            answer = await self.command("Target.attachToBrowserTarget")
         client.browser_session = answer["sessionId"]
         self._owner[client.browser_session] = client
         self.clients.add(client)

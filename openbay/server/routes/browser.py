@@ -4,8 +4,10 @@ import base64
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.responses import Response
+from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocketDisconnect
 
+from openbay.protocol import ErrorCode
 from openbay.protocol.browser import (BrowserEndpoint, BrowserOption, BrowserStatus, Screenshot,
                                       ScreenshotRequest)
 from openbay.sandbox.envd.channel import EnvdChannel
@@ -54,7 +56,7 @@ async def screenshot_json(session_id: str, request: Request, body: ScreenshotReq
     return Screenshot(data=base64.b64encode(png).decode(), format="png")
 
 
-async def websocket_principal(ws: WebSocket, session_id: str, token: str,
+async def websocket_principal(ws: HTTPConnection, session_id: str, token: str,
                               purpose: str = CDP_PURPOSE) -> Principal | None:
     """A link token of this purpose, or an API key as ?token= or Authorization: Bearer."""
     secret = token or bearer_secret(ws.headers.get("authorization", ""))
@@ -72,12 +74,51 @@ async def websocket_principal(ws: WebSocket, session_id: str, token: str,
 async def cdp_socket(ws: WebSocket, session_id: str, token: str = ""):
     """The browser's CDP, for connect_over_cdp or any CDP client. Each connection is a
     client of its own: several (the user's script, the agent, the live view) work at once."""
+    await serve_cdp(ws, session_id, token)
+
+
+@router.websocket("/cdp/page/{target_id}")
+async def cdp_page_socket(ws: WebSocket, session_id: str, target_id: str, token: str = ""):
+    """One page's CDP (like Chrome's /devtools/page/<id>): commands go to that page."""
+    await serve_cdp(ws, session_id, token, target_id)
+
+
+async def _http_principal(request: Request, session_id: str, token: str) -> Principal:
+    who = await websocket_principal(request, session_id, token)
+    if who is None:
+        raise ApiError(ErrorCode.UNAUTHORIZED, "a valid token or API key is required")
+    return who
+
+
+async def cdp_version(session_id: str, request: Request, token: str = ""):
+    """Chrome's /json/version: how `connect_over_cdp("http://…/cdp?token=…")` and
+    Puppeteer's browserURL find the WebSocket."""
+    who = await _http_principal(request, session_id, token)
+    svc = request.app.state.browser
+    status = await svc.status(who, session_id, ensure=True)
+    return {"Browser": status.version, "Protocol-Version": "1.3",
+            "webSocketDebuggerUrl": await svc.endpoint_url(who, session_id)}
+
+
+async def cdp_list(session_id: str, request: Request, token: str = ""):
+    """Chrome's /json/list: the pages, each with a WebSocket of its own."""
+    who = await _http_principal(request, session_id, token)
+    return await request.app.state.browser.targets(who, session_id)
+
+
+for _path, _endpoint in (("/cdp/json/version", cdp_version), ("/cdp/json/list", cdp_list),
+                         ("/cdp/json", cdp_list)):
+    for _suffix in ("", "/"):  # clients ask with and without the slash
+        router.add_api_route(_path + _suffix, _endpoint, methods=["GET"], include_in_schema=not _suffix)
+
+
+async def serve_cdp(ws: WebSocket, session_id: str, token: str, target_id: str = "") -> None:
     who = await websocket_principal(ws, session_id, token)
     if who is None:
         await ws.close(code=POLICY_VIOLATION, reason="a valid token or API key is required")
         return
     try:
-        channel = await ws.app.state.browser.open_cdp(who, session_id)
+        channel = await ws.app.state.browser.open_cdp(who, session_id, target_id)
     except ApiError as e:
         await ws.close(code=POLICY_VIOLATION, reason=e.message[:120])
         return

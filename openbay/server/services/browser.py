@@ -84,12 +84,14 @@ class BrowserService:
             log.warning("browser did not close before its profile was saved",
                         extra={"fields": {"session_id": session_id, "reason": str(e)}})
 
-    async def status(self, who: Principal, session_id: str) -> BrowserStatus:
+    async def status(self, who: Principal, session_id: str, *, ensure: bool = False) -> BrowserStatus:
+        """The browser's state; with ensure, first started if it never was (not after a crash)."""
         sandbox = await self._sandbox(who, session_id)
         try:
-            return BrowserStatus.model_validate(await sandbox.envd.call({"op": "browser_status"}))
+            op = "browser_ensure" if ensure else "browser_status"
+            return BrowserStatus.model_validate(await sandbox.envd.call({"op": op}))
         except EnvdError as e:
-            raise _sandbox_error("cannot read the browser's status", e) from None
+            raise _sandbox_error("the browser is not available", e) from None
 
     async def endpoint_url(self, who: Principal, session_id: str) -> str:
         """The ws:// CDP URL of the session's browser, for Playwright connect_over_cdp or
@@ -114,13 +116,28 @@ class BrowserService:
         live = self.sessions.live.get(session_id)
         return live.row.owner_id if live else None
 
-    async def open_cdp(self, who: Principal, session_id: str) -> EnvdChannel:
-        """A CDP channel of its own to the session's browser (started if it never was)."""
+    async def open_cdp(self, who: Principal, session_id: str, target_id: str = "") -> EnvdChannel:
+        """A CDP channel of its own to the session's browser (started if it never was),
+        or to one of its pages (target_id)."""
         sandbox = await self._sandbox(who, session_id)
         try:
-            return await open_channel(sandbox.envd, {"op": "cdp"})
+            return await open_channel(sandbox.envd, {"op": "cdp", "target_id": target_id})
         except EnvdError as e:
             raise _sandbox_error("cannot reach the browser", e) from None
+
+    async def targets(self, who: Principal, session_id: str) -> list[dict]:
+        """The browser's pages, as Chrome's /json/list shows them, each with its own ws:// URL."""
+        channel = await self.open_cdp(who, session_id)
+        try:
+            async with CdpClient(channel) as cdp:
+                infos = (await cdp.send("Target.getTargets"))["targetInfos"]
+        except (CdpError, TimeoutError) as e:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"cannot list the pages: {e or 'timed out'}") from None
+        browser_url = await self.endpoint_url(who, session_id)
+        base, _, query = browser_url.partition("?")
+        return [{"id": t["targetId"], "type": t["type"], "title": t["title"], "url": t["url"],
+                 "webSocketDebuggerUrl": f"{base}/page/{t['targetId']}?{query}"}
+                for t in infos if t["type"] == "page"]
 
     async def screenshot(self, who: Principal, session_id: str, *, full_page: bool = False) -> bytes:
         channel = await self.open_cdp(who, session_id)

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the pages are data: long HTML lines read better whole)
 """Hard-case pages for the browser agent. Each case is a page (served on loopback)
 and the steps a model that knows the answer would take, naming every target by
 its visible text. A page marks success by setting its title to "OK"; an

@@ -15,14 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import print_table, write_json  # noqa: E402
-
 from cases import CASES, Case  # noqa: E402
 
 from openbay.agents.browser_agent import AgentOptions, BrowserAgent  # noqa: E402
 from openbay.agents.llm import ChatClient, LLMConfig  # noqa: E402
 from openbay.browser.launch import open_browser  # noqa: E402
 from tests.helpers.pages import serve_pages  # noqa: E402
-from tests.helpers.scripted_llm import ScriptedLLM, TargetNotFound, Turn, call, done, index_of  # noqa: E402
+from tests.helpers.scripted_llm import ScriptedLLM, TargetNotFound, call, done, index_of  # noqa: E402
 
 
 class Quiet:

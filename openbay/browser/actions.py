@@ -27,8 +27,11 @@ NEW_TAB_WAIT_MS = 3_000
 # True when the element opens another tab; also notes window.open calls made by the click
 WATCH_POPUPS_JS = """e => {
   const w = e.ownerDocument.defaultView;
-  if (!w.__obWatch) { const open = w.open; w.open = function (...a) { w.__obOpened = true; return open.apply(this, a); };
-                      w.__obWatch = true; }
+  if (!w.__obWatch) {
+    const open = w.open;
+    w.open = function (...a) { w.__obOpened = true; return open.apply(this, a); };
+    w.__obWatch = true;
+  }
   w.__obOpened = false;
   return !!e.closest('a[target]:not([target="_self"]), form[target]:not([target="_self"])');
 }"""

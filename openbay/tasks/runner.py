@@ -17,9 +17,9 @@ from openbay.agents.events import StepRecord
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
 from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
+from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
-from openbay.store.tables import utcnow
 
 from .bus import EventBus
 

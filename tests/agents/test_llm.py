@@ -2,7 +2,7 @@
 import pytest
 
 from openbay.agents.llm import ChatClient, LLMConfig, LLMError, LLMNotConfigured
-from tests.helpers.scripted_llm import ScriptedLLM, Turn
+from tests.helpers.scripted_llm import Turn
 
 
 async def test_streams_reasoning_and_content_and_returns_tool_calls_and_usage(model):

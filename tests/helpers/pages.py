@@ -18,7 +18,8 @@ PAGES = {
 <div style="position:relative"><button>Covered button</button>
   <div style="position:absolute;inset:0;background:#fff">overlay</div></div>
 <div id="host"></div>
-<iframe title="same" srcdoc="<button onclick=&quot;this.textContent='frame clicked'&quot;>Same-origin frame button</button>"></iframe>
+<iframe title="same"
+  srcdoc="<button onclick=&quot;this.textContent='frame clicked'&quot;>Same-origin frame button</button>"></iframe>
 <iframe title="cross" src="http://localhost:{port}/inner"></iframe>
 <select id="s"><option>Red</option><option>Green</option></select>
 <div style="cursor:pointer" onclick="this.textContent='custom chosen'">Custom option</div>

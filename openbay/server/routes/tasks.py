@@ -7,8 +7,17 @@ from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisc
 from pydantic import ValidationError
 
 from openbay.protocol import STATUS_OF, ErrorCode
-from openbay.protocol.tasks import (TERMINAL_STATUSES, ClientMessage, EventType, TaskCreateRequest,
-                                    TaskEvent, TaskEventList, TaskInfo, TaskStatus, UserReply)
+from openbay.protocol.tasks import (
+    TERMINAL_STATUSES,
+    ClientMessage,
+    EventType,
+    TaskCreateRequest,
+    TaskEvent,
+    TaskEventList,
+    TaskInfo,
+    TaskStatus,
+    UserReply,
+)
 
 from ..auth import bearer_secret, principal_for, require_principal
 from ..errors import ApiError

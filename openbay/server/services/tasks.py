@@ -5,11 +5,10 @@ import logging
 
 from openbay.agents.llm import LLMConfig
 from openbay.protocol import ErrorCode
-from openbay.protocol.tasks import (AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo,
-                                    TaskStatus, TaskUsage)
+from openbay.protocol.tasks import AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo, TaskStatus, TaskUsage
+from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
-from openbay.store.tables import utcnow
 from openbay.tasks import TaskConflict, TaskRunner
 
 from ..errors import ApiError, not_found

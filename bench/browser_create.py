@@ -58,46 +58,47 @@ class Stages:
         self.rows.setdefault(stage, []).append((now - self._t) * 1000)
         self._t = now
 
+    def round_trips(self, stage: str, page, n: int = 20):
+        """The mean of n page.evaluate("1") (one CDP round trip each), outside the cycle's total."""
+        t = time.perf_counter()
+        for _ in range(n):
+            page.evaluate("1")
+        elapsed = time.perf_counter() - t
+        self.rows.setdefault(stage, []).append(elapsed * 1000 / n)
+        self._start += elapsed
+        self._t += elapsed
+
     def end(self, total: str):
         self.rows.setdefault(total, []).append((time.perf_counter() - self._start) * 1000)
 
 
-def plain_playwright(p, url: str, n: int, out: Stages) -> None:
-    for i in range(n + 1):
-        out.begin()
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        page = browser.new_page()
-        out.mark("plain: launch + new page")
-        page.goto(url)
-        out.mark("plain: goto")
-        browser.close()
-        out.mark("plain: close")
-        if i == 0:  # the first launch warms the page cache: not counted
-            out.rows.clear()
-            continue
-        out.end("plain Playwright launch → goto → close")
+def plain_cycle(p, url: str, out: Stages) -> None:
+    out.begin()
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+    page = browser.new_page()
+    out.mark("plain: launch + new page")
+    page.goto(url)
+    out.mark("plain: goto")
+    out.round_trips("plain: one CDP round trip (page.evaluate)", page)
+    browser.close()
+    out.mark("plain: close")
+    out.end("plain Playwright launch → goto → close")
 
 
-def openbay_cycles(p, bay, url: str, n: int, out: Stages, label: str, before=None) -> None:
-    for i in range(n + 1):
-        if before:
-            before()
-        out.begin()
-        session = bay.create(CreateSessionParams(image_id="browser")).session
-        out.mark(f"{label}: create")
-        browser = p.chromium.connect_over_cdp(session.browser.get_endpoint_url())
-        page = browser.contexts[0].pages[0]
-        out.mark(f"{label}: CDP connected")
-        page.goto(url)
-        out.mark(f"{label}: goto")
-        browser.close()
-        session.delete()
-        out.mark(f"{label}: delete")
-        if i == 0:
-            for k in [k for k in out.rows if k.startswith(label)]:
-                del out.rows[k]
-            continue
-        out.end(f"openbay {label}: create → CDP → goto → delete")
+def openbay_cycle(p, bay, url: str, out: Stages, label: str, envs: dict | None = None) -> None:
+    out.begin()
+    session = bay.create(CreateSessionParams(image_id="browser", envs=envs or {})).session
+    out.mark(f"{label}: create")
+    browser = p.chromium.connect_over_cdp(session.browser.get_endpoint_url())
+    page = browser.contexts[0].pages[0]
+    out.mark(f"{label}: CDP connected")
+    page.goto(url)
+    out.mark(f"{label}: goto")
+    out.round_trips(f"{label}: one CDP round trip (page.evaluate)", page)
+    browser.close()
+    session.delete()
+    out.mark(f"{label}: delete")
+    out.end(f"openbay {label}: create → CDP → goto → delete")
 
 
 def pool_ready(base_url: str) -> bool:
@@ -117,15 +118,25 @@ def wait_for_pool(base_url: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-n", type=int, default=10, help="timed cycles per row")
-    n = ap.parse_args().n
+    ap.add_argument("--sandbox-cpus", type=float, default=1.0,
+                    help="OPENBAY_SANDBOX_CPUS: the sandbox's CPU quota (plain Chromium has none)")
+    args = ap.parse_args()
+    n, limits = args.n, {"sandbox_cpus": args.sandbox_cpus}
     url = serve_page()
     out = Stages()
-    with sync_playwright() as p:
-        plain_playwright(p, url, n, out)
-        with server() as srv, srv.client() as bay:
-            openbay_cycles(p, bay, url, n, out, "cold")
-        with server(pool_browser=1) as srv, srv.client() as bay:
-            openbay_cycles(p, bay, url, n, out, "warm", before=lambda: wait_for_pool(srv.base_url))
+    # the three kinds take turns, so a change in the machine's load hits them alike; before
+    # each cycle the warm pool is full again, so no refill runs during a timed cycle
+    # One server (two would hand out the same sandbox uids): a create with envs does not fit
+    # the pool, so it starts cold.
+    with sync_playwright() as p, server(pool_browser=1, **limits) as srv, srv.client() as bay:
+        for i in range(n + 1):
+            for cycle in (lambda: plain_cycle(p, url, out),
+                          lambda: openbay_cycle(p, bay, url, out, "cold", envs={"COLD": "1"}),
+                          lambda: openbay_cycle(p, bay, url, out, "warm")):
+                wait_for_pool(srv.base_url)
+                cycle()
+            if i == 0:  # the first round warms caches: not counted
+                out.rows.clear()
 
     table = [{"what": k, **summary(v)} for k, v in out.rows.items()]
     print_table("Browser session: create → CDP → goto → delete (ms)", table,
@@ -140,7 +151,7 @@ def main() -> None:
     print(f"warm p50 {warm:.0f} ms; goal <= {GOAL_WARM_P50_MS:.0f} ms: "
           + ("met" if warm <= GOAL_WARM_P50_MS else "NOT met"))
     write_json("browser_create", {
-        "goal_cold_ratio": GOAL_COLD_RATIO, "cold_ratio": round(ratio, 3),
+        "sandbox_cpus": args.sandbox_cpus, "goal_cold_ratio": GOAL_COLD_RATIO, "cold_ratio": round(ratio, 3),
         "goal_warm_p50_ms": GOAL_WARM_P50_MS, "cold_goal_met": ratio <= GOAL_COLD_RATIO,
         "warm_goal_met": warm <= GOAL_WARM_P50_MS, "rows": table, "samples_ms": out.rows})
 

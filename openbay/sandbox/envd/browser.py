@@ -32,6 +32,17 @@ FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
          "--no-default-browser-check", "--disable-breakpad", "--disable-crash-reporter",
          "--disable-extensions", "--disable-default-apps", "--password-store=basic",
          "--use-mock-keychain", "--mute-audio", "--no-pings", "--media-router=0", "--hide-scrollbars",
+         # pages nobody looks at (headless, the live view, an agent) must not be throttled
+         "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+         "--disable-backgrounding-occluded-windows", "--disable-hang-monitor",
+         "--disable-ipc-flooding-protection", "--disable-popup-blocking",
+         "--disable-prompt-on-repost", "--force-color-profile=srgb", "--allow-pre-commit-input",
+         # startup work that only calls home, and HTTP kept HTTP (pages on loopback)
+         "--disable-features=" + ",".join((
+             "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter",
+             "PaintHolding", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
+             "PreconnectToSearch", "Translate", "AutofillServerCommunication",
+             "CertificateTransparencyComponentUpdater", "InterestFeedContentSuggestions")),
          "--no-sandbox",  # the bubblewrap sandbox is the boundary
          "--remote-debugging-pipe"]
 MAX_MESSAGE = 256 * 1024 * 1024

@@ -12,6 +12,12 @@ PAGES = {
 <p id="out">waiting</p><input id="name" autocomplete="off">""",
     "/tall": """<!doctype html><title>Tall</title><body style="margin:0">
 <div style="height:3000px;background:linear-gradient(red,blue)">tall</div></body>""",
+    # random pixels do not compress: a screenshot of this is ~12 MB, over one envd frame
+    "/noise": """<!doctype html><title>Noise</title><body style="margin:0">
+<canvas id="c" width="2000" height="2000" style="display:block"></canvas><script>
+const c = document.getElementById("c").getContext("2d"), img = c.createImageData(2000, 2000);
+for (let i = 0; i < img.data.length; i++) img.data[i] = i % 4 === 3 ? 255 : Math.random() * 256;
+c.putImageData(img, 0, 0);</script></body>""",
     "/second": """<!doctype html><title>Second</title><body style="background:#0a0">
 <h1>second page</h1></body>""",
 }

@@ -168,3 +168,17 @@ async def test_async_client_has_the_same_browser_api(server, pages):
             assert (await session.browser.status()).state == "running"
         finally:
             await session.delete()
+
+
+def test_messages_bigger_than_an_envd_frame_pass_both_ways(browser_session, pages):
+    """A 12 MB screenshot through Playwright, and a 10 MB string sent to the page."""
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/noise")
+        shot = page.screenshot(full_page=True)
+        assert png_size(shot) == (2000, 2000) and len(shot) > 8 * 1024 * 1024
+        big = "x" * (10 * 1024 * 1024)
+        assert page.evaluate("s => s.length", big) == len(big)
+        browser.close()
+    assert len(browser_session.browser.screenshot(full_page=True)) > 8 * 1024 * 1024

@@ -182,3 +182,15 @@ def test_messages_bigger_than_an_envd_frame_pass_both_ways(browser_session, page
         assert page.evaluate("s => s.length", big) == len(big)
         browser.close()
     assert len(browser_session.browser.screenshot(full_page=True)) > 8 * 1024 * 1024
+
+
+def test_rest_screenshot_is_image_png(server, browser_session):
+    import httpx
+    url = f"{server.base_url}/v1/sessions/{browser_session.session_id}/browser/screenshot"
+    r = httpx.get(url, params={"full_page": "false"},
+                  headers={"Authorization": f"Bearer {server.admin_key}"}, timeout=60)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    assert png_size(r.content) == (1280, 800)  # the default viewport
+    stranger = server.new_owner_key("screenshot-stranger")
+    r = httpx.get(url, headers={"Authorization": f"Bearer {stranger}"}, timeout=60)
+    assert r.status_code == 404

@@ -5,9 +5,10 @@ before it becomes an Input.dispatch* command; anything else is dropped.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
-from .cdp import CdpClient, attach_to_page
+from .cdp import CdpClient, CdpError, attach_to_page
 
 MOUSE_TYPES = {"down": "mousePressed", "up": "mouseReleased", "move": "mouseMoved",
                "wheel": "mouseWheel"}
@@ -70,20 +71,64 @@ def input_command(event: dict) -> tuple[str, dict]:
 
 
 class Screencast:
-    """Streams JPEG frames of the browser's first page to `on_frame` and takes input for it."""
+    """Streams JPEG frames of one page to `on_frame` and takes input for it: the first page,
+    then whichever page opens last (a new tab is where the action is), then another page
+    when the one shown closes."""
 
     def __init__(self, cdp: CdpClient, on_frame: Callable[[dict], Awaitable[None]]):
         self.cdp = cdp
         self.on_frame = on_frame
         self.session = ""
+        self.target_id = ""
+        self._params: dict = {}
+        self._known: set[str] = set()
+        self._lock = asyncio.Lock()
 
     async def start(self, *, max_width: int = 1600, max_height: int = 1200, quality: int = 70) -> None:
-        _, self.session = await attach_to_page(self.cdp)
+        self._params = {"format": "jpeg", "quality": quality, "maxWidth": max_width,
+                        "maxHeight": max_height, "everyNthFrame": 1}
         self.cdp.on("Page.screencastFrame", self._frame)
-        await self.cdp.send("Page.enable", session_id=self.session)
-        await self.cdp.send("Page.startScreencast", {
-            "format": "jpeg", "quality": quality, "maxWidth": max_width, "maxHeight": max_height,
-            "everyNthFrame": 1}, session_id=self.session)
+        self.cdp.on("Target.targetCreated", self._created)
+        self.cdp.on("Target.targetDestroyed", self._destroyed)
+        # pages that exist now are announced again by discovery: only newer ones switch the view
+        self._known = {t["targetId"] for t in (await self.cdp.send("Target.getTargets"))["targetInfos"]}
+        await self.cdp.send("Target.setDiscoverTargets", {"discover": True})
+        async with self._lock:
+            await self._show(*await attach_to_page(self.cdp))
+
+    async def _show(self, target_id: str, session_id: str) -> None:
+        old, self.target_id, self.session = self.session, target_id, session_id
+        await self.cdp.send("Page.enable", session_id=session_id)
+        await self.cdp.send("Page.startScreencast", self._params, session_id=session_id)
+        if old:
+            try:
+                await self.cdp.send("Target.detachFromTarget", {"sessionId": old})
+            except CdpError:
+                pass  # it closed already
+
+    async def _created(self, params: dict, _session: str) -> None:
+        info = params.get("targetInfo") or {}
+        target_id = info.get("targetId", "")
+        if info.get("type") != "page" or target_id in self._known:
+            return
+        self._known.add(target_id)
+        async with self._lock:
+            try:
+                attached = await self.cdp.send("Target.attachToTarget",
+                                               {"targetId": target_id, "flatten": True})
+                await self._show(target_id, attached["sessionId"])
+            except CdpError:
+                pass  # gone before we got there
+
+    async def _destroyed(self, params: dict, _session: str) -> None:
+        if params.get("targetId") != self.target_id:
+            return
+        async with self._lock:
+            self.session = ""  # detached with its page
+            try:
+                await self._show(*await attach_to_page(self.cdp))
+            except CdpError:
+                pass
 
     async def _frame(self, params: dict, session_id: str) -> None:
         if session_id != self.session:

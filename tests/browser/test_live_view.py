@@ -64,3 +64,30 @@ def test_live_view_needs_the_page_token(server, browser_session):
     # a CDP token is not a page token
     cdp_token = browser_session.browser.get_endpoint_url().partition("?token=")[2]
     assert asyncio.run(refused(url + "?token=" + cdp_token)) == 403
+
+
+def test_live_view_follows_a_new_tab(browser_session, pages):
+    link = browser_session.get_link()
+    with sync_playwright() as p:
+        session_browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
+        context = session_browser.contexts[0]
+        context.pages[0].goto(pages + "/")
+        person = launch_host_chromium(p)
+        try:
+            viewer = person.new_page()
+            viewer.goto(link)
+            viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=20_000)
+            tab = context.new_page()
+            tab.goto(pages + "/second")  # a green page
+            viewer.wait_for_function("""() => {
+                const img = document.getElementById('live-frame');
+                if (!img.naturalWidth) return false;
+                const c = document.createElement('canvas');
+                c.width = img.naturalWidth; c.height = img.naturalHeight;
+                const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                const [r, gr, b] = g.getImageData(c.width / 2, c.height - 10, 1, 1).data;
+                return gr > 120 && r < 80 && b < 80;
+            }""", timeout=20_000)
+        finally:
+            person.close()
+            session_browser.close()

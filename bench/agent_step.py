@@ -5,13 +5,21 @@ bookkeeping. The baseline, measured in the same run on the same page and
 browser, is the least any agent must do per step: one Playwright click and one
 read of the page (its title). Also: the size of the page state sent to the model.
 
-    .venv/bin/python bench/agent_step.py [--steps 20]
+    .venv/bin/python bench/agent_step.py [--steps 20] [--browser-use /path/to/venv/bin/python]
+
+With --browser-use (a Python that has `browser-use` from PyPI installed), the same
+pages' state capture is timed in browser-use too, and the size of what it sends the
+model, in the same run (bench/peers/browser_use_state.py).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import statistics
+import subprocess
 import time
+from pathlib import Path
 
 from _common import print_table, summary, write_json
 
@@ -95,7 +103,29 @@ async def baseline_steps(browser, url: str, steps: int) -> list[float]:
     return out
 
 
-async def main(steps: int) -> None:
+async def state_capture(browser, url: str, runs: int) -> tuple[list[float], int]:
+    """Times of a page-state capture; and the size of its element list (the part that
+    compares with browser-use's DOM text; ours adds URL, tabs and scroll lines)."""
+    page = await browser.page()
+    await page.goto(url)
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        state = await browser.state()
+        out.append((time.perf_counter() - t) * 1000)
+    return out, len("\n".join(state.lines))
+
+
+def browser_use_states(python: str, urls: list[str], runs: int) -> dict:
+    script = Path(__file__).with_name("peers") / "browser_use_state.py"
+    done = subprocess.run([python, str(script), *urls, "--runs", str(runs)], capture_output=True,
+                          text=True, timeout=900)
+    if done.returncode != 0:
+        raise SystemExit(f"browser-use run failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def main(steps: int, browser_use: str | None) -> None:
     pages = {f"/page{n}": synthetic_page(n) for n in SIZES}
     rows = []
     with serve_pages(pages) as site, ScriptedLLM() as model:
@@ -106,14 +136,25 @@ async def main(steps: int) -> None:
                 base = summary(await baseline_steps(browser, url, steps))
                 agent_ms, chars = await agent_steps(browser, model, url, steps)
                 agent = summary(agent_ms)
-                rows.append({"elements": n, "agent p50 ms": agent["p50"], "agent p95 ms": agent["p95"],
+                capture_ms, element_chars = await state_capture(browser, url, steps)
+                rows.append({"elements": n, "url": url, "state p50 ms": round(statistics.median(capture_ms), 1),
+                             "element list chars": element_chars,
+                             "agent p50 ms": agent["p50"], "agent p95 ms": agent["p95"],
                              "overhead p50 ms": round(agent["p50"] - model_ms["p50"], 1),
                              "baseline p50 ms": base["p50"],
                              "x baseline": round(agent["p50"] / base["p50"], 1),
                              "state chars": chars, "state tokens~": chars // 4,
                              "agent": agent, "baseline": base})
+            if browser_use:  # same pages, same server, right after ours
+                peer = browser_use_states(browser_use, [r["url"] for r in rows], steps)
+                for r in rows:
+                    r["browser-use state p50 ms"] = peer[r["url"]]["p50_ms"]
+                    r["state x browser-use"] = round(r["state p50 ms"] / peer[r["url"]]["p50_ms"], 2)
+                    r["browser-use chars"] = peer[r["url"]]["chars"]
     columns = ["elements", "agent p50 ms", "agent p95 ms", "overhead p50 ms", "baseline p50 ms",
-               "x baseline", "state chars", "state tokens~"]
+               "x baseline", "state p50 ms", "state chars", "state tokens~", "element list chars"]
+    if browser_use:
+        columns += ["browser-use state p50 ms", "state x browser-use", "browser-use chars"]
     print_table(f"Browser agent per-step time ({steps} click steps; scripted model p50 "
                 f"{model_ms['p50']} ms per call, included in 'agent', taken out in 'overhead')", rows, columns)
     write_json("agent_step", {"steps": steps, "model": model_ms, "rows": rows})
@@ -122,4 +163,6 @@ async def main(steps: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
-    asyncio.run(main(parser.parse_args().steps))
+    parser.add_argument("--browser-use", metavar="PYTHON", help="a Python with browser-use installed")
+    args = parser.parse_args()
+    asyncio.run(main(args.steps, args.browser_use))

@@ -20,7 +20,11 @@ TERMINAL = ("finished", "failed", "cancelled", "timed_out")
 class _Execution:
     def __init__(self, agent: TaskAgent, started: ExecutionResult, callbacks: dict, output_schema: Any):
         self.task_id = started.task_id
+        # as the seed's execute_task result: whether the task was accepted, and its status then
+        self.success = started.success
         self.request_id = started.request_id
+        self.task_status = started.task_status
+        self.error_message = started.error_message
         self._agent = agent
         self._started = started
         self._schema = output_schema

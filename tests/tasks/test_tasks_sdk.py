@@ -118,6 +118,7 @@ def test_one_task_per_session_and_many_across_sessions(agent_server, abay, bsess
                            done("two")])
             a = bsession.agent.browser.execute_task("one", llm={"base_url": m1.base_url, "model": "m1"})
             busy = bsession.agent.browser.execute_task("again")
+            assert a.success and a.task_status == "pending" and not busy.success
             r_busy = busy.wait(5)
             assert not r_busy.success and r_busy.error_code == "conflict" and "already running" in r_busy.error_message
             b = other.agent.browser.execute_task("two", llm={"base_url": m2.base_url, "model": "m2"})

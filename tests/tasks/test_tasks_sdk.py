@@ -201,3 +201,12 @@ def test_a_per_task_model_key_is_used_but_never_stored(agent_server, bsession):
         assert r.success and model.auth == ["Bearer sk-per-task-secret"]
     stored = b"".join(p.read_bytes() for p in agent_server.home.glob("openbay.db*"))
     assert b"sk-per-task-secret" not in stored and b"sk-test-secret" not in stored
+
+
+def test_an_unanswered_call_for_user_times_out_and_the_task_goes_on(llm, bsession):
+    llm.set_script([call("call_for_user", question="Anyone there?"), done("went on without an answer")])
+    r = bsession.agent.browser.execute_task_and_wait("ask nobody", timeout=60, call_for_user_timeout=1)
+    assert r.success and r.task_result == "went on without an answer"
+    assert "the person did not answer in time" in str(llm.requests[1]["messages"])
+    errors = [e for e in bsession.agent.browser.list_events(r.task_id) if e.type == "error"]
+    assert "no answer from the person within 1s" in errors[0].content

@@ -24,19 +24,6 @@ MAX_WAIT_S = 10
 NEW_TAB_WAIT_MS = 3_000
 
 
-# True when the element opens another tab; also notes window.open calls made by the click
-WATCH_POPUPS_JS = """e => {
-  const w = e.ownerDocument.defaultView;
-  if (!w.__obWatch) {
-    const open = w.open;
-    w.open = function (...a) { w.__obOpened = true; return open.apply(this, a); };
-    w.__obWatch = true;
-  }
-  w.__obOpened = false;
-  return !!e.closest('a[target]:not([target="_self"]), form[target]:not([target="_self"])');
-}"""
-
-
 @dataclass
 class Action:
     name: str
@@ -81,15 +68,14 @@ async def go_back(s: BrowserSession, a: dict) -> str:
 async def click_element(s: BrowserSession, a: dict) -> str:
     el = await s.element(a["index"])
     pages_before = len(s.pages)
-    popup = await el.evaluate(WATCH_POPUPS_JS)
     try:
         await el.click(timeout=ACT_TIMEOUT_MS)
     except PlaywrightTimeout:
         # covered by something transparent or animating: a DOM click still reaches it
         await el.evaluate("e => e.click()")
-    if not popup:
-        with contextlib.suppress(PlaywrightError):  # gone with a navigation: no popup then
-            popup = await el.evaluate("() => !!window.__obOpened")
+    popup = False
+    with contextlib.suppress(PlaywrightError):  # gone with a navigation: no popup then
+        popup = await el.evaluate("e => !!e.ownerDocument.defaultView.__obOpened")
     if popup:  # a tab is on its way: wait until it is there, so the next look sees it
         for _ in range(NEW_TAB_WAIT_MS // 20):
             if len(s.pages) > pages_before:

@@ -20,6 +20,26 @@ class ActionError(Exception):
     """An action could not be done; the message is for the model."""
 
 
+# The element with this index, if still on the page. Also starts noting whether what
+# comes next (a click) opens another tab: window.open, or a link or form with a target.
+FIND_ELEMENT_JS = """i => {
+  const e = (window.__obEls || {})[i];
+  if (!e || !e.isConnected) return null;
+  const w = e.ownerDocument.defaultView;
+  if (!w.__obWatch) {
+    const open = w.open;
+    w.open = function (...a) { w.__obOpened = true; return open.apply(this, a); };
+    w.addEventListener("click", (ev) => {
+      const t = ev.target.closest && ev.target.closest('a[target]:not([target="_self"]), form[target]');
+      if (t) w.__obOpened = true;
+    }, true);
+    w.__obWatch = true;
+  }
+  w.__obOpened = false;
+  return e;
+}"""
+
+
 @dataclass
 class BrowserSession:
     context: BrowserContext
@@ -78,8 +98,7 @@ class BrowserSession:
             raise ActionError(f"there is no element [{index}] on the page; use an index from the "
                               "current page state")
         try:
-            handle = await frame.evaluate_handle(
-                "i => { const e = (window.__obEls || {})[i]; return e && e.isConnected ? e : null; }", index)
+            handle = await frame.evaluate_handle(FIND_ELEMENT_JS, index)
         except PlaywrightError:
             handle = None
         el = handle.as_element() if handle else None

@@ -154,7 +154,8 @@ class Chromium:
         self.state, self.options, self.exit_code, self._stopping = "starting", options, None, False
         self.log_tail.clear()
         loop = asyncio.get_running_loop()
-        writer = os.fdopen(cmd_w, "wb", buffering=0)
+        # non-blocking both ways: a browser slow to read must not stall envd's other ops
+        writer, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(cmd_w, "wb", buffering=0))
         reader = asyncio.StreamReader(limit=MAX_MESSAGE, loop=loop)
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
                                      os.fdopen(out_r, "rb", buffering=0))
@@ -181,7 +182,10 @@ class Chromium:
         try:
             while True:
                 raw = await reader.readuntil(b"\0")
-                mux.from_browser(raw[:-1])
+                try:
+                    mux.from_browser(raw[:-1])
+                except ValueError:  # not JSON: nothing to route
+                    continue
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             pass
 
@@ -220,12 +224,10 @@ class Chromium:
         self.process, self.mux, self.state = None, None, "stopped"
 
 
-def _write_all(writer, data: bytes) -> None:
-    # a blocking write to Chromium's pipe: it reads promptly; a broken pipe means it is gone
-    try:
-        writer.write(data)
-    except (BrokenPipeError, ValueError, OSError):
-        raise ConnectionError("the browser pipe is closed") from None
+def _write_all(writer: asyncio.WriteTransport, data: bytes) -> None:
+    if writer.is_closing():
+        raise ConnectionError("the browser pipe is closed")
+    writer.write(data)
 
 
 def _remove_stale_lock(profile: str) -> None:

@@ -318,6 +318,7 @@ async def _send_to_client(client, reply) -> None:
         if data is None:
             reply._writer.close()  # tell the peer this connection is over
             return
+        client.queued_bytes -= len(data)
         reply._writer.write(wire.encode_message(data))
         await reply._writer.drain()
 

@@ -11,7 +11,9 @@ Standard library only (runs inside the sandbox).
 import asyncio
 import json
 
-MAX_QUEUED = 5000  # a client this far behind is cut off rather than holding memory
+# a client this far behind is cut off rather than holding the sandbox's memory
+MAX_QUEUED = 5000
+MAX_QUEUED_BYTES = 256 * 1024 * 1024
 # methods a client may not send: the browser is shared, closing it is the owner's call
 BLOCKED = {"Browser.close": {}, "Browser.crash": None, "Browser.crashGpuProcess": None}
 
@@ -27,6 +29,7 @@ class Client:
         self.browser_session = ""
         self.sessions: set[str] = set()
         self.queue: asyncio.Queue = asyncio.Queue()
+        self.queued_bytes = 0  # the sender subtracts what it has sent
         self.closed = False
 
     def deliver(self, msg: dict) -> None:
@@ -34,10 +37,12 @@ class Client:
             return
         if msg.get("sessionId") == self.browser_session:
             del msg["sessionId"]
-        if self.queue.qsize() >= MAX_QUEUED:
+        data = json.dumps(msg, separators=(",", ":")).encode()
+        if self.queue.qsize() >= MAX_QUEUED or self.queued_bytes + len(data) > MAX_QUEUED_BYTES:
             self.close()
             return
-        self.queue.put_nowait(json.dumps(msg, separators=(",", ":")).encode())
+        self.queued_bytes += len(data)
+        self.queue.put_nowait(data)
 
     def close(self) -> None:
         if not self.closed:

@@ -1,0 +1,266 @@
+"""What every agent's step loop shares: look, ask the model, act, repeat.
+
+A subclass says how to look (`observe`), how to show what it saw (`state_message`),
+what it saw for the step record (`step_view`) and how to run one of its own tools
+(`_run_action`); this class keeps the model conversation compact, streams the
+model's text, counts tokens against the budget, asks the person (call_for_user),
+notices repeated actions on an unchanged state, and checks done.data against the
+output schema, handing errors back to the model a bounded number of times.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .events import AgentHooks, DeltaBuffer, StepRecord
+from .history import Exchange, History, summary
+from .llm import ChatClient, ToolCall, Usage
+from .planning import UPDATE_PLAN_TOOL, Planner, PlanRejected
+
+MAX_SCHEMA_RETRIES = 3
+MAX_SILENT_TURNS = 3  # model answers without any tool call
+LOOP_WARN_AFTER = 2
+
+
+class BudgetExceeded(Exception):
+    """The task used more tokens than it was allowed."""
+
+
+@dataclass
+class AgentOptions:
+    max_steps: int = 50
+    use_vision: bool = False
+    full_page_screenshot: bool = False
+    output_schema: dict | None = None
+    max_tokens: int | None = None
+    plan: bool = False  # write a plan first (see planning.py)
+    auto_accept_plan: bool = True
+
+
+@dataclass
+class AgentOutcome:
+    success: bool
+    text: str = ""
+    data: Any = None
+    error: str = ""
+    steps: int = 0
+    usage: Usage = field(default_factory=Usage)
+    message_count: int = 0
+
+
+@dataclass
+class StepView:
+    """What a step saw, for its record: where (url or app), a title, a base64 image."""
+    url: str = ""
+    title: str = ""
+    screenshot: str | None = None
+
+
+def tool(name: str, description: str, parameters: dict) -> dict:
+    return {"type": "function", "function": {"name": name, "description": description,
+                                             "parameters": parameters}}
+
+
+def common_tools(output_schema: dict | None) -> list[dict]:
+    """call_for_user and done, which every agent has."""
+    tools = [tool("call_for_user", "Ask the person a question and wait for the answer.",
+                  {"type": "object", "properties": {"question": {"type": "string", "maxLength": 4000}},
+                   "required": ["question"], "additionalProperties": False})]
+    done_props: dict = {"text": {"type": "string", "description": "the answer or what was done"},
+                        "success": {"type": "boolean"}}
+    if output_schema:
+        done_props["data"] = output_schema
+    tools.append(tool("done", "Finish the task.", {"type": "object", "properties": done_props,
+                                                   "required": ["text"] + (["data"] if output_schema else [])}))
+    return tools
+
+
+def invalid_arguments(parameters: dict, args: dict) -> str:
+    """Why `args` do not fit a tool's JSON schema ('' when they do)."""
+    errors = sorted(Draft202012Validator(parameters).iter_errors(args), key=str)
+    return "invalid arguments: " + "; ".join(e.message for e in errors[:3]) if errors else ""
+
+
+class StepAgent:
+    """The loop; subclasses add observe, state_message, step_view, system_prompt, _run_action."""
+
+    def __init__(self, llm: ChatClient, hooks: AgentHooks, options: AgentOptions, tools: list[dict]):
+        self.llm, self.hooks, self.options = llm, hooks, options
+        self.tools = tools + common_tools(options.output_schema)
+        self.schema = Draft202012Validator(options.output_schema) if options.output_schema else None
+        self.usage = Usage()
+        self.messages_sent = 0
+        self._schema_failures = 0
+        self._silent_turns = 0
+        self._seen: dict[tuple[str, str], int] = {}
+        self._outcome: AgentOutcome | None = None
+        self.planner = Planner(llm, hooks, auto_accept=options.auto_accept_plan,
+                               usage=self.usage) if options.plan else None
+        if self.planner is not None:
+            self.tools.append(UPDATE_PLAN_TOOL)
+
+    # -- what a subclass provides ------------------------------------------------------------
+
+    def system_prompt(self) -> str:
+        raise NotImplementedError
+
+    async def observe(self) -> Any:
+        raise NotImplementedError
+
+    def state_message(self, state: Any, step: int, notes: list[str]) -> dict:
+        raise NotImplementedError
+
+    def step_view(self, state: Any) -> StepView:
+        raise NotImplementedError
+
+    async def _run_action(self, name: str, args: dict, state: Any) -> tuple[bool, str, bool]:
+        """Run one of this agent's own tools: (ok, text for the model, whether the state surely changed)."""
+        raise NotImplementedError
+
+    def fingerprint(self, state: Any) -> str:
+        """Equal for states the model cannot tell apart (for noticing loops)."""
+        return ""
+
+    async def _before_actions(self, state: Any) -> None:
+        """Called once per step before its tool calls run."""
+
+    async def _after_action(self, name: str, changed: bool) -> str:
+        """A reason to skip the step's remaining tool calls after this one ('' to go on)."""
+        return ""
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    async def run(self, task: str) -> AgentOutcome:
+        if self.planner is not None:
+            try:
+                task = await self.planner.prepare(task)
+            except PlanRejected as e:
+                return self._end(False, error=str(e))
+        history = History(self.system_prompt(), task)
+        notes: list[str] = []
+        for step in range(1, self.options.max_steps + 1):
+            started = time.monotonic()
+            state = await self.observe()
+            messages = history.messages(self.state_message(state, step, notes))
+            self.messages_sent += len(messages)
+            turn = await self._ask(messages, step)
+            notes = []
+            results, log = await self._act(turn.tool_calls, state, step)
+            if not turn.tool_calls:
+                self._silent_turns += 1
+                if self._silent_turns >= MAX_SILENT_TURNS:
+                    return self._end(False, error="the model answered without calling any tool "
+                                     f"{MAX_SILENT_TURNS} times in a row", steps=step)
+                notes.append("You must answer with tool calls (call done when finished).")
+            else:
+                self._silent_turns = 0
+            history.add(Exchange(step, turn.assistant_message(), results))
+            view = self.step_view(state)
+            await self.hooks.record_step(StepRecord(
+                step=step, url=view.url, title=view.title, actions=log, usage=turn.usage.as_dict(),
+                screenshot=view.screenshot, duration_s=time.monotonic() - started))
+            if self._outcome is not None:
+                self._outcome.steps = step
+                if self._outcome.success and self.planner is not None:
+                    await self.planner.finish()
+                return self._outcome
+        return self._end(False, error=f"max_steps ({self.options.max_steps}) reached before the task "
+                         "was done", steps=self.options.max_steps)
+
+    def _end(self, success: bool, *, text: str = "", data: Any = None, error: str = "",
+             steps: int = 0) -> AgentOutcome:
+        return AgentOutcome(success=success, text=text, data=data, error=error, steps=steps,
+                            usage=self.usage, message_count=self.messages_sent)
+
+    async def _ask(self, messages: list[dict], step: int):
+        reasoning = DeltaBuffer(self.hooks, "reasoning", step)
+        content = DeltaBuffer(self.hooks, "content", step)
+        try:
+            turn = await self.llm.complete(messages, self.tools, on_reasoning=reasoning.add,
+                                           on_content=content.add)
+        finally:
+            await reasoning.flush()
+            await content.flush()
+        self.usage.add(turn.usage)
+        if self.options.max_tokens and self.usage.total_tokens > self.options.max_tokens:
+            raise BudgetExceeded(f"token budget exceeded: used {self.usage.total_tokens} of "
+                                 f"{self.options.max_tokens} tokens")
+        return turn
+
+    async def _act(self, calls: list[ToolCall], state: Any, step: int):
+        """Run the tool calls in order; (results for the model, log for the step record)."""
+        results: list[tuple[str, str, str]] = []
+        log: list[dict] = []
+        await self._before_actions(state)
+        skip_reason = ""
+        for call in calls:
+            try:
+                args = call.args()
+            except ValueError as e:
+                args, bad = {}, f"invalid arguments: {e}"
+            else:
+                bad = ""
+            line = summary(call.name, args)
+            if skip_reason or self._outcome is not None:
+                results.append((call.id, line, skip_reason or "skipped: the task already ended"))
+                continue
+            await self.hooks.emit("tool_call", {"id": call.id, "name": call.name, "args": args, "step": step})
+            ok, text, changed = await self._run_tool(call.name, args, bad, state)
+            if call.name not in ("done", "call_for_user", "update_plan"):
+                if ok:
+                    text += self._loop_note(call.name, args, state)
+                skip_reason = await self._after_action(call.name, changed)
+            await self.hooks.emit("tool_result", {"id": call.id, "name": call.name, "ok": ok,
+                                                  "output": text[:4000], "step": step})
+            results.append((call.id, line, text))
+            log.append({"name": call.name, "args": args, "ok": ok, "result": text[:500]})
+        return results, log
+
+    def _loop_note(self, name: str, args: dict, state: Any) -> str:
+        key = (self.fingerprint(state), name + json.dumps(args, sort_keys=True))
+        self._seen[key] = seen = self._seen.get(key, 0) + 1
+        if seen >= LOOP_WARN_AFTER:
+            return (f"\nNote: you have done exactly this {seen} times on this same state; it is "
+                    "not getting you further. Try something different.")
+        return ""
+
+    async def _run_tool(self, name: str, args: dict, bad: str, state: Any) -> tuple[bool, str, bool]:
+        if bad:
+            return False, bad, False
+        if name == "done":
+            return self._done(args)
+        if name == "update_plan" and self.planner is not None:
+            return await self.planner.update(args)
+        if name == "call_for_user":
+            question = str(args.get("question", ""))[:4000]
+            answer = await self.hooks.ask_user(question)
+            if answer is None:
+                return False, "the person did not answer in time", False
+            return True, f"the person answered: {answer}", False
+        return await self._run_action(name, args, state)
+
+    def _done(self, args: dict) -> tuple[bool, str, bool]:
+        text = str(args.get("text", ""))
+        if args.get("success") is False:
+            self._outcome = self._end(False, text=text, error=text or "the agent gave up")
+            return True, "finished (unsuccessfully)", False
+        data = args.get("data")
+        if self.schema is not None:
+            errors = sorted(self.schema.iter_errors(data), key=str) if data is not None else []
+            problem = "data is missing" if data is None else "; ".join(
+                f"{'/'.join(map(str, e.absolute_path)) or 'data'}: {e.message}" for e in errors[:5])
+            if data is None or errors:
+                self._schema_failures += 1
+                if self._schema_failures > MAX_SCHEMA_RETRIES:
+                    self._outcome = self._end(False, text=text, data=data, error=(
+                        f"done.data did not fit the output schema after {MAX_SCHEMA_RETRIES} "
+                        f"corrections: {problem}"))
+                    return False, problem, False
+                return False, (f"done was not accepted: {problem}. Call done again with data that "
+                               "fits the schema."), False
+        self._outcome = self._end(True, text=text, data=data)
+        return True, "finished", False

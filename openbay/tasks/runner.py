@@ -16,6 +16,7 @@ from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExcee
 from openbay.agents.events import StepRecord
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
 from openbay.agents.runtime import BrowserFailed, run_browser_task
+from openbay.agents.screen_runtime import ScreenFailed, run_computer_task, run_mobile_task
 from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
@@ -36,6 +37,7 @@ class RunningTask:
     row: TaskRow
     request: TaskCreateRequest
     cdp_url: str | None = None  # None: the agent launches a Chromium of its own
+    target: Any = None  # what a computer (Desktop) or mobile (MobileDevice) agent acts on
     seq: int = 0
     job: asyncio.Task | None = None
     question: asyncio.Future | None = None
@@ -92,7 +94,7 @@ class TaskRunner:
         return [r.id for r in rows]
 
     async def submit(self, *, owner_id: str, session_id: str, kind: str,
-                     request: TaskCreateRequest, cdp_url: str | None = None) -> TaskRow:
+                     request: TaskCreateRequest, cdp_url: str | None = None, target: Any = None) -> TaskRow:
         if session_id in self.by_session:
             raise TaskConflict(f"session {session_id!r} is already running task "
                                f"{self.by_session[session_id]!r}; wait for it or terminate it")
@@ -104,7 +106,7 @@ class TaskRunner:
                           task=request.task, status=TaskStatus.PENDING.value, error_message="",
                           params=params, steps=0, usage={}, message_count=0, created_at=utcnow())
             await self.repo.add(row)
-            rt = RunningTask(row, request, cdp_url)
+            rt = RunningTask(row, request, cdp_url, target=target)
             self.running[task_id] = rt
             await self._emit(rt, EventType.STATUS, {"status": "pending"})
         except BaseException:
@@ -163,8 +165,7 @@ class TaskRunner:
                                    plan=req.plan, auto_accept_plan=req.auto_accept_plan)
             async with asyncio.timeout(req.timeout_s):
                 task = f"{req.context}\n\nThe task now: {req.task}" if req.context else req.task
-                outcome = await run_browser_task(task, llm=llm, options=options, hooks=_Hooks(self, rt),
-                                                 cdp_url=rt.cdp_url)
+                outcome = await self._run_agent(rt, task, llm, options)
             status = TaskStatus.FINISHED if outcome.success else TaskStatus.FAILED
             reason = outcome.error
         except LLMNotConfigured as e:
@@ -173,7 +174,7 @@ class TaskRunner:
             status, reason = TaskStatus.TIMED_OUT, f"the task ran past its timeout of {req.timeout_s:g}s"
         except asyncio.CancelledError:
             status, reason = rt.end_as or (TaskStatus.CANCELLED, "cancelled")
-        except (BudgetExceeded, LLMError, BrowserFailed) as e:
+        except (BudgetExceeded, LLMError, BrowserFailed, ScreenFailed) as e:
             reason = str(e)
         except Exception as e:  # the task fails; the server goes on
             log.exception("task %s failed", row.id)
@@ -183,6 +184,14 @@ class TaskRunner:
         finally:
             self.running.pop(row.id, None)
             self.by_session.pop(row.session_id, None)
+
+    async def _run_agent(self, rt: RunningTask, task: str, llm: LLMConfig, options: AgentOptions) -> AgentOutcome:
+        hooks = _Hooks(self, rt)
+        if rt.row.kind == "computer":
+            return await run_computer_task(task, llm=llm, options=options, hooks=hooks, desktop=rt.target)
+        if rt.row.kind == "mobile":
+            return await run_mobile_task(task, llm=llm, options=options, hooks=hooks, device=rt.target)
+        return await run_browser_task(task, llm=llm, options=options, hooks=hooks, cdp_url=rt.cdp_url)
 
     async def _finish(self, rt: RunningTask, status: TaskStatus, reason: str,
                       outcome: AgentOutcome | None) -> None:

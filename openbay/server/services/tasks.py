@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import logging
 
+from openbay.agents.desktop import EnvdDesktop
 from openbay.agents.llm import LLMConfig
 from openbay.protocol import ErrorCode
+from openbay.protocol.computer import COMPUTER_IMAGES
+from openbay.protocol.mobile import MOBILE_IMAGES
 from openbay.protocol.tasks import AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo, TaskStatus, TaskUsage
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
@@ -13,10 +16,11 @@ from openbay.tasks import TaskConflict, TaskRunner
 
 from ..errors import ApiError, not_found
 from .keys import Principal
+from .mobile import HOW_TO_ATTACH
 from .sessions import SessionService
 
 log = logging.getLogger("openbay.tasks")
-AVAILABLE_KINDS = ("browser",)
+AVAILABLE_KINDS = ("browser", "computer", "mobile")
 BROWSER_IMAGES = ("browser",)
 
 
@@ -27,8 +31,9 @@ def event_of(row: TaskEventRow) -> TaskEvent:
 
 class TaskService:
     def __init__(self, repo: TaskRepository, runner: TaskRunner, sessions: SessionService,
-                 browser_service=None):
+                 browser_service=None, mobile_service=None):
         self.repo = repo
+        self.mobile_service = mobile_service  # the device of a mobile session
         self.runner = runner
         self.sessions = sessions
         self.browser_service = browser_service  # the session's CDP endpoint, when there is one
@@ -39,19 +44,37 @@ class TaskService:
         if kind not in AVAILABLE_KINDS:
             raise ApiError(ErrorCode.BAD_REQUEST, f"the {kind} agent is not available yet; "
                            f"agents: {', '.join(AVAILABLE_KINDS)}")
-        await self.sessions.require_running(who, session_id)
+        sandbox = await self.sessions.require_running(who, session_id)
         image = self.sessions.live[session_id].row.image_id
-        if image not in BROWSER_IMAGES:
+        cdp_url, target = None, None
+        if kind != "browser":
+            target = self._screen_of(kind, session_id, image, sandbox)
+        elif image not in BROWSER_IMAGES:
             raise ApiError(ErrorCode.BAD_REQUEST, f"the browser agent needs a session with image_id "
                            f"'browser'; session {session_id!r} runs {image!r}")
-        cdp_url = None
-        if self.browser_service is not None:
+        elif self.browser_service is not None:
             cdp_url = await self.browser_service.endpoint_url(who, session_id)
         try:
             return await self.runner.submit(owner_id=who.owner_id, session_id=session_id, kind=kind,
-                                            request=request, cdp_url=cdp_url)
+                                            request=request, cdp_url=cdp_url, target=target)
         except TaskConflict as e:
             raise ApiError(ErrorCode.CONFLICT, str(e)) from None
+
+    def _screen_of(self, kind: str, session_id: str, image: str, sandbox):
+        """What a computer agent (the desktop) or a mobile agent (the device) acts on."""
+        if kind == "computer":
+            if image not in COMPUTER_IMAGES:
+                raise ApiError(ErrorCode.BAD_REQUEST, "the computer agent needs a session with image_id "
+                               f"'computer' (a desktop); session {session_id!r} runs {image!r}")
+            return EnvdDesktop(sandbox.envd)
+        if image not in MOBILE_IMAGES:
+            if self.mobile_service is None or not self.mobile_service.serials:
+                raise ApiError(ErrorCode.UNAVAILABLE, "the mobile agent needs a session with image_id "
+                               "'mobile', bound to an Android device, and no device is configured; "
+                               + HOW_TO_ATTACH)
+            raise ApiError(ErrorCode.BAD_REQUEST, "the mobile agent needs a session with image_id "
+                           f"'mobile' (bound to an Android device); session {session_id!r} runs {image!r}")
+        return self.mobile_service.device_for(session_id)
 
     async def row(self, who: Principal, task_id: str) -> TaskRow:
         row = await self.repo.get(task_id, owner_id=who.owner_id)
@@ -103,4 +126,5 @@ async def start_task_service(state, settings) -> TaskService:
     interrupted = await runner.recover()
     if interrupted:
         log.warning("marked %d tasks of the previous run failed (interrupted)", len(interrupted))
-    return TaskService(repo, runner, state.sessions, getattr(state, "browser", None))
+    return TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
+                       getattr(state, "mobile", None))

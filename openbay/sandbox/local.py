@@ -34,6 +34,9 @@ BASE_ETC = ("hosts", "resolv.conf", "nsswitch.conf", "host.conf", "gai.conf", "s
             "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "mime.types", "bash.bashrc",
             "profile", "inputrc", "os-release", "debian_version", "protocols", "services",
             "python3", "python3.11", "terminfo", "locale.alias", "magic", "papersize")
+UID_FLOOR = 1_000_000  # far above any real account
+UID_COUNT = 65_536
+UID_BLOCKS = 32_000  # keeps uids below 2**31: bwrap (and others) take them as signed ints
 START_TIMEOUT_S = 15.0
 UNIX_PATH_MAX = 107
 
@@ -50,7 +53,7 @@ class _Running:
 class LocalBackend:
     name = "local"
 
-    def __init__(self, root: Path, *, uid_base: int = 200_000, uid_count: int = 50_000,
+    def __init__(self, root: Path, *, uid_base: int | None = None, uid_count: int = UID_COUNT,
                  bwrap: str = "bwrap", python: str = "/usr/bin/python3",
                  cgroups: CgroupManager | None = None):
         self.root = Path(root)
@@ -65,8 +68,12 @@ class LocalBackend:
         self.python = python
         # a namespace per sandbox root: another server's stale-cgroup sweep must not
         # kill this server's sandboxes (tests and a dev server share one machine)
-        self.cgroups = cgroups if cgroups is not None else CgroupManager(
-            "openbay-" + hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:10])
+        root_hash = int(hashlib.sha256(str(self.root.resolve()).encode()).hexdigest(), 16)
+        self.cgroups = cgroups if cgroups is not None else CgroupManager(f"openbay-{root_hash:x}"[:18])
+        if uid_base is None:
+            # a uid range per sandbox root, so two servers on one machine never share a uid
+            # (and with it RLIMIT_NPROC's count or file ownership)
+            uid_base = UID_FLOOR + (root_hash % UID_BLOCKS) * UID_COUNT
         # first in, first out: a freed uid goes to the back, far from its next use
         self._free_uids = collections.deque(range(uid_base, uid_base + uid_count))
         self._running: dict[str, _Running] = {}

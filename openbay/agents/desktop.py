@@ -101,10 +101,11 @@ class EnvdDesktop:
         return b"".join(parts)
 
     async def windows(self) -> list[WindowInfo]:
+        # the focus from one xdotool run (envd's `active` op would list all windows again)
         listed, active = await asyncio.gather(
             self._call({"op": "desktop_windows", "action": "list"}),
-            self._call({"op": "desktop_windows", "action": "active"}))
-        active_id = (active.get("window") or {}).get("window_id")
+            self.run_command("xdotool getactivewindow", 10))
+        active_id = int(active.output.strip()) if active.exit_code == 0 and active.output.strip().isdigit() else None
         return [WindowInfo(window_id=w["window_id"], title=w.get("title", ""),
                            x=w.get("absolute_upper_left_x", 0), y=w.get("absolute_upper_left_y", 0),
                            width=w.get("width", 0), height=w.get("height", 0), pname=w.get("pname", ""),

@@ -88,10 +88,10 @@ class ScreenAgent(StepAgent):
             text += "\n\nNotes:\n" + "\n".join(f"- {n}" for n in notes)
         return {"role": "user", "content": [
             {"type": "text", "text": text},
-            {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{img.jpeg_b64}"}}]}
+            {"type": "image_url", "image_url": {"url": img.data_url}}]}
 
     def step_view(self, state: ScreenState) -> StepView:
-        return StepView(url="", title=state.where[:1000], screenshot=state.image.jpeg_b64)
+        return StepView(url="", title=state.where[:1000], screenshot=state.image.b64)
 
     def fingerprint(self, state: ScreenState) -> str:
         return state.image.digest

@@ -1,10 +1,13 @@
-"""A screenshot as the model gets it: scaled down to fit what the model expects, as
-JPEG, with the factor that maps the model's coordinates back onto the screen."""
+"""A screenshot as the model gets it: scaled down to fit what the model expects, with
+the factor that maps the model's coordinates back onto the screen. A PNG that already
+fits goes as it is (no decoding: a flat screen's PNG is no larger than its JPEG, and
+sharper); a scaled one goes as JPEG."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import io
+import struct
 from dataclasses import dataclass
 
 from PIL import Image
@@ -19,12 +22,17 @@ class ScreenshotError(Exception):
 
 @dataclass(frozen=True)
 class ModelImage:
-    jpeg_b64: str
+    b64: str            # the image, base64
+    mime: str           # image/png or image/jpeg
     width: int          # of the image the model sees
     height: int
     screen_width: int   # of the real screen
     screen_height: int
     digest: str         # equal for equal screens (for noticing loops)
+
+    @property
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{self.b64}"
 
     @property
     def scale(self) -> float:
@@ -53,8 +61,19 @@ def fit(width: int, height: int, max_width: int, max_height: int) -> tuple[int, 
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def png_size(png: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's header; None when it is not a PNG."""
+    if len(png) < 24 or png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", png[16:24])
+
+
 def model_image(png: bytes, max_width: int = 1280, max_height: int = 800) -> ModelImage:
-    """The PNG screenshot scaled to fit (never enlarged), as base64 JPEG."""
+    """The screenshot scaled to fit (never enlarged): the PNG itself when it fits, else JPEG."""
+    digest = hashlib.sha1(png).hexdigest()
+    size = png_size(png)
+    if size and 0 < size[0] * size[1] <= MAX_PIXELS and fit(*size, max_width, max_height) == size:
+        return ModelImage(base64.b64encode(png).decode(), "image/png", *size, *size, digest)
     try:
         image = Image.open(io.BytesIO(png))
         if image.width * image.height > MAX_PIXELS:
@@ -68,5 +87,5 @@ def model_image(png: bytes, max_width: int = 1280, max_height: int = 800) -> Mod
         image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=JPEG_QUALITY)
-    return ModelImage(base64.b64encode(out.getvalue()).decode(), size[0], size[1], screen[0], screen[1],
-                      hashlib.sha1(png).hexdigest())
+    return ModelImage(base64.b64encode(out.getvalue()).decode(), "image/jpeg", size[0], size[1],
+                      screen[0], screen[1], digest)

@@ -47,9 +47,12 @@ async def cursor(desktop) -> tuple[int, int]:
 
 
 def sent_image(body: dict) -> Image.Image:
+    """The screenshot of the newest user message; its format must be what the data URL says."""
     url = next(p["image_url"]["url"] for p in body["messages"][-1]["content"] if p["type"] == "image_url")
-    assert url.startswith("data:image/jpeg;base64,")
-    return Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    mime, data = url.removeprefix("data:").split(";base64,", 1)
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    assert image.get_format_mimetype() == mime
+    return image
 
 
 async def test_coordinates_of_a_scaled_screenshot_land_on_the_screen(model, computer):
@@ -68,7 +71,7 @@ async def test_coordinates_of_a_scaled_screenshot_land_on_the_screen(model, comp
     assert outcome.success, outcome.error
     assert await cursor(desktop) == (201, 101)
     image = sent_image(model.requests[0])
-    assert image.size == (640, 400)
+    assert image.size == (640, 400) and image.format == "JPEG"
     state = page_state_of(model.requests[0])
     assert "640x400" in state
     # the window list is in the screenshot's pixels too
@@ -87,7 +90,8 @@ async def test_coordinates_of_a_scaled_screenshot_land_on_the_screen(model, comp
     # unscaled (the screen is 1280x800): a pixel is a pixel
     outcome, _ = await run_agent(model, desktop, [call("click", x=333, y=444, button="right"), done("ok")])
     assert outcome.success and await cursor(desktop) == (333, 444)
-    assert sent_image(model.requests[0]).size == (1280, 800)
+    image = sent_image(model.requests[0])
+    assert image.size == (1280, 800) and image.format == "PNG"  # fits already: sent as it is
     await desktop.run_command(f"kill {pid}", 10)
 
 

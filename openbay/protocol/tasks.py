@@ -109,7 +109,8 @@ class TaskInfo(BaseModel):
     output_schema: dict[str, Any] | None = None
     usage: TaskUsage = Field(default_factory=TaskUsage)
     execution_logs: list[StepLog] = Field(default_factory=list)
-    screenshots: list[str] = Field(default_factory=list, description="base64 JPEG, one per step with vision")
+    screenshots: list[str] = Field(default_factory=list, description="base64 images, one per step with vision "
+                                   "(JPEG; PNG for a computer screenshot sent unscaled)")
     created_at: datetime
     started_at: datetime | None = None
     ended_at: datetime | None = None

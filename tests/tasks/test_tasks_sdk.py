@@ -146,7 +146,7 @@ def test_budgets_end_a_task_with_a_clear_reason(llm, bsession):
 
 def test_requests_are_checked(agent_server, abay, bsession):
     agent = bsession.agent.browser
-    assert not bsession.agent.computer.execute_task("x").wait(1).success  # not available yet
+    assert not bsession.agent.computer.execute_task("x").wait(1).success  # a browser session has no desktop
     linux = abay.create().session
     try:
         r = linux.agent.browser.execute_task("x").wait(1)

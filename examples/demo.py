@@ -1,11 +1,37 @@
-"""A tour of OpenBay: sessions, commands, labels and lists, against a running server.
+"""A tour of OpenBay: sessions, commands, files, code and the browser, against a running server.
 
 Run it with the server up (scripts/run.sh does both). The key and URL come from
 OPENBAY_API_KEY / OPENBAY_BASE_URL, or from the local server's state directory.
 """
+import http.server
+import threading
 import time
 
+from playwright.sync_api import sync_playwright
+
 from openbay import CreateSessionParams, OpenBay
+
+PAGE = b"""<!doctype html><title>OpenBay demo</title>
+<button onclick="document.querySelector('#out').textContent = 'clicked at ' + Date.now()">Go</button>
+<p id="out">not clicked yet</p>"""
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+    def log_message(self, *args):
+        pass
+
+
+def serve_page() -> str:
+    """A page on loopback for the session's browser to visit."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 def step(title: str) -> None:
@@ -39,11 +65,40 @@ def main() -> None:
         print(f"{page.total_count} session(s) labelled project=demo: {page.session_ids}")
         print("session page:", s.get_link())
 
+        step("files and code")
+        s.file_system.write_file("/home/user/notes/todo.txt", "buy milk\n")
+        s.file_system.write_file("/home/user/notes/todo.txt", "ship openbay\n", mode="append")
+        print("todo.txt:", s.file_system.read_file("/home/user/notes/todo.txt").content.splitlines())
+        print("ls notes:", [e.name for e in s.file_system.list_directory("/home/user/notes").entries])
+        r = s.code.run_code("import sys\nx = 6 * 7\nprint(sys.version.split()[0])\nx")
+        print(f"run_code: stdout {r.stdout.strip()!r}, result {r.result!r}")
+
         step("isolation: the sandbox sees only itself")
         print(s.command.execute_command("ls /; ps -e | wc -l").output, end="")
 
         step("delete")
         print("deleted:", s.delete().success, "->", bay.get(s.session_id).session.info().status.value)
+
+        step("a browser session, driven with Playwright over CDP")
+        url = serve_page()
+        t = time.perf_counter()
+        b = bay.create(CreateSessionParams(image_id="browser")).session
+        print(f"{b.session_id} with Chromium up in {(time.perf_counter() - t) * 1000:.0f} ms")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.connect_over_cdp(b.browser.get_endpoint_url())
+                page = browser.contexts[0].pages[0]
+                page.goto(url)
+                page.click("text=Go")
+                print("page says:", page.text_content("#out"))
+                browser.close()
+            png = b.browser.screenshot()
+            with open("demo-screenshot.png", "wb") as f:
+                f.write(png)
+            print(f"screenshot: {len(png)} bytes -> demo-screenshot.png")
+            print("watch it live:", b.get_link())
+        finally:
+            b.delete()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -78,10 +79,14 @@ def test_serve_bootstrap_cli_and_restart(tmp_path):
 def test_demo_runs_as_written(tmp_path):
     with process_server(tmp_path / "state") as (srv, _):
         env = {**os.environ, "OPENBAY_BASE_URL": srv.base_url, "OPENBAY_API_KEY": srv.admin_key}
-        r = subprocess.run([sys.executable, "examples/demo.py"], env=env, capture_output=True,
-                           text=True, timeout=300)
+        demo = Path(__file__).resolve().parents[2] / "examples" / "demo.py"
+        r = subprocess.run([sys.executable, str(demo)], env=env, capture_output=True,
+                           text=True, timeout=300, cwd=tmp_path)
         assert r.returncode == 0, r.stderr
         assert "deleted: True -> deleted" in r.stdout and "timed out after 300 ms" in r.stdout
+        assert "todo.txt: ['buy milk', 'ship openbay']" in r.stdout and "result '42'" in r.stdout
+        assert "page says: clicked at" in r.stdout
+        assert (tmp_path / "demo-screenshot.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_killed_server_leaves_no_sandbox_and_restart_marks_sessions_dead(tmp_path):

@@ -108,6 +108,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
     install_error_handlers(app)
+    # routes match in order: the hot ones (commands, sessions, health) first
+    for module in (health, keys, sessions, commands, console, files, code, contexts):
+        app.include_router(module.router)
     app.include_router(task_routes.router)
     app.include_router(browser_routes.router)
     app.include_router(live_view.router)
@@ -115,8 +118,6 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(vnc.router)
     app.include_router(mobile_routes.router)
     for module in (conversation_routes, uploads, qianfan):
-        app.include_router(module.router)
-    for module in (health, keys, sessions, commands, console, files, code, contexts):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS)

@@ -1,21 +1,19 @@
 """The session's browser over REST, and its CDP endpoint as a WebSocket."""
-import asyncio
 import base64
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.responses import Response
 from starlette.requests import HTTPConnection
-from starlette.websockets import WebSocketDisconnect
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.browser import (BrowserEndpoint, BrowserOption, BrowserStatus, Screenshot,
-                                      ScreenshotRequest)
+from openbay.protocol.browser import BrowserEndpoint, BrowserOption, BrowserStatus, Screenshot, ScreenshotRequest
 from openbay.sandbox.envd.channel import EnvdChannel
 
 from ..auth import bearer_secret, principal_for, require_principal
 from ..errors import ApiError
 from ..services.browser import CDP_PURPOSE, CDP_TOKEN_TTL_S
 from ..services.keys import Principal
+from ..ws_bridge import pump_both_ways
 
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["browser"])
 POLICY_VIOLATION = 1008
@@ -143,15 +141,4 @@ async def bridge(ws: WebSocket, channel: EnvdChannel, on_message=None) -> None:
         while (raw := await channel.recv()) is not None:
             await ws.send_text(raw.decode())
 
-    tasks = [asyncio.ensure_future(to_browser()), asyncio.ensure_future(to_client())]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await channel.close()
-        try:
-            await ws.close()
-        except (RuntimeError, WebSocketDisconnect):
-            pass
+    await pump_both_ways(ws, channel, (to_browser, to_client))

@@ -4,19 +4,18 @@ The WebSocket is authenticated like the browser's live view (the page's link tok
 or an API key) and bridged to x11vnc inside the sandbox through envd's unix socket;
 no VNC port is opened anywhere.
 """
-import asyncio
 import html
 import mimetypes
 from pathlib import Path as FsPath
 
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import FileResponse
-from starlette.websockets import WebSocketDisconnect
 
 from openbay.protocol import ErrorCode
 from openbay.sandbox.envd.channel import EnvdChannel
 
 from ..errors import ApiError
+from ..ws_bridge import pump_both_ways
 from .browser import POLICY_VIOLATION, websocket_principal
 
 router = APIRouter(include_in_schema=False)
@@ -57,18 +56,7 @@ async def _bridge(ws: WebSocket, channel: EnvdChannel, keep_alive) -> None:
         while (raw := await channel.recv()) is not None:
             await ws.send_bytes(raw)
 
-    tasks = [asyncio.ensure_future(to_desktop()), asyncio.ensure_future(to_viewer())]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await channel.close()
-        try:
-            await ws.close()
-        except (RuntimeError, WebSocketDisconnect):
-            pass
+    await pump_both_ways(ws, channel, (to_desktop, to_viewer))
 
 
 @router.get("/console/novnc/{path:path}")

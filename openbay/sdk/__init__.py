@@ -1,17 +1,33 @@
 """The Python SDK: OpenBay / AsyncOpenBay clients and Session with its sub-APIs."""
 from .client import AsyncOpenBay, OpenBay
-from .errors import (APIError, AuthenticationError, NotFoundError, OpenBayConnectionError,
-                     OpenBayError, OpenBayTimeoutError, PermissionDeniedError, RateLimitError)
-from .results import (ApiResult, CommandResult, DeleteResult, OperationResult, SessionListResult,
-                      SessionResult)
-from .session import CommandApi, Session
-from .file_results import (BoolResult, DirectoryListResult, DownloadResult, EditFileResult,
-                           FileChangeEvent, FileContentResult, FileInfoResult, FileSearchResult,
-                           FileWriteResult, MultipleFileContentResult, UploadResult)
 from .code import CodeApi, CodeExecutionResult
-from .contexts import (ContextApi, ContextListResult, ContextResult, ContextSyncResult,
-                       SessionContextApi)
+from .contexts import ContextApi, ContextListResult, ContextResult, ContextSyncResult, SessionContextApi
+from .errors import (
+                     APIError,
+                     AuthenticationError,
+                     NotFoundError,
+                     OpenBayConnectionError,
+                     OpenBayError,
+                     OpenBayTimeoutError,
+                     PermissionDeniedError,
+                     RateLimitError,
+)
+from .file_results import (
+                     BoolResult,
+                     DirectoryListResult,
+                     DownloadResult,
+                     EditFileResult,
+                     FileChangeEvent,
+                     FileContentResult,
+                     FileInfoResult,
+                     FileSearchResult,
+                     FileWriteResult,
+                     MultipleFileContentResult,
+                     UploadResult,
+)
 from .files import FileSystemApi
+from .results import ApiResult, CommandResult, DeleteResult, OperationResult, SessionListResult, SessionResult
+from .session import CommandApi, Session
 from .watch import DirectoryWatch
 
 __all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFoundError",

@@ -8,8 +8,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
-from .errors import (APIError, AuthenticationError, NotFoundError, OpenBayError,
-                     PermissionDeniedError, RateLimitError)
+from .errors import APIError, AuthenticationError, NotFoundError, OpenBayError, PermissionDeniedError, RateLimitError
 from .results import ApiResult
 
 T = TypeVar("T")

@@ -11,10 +11,10 @@ from .agent import AgentApi
 from .browser import BrowserApi
 from .calls import Request
 from .code import CodeApi
-from .contexts import SessionContextApi
 from .computer import ApplicationApi, ComputerApi, WindowApi
-from .mobile import MobileApi
+from .contexts import SessionContextApi
 from .files import FileSystemApi
+from .mobile import MobileApi
 from .results import CommandResult, DeleteResult, OperationResult
 
 if TYPE_CHECKING:

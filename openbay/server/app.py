@@ -17,20 +17,20 @@ from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
 from .ratelimit import RateLimiter
-from .routes import code, commands, console, contexts, files, health, keys, sessions
-from .services.keys import KeyService
-from .services.contexts import ContextService
-from .services.sessions import SessionService
-from .routes import tasks as task_routes
-from .services.tasks import start_task_service
-from .routes import browser as browser_routes, live_view
-from .services.browser import BrowserService, browser_pool
-from .routes import computer as computer_routes, vnc
-from .services.computer import ComputerService
+from .routes import browser as browser_routes
+from .routes import code, commands, console, contexts, files, health, keys, live_view, qianfan, sessions, uploads, vnc
+from .routes import computer as computer_routes
+from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
-from .services.mobile import MobileService
-from .routes import conversations as conversation_routes, qianfan, uploads
+from .routes import tasks as task_routes
+from .services.browser import BrowserService, browser_pool
+from .services.computer import ComputerService
+from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
+from .services.keys import KeyService
+from .services.mobile import MobileService
+from .services.sessions import SessionService
+from .services.tasks import start_task_service
 
 log = logging.getLogger("openbay.server")
 

@@ -10,8 +10,8 @@ import logging
 
 from openbay.browser.cdp import CdpClient, CdpError, capture_screenshot
 from openbay.protocol import ErrorCode
-from openbay.protocol.contexts import ContextSync
 from openbay.protocol.browser import BROWSER_IMAGES, BrowserOption, BrowserStatus
+from openbay.protocol.contexts import ContextSync
 from openbay.sandbox import EnvdError, Sandbox
 from openbay.sandbox.envd.channel import EnvdChannel, open_channel
 from openbay.sandbox.pool import WarmPool

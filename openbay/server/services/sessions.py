@@ -5,6 +5,7 @@ A running session lives in two places: its row (the truth for list/info) and
 store). Activity is written back at most every few seconds.
 """
 from __future__ import annotations
+
 import asyncio
 import base64
 import logging

@@ -12,8 +12,9 @@ for pkg in $wanted; do
 done
 if [ -n "$missing" ]; then
   echo "installing Debian packages:$missing"
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends $missing
+  # several setups may run at once on one machine: wait for the dpkg lock, do not fail on it
+  apt-get -o DPkg::Lock::Timeout=900 update -q
+  apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing
 fi
 
 if [ ! -x .venv/bin/python ]; then

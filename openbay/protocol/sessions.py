@@ -18,6 +18,7 @@ MAX_LABEL_VALUE = 256
 
 class SessionStatus(str, Enum):
     RUNNING = "running"
+    PAUSED = "paused"
     DELETED = "deleted"
     EXPIRED = "expired"
     DEAD = "dead"

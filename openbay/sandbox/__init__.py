@@ -1,6 +1,6 @@
 """Sandboxes: the Backend protocol and its implementations (local bubblewrap)."""
-from .backend import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
+from .backend import Backend, NetworkPolicy, ResourceLimits, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
 from .envd.client import EnvdClient, EnvdError
 
-__all__ = ["Backend", "Sandbox", "SandboxError", "SandboxSpec", "ResourceLimits",
+__all__ = ["Backend", "Sandbox", "SandboxError", "SandboxSpec", "ResourceLimits", "NetworkPolicy", "SandboxMetrics",
            "EnvdClient", "EnvdError"]

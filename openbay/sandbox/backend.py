@@ -17,12 +17,40 @@ class ResourceLimits:
 
 
 @dataclass(frozen=True)
+class NetworkPolicy:
+    """Egress rules of one session (validated at the API; enforced by the backend).
+
+    Entries are CIDRs ("10.0.0.0/8"), host names ("pypi.org") or wildcards ("*.debian.org").
+    `allow_host_ports` are ports of the OpenBay machine reached as host.openbay.internal.
+    """
+    allow_out: tuple[str, ...] = ()
+    deny_out: tuple[str, ...] = ()
+    allow_host_ports: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class SandboxSpec:
     session_id: str
     image_id: str
     envs: dict[str, str] = field(default_factory=dict)
     network: bool = True
     limits: ResourceLimits = field(default_factory=ResourceLimits)
+    network_policy: NetworkPolicy = field(default_factory=NetworkPolicy)
+    disk_bytes: int = 10 * 1024 ** 3
+
+
+@dataclass(frozen=True)
+class SandboxMetrics:
+    """What `session.get_metrics()` reports (None where the backend cannot tell)."""
+    cpu_percent: float | None = None
+    memory_used_bytes: int | None = None
+    memory_limit_bytes: int | None = None
+    disk_used_bytes: int | None = None
+    disk_quota_bytes: int | None = None
+    net_rx_bytes: int | None = None
+    net_tx_bytes: int | None = None
+    processes: int | None = None
+    uptime_s: float | None = None
 
 
 @dataclass
@@ -48,3 +76,11 @@ class Backend(Protocol):
 
     async def close(self) -> None:
         """Stop every sandbox (server shutdown)."""
+
+    async def pause(self, session_id: str) -> None:
+        """Freeze every process of the sandbox (memory kept, no CPU)."""
+
+    async def resume(self, session_id: str) -> None:
+        """Thaw a paused sandbox."""
+
+    async def metrics(self, session_id: str) -> SandboxMetrics: ...

@@ -53,6 +53,9 @@ class CreateSessionParams(BaseModel):
                            description="idle lifetime: the session is reaped this long after its last use")
     envs: dict[str, str] = Field(default_factory=dict)
     network: Literal["default", "none"] = "default"
+    disk_quota_mb: int | None = Field(default=None, ge=16, description=(
+        "disk quota of the session (its changes to the image, home and /tmp); default 10 GiB, "
+        "at most the server's OPENBAY_MAX_DISK_MB"))
     context_syncs: list[ContextSync] = Field(
         default_factory=list, description="contexts restored into the session, saved back on delete")
 
@@ -77,6 +80,10 @@ class SessionInfo(BaseModel):
     created_at: datetime
     last_active_at: datetime
     expires_at: datetime
+    kind: str | None = Field(default=None, description="the built-in image a template descends from")
+    disk_used_bytes: int | None = None
+    disk_quota_bytes: int | None = None
+    end_reason: str | None = None
     resource_url: str = ""
 
 

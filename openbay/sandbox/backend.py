@@ -49,6 +49,7 @@ class SandboxMetrics:
     disk_quota_bytes: int | None = None
     net_rx_bytes: int | None = None
     net_tx_bytes: int | None = None
+    denied_connections: int | None = None  # refused by the session's egress policy
     processes: int | None = None
     uptime_s: float | None = None
 

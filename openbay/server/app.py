@@ -23,13 +23,15 @@ from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
 from .routes import tasks as task_routes
+from .routes import templates as template_routes
 from .services.browser import BrowserService, browser_pool
 from .services.computer import ComputerService
 from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
 from .services.keys import KeyService
 from .services.mobile import MobileService
-from .services.sessions import SessionService
+from .services.images import ImageService
+from .services.sessions import DiskSettings, SessionService
 from .services.tasks import start_task_service
 
 log = logging.getLogger("openbay.server")
@@ -64,13 +66,17 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         await state.db.migrate()
         state.backend = backend or default_backend(settings)
         state.keys = KeyService(KeyRepository(state.db))
+        state.images = ImageService(state.backend, settings.home / "template-logs",
+                                    in_use=lambda ref: state.sessions.uses_image(ref))
         state.sessions = SessionService(
             SessionRepository(state.db), state.backend, metrics=metrics,
             limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                                   max_processes=settings.sandbox_max_processes,
                                   cpu_cores=settings.sandbox_cpus),
             max_per_owner=settings.max_sessions_per_owner,
-            public_url=settings.resolved_public_url())
+            public_url=settings.resolved_public_url(),
+            disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images)
+
         state.contexts = state.sessions.contexts = ContextService(
             ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
             max_bytes=settings.max_file_bytes)
@@ -107,11 +113,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
+    app.state.template_uploads = {}  # (owner, upload id) -> archive for that owner's next build
     install_error_handlers(app)
     # routes match in order: the hot ones (commands, sessions, health) first
     for module in (health, keys, sessions, commands, console, files, code, contexts):
         app.include_router(module.router)
     app.include_router(task_routes.router)
+    app.include_router(template_routes.router)
     app.include_router(browser_routes.router)
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
@@ -120,5 +128,6 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     for module in (conversation_routes, uploads, qianfan):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
-                       unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS)
+                       unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS
+                       + template_routes.UNLIMITED_PATHS)
     return app

@@ -54,6 +54,8 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
+    default_disk_mb: int = 10 * 1024  # each session's disk quota unless it asks for another
+    max_disk_mb: int = 100 * 1024  # the most a session may ask for
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -76,6 +78,8 @@ class Settings:
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
             adb_serial=os.environ.get("OPENBAY_ADB_SERIAL", ""),
             adb_server_port=_int("OPENBAY_ADB_SERVER_PORT", cls.adb_server_port),
+            default_disk_mb=_int("OPENBAY_DEFAULT_DISK_MB", cls.default_disk_mb),
+            max_disk_mb=_int("OPENBAY_MAX_DISK_MB", cls.max_disk_mb),
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),

@@ -43,7 +43,7 @@ class BrowserService:
 
     async def _sandbox(self, who: Principal, session_id: str) -> Sandbox:
         sandbox = await self.sessions.require_running(who, session_id)
-        image = self.sessions.live[session_id].row.image_id
+        image = self.sessions.kind(session_id)
         if image not in BROWSER_IMAGES:
             raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
                            f"which has no browser; use one of: {', '.join(BROWSER_IMAGES)}")

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from openbay.protocol import IMAGE_IDS, CreateSessionParams, ErrorCode, SessionInfo, SessionStatus
+from openbay.protocol import CreateSessionParams, ErrorCode, SessionInfo, SessionStatus
 from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
 from openbay.store import SessionRepository
 from openbay.store.tables import SessionRow, utcnow
@@ -27,11 +27,34 @@ TOUCH_PERSIST_S = 5.0
 MAX_PAGE = 100
 
 
+@dataclass(frozen=True)
+class DiskSettings:
+    """Each session's disk quota: a default, and the most an owner may ask for."""
+    default_mb: int = 10 * 1024
+    max_mb: int = 100 * 1024
+
+    def bytes_for(self, asked_mb: int | None) -> int:
+        mb = self.default_mb if asked_mb is None else asked_mb
+        if mb > self.max_mb:
+            raise ApiError(ErrorCode.VALIDATION, f"disk_quota_mb {mb} is over this server's maximum of "
+                           f"{self.max_mb} MB")
+        return mb * 1024 * 1024
+
+
 @dataclass
 class LiveSession:
     row: SessionRow
     sandbox: Sandbox
     persisted_at: datetime
+    kind: str = ""  # the built-in image the session's image descends from
+    image_ref: str = ""  # the image store's name of it (templates: "<owner>/<name>")
+
+
+def _human_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
 
 
 def _token(seq: int) -> str:
@@ -51,9 +74,12 @@ def _parse_token(token: str) -> int:
 
 class SessionService:
     def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
-                 max_per_owner: int, public_url: str, metrics: Metrics):
+                 max_per_owner: int, public_url: str, metrics: Metrics, images=None,
+                 disk: DiskSettings | None = None):
         self.repo = repo
         self.backend = backend
+        self.images = images  # an ImageService: which image a name means
+        self.disk = disk or DiskSettings()
         self.limits = limits
         self.max_per_owner = max_per_owner
         self.public_url = public_url
@@ -68,30 +94,63 @@ class SessionService:
         # (the browser closes cleanly so its profile is on disk)
         self.before_end: list = []
         metrics.gauge("sessions_running", lambda: len(self.live))
+        if hasattr(backend, "on_exit"):  # a sandbox that dies is marked dead at once, with the reason
+            backend.on_exit = self._sandbox_exited
+
+    def _sandbox_exited(self, session_id: str, reason: str) -> None:
+        if session_id in self.live:
+            asyncio.get_running_loop().create_task(self.end(session_id, SessionStatus.DEAD, reason))
+
+    def kind(self, session_id: str) -> str:
+        """What a running session can do: the built-in image its image descends from."""
+        live = self.live.get(session_id)
+        return live.kind if live else ""
+
+    def uses_image(self, ref: str) -> bool:
+        return any(live.image_ref == ref for live in self.live.values())
 
     def info(self, row: SessionRow) -> SessionInfo:
         live = self.live.get(row.id)
         row = live.row if live else row
+        used, quota = self.disk_usage(row.id)
         return SessionInfo(session_id=row.id, image_id=row.image_id, status=SessionStatus(row.status),
                            labels=row.labels, network=row.network, timeout_s=row.timeout_s,
                            created_at=row.created_at, last_active_at=row.last_active_at,
-                           expires_at=row.expires_at,
+                           expires_at=row.expires_at, kind=live.kind if live else None,
+                           disk_used_bytes=used, disk_quota_bytes=quota, end_reason=row.end_reason,
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
+    def oom_kills(self, session_id: str) -> int:
+        count = getattr(self.backend, "oom_kills", None)
+        return count(session_id) if count else 0
+
+    def explain_exit(self, session_id: str, result: dict, oom_before: int) -> dict:
+        """A command killed for the session's memory limit says so (not a bare -9)."""
+        if result.get("exit_code") in (-9, 137) and self.oom_kills(session_id) > oom_before:
+            limit = getattr(self.backend, "memory_limit", lambda _: None)(session_id)
+            note = "killed: out of memory" + (f", limit {_human_bytes(limit)}" if limit else "")
+            result["error_message"] = "; ".join(m for m in (note, result.get("error_message")) if m)
+        return result
+
+    def disk_usage(self, session_id: str) -> tuple[int | None, int | None]:
+        usage = getattr(self.backend, "disk_usage", None)
+        if session_id not in self.live or usage is None:
+            return None, None
+        return usage(session_id)
+
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
-        if params.image_id not in IMAGE_IDS:
-            raise ApiError(ErrorCode.BAD_REQUEST,
-                           f"unknown image_id {params.image_id!r}; images: {', '.join(IMAGE_IDS)}")
+        image = self.images.resolve(who, params.image_id)
+        disk_bytes = self.disk.bytes_for(params.disk_quota_mb)
         running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
         if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
         session_id = "s-" + secrets.token_hex(6)
-        check = self.preflight.get(params.image_id)
+        check = self.preflight.get(image.kind)
         if check is not None:
             await check(session_id)
-        spec = SandboxSpec(session_id=session_id, image_id=params.image_id, envs=params.envs,
-                           network=params.network != "none", limits=self.limits)
+        spec = SandboxSpec(session_id=session_id, image_id=image.ref, envs=params.envs,
+                           network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes)
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
             sandbox = await self.pool.take(spec) if self.pool else None
@@ -102,7 +161,7 @@ class SessionService:
             self._creating[who.owner_id] -= 1
         session_id = sandbox.session_id  # a pooled sandbox came with an id of its own
         now = utcnow()
-        row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=params.image_id,
+        row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=image.name,
                          status=SessionStatus.RUNNING.value, network=params.network,
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
                          last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s))
@@ -113,10 +172,10 @@ class SessionService:
         except BaseException:
             await self.backend.stop(session_id)
             raise
-        self.live[session_id] = LiveSession(row, sandbox, now)
+        self.live[session_id] = LiveSession(row, sandbox, now, kind=image.kind, image_ref=image.ref)
         self.metrics.count("sessions_created")
         log.info("session created", extra={"fields": {"session_id": session_id,
-                                                       "image_id": params.image_id}})
+                                                       "image_id": image.name}})
         return row
 
     async def get(self, who: Principal, session_id: str) -> SessionRow:

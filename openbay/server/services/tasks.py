@@ -45,7 +45,7 @@ class TaskService:
             raise ApiError(ErrorCode.BAD_REQUEST, f"the {kind} agent is not available yet; "
                            f"agents: {', '.join(AVAILABLE_KINDS)}")
         sandbox = await self.sessions.require_running(who, session_id)
-        image = self.sessions.live[session_id].row.image_id
+        image = self.sessions.kind(session_id)
         cdp_url, target = None, None
         if kind != "browser":
             target = self._screen_of(kind, session_id, image, sandbox)

@@ -39,29 +39,28 @@ class Firewall:
     def __init__(self, tag: str):
         self.table = f"ob_{tag}"
 
-    async def _nft(self, script: str, check: bool = True) -> str:
+    async def _nft(self, script: str, check: bool = True) -> bool:
         proc = await asyncio.create_subprocess_exec(
             "nft", "-f", "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT)
         out, _ = await proc.communicate(script.encode())
         if check and proc.returncode != 0:
             raise SandboxError(f"nftables refused the session's rules: {out.decode(errors='replace').strip()[:500]}")
-        return out.decode(errors="replace")
+        return proc.returncode == 0
 
     async def setup(self) -> None:
         """The table with the rules common to all sessions (sessions added later keep theirs)."""
         t = self.table
-        exists = await self._nft(f"list table inet {t}\n", check=False)
-        if "table inet" in exists:
+        if await self._nft(f"list table inet {t}\n", check=False):
             return
         await self._nft(f"""
 add table inet {t}
 add set inet {t} private {{ type ipv4_addr; flags interval; elements = {{ {", ".join(PRIVATE)} }}; }}
-add map inet {t} fwd {{ type ifname : verdict; }}
-add map inet {t} nat {{ type ifname : verdict; }}
+add map inet {t} session_fwd {{ type ifname : verdict; }}
+add map inet {t} session_nat {{ type ifname : verdict; }}
 add chain inet {t} forward {{ type filter hook forward priority filter - 1; policy accept; }}
 add rule inet {t} forward iifname "{HOST_IF_PREFIX}*" oifname "{HOST_IF_PREFIX}*" reject with icmpx admin-prohibited
-add rule inet {t} forward iifname vmap @fwd
+add rule inet {t} forward iifname vmap @session_fwd
 add chain inet {t} input {{ type filter hook input priority filter - 1; policy accept; }}
 add rule inet {t} input iifname != "{HOST_IF_PREFIX}*" accept
 add rule inet {t} input ct state established,related accept
@@ -69,7 +68,7 @@ add rule inet {t} input ct status dnat accept
 add rule inet {t} input meta l4proto tcp reject with tcp reset
 add rule inet {t} input reject with icmpx admin-prohibited
 add chain inet {t} prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}
-add rule inet {t} prerouting iifname vmap @nat
+add rule inet {t} prerouting iifname vmap @session_nat
 add chain inet {t} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}
 add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" masquerade
 """)
@@ -96,14 +95,14 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
                    f"add rule inet {t} n{n} ip daddr {net.gateway} tcp dport 53 redirect to :{dns_port}\n")
         if ports:
             script += f"add rule inet {t} n{n} ip daddr {net.gateway} tcp dport {{ {ports} }} dnat ip to 127.0.0.1\n"
-        script += (f'add element inet {t} fwd {{ "{net.host_if}" : jump s{n} }}\n'
-                   f'add element inet {t} nat {{ "{net.host_if}" : jump n{n} }}\n')
+        script += (f'add element inet {t} session_fwd {{ "{net.host_if}" : jump s{n} }}\n'
+                   f'add element inet {t} session_nat {{ "{net.host_if}" : jump n{n} }}\n')
         await self._nft(script)
 
     async def remove_session(self, net: SessionNet) -> None:
         t, n = self.table, net.slot
-        script = (f'delete element inet {t} fwd {{ "{net.host_if}" }}\n'
-                  f'delete element inet {t} nat {{ "{net.host_if}" }}\n'
+        script = (f'delete element inet {t} session_fwd {{ "{net.host_if}" }}\n'
+                  f'delete element inet {t} session_nat {{ "{net.host_if}" }}\n'
                   f"flush chain inet {t} s{n}\nflush chain inet {t} n{n}\n"
                   f"delete chain inet {t} s{n}\ndelete chain inet {t} n{n}\n")
         for kind in ("allow", "deny"):

@@ -133,19 +133,23 @@ class LocalBackend:
         try:
             return await self._start(spec, image, directory, list(extra_layers))
         except BaseException:
-            await self._destroy(spec.session_id, directory)
+            await self._destroy(spec.session_id, directory, wait=True)
             raise
 
     async def _start(self, spec: SandboxSpec, image: ImageManifest, directory: Path,
                      extra_layers: list[Path]) -> Sandbox:
-        directory.mkdir(mode=0o700)
+        # traversable (not listable) by the sandbox's root, which runc's init is while it mounts
+        directory.mkdir()
+        os.chmod(directory, 0o711)
         net = await self._make_network(spec, directory) if spec.network else None
         disk = directory / "disk"
         await asyncio.to_thread(self.disks.create, directory / "disk.img", disk, spec.disk_bytes)
         upper, work, rootfs, run, bundle = (disk / "upper", disk / "work", directory / "rootfs",
                                             directory / "run", directory / "bundle")
+        os.chmod(disk, 0o700)  # the session's files: the overlay reads them as the host's root
         for d in (upper, work, rootfs, run, bundle):
             d.mkdir()
+        os.chmod(bundle, 0o711)
         # the merged root and envd's socket directory belong to root inside
         for d in (upper, run):
             os.chown(d, HOST_ID_BASE, HOST_ID_BASE)
@@ -278,7 +282,8 @@ class LocalBackend:
             return
         await self._destroy(session_id, running.directory, running)
 
-    async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None) -> None:
+    async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None,
+                       wait: bool = False) -> None:
         """Kill the container, then unmount and remove its files out of the caller's way."""
         self._running.pop(session_id, None)
         net = running.net if running else network.SessionNet.load(directory / "net.json")
@@ -297,6 +302,9 @@ class LocalBackend:
             await self.firewall.remove_session(net)
             await network.delete_namespace(net)
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._remove_files, directory))
+        if wait:
+            await task
+            return
         self._cleanups.add(task)
         task.add_done_callback(self._cleanups.discard)
 

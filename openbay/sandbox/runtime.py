@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,8 @@ DENIED_SYSCALLS = ["add_key", "bpf", "delete_module", "finit_module", "fsconfig"
                    "name_to_handle_at", "nfsservctl", "personality", "setns", "unshare"]
 MASKED = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
           "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-          "/sys/firmware", "/sys/devices/virtual/powercap"]
+          "/sys/firmware", "/sys/devices/virtual/powercap", "/sys/fs/cgroup", "/sys/kernel", "/sys/module",
+          "/sys/class/net", "/sys/devices/virtual/net"]
 READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
 
@@ -71,12 +73,11 @@ def bundle_config(spec: BundleSpec) -> dict:
     namespaces = [{"type": t} for t in ("pid", "ipc", "uts", "mount", "user", "cgroup")]
     if spec.netns is not None:
         namespaces.append({"type": "network", **({"path": spec.netns} if spec.netns else {})})
-        mounts.append({"destination": "/sys", "type": "sysfs", "source": "sysfs",
-                       "options": ["nosuid", "noexec", "nodev", "ro"]})
-    else:
-        # a sandbox on the host's network may not mount a sysfs of its own
-        mounts.append({"destination": "/sys", "type": "none", "source": "/sys",
-                       "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+    # a user namespace may mount a sysfs only for a network namespace it owns, and the session's
+    # is made before it (so its network is up when envd starts): the host's, read-only, with the
+    # parts that tell about the host masked
+    mounts.append({"destination": "/sys", "type": "none", "source": "/sys",
+                   "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
     for host, inside, read_only in spec.binds:
         mounts.append({"destination": inside, "type": "none", "source": host,
                        "options": ["rbind", "nosuid", "nodev"] + (["ro"] if read_only else ["rw"])})
@@ -87,7 +88,7 @@ def bundle_config(spec: BundleSpec) -> dict:
             "terminal": False, "user": {"uid": 0, "gid": 0}, "args": spec.args,
             "env": [f"{k}={v}" for k, v in spec.env.items()], "cwd": spec.cwd,
             "capabilities": {k: CAPABILITIES for k in ("bounding", "effective", "permitted")},
-            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 65536, "soft": 65536},
+            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": _nofile(), "soft": _nofile()},
                         {"type": "RLIMIT_CORE", "hard": 0, "soft": 0}],
             "noNewPrivileges": False,
         },
@@ -114,6 +115,12 @@ def bundle_config(spec: BundleSpec) -> dict:
                         "syscalls": [{"names": DENIED_SYSCALLS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]},
         },
     }
+
+
+def _nofile() -> int:
+    """As many open files as the server may have: raising the hard limit needs the host's root."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 65536 if hard == resource.RLIM_INFINITY else min(hard, 65536)
 
 
 class Runc:

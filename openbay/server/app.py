@@ -24,13 +24,14 @@ from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
 from .routes import tasks as task_routes
 from .routes import templates as template_routes
-from .services.browser import BrowserService, browser_pool
+from .services.browser import BrowserService
 from .services.computer import ComputerService
 from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
 from .services.keys import KeyService
 from .services.mobile import MobileService
 from .services.images import ImageService
+from .services.pools import start_pools
 from .services.sessions import DiskSettings, SessionService
 from .services.tasks import start_task_service
 
@@ -90,8 +91,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
         if key and on_bootstrap_key:
             on_bootstrap_key(key, settings.home)
-        state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
-        metrics.gauge("browser_pool_ready", lambda: state.sessions.pool.ready if state.sessions.pool else 0)
+        state.sessions.pools.update(start_pools(state.backend, settings.pool_sizes(), state.sessions.limits,
+                                                settings.default_disk_mb * 1024 * 1024))
+        metrics.gauge("browser_pool_ready", lambda: p.ready if (p := state.sessions.pools.get("browser")) else 0)
+        metrics.gauge("pool_ready", lambda: sum(p.ready for p in state.sessions.pools.values()))
         state.tasks = await start_task_service(state, settings)
         start_conversation_services(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
@@ -100,8 +103,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         finally:
             reaper.cancel()
             await state.tasks.runner.shutdown()
-            if state.sessions.pool:
-                await state.sessions.pool.close()
+            for pool in state.sessions.pools.values():
+                await pool.close()
             await state.sessions.shutdown()
             await state.backend.close()
             await state.db.close()

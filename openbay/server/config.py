@@ -26,6 +26,17 @@ def _float(name: str, default: float) -> float:
         raise SystemExit(f"{name} must be a number, not {raw!r}") from None
 
 
+def parse_pool_sizes(text: str) -> dict[str, int]:
+    """OPENBAY_POOL: "linux=2,browser=1" -> {"linux": 2, "browser": 1}."""
+    sizes: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition("=")
+        if not name or not count.isdigit():
+            raise SystemExit(f"OPENBAY_POOL: {part!r} is not IMAGE=COUNT")
+        sizes[name.strip()] = int(count)
+    return sizes
+
+
 @dataclass
 class Settings:
     home: Path = field(default_factory=state_dir)
@@ -54,8 +65,15 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
+    pool: str = ""  # OPENBAY_POOL: "linux=2,browser=1", sandboxes kept started per image
     default_disk_mb: int = 10 * 1024  # each session's disk quota unless it asks for another
     max_disk_mb: int = 100 * 1024  # the most a session may ask for
+
+    def pool_sizes(self) -> dict[str, int]:
+        sizes = parse_pool_sizes(self.pool)
+        if self.pool_browser:
+            sizes.setdefault("browser", self.pool_browser)
+        return sizes
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -78,6 +96,7 @@ class Settings:
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
             adb_serial=os.environ.get("OPENBAY_ADB_SERIAL", ""),
             adb_server_port=_int("OPENBAY_ADB_SERVER_PORT", cls.adb_server_port),
+            pool=os.environ.get("OPENBAY_POOL", ""),
             default_disk_mb=_int("OPENBAY_DEFAULT_DISK_MB", cls.default_disk_mb),
             max_disk_mb=_int("OPENBAY_MAX_DISK_MB", cls.max_disk_mb),
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),

@@ -86,7 +86,7 @@ class SessionService:
         self.metrics = metrics
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
-        self.pool = None  # a WarmPool, when the server keeps one
+        self.pools: dict = {}  # image ref -> WarmPool, for the images the server keeps started
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
         self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
@@ -153,7 +153,8 @@ class SessionService:
                            network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes)
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
-            sandbox = await self.pool.take(spec) if self.pool else None
+            pool = self.pools.get(image.ref)
+            sandbox = await pool.take(spec) if pool else None
             sandbox = sandbox or await self.backend.start(spec)
         except SandboxError as e:
             raise ApiError(ErrorCode.SANDBOX_ERROR, str(e)) from None

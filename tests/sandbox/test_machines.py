@@ -1,0 +1,51 @@
+"""A session is a small machine of its own: root, packages, image names users already type."""
+import httpx
+
+from openbay import CreateSessionParams
+
+
+def sh(s, cmd: str, timeout_ms: int = 240_000):
+    return s.command.execute_command(cmd, timeout_ms=timeout_ms)
+
+
+def test_apt_pip_and_npm_installs_work_and_stay_in_their_session(bay):
+    a = bay.create().session
+    b = bay.create().session
+    try:
+        out = sh(a, "apt-get update -q >/dev/null && apt-get install -y -q figlet >/dev/null && figlet -v | head -1")
+        assert out.exit_code == 0, out.output + out.stderr
+        out = sh(a, "pip install -q six && python3 -c 'import six; print(six.__name__)'")
+        assert out.exit_code == 0 and out.output.strip().endswith("six"), out.output + out.stderr
+        out = sh(a, "npm i -g --silent is-number && ls /usr/local/lib/node_modules")
+        assert out.exit_code == 0 and "is-number" in out.output, out.output + out.stderr
+        # none of it reached the other session (nor the image)
+        out = sh(b, "which figlet; python3 -c 'import six' 2>&1; ls /usr/local/lib/node_modules")
+        assert "/usr/bin/figlet" not in out.output and "No module named" in out.output
+        assert "is-number" not in out.output
+    finally:
+        a.delete()
+        b.delete()
+
+
+def _post(server, path: str, **kw):
+    return httpx.post(server.base_url + path, headers={"Authorization": f"Bearer {server.admin_key}"},
+                      timeout=60, **kw)
+
+
+def test_agentbay_image_names_resolve(bay, server):
+    s = bay.create(CreateSessionParams(image_id="linux_latest")).session
+    try:
+        assert s.info().image_id == "linux"
+        assert sh(s, "whoami").output == "root\n"
+    finally:
+        s.delete()
+    r = _post(server, "/v1/sessions", json={"image_id": "windows_latest"})
+    assert r.status_code == 400 and "not available on this host" in r.json()["error"]["message"]
+
+
+def test_unknown_image_is_404_listing_what_exists(server):
+    r = _post(server, "/v1/sessions", json={"image_id": "no-such-image"})
+    assert r.status_code == 404
+    message = r.json()["error"]["message"]
+    for name in ("linux", "code", "browser", "computer", "mobile"):
+        assert name in message

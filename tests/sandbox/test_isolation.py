@@ -80,8 +80,10 @@ def test_cannot_read_server_store_or_another_session(server, bay):
         run(a, f"ln -s {store} /home/user/db && ln -s {b_upper} /home/user/other")
         assert "SQLite" not in run(a, "cat /home/user/db")
         assert "b-secret" not in run(a, "cat /home/user/other/home/user/secret.txt")
-        # the session directories on the host are root's alone
-        assert oct(os.stat(server.app.state.backend.root / b.session_id).st_mode & 0o777) == "0o700"
+        # on the host, a session's files are root's alone (its directory is only traversable)
+        directory = server.app.state.backend.root / b.session_id
+        assert oct(os.stat(directory / "disk").st_mode & 0o777) == "0o700"
+        assert oct(os.stat(directory).st_mode & 0o777) == "0o711"
     finally:
         a.delete()
         b.delete()

@@ -20,7 +20,6 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import image_catalog
 from .backend import ResourceLimits, SandboxError, SandboxSpec

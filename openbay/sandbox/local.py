@@ -31,8 +31,8 @@ from . import image_catalog, network
 from .backend import Sandbox, SandboxError, SandboxMetrics, SandboxSpec
 from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
-from .firewall import Firewall, is_cidr
 from .envd.client import EnvdClient
+from .firewall import Firewall, is_cidr
 from .image_store import ImageManifest, ImageStore, remove_tree
 from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
 

@@ -28,9 +28,9 @@ from .services.browser import BrowserService
 from .services.computer import ComputerService
 from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
+from .services.images import ImageService
 from .services.keys import KeyService
 from .services.mobile import MobileService
-from .services.images import ImageService
 from .services.pools import start_pools
 from .services.sessions import DiskSettings, SessionService
 from .services.tasks import start_task_service

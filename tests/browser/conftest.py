@@ -1,6 +1,5 @@
 """Browser tests: a real server, real sandboxes, real Chromium, pages served on loopback."""
 import json
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -75,25 +74,6 @@ def _browser_params():
     return CreateSessionParams(image_id="browser")
 
 
-def processes_of_uid(uid: int, name: str = "chromium") -> int:
-    """How many host processes of this uid run `name` (a sandbox's uid is its own)."""
-    count = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                status = f.read()
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
-        if str(uid) in uids and name.encode() in cmd:
-            count += 1
-    return count
-
-
 HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
                        "--disable-background-networking", "--disable-component-update",
                        "--disable-sync", "--no-default-browser-check"]
@@ -102,7 +82,3 @@ HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--d
 def launch_host_chromium(playwright):
     """A person's browser on the host (for the live view page)."""
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
-
-
-def sandbox_uid(server, session_id: str) -> int:
-    return server.app.state.backend._running[session_id].uid

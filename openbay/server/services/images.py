@@ -18,8 +18,7 @@ from pathlib import Path
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.templates import TemplateBuildRequest, TemplateInfo
-from openbay.sandbox import SandboxError
-from openbay.sandbox import image_catalog
+from openbay.sandbox import SandboxError, image_catalog
 from openbay.sandbox.image_build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
 from openbay.sandbox.image_store import ImageManifest
 from openbay.sandbox.oci_import import OciImportError, import_archive

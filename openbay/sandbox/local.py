@@ -19,8 +19,11 @@ import asyncio
 import ctypes
 import dataclasses
 import hashlib
+import hmac
+import json
 import logging
 import os
+import secrets
 import shutil
 import time
 from collections.abc import Callable
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import image_catalog, network
-from .backend import Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+from .backend import NetworkPolicy, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
 from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
@@ -157,10 +160,11 @@ class LocalBackend:
         lower = [*extra_layers, *reversed(self.images.layer_dirs(image))]
         mount_overlay(rootfs, lower, upper, work)
         etc = self._write_etc(bundle, net)
+        identity = secrets.token_hex(16)  # envd proves it is this session's to a restarted server
         env = {"HOME": "/home/user", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
                "TERM": "xterm-256color", "OPENBAY_SESSION_ID": spec.session_id, **CA_ENV, **image.env, **spec.envs,
-               "ENVD_READY_FD": "3"}
+               "ENVD_READY_FD": "3", "OPENBAY_ENVD_IDENTITY": identity}
         limits = spec.limits
         write_bundle(bundle, BundleSpec(
             container_id=spec.session_id, rootfs=rootfs,
@@ -173,6 +177,10 @@ class LocalBackend:
                    *((str(etc / n), f"/etc/{n}", True) for n in ("resolv.conf", "hosts")),
                    # what the host trusts, the session trusts (registries behind a TLS-inspecting proxy)
                    *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else [])]))
+        _write_private(bundle / "meta.json", json.dumps({
+            "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
+            "started": time.time(), "identity": identity,
+            "policy": dataclasses.asdict(spec.network_policy)}))
         ready_r, ready_w = os.pipe()
         log_fd = os.open(bundle / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -323,6 +331,112 @@ class LocalBackend:
     def _remove_files(self, directory: Path) -> None:
         remove_tree(directory)
 
+    async def reattach(self, session_id: str) -> Sandbox | None:
+        """After a server restart: the session's sandbox, if it is alive and its envd proves it is
+        this session's; None otherwise (the caller marks the session dead)."""
+        directory = self.root / session_id
+        try:
+            meta = json.loads((directory / "bundle" / "meta.json").read_text())
+        except (OSError, ValueError):
+            return None
+        state = await self.runc.state(session_id)
+        if state is None or state.get("status") not in ("running", "paused"):
+            return None
+        image = self.images.get(meta["image"])
+        if image is None:
+            return None
+        pid = int(state["pid"])
+        sandbox = Sandbox(session_id, EnvdClient.unix(str(directory / "run" / "envd.sock")), pid)
+        if state["status"] == "running" and not await _proves_identity(sandbox, meta["identity"]):
+            log.warning("sandbox %s did not prove its identity; not reattached", session_id)
+            return None
+        net = network.SessionNet.load(directory / "net.json")
+        policy = NetworkPolicy(**{k: tuple(v) for k, v in meta.get("policy", {}).items()})
+        if net is not None:  # the DNS proxy listens on a new port now
+            if self._network_ready is None:
+                self._network_ready = asyncio.ensure_future(self._setup_network())
+            await asyncio.shield(self._network_ready)
+            await self.firewall.remove_session(net)
+            await self.firewall.add_session(net, policy, self.dns.port)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return None
+        running = _Running(sandbox, directory, image, pid, pidfd, meta["started"], meta["memory_bytes"],
+                           meta["disk_bytes"], net, _name_policy(policy))
+        self._running[session_id] = running
+        if net is not None:
+            self._by_address[net.address] = running
+        self._watch(running)
+        return sandbox
+
+    def is_paused(self, session_id: str) -> bool:
+        r = self._running.get(session_id)
+        return r is not None and _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
+
+    async def detach(self) -> None:
+        """Server shutdown that leaves every sandbox running, for the next server to reattach."""
+        for running in self._running.values():
+            running.exited = True
+            try:
+                asyncio.get_running_loop().remove_reader(running.pidfd)
+            except (ValueError, OSError):
+                pass
+            os.close(running.pidfd)
+        self._running.clear()
+        self._by_address.clear()
+        await asyncio.gather(*list(self._cleanups))
+        self.dns.close()
+
+    async def keep_files(self, session_id: str) -> None:
+        """A session that died: its sandbox goes, its disk stays (for `restore_from`) for a while."""
+        running = self._running.pop(session_id, None)
+        directory = self.root / session_id
+        if running is not None:
+            running.exited = True
+            try:
+                asyncio.get_running_loop().remove_reader(running.pidfd)
+            except (ValueError, OSError):
+                pass
+            os.close(running.pidfd)
+        await self.runc.kill(session_id)
+        await self.runc.delete(session_id)
+        net = running.net if running else network.SessionNet.load(directory / "net.json")
+        if net is not None:
+            self._by_address.pop(net.address, None)
+            await self.firewall.remove_session(net)
+            await network.delete_namespace(net)
+        if directory.exists():
+            await asyncio.to_thread(self._keep_disk, directory, self.dead_dir / session_id)
+
+    @property
+    def dead_dir(self) -> Path:
+        return self.root / ".dead"
+
+    def _keep_disk(self, directory: Path, keep: Path) -> None:
+        umount(directory / "rootfs")
+        umount(directory / "disk")
+        keep.mkdir(parents=True, exist_ok=True)
+        os.chmod(keep.parent, 0o700)
+        for name in ("disk.img", "bundle/meta.json"):
+            if (directory / name).exists():
+                os.replace(directory / name, keep / Path(name).name)
+        remove_tree(directory)
+
+    def kept_disk(self, session_id: str) -> Path | None:
+        path = self.dead_dir / session_id / "disk.img"
+        return path if path.exists() else None
+
+    def sweep_kept(self, older_than_s: float) -> list[str]:
+        """Forget the disks of dead sessions after the grace period."""
+        gone = []
+        now = time.time()
+        for d in self.dead_dir.glob("s-*"):
+            if now - d.stat().st_mtime > older_than_s:
+                remove_tree(d)
+                gone.append(d.name)
+        return gone
+
     async def cleanup_stale(self) -> list[str]:
         """Remove containers and directories an earlier server left that no one reattached."""
         removed = []
@@ -331,8 +445,11 @@ class LocalBackend:
                 await self.runc.kill(cid)
                 await self.runc.delete(cid)
         for d in self.root.iterdir():
-            if d.is_dir() and d.name.startswith(("s-", "b-", ".trash-")) and d.name not in self._running:
-                await asyncio.to_thread(self._remove_files, d)
+            if d.is_dir() and d.name.startswith(("s-", "b-")) and d.name not in self._running:
+                if d.name.startswith("s-"):  # nothing is deleted because of a crash
+                    await self.keep_files(d.name)
+                else:
+                    await asyncio.to_thread(self._remove_files, d)
                 removed.append(d.name)
         return removed
 
@@ -438,8 +555,34 @@ def _tail(path: Path, limit: int = 2000) -> str:
         return ""
 
 
+async def _proves_identity(sandbox: Sandbox, identity: str) -> bool:
+    nonce = secrets.token_hex(16)
+    try:
+        answer = await asyncio.wait_for(sandbox.envd.call({"op": "ping", "nonce": nonce}), 3.0)
+    except (asyncio.TimeoutError, OSError, Exception):
+        return False
+    expected = hmac.new(identity.encode(), nonce.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(str(answer.get("proof", "")), expected)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 def _names(spec: SandboxSpec) -> NamePolicy:
-    policy = spec.network_policy
+    return _name_policy(spec.network_policy)
+
+
+def _name_policy(policy: NetworkPolicy) -> NamePolicy:
     return NamePolicy(allow=[e for e in policy.allow_out if not is_cidr(e)],
                       deny=[e for e in policy.deny_out if not is_cidr(e)])
 

@@ -76,7 +76,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
                                   cpu_cores=settings.sandbox_cpus),
             max_per_owner=settings.max_sessions_per_owner,
             public_url=settings.resolved_public_url(),
-            disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images)
+            disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images,
+            dead_grace_s=settings.dead_grace_s)
 
         state.contexts = state.sessions.contexts = ContextService(
             ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
@@ -86,8 +87,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
+        log.info("reattached %d sessions", len(state.sessions.live))
         if dead:
-            log.warning("marked %d sessions of the previous run dead", len(dead))
+            log.warning("%d sessions of the previous run had died: marked dead, their files kept", len(dead))
         key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
         if key and on_bootstrap_key:
             on_bootstrap_key(key, settings.home)
@@ -105,7 +107,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             await state.tasks.runner.shutdown()
             for pool in state.sessions.pools.values():
                 await pool.close()
-            await state.sessions.shutdown()
+            await state.sessions.shutdown(stop_sandboxes=settings.stop_sandboxes_on_exit)
             await state.backend.close()
             await state.db.close()
 

@@ -66,6 +66,9 @@ class Settings:
     llm_model: str = ""
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
     pool: str = ""  # OPENBAY_POOL: "linux=2,browser=1", sandboxes kept started per image
+    # sandboxes outlive the server (the next one reattaches); 1 stops them at shutdown instead
+    stop_sandboxes_on_exit: bool = False
+    dead_grace_s: float = 86400.0  # a dead session's files are kept this long (restore_from)
     default_disk_mb: int = 10 * 1024  # each session's disk quota unless it asks for another
     max_disk_mb: int = 100 * 1024  # the most a session may ask for
 
@@ -97,6 +100,8 @@ class Settings:
             adb_serial=os.environ.get("OPENBAY_ADB_SERIAL", ""),
             adb_server_port=_int("OPENBAY_ADB_SERVER_PORT", cls.adb_server_port),
             pool=os.environ.get("OPENBAY_POOL", ""),
+            stop_sandboxes_on_exit=os.environ.get("OPENBAY_STOP_SANDBOXES_ON_EXIT") == "1",
+            dead_grace_s=_float("OPENBAY_DEAD_SESSION_GRACE_S", cls.dead_grace_s),
             default_disk_mb=_int("OPENBAY_DEFAULT_DISK_MB", cls.default_disk_mb),
             max_disk_mb=_int("OPENBAY_MAX_DISK_MB", cls.max_disk_mb),
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),

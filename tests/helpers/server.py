@@ -45,7 +45,8 @@ class RunningServer:
 def thread_server(home: Path, **overrides):
     """The app under uvicorn in a background thread of this process."""
     port = free_port()
-    settings = Settings.from_env(home=home, port=port, **overrides)
+    # a test server stops its sandboxes when it ends: the suite leaves nothing running behind
+    settings = Settings.from_env(home=home, port=port, **{"stop_sandboxes_on_exit": True, **overrides})
     keys: list[str] = []
     app = create_app(settings, on_bootstrap_key=lambda k, _: keys.append(k))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -70,7 +71,7 @@ def thread_server(home: Path, **overrides):
 def process_server(home: Path, env: dict | None = None):
     """`openbay serve` as a child process, the way a user runs it."""
     port = free_port()
-    full_env = {**os.environ, "OPENBAY_HOME": str(home), **(env or {})}
+    full_env = {**os.environ, "OPENBAY_HOME": str(home), "OPENBAY_STOP_SANDBOXES_ON_EXIT": "1", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

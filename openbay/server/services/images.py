@@ -82,6 +82,10 @@ class ImageService:
         return m.kind if m else image_id
 
     @staticmethod
+    def ref_of(owner_id: str, image_id: str) -> str:
+        return image_id if image_id in image_catalog.BUILTIN else f"{owner_id}/{image_id}"
+
+    @staticmethod
     def _ref(who: Principal, name: str) -> str:
         return f"{who.owner_id}/{name}"
 

@@ -75,10 +75,11 @@ def _parse_token(token: str) -> int:
 class SessionService:
     def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
-                 disk: DiskSettings | None = None):
+                 disk: DiskSettings | None = None, dead_grace_s: float = 86400.0):
         self.repo = repo
         self.backend = backend
         self.images = images  # an ImageService: which image a name means
+        self.dead_grace_s = dead_grace_s  # how long a dead session's files are kept
         self.disk = disk or DiskSettings()
         self.limits = limits
         self.max_per_owner = max_per_owner
@@ -263,13 +264,21 @@ class SessionService:
                 await hook(session_id, live.sandbox)
             if self.contexts:
                 await self.contexts.detach(session_id, live.sandbox)
-        await self.backend.stop(session_id)
+        keep = getattr(self.backend, "keep_files", None)
+        if status == SessionStatus.DEAD and keep is not None:
+            await keep(session_id)  # nothing is deleted because of a crash: restore_from can bring it back
+        else:
+            await self.backend.stop(session_id)
         self.metrics.count(f"sessions_{status.value}")
         log.info("session ended", extra={"fields": {"session_id": session_id, "status": status.value,
                                                      "reason": reason}})
 
     async def reap_once(self) -> list[str]:
-        """End sessions past their idle lifetime and sessions whose sandbox died."""
+        """End sessions past their idle lifetime and sessions whose sandbox died; forget the
+        kept disks of dead sessions past their grace period."""
+        sweep = getattr(self.backend, "sweep_kept", None)
+        if sweep is not None:
+            await asyncio.to_thread(sweep, self.dead_grace_s)
         now = utcnow()
         ended = []
         for session_id, live in list(self.live.items()):
@@ -291,11 +300,29 @@ class SessionService:
                 log.exception("reaper pass failed")
 
     async def recover(self) -> list[str]:
-        """At startup: sandboxes die with the server, so sessions it left running are dead."""
-        ids = await self.repo.end_all_running(SessionStatus.DEAD.value, "server restarted")
+        """At startup: reattach every sandbox the store lists that is still alive (and proves it);
+        mark dead, with the reason, only the sessions whose sandbox really died. The ids marked dead."""
+        reattach = getattr(self.backend, "reattach", None)
+        dead = []
+        for row in await self.repo.live_rows():
+            sandbox = await reattach(row.id) if reattach is not None else None
+            if sandbox is None:
+                await self.repo.end(row.id, SessionStatus.DEAD.value,
+                                    "its sandbox was gone when the server restarted")
+                dead.append(row.id)
+                continue
+            self.live[row.id] = LiveSession(row, sandbox, utcnow(),
+                                            kind=self.images.kind_of(row.owner_id, row.image_id),
+                                            image_ref=self.images.ref_of(row.owner_id, row.image_id))
         await self.backend.cleanup_stale()
-        return ids
+        return dead
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, stop_sandboxes: bool = False) -> None:
+        """Server shutdown: by default sandboxes keep running for the next server to reattach."""
+        detach = getattr(self.backend, "detach", None)
+        if not stop_sandboxes and detach is not None:
+            self.live.clear()
+            await detach()
+            return
         for session_id in list(self.live):
             await self.end(session_id, SessionStatus.DEAD, "server shut down")

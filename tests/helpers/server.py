@@ -76,7 +76,7 @@ def process_server(home: Path, env: dict | None = None):
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded 2-core machine can take its time
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -84,6 +84,7 @@ def process_server(home: Path, env: dict | None = None):
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()  # reading the log of a live process would wait forever
                 raise RuntimeError(f"openbay serve did not start: {proc.stderr.read()}")
             time.sleep(0.05)
         admin = (home / "admin_key").read_text().strip()

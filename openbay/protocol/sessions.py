@@ -56,6 +56,10 @@ class CreateSessionParams(BaseModel):
     disk_quota_mb: int | None = Field(default=None, ge=16, description=(
         "disk quota of the session (its changes to the image, home and /tmp); default 10 GiB, "
         "at most the server's OPENBAY_MAX_DISK_MB"))
+    snapshot_id: str | None = Field(default=None, max_length=64, description=(
+        "start from a snapshot of yours (its image and files); image_id is then ignored"))
+    restore_from: str | None = Field(default=None, max_length=64, description=(
+        "a dead session of yours whose files (kept for a grace period) this session starts with"))
     context_syncs: list[ContextSync] = Field(
         default_factory=list, description="contexts restored into the session, saved back on delete")
 

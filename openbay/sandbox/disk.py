@@ -46,10 +46,10 @@ class SessionDisks:
                 os.replace(tmp, path)
         return path
 
-    def create(self, image: Path, mountpoint: Path, size: int) -> None:
-        """A fresh disk of `size` bytes at `image`, mounted at `mountpoint`."""
+    def create(self, image: Path, mountpoint: Path, size: int, restore: Path | None = None) -> None:
+        """A fresh disk of `size` bytes at `image` (or a copy of the disk `restore`), mounted at `mountpoint`."""
         size = max(size, MIN_BYTES)
-        _run(["cp", "--sparse=always", str(self._blank(size)), str(image)])
+        _run(["cp", "--sparse=always", str(restore or self._blank(size)), str(image)])
         os.chmod(image, 0o600)
         self.mount(image, mountpoint)
 

@@ -42,6 +42,7 @@ class ImageManifest:
     size_bytes: int = 0
     created_at: float = field(default_factory=time.time)
     description: str = ""
+    snapshot_of: str | None = None  # a snapshot: the session whose files it holds
 
     @property
     def name(self) -> str:
@@ -97,13 +98,14 @@ class ImageStore:
             return False
         return True
 
-    def list(self, owner_id: str | None = None) -> list[ImageManifest]:
+    def list(self, owner_id: str | None = None, snapshots: bool = False) -> list[ImageManifest]:
+        """An owner's templates (or, with snapshots=True, their snapshots), oldest first."""
         out = []
         for p in sorted(self.manifests.glob("*.json")):
             m = self.get(p.stem.replace("__", "/"))
-            if m is not None and m.owner_id == owner_id:
+            if m is not None and m.owner_id == owner_id and (m.snapshot_of is not None) == snapshots:
                 out.append(m)
-        return out
+        return sorted(out, key=lambda m: m.created_at)
 
     def layer_dirs(self, manifest: ImageManifest) -> list[Path]:
         return [self.layers / d for d in manifest.layers]

@@ -36,7 +36,7 @@ from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
 from .firewall import Firewall, is_cidr
-from .image_store import ImageManifest, ImageStore, remove_tree
+from .image_store import ImageManifest, ImageStore, remove_tree, tree_size
 from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
 
 log = logging.getLogger("openbay.sandbox")
@@ -144,9 +144,11 @@ class LocalBackend:
         # traversable (not listable) by the sandbox's root, which runc's init is while it mounts
         directory.mkdir()
         os.chmod(directory, 0o711)
-        net = await self._make_network(spec, directory) if spec.network else None
         disk = directory / "disk"
-        await asyncio.to_thread(self.disks.create, directory / "disk.img", disk, spec.disk_bytes)
+        # the namespace and the disk do not depend on each other: make both at once
+        net, _ = await _both(self._make_network(spec, directory) if spec.network else _nothing(),
+                             asyncio.to_thread(self.disks.create, directory / "disk.img", disk, spec.disk_bytes,
+                                               Path(spec.restore_disk) if spec.restore_disk else None))
         upper, work, rootfs, run, bundle = (disk / "upper", disk / "work", directory / "rootfs",
                                             directory / "run", directory / "bundle")
         os.chmod(disk, 0o700)  # the session's files: the overlay reads them as the host's root
@@ -181,11 +183,16 @@ class LocalBackend:
             "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
             "started": time.time(), "identity": identity,
             "policy": dataclasses.asdict(spec.network_policy)}))
+        # the egress rules go in while the container starts; both are done before anyone gets in
+        rules = asyncio.ensure_future(self.firewall.add_session(net, spec.network_policy, self.dns.port)
+                                      if net else _nothing())
         ready_r, ready_w = os.pipe()
         log_fd = os.open(bundle / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            pid = await self.runc.run_detached(spec.session_id, bundle, log_fd=log_fd, ready_fd=ready_w)
+            pid, _ = await _both(self.runc.run_detached(spec.session_id, bundle, log_fd=log_fd, ready_fd=ready_w),
+                                 rules)
         except SandboxError as e:
+            os.close(ready_r)
             raise SandboxError(f"{e}: {_tail(bundle / 'envd.log')}") from None
         finally:
             for fd in (ready_w, log_fd):
@@ -212,11 +219,6 @@ class LocalBackend:
         await asyncio.shield(self._network_ready)
         net = await network.create_namespace()
         net.save(directory / "net.json")
-        try:
-            await self.firewall.add_session(net, spec.network_policy, self.dns.port)
-        except BaseException:
-            await network.delete_namespace(net)
-            raise
         return net
 
     async def _setup_network(self) -> None:
@@ -315,6 +317,32 @@ class LocalBackend:
             return
         self._cleanups.add(task)
         task.add_done_callback(self._cleanups.discard)
+
+    async def snapshot(self, session_id: str, ref: str, owner_id: str, description: str = "") -> ImageManifest:
+        """The session's files now (its upper layer) as an image of the owner: sessions made
+        from it start where this one is (fork). Processes are frozen while it is copied."""
+        r = self._require(session_id)
+        staging = self.images.new_staging("snap")
+        was_paused = self.is_paused(session_id)
+        try:
+            if not was_paused:
+                await self.runc.pause(session_id)
+            try:
+                await copy_tree(r.directory / "disk" / "upper", staging / "layer")
+            finally:
+                if not was_paused:
+                    await self.runc.resume(session_id)
+            with self.images.lock():
+                digest = await asyncio.to_thread(self.images.add_layer, staging / "layer")
+                manifest = ImageManifest(
+                    ref=ref, kind=r.image.kind, layers=[*r.image.layers, digest], env=dict(r.image.env),
+                    shm_bytes=r.image.shm_bytes, owner_id=owner_id, parent=r.image.ref, snapshot_of=session_id,
+                    size_bytes=await asyncio.to_thread(tree_size, self.images.layers / digest),
+                    description=description)
+                self.images.put(manifest)
+            return manifest
+        finally:
+            remove_tree(staging)
 
     async def commit(self, session_id: str, into: Path) -> None:
         """Stop the sandbox and keep its upper layer (what it changed) at `into`."""
@@ -553,6 +581,19 @@ def _tail(path: Path, limit: int = 2000) -> str:
         return path.read_text(errors="replace")[-limit:].strip()
     except OSError:
         return ""
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _both(first, second) -> tuple:
+    """Run two steps at once; wait for both even when one fails, then raise the first failure."""
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return tuple(results)
 
 
 async def _proves_identity(sandbox: Sandbox, identity: str) -> bool:

@@ -47,7 +47,7 @@ class WarmPool:
         """Only a plain create of the pool's image can take a pooled sandbox."""
         return (spec.image_id == self.image_id and not spec.envs and spec.network
                 and spec.limits == self.limits and spec.disk_bytes == self.disk_bytes
-                and spec.network_policy == NetworkPolicy())
+                and spec.network_policy == NetworkPolicy() and spec.restore_disk is None)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._refill_forever())

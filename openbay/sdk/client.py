@@ -12,6 +12,7 @@ from .errors import AuthenticationError
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import Session
 from .task_runner import TaskRunner
+from .templates import SnapshotApi, TemplateApi
 from .transport import AsyncTransport, SyncTransport
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -27,6 +28,16 @@ class BayApi:
     def context(self) -> ContextApi:
         """Contexts: named persistent volumes of this key's owner."""
         return ContextApi(self)
+
+    @property
+    def template(self) -> TemplateApi:
+        """Templates: this owner's own images (build, import_archive, list, get, delete)."""
+        return TemplateApi(self)
+
+    @property
+    def snapshot(self) -> SnapshotApi:
+        """Snapshots of this owner's sessions (list, get, delete)."""
+        return SnapshotApi(self)
 
     @property
     def session_api(self) -> SessionMessagesApi:

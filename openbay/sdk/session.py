@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
+from openbay.protocol.snapshots import SnapshotInfo
 
 from . import calls
 from .agent import AgentApi
@@ -68,6 +69,12 @@ class Session:
     def keep_alive(self) -> OperationResult:
         return self._run(calls.result(Request("POST", f"{self._path}/keepalive"), OperationResult,
                                       lambda b: {"data": SessionInfo.model_validate(b)}))
+
+    def snapshot(self, name: str = ""):
+        """Save the session's files as a snapshot; start new sessions from it with
+        CreateSessionParams(snapshot_id=...). Returns SnapshotInfo."""
+        return self._run(calls.value(Request("POST", f"{self._path}/snapshots", json={"name": name},
+                                             timeout_s=600), SnapshotInfo.model_validate))
 
     def delete(self) -> DeleteResult:
         return self._run(calls.result(Request("DELETE", self._path), DeleteResult, lambda b: {}))

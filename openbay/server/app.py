@@ -22,6 +22,7 @@ from .routes import code, commands, console, contexts, files, health, keys, live
 from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
+from .routes import snapshots as snapshot_routes
 from .routes import tasks as task_routes
 from .routes import templates as template_routes
 from .services.browser import BrowserService
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         app.include_router(module.router)
     app.include_router(task_routes.router)
     app.include_router(template_routes.router)
+    app.include_router(snapshot_routes.router)
     app.include_router(browser_routes.router)
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)

@@ -149,3 +149,29 @@ def test_a_corrupt_archive_is_400_saying_why(server, content, needle):
     r = httpx.post(server.base_url + "/v1/templates/import", params={"name": "tpl-bad"}, content=content,
                    headers=_h(server.admin_key))
     assert r.status_code == 400 and needle in r.json()["error"]["message"]
+
+
+def test_sdk_and_cli_build_with_copy_and_log(server, bay, tmp_path):
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "Makefile").write_text("all:\n\techo made > /app/made.txt\n")
+    lines = []
+    info = bay.template.build("tpl-sdk", copy=[(app, "/app")], run=["cd /app && sh -c \"$(sed -n 2p Makefile)\""],
+                              on_log=lines.append)
+    assert info.name == "tpl-sdk" and info.parent == "linux" and any("copy to /app" in line for line in lines)
+    s = bay.create(CreateSessionParams(image_id="tpl-sdk")).session
+    try:
+        assert s.command.execute_command("cat /app/made.txt").output == "made\n"
+    finally:
+        s.delete()
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "OPENBAY_BASE_URL": server.base_url, "OPENBAY_API_KEY": server.admin_key}
+    listed = subprocess.run([sys.executable, "-m", "openbay.cli.main", "template", "list"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "tpl-sdk" in listed.stdout and "linux" in listed.stdout
+    bay.template.delete("tpl-sdk")
+    from openbay.sdk.errors import NotFoundError
+    with pytest.raises(NotFoundError):
+        bay.template.get("tpl-sdk")

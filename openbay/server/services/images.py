@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import shutil
 import time
 from collections.abc import AsyncIterator, Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openbay.protocol import ErrorCode
+from openbay.protocol.snapshots import SnapshotInfo
 from openbay.protocol.templates import TemplateBuildRequest, TemplateInfo
 from openbay.sandbox import SandboxError, image_catalog
 from openbay.sandbox.image_build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
@@ -36,6 +38,11 @@ class ResolvedImage:
     name: str  # what the session row keeps: a built-in id or the template's name
     ref: str  # the image store's ref
     kind: str  # the built-in image it descends from
+
+
+def snapshot_info(m: ImageManifest) -> SnapshotInfo:
+    return SnapshotInfo(snapshot_id=m.name, name=m.description, session_id=m.snapshot_of or "",
+                        image_id=(m.parent or "").split("/")[-1], size_bytes=m.size_bytes, created_at=m.created_at)
 
 
 def template_info(m: ImageManifest, *, builtin: bool = False) -> TemplateInfo:
@@ -88,6 +95,37 @@ class ImageService:
     @staticmethod
     def _ref(who: Principal, name: str) -> str:
         return f"{who.owner_id}/{name}"
+
+    # --- snapshots ------------------------------------------------------------------------
+
+    def resolve_snapshot(self, who: Principal, snapshot_id: str) -> ResolvedImage:
+        m = self.store.get(self._ref(who, snapshot_id)) if _NAME.match(snapshot_id) else None
+        if m is None or m.snapshot_of is None:
+            raise not_found("snapshot", snapshot_id)
+        return ResolvedImage(snapshot_id, m.ref, m.kind)
+
+    async def snapshot(self, who: Principal, session_id: str, name: str) -> SnapshotInfo:
+        snapshot_id = "snap-" + secrets.token_hex(6)
+        try:
+            m = await self.backend.snapshot(session_id, self._ref(who, snapshot_id), who.owner_id, name)
+        except SandboxError as e:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"snapshot failed: {e}") from None
+        return snapshot_info(m)
+
+    def snapshots(self, who: Principal) -> list[SnapshotInfo]:
+        return [snapshot_info(m) for m in self.store.list(who.owner_id, snapshots=True)]
+
+    def get_snapshot(self, who: Principal, snapshot_id: str) -> SnapshotInfo:
+        self.resolve_snapshot(who, snapshot_id)
+        return snapshot_info(self.store.get(self._ref(who, snapshot_id)))
+
+    def delete_snapshot(self, who: Principal, snapshot_id: str) -> None:
+        ref = self.resolve_snapshot(who, snapshot_id).ref
+        if self._in_use(ref):
+            raise ApiError(ErrorCode.CONFLICT, f"snapshot {snapshot_id!r} is used by a running session")
+        with self.store.lock():
+            self.store.delete(ref)
+            self.store.collect_garbage()
 
     # --- templates --------------------------------------------------------------------------
 

@@ -140,7 +140,7 @@ class SessionService:
         return usage(session_id)
 
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
-        image = self.images.resolve(who, params.image_id)
+        image, restore_disk = await self._image_and_disk(who, params)
         disk_bytes = self.disk.bytes_for(params.disk_quota_mb)
         running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
         if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
@@ -151,7 +151,8 @@ class SessionService:
         if check is not None:
             await check(session_id)
         spec = SandboxSpec(session_id=session_id, image_id=image.ref, envs=params.envs,
-                           network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes)
+                           network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes,
+                           restore_disk=restore_disk)
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
             pool = self.pools.get(image.ref)
@@ -179,6 +180,21 @@ class SessionService:
         log.info("session created", extra={"fields": {"session_id": session_id,
                                                        "image_id": image.name}})
         return row
+
+    async def _image_and_disk(self, who: Principal, params: CreateSessionParams):
+        """The image a create means (a name, a snapshot, or a dead session's), and the disk it
+        starts with (a dead session's kept one, for restore_from)."""
+        if params.snapshot_id:
+            return self.images.resolve_snapshot(who, params.snapshot_id), None
+        if not params.restore_from:
+            return self.images.resolve(who, params.image_id), None
+        dead = await self.get(who, params.restore_from)
+        kept = getattr(self.backend, "kept_disk", lambda _: None)(dead.id)
+        if dead.id in self.live or kept is None:
+            raise ApiError(ErrorCode.GONE, f"session {dead.id!r} has no files kept to restore "
+                           f"({'it is still running' if dead.id in self.live else 'only a dead session has'}; "
+                           "they are kept for OPENBAY_DEAD_SESSION_GRACE_S after it died)")
+        return self.images.resolve(who, dead.image_id), str(kept)
 
     async def get(self, who: Principal, session_id: str) -> SessionRow:
         live = self.live.get(session_id)

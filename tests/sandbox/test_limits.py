@@ -90,8 +90,9 @@ def test_quota_over_the_maximum_is_422(server, bay):
     assert r.status_code == 422 and "maximum" in r.json()["error"]["message"]
 
 
-def test_a_session_that_dies_is_dead_with_its_reason(server, bay):
+def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(server, bay):
     s = bay.create().session
+    s.command.execute_command("echo precious > /home/user/work.txt")
     # kill the sandbox's init from the host: the session's envd is gone
     pid = server.app.state.backend._running[s.session_id].pid
     import os
@@ -105,3 +106,12 @@ def test_a_session_that_dies_is_dead_with_its_reason(server, bay):
     r = httpx.post(f"{server.base_url}/v1/sessions/{s.session_id}/commands", json={"command": "true"},
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 410 and "exited" in r.json()["error"]["message"]
+    # nothing is deleted because of a crash: a new session starts with the dead one's files
+    restored = bay.create(CreateSessionParams(restore_from=s.session_id)).session
+    try:
+        assert restored.command.execute_command("cat /home/user/work.txt").output == "precious\n"
+    finally:
+        restored.delete()
+    r = httpx.post(server.base_url + "/v1/sessions", json={"restore_from": restored.session_id},
+                   headers={"Authorization": f"Bearer {server.admin_key}"})
+    assert r.status_code == 410 and "no files kept" in r.json()["error"]["message"]

@@ -160,8 +160,11 @@ def layer_digest(directory: Path) -> str:
     return h.hexdigest()
 
 
-def _inside(host_id: int) -> int:
-    return host_id - HOST_ID_BASE if HOST_ID_BASE <= host_id < HOST_ID_BASE + HOST_ID_COUNT else host_id
+def _inside(host_id: int) -> str:
+    """An id as the sandbox sees it; one outside the range is marked so (never equal to one inside)."""
+    if HOST_ID_BASE <= host_id < HOST_ID_BASE + HOST_ID_COUNT:
+        return str(host_id - HOST_ID_BASE)
+    return f"host:{host_id}"
 
 
 def shift_ids(directory: Path) -> None:

@@ -183,3 +183,10 @@ def _extract_layer(fileobj, root: Path) -> None:
     for d in opaque:
         d.mkdir(parents=True, exist_ok=True)
         os.setxattr(d, "trusted.overlay.opaque", b"y")
+    # directories the archive implied but did not list were made by the host's root: the
+    # session's root must own them, or it could not even make a mount point in /opt
+    for dirpath, dirnames, filenames in os.walk(root):
+        for path in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+            st = os.lstat(path)
+            if st.st_uid < HOST_ID_BASE:
+                os.lchown(path, HOST_ID_BASE, HOST_ID_BASE)

@@ -16,10 +16,10 @@ def test_apt_pip_and_npm_installs_work_and_stay_in_their_session(bay):
         assert out.exit_code == 0, out.output + out.stderr
         out = sh(a, "pip install -q six && python3 -c 'import six; print(six.__name__)'")
         assert out.exit_code == 0 and out.output.strip().endswith("six"), out.output + out.stderr
-        out = sh(a, "npm i -g --silent is-number && ls /usr/local/lib/node_modules")
+        out = sh(a, "npm i -g --silent is-number && ls \"$(npm root -g)\"")
         assert out.exit_code == 0 and "is-number" in out.output, out.output + out.stderr
         # none of it reached the other session (nor the image)
-        out = sh(b, "which figlet; python3 -c 'import six' 2>&1; ls /usr/local/lib/node_modules")
+        out = sh(b, "which figlet; python3 -c 'import six' 2>&1; ls \"$(npm root -g)\"")
         assert "/usr/bin/figlet" not in out.output and "No module named" in out.output
         assert "is-number" not in out.output
     finally:

@@ -132,7 +132,9 @@ def test_import_an_oci_archive(server, bay):
     r = httpx.post(server.base_url + "/v1/templates/import", params={"name": "tpl-oci"}, content=archive,
                    headers=_h(server.admin_key), timeout=120)
     assert r.status_code == 201, r.text
-    s = bay.create(CreateSessionParams(image_id="tpl-oci")).session
+    r = bay.create(CreateSessionParams(image_id="tpl-oci"))
+    assert r.success, r.error_message
+    s = r.session
     try:
         out = s.command.execute_command("cat /opt/team/hello.txt; echo $TEAM; test -e /etc/debian_version; echo $?")
         assert out.output == "from our registry\nplatform\n1\n", out.output + out.stderr

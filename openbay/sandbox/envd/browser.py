@@ -7,6 +7,7 @@ Clients reach it through the `cdp` op, multiplexed by cdp_mux.
 Standard library only (runs inside the sandbox).
 """
 import asyncio
+import fcntl
 import collections
 import os
 import re
@@ -139,6 +140,8 @@ class Chromium:
         began = time.monotonic()
         cmd_r, cmd_w = os.pipe()  # envd -> chromium fd 3
         out_r, out_w = os.pipe()  # chromium fd 4 -> envd
+        # the child's ends must not be 3 or 4 themselves, or the moves below would close them
+        cmd_r, out_w = _above_4(cmd_r), _above_4(out_w)
         env = {**os.environ, **extra_env}
         # bash (dash takes one-digit fds only) puts our pipe ends on fds 3 and 4,
         # where Chromium looks for them
@@ -228,6 +231,12 @@ def _write_all(writer: asyncio.WriteTransport, data: bytes) -> None:
     if writer.is_closing():
         raise ConnectionError("the browser pipe is closed")
     writer.write(data)
+
+
+def _above_4(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
 
 
 def _remove_stale_lock(profile: str) -> None:

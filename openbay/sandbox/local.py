@@ -482,9 +482,14 @@ class LocalBackend:
         return removed
 
     async def close(self) -> None:
+        """Stop every sandbox; a root with nothing left in it (no kept disks) goes as well."""
         await asyncio.gather(*(self.stop(sid) for sid in list(self._running)))
         await asyncio.gather(*list(self._cleanups))
         self.dns.close()
+        if not self.runc.containers() and not any(self.dead_dir.glob("s-*")):
+            await self.firewall.drop_table()
+            remove_tree(self.root)
+            shutil.rmtree(self.runc.state_dir, ignore_errors=True)
 
     async def pause(self, session_id: str) -> None:
         self._require(session_id)

@@ -65,6 +65,11 @@ def thread_server(home: Path, **overrides):
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        # and its sandbox root with the disks of dead sessions kept for restore_from
+        root = getattr(getattr(app.state, "backend", None), "root", None)
+        if root is not None and settings.stop_sandboxes_on_exit:
+            from openbay.sandbox.image_store import remove_tree
+            remove_tree(root)
 
 
 @contextlib.contextmanager

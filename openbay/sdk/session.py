@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
 
-from . import calls
+from . import calls, mcp_tools
 from .agent import AgentApi
 from .browser import BrowserApi
 from .calls import Request
@@ -14,6 +14,7 @@ from .code import CodeApi
 from .computer import ApplicationApi, ComputerApi, WindowApi
 from .contexts import SessionContextApi
 from .files import FileSystemApi
+from .mcp_tools import McpToolResult, McpToolsResult
 from .mobile import MobileApi
 from .results import CommandResult, DeleteResult, OperationResult
 
@@ -68,6 +69,15 @@ class Session:
     def keep_alive(self) -> OperationResult:
         return self._run(calls.result(Request("POST", f"{self._path}/keepalive"), OperationResult,
                                       lambda b: {"data": SessionInfo.model_validate(b)}))
+
+    def list_mcp_tools(self) -> McpToolsResult:
+        """The session's MCP tools: its own (shell, files, code, browser/desktop where it has them)
+        and those of the MCP servers its image declares, named <server>.<tool>."""
+        return self._run(mcp_tools.list_tools(self._path))
+
+    def call_mcp_tool(self, tool_name: str, args: dict | None = None, timeout_s: float = 60) -> McpToolResult:
+        """Run one of list_mcp_tools(); `data` is its text, `content` every block (images too)."""
+        return self._run(mcp_tools.call_tool(self._path, tool_name, args, timeout_s))
 
     def delete(self) -> DeleteResult:
         return self._run(calls.result(Request("DELETE", self._path), DeleteResult, lambda b: {}))

@@ -22,6 +22,7 @@ from .routes import code, commands, console, contexts, files, health, keys, live
 from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
+from .routes import session_mcp as session_mcp_routes
 from .routes import tasks as task_routes
 from .services.browser import BrowserService, browser_pool
 from .services.computer import ComputerService
@@ -117,7 +118,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
     app.include_router(mobile_routes.router)
-    for module in (conversation_routes, uploads, qianfan):
+    for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS)

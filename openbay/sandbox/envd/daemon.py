@@ -17,7 +17,7 @@ VERSION = "1"
 HANDLERS = {"exec": commands.handle_exec}
 # The modules of every other op load on the first op that is not in HANDLERS: a
 # session that only runs commands starts sooner and stays smaller without them.
-_LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops"]
+_LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops", "mcp_stdio"]
 
 
 def handler_for(op):

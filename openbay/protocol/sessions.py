@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from .contexts import ContextSync, validate_context_syncs
+from .ports import ExposedPort
 
 IMAGE_IDS = ("linux", "code", "browser", "computer", "mobile")
 
@@ -78,6 +79,7 @@ class SessionInfo(BaseModel):
     last_active_at: datetime
     expires_at: datetime
     resource_url: str = ""
+    exposed_ports: list[ExposedPort] = Field(default_factory=list, description="ports reachable through links")
 
 
 class SessionList(BaseModel):

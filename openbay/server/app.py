@@ -22,6 +22,7 @@ from .routes import code, commands, console, contexts, files, health, keys, live
 from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
+from .routes import ports as port_routes
 from .routes import session_mcp as session_mcp_routes
 from .routes import tasks as task_routes
 from .services.browser import BrowserService, browser_pool
@@ -30,6 +31,7 @@ from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
 from .services.keys import KeyService
 from .services.mobile import MobileService
+from .services.ports import PortService
 from .services.sessions import SessionService
 from .services.tasks import start_task_service
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             max_bytes=settings.max_file_bytes)
         state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
         state.computer = ComputerService(state.sessions)
+        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url())
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
     app.include_router(mobile_routes.router)
+    app.include_router(port_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,

@@ -11,10 +11,11 @@ import signal
 import sys
 
 import commands
+import ports
 import wire
 
 VERSION = "1"
-HANDLERS = {"exec": commands.handle_exec}
+HANDLERS = {"exec": commands.handle_exec, **ports.HANDLERS}
 # The modules of every other op load on the first op that is not in HANDLERS: a
 # session that only runs commands starts sooner and stays smaller without them.
 _LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops", "mcp_stdio"]

@@ -63,6 +63,7 @@ class SessionService:
         self.pool = None  # a WarmPool, when the server keeps one
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
+        self.ports = None  # a PortService: the ports each session exposes
         self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
@@ -76,6 +77,7 @@ class SessionService:
                            labels=row.labels, network=row.network, timeout_s=row.timeout_s,
                            created_at=row.created_at, last_active_at=row.last_active_at,
                            expires_at=row.expires_at,
+                           exposed_ports=self.ports.listed(row.id) if self.ports else [],
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from .contexts import ContextSync, validate_context_syncs
+from .network import NetworkPolicyParams
 from .ports import ExposedPort
 
 IMAGE_IDS = ("linux", "code", "browser", "computer", "mobile")
@@ -54,6 +55,8 @@ class CreateSessionParams(BaseModel):
                            description="idle lifetime: the session is reaped this long after its last use")
     envs: dict[str, str] = Field(default_factory=dict)
     network: Literal["default", "none"] = "default"
+    network_policy: NetworkPolicyParams | None = Field(
+        default=None, description="egress rules, joined with the owner's default policy")
     context_syncs: list[ContextSync] = Field(
         default_factory=list, description="contexts restored into the session, saved back on delete")
 
@@ -79,6 +82,7 @@ class SessionInfo(BaseModel):
     last_active_at: datetime
     expires_at: datetime
     resource_url: str = ""
+    network_policy: NetworkPolicyParams | None = Field(default=None, description="the effective egress policy")
     exposed_ports: list[ExposedPort] = Field(default_factory=list, description="ports reachable through links")
 
 

@@ -9,6 +9,7 @@ from .config import find_api_key, find_base_url
 from .contexts import ContextApi
 from .conversations import FileUploadApi, SessionMessagesApi
 from .errors import AuthenticationError
+from .network_policies import NetworkPolicyApi
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import Session
 from .task_runner import TaskRunner
@@ -27,6 +28,11 @@ class BayApi:
     def context(self) -> ContextApi:
         """Contexts: named persistent volumes of this key's owner."""
         return ContextApi(self)
+
+    @property
+    def network_policy(self) -> NetworkPolicyApi:
+        """Owners' default egress policies: get, and for an admin key set and clear."""
+        return NetworkPolicyApi(self)
 
     @property
     def session_api(self) -> SessionMessagesApi:

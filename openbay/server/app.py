@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from openbay.sandbox import Backend, ResourceLimits
 from openbay.store import Database, KeyRepository, SessionRepository
 from openbay.store.context_repository import ContextRepository
+from openbay.store.network_repository import NetworkRepository
 
 from .config import Settings
 from .errors import install_error_handlers
@@ -22,6 +23,7 @@ from .routes import code, commands, console, contexts, files, health, keys, live
 from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
+from .routes import network_policies as network_policy_routes
 from .routes import ports as port_routes
 from .routes import session_mcp as session_mcp_routes
 from .routes import tasks as task_routes
@@ -31,6 +33,7 @@ from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
 from .services.keys import KeyService
 from .services.mobile import MobileService
+from .services.network_policies import NetworkPolicyService
 from .services.ports import PortService
 from .services.sessions import SessionService
 from .services.tasks import start_task_service
@@ -79,6 +82,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             max_bytes=settings.max_file_bytes)
         state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
         state.computer = ComputerService(state.sessions)
+        state.network_policies = state.sessions.network_policies = NetworkPolicyService(
+            NetworkRepository(state.db), settings.host_port_allowed)
         state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url())
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
@@ -122,6 +127,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(vnc.router)
     app.include_router(mobile_routes.router)
     app.include_router(port_routes.router)
+    app.include_router(network_policy_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,

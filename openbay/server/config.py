@@ -26,6 +26,17 @@ def _float(name: str, default: float) -> float:
         raise SystemExit(f"{name} must be a number, not {raw!r}") from None
 
 
+def _host_ports(name: str) -> str:
+    """OPENBAY_ALLOW_HOST_PORTS: empty (none), `*` (any) or a comma-separated list of ports."""
+    raw = os.environ.get(name, "").strip()
+    if raw in ("", "*"):
+        return raw
+    for part in raw.split(","):
+        if not part.strip().isdigit() or not 1 <= int(part) <= 65535:
+            raise SystemExit(f"{name} must be `*` or a comma-separated list of ports, not {raw!r}")
+    return raw
+
+
 @dataclass
 class Settings:
     home: Path = field(default_factory=state_dir)
@@ -54,6 +65,8 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
+    # ports of this machine sessions may ask for as host.openbay.internal: "", "*" or "8000,3000"
+    allow_host_ports: str = ""
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -80,10 +93,15 @@ class Settings:
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
+            allow_host_ports=_host_ports("OPENBAY_ALLOW_HOST_PORTS"),
         )
         for k, v in overrides.items():
             setattr(s, k, v)
         return s
+
+    def host_port_allowed(self, port: int) -> bool:
+        ports = self.allow_host_ports.strip()
+        return ports == "*" or str(port) in {p.strip() for p in ports.split(",")}
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.home / 'openbay.db'}"

@@ -34,15 +34,20 @@ def request_head(method: str, target: bytes, headers: list[tuple[bytes, bytes]],
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
-async def send_request(channel: EnvdChannel, head: bytes, body: AsyncIterator[bytes], *,
-                       length: int | None, chunked: bool) -> None:
-    """The head, then the body: whole when small and of known length, else as it arrives."""
-    if not chunked and (length or 0) <= SMALL_BODY:
-        data = bytearray(head)
-        async for piece in body:
-            data += piece
-        await channel.send(bytes(data))
-        return
+def is_small(length: int | None, chunked: bool) -> bool:
+    """Whether the request goes out whole, as one message (with the channel's opening)."""
+    return not chunked and (length or 0) <= SMALL_BODY
+
+
+async def whole_request(head: bytes, body: AsyncIterator[bytes]) -> bytes:
+    data = bytearray(head)
+    async for piece in body:
+        data += piece
+    return bytes(data)
+
+
+async def stream_request(channel: EnvdChannel, head: bytes, body: AsyncIterator[bytes], *, chunked: bool) -> None:
+    """The head, then the body as it arrives."""
     await channel.send(head)
     async for piece in body:
         if piece:
@@ -76,6 +81,7 @@ class UpstreamResponse:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: AsyncIterator[bytes]
+    whole: bytes | None = None  # the body, when it came with the head (nothing to stream)
 
 
 async def read_response(channel: EnvdChannel, *, head_only: bool = False) -> UpstreamResponse:
@@ -107,4 +113,5 @@ async def read_response(channel: EnvdChannel, *, head_only: bool = False) -> Ups
                 return
 
     headers = [(k, v) for k, v in parsed.headers if k not in HOP_BY_HOP]
-    return UpstreamResponse(parser.get_status_code(), headers, body())
+    whole = b"" if head_only else b"".join(parsed.body) if parsed.done else None
+    return UpstreamResponse(parser.get_status_code(), headers, body(), whole)

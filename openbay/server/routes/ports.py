@@ -1,14 +1,22 @@
 """Ports inside a session: expose and unexpose them, and the links that proxy HTTP and
 WebSocket to them (`/links/<session>/<port>/...`)."""
 from fastapi import APIRouter, Depends, Request, WebSocket
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.ports import ExposedPort, ExposedPortList, ExposePortRequest
 
 from ..auth import require_principal
 from ..errors import ApiError
-from ..port_proxy import HOP_BY_HOP, UpstreamError, read_response, request_head, send_request
+from ..port_proxy import (
+    HOP_BY_HOP,
+    UpstreamError,
+    is_small,
+    read_response,
+    request_head,
+    stream_request,
+    whole_request,
+)
 from ..port_websocket import UpstreamSocket, bridge
 from ..services.keys import Principal
 from ..services.ports import LINKS_PREFIX, TOKEN_NAME, PortService
@@ -83,9 +91,12 @@ async def link_http(session_id: str, port: int, path: str, request: Request):
     if length is not None:
         headers.append((b"content-length", length.encode()))
     head = request_head(request.method, _target(request, session_id, port), headers, port, chunked)
-    channel = await ports.open(access, session_id, port)
+    small = is_small(int(length or 0), chunked)
+    first = await whole_request(head, request.stream()) if small else b""
+    channel = await ports.open(access, session_id, port, first)
     try:
-        await send_request(channel, head, request.stream(), length=int(length or 0), chunked=chunked)
+        if not small:
+            await stream_request(channel, head, request.stream(), chunked=chunked)
         upstream = await read_response(channel, head_only=request.method == "HEAD")
     except UpstreamError as e:
         ports.release(session_id, port, channel)
@@ -95,6 +106,13 @@ async def link_http(session_id: str, port: int, path: str, request: Request):
         ports.release(session_id, port, channel)
         await channel.close()
         raise
+
+    if upstream.whole is not None:  # all there already: no streaming task for it
+        ports.release(session_id, port, channel)
+        await channel.close()
+        response = Response(upstream.whole, status_code=upstream.status)
+        response.raw_headers = upstream.headers
+        return _with_cookie(ports, response, access, session_id, port)
 
     async def body():
         try:
@@ -106,6 +124,10 @@ async def link_http(session_id: str, port: int, path: str, request: Request):
 
     response = StreamingResponse(body(), status_code=upstream.status)
     response.raw_headers = upstream.headers
+    return _with_cookie(ports, response, access, session_id, port)
+
+
+def _with_cookie(ports: PortService, response, access, session_id: str, port: int):
     if access.token:
         ports.cookie(response.raw_headers, session_id, port, access.token)
     return response

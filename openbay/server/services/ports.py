@@ -137,11 +137,12 @@ class PortService:
         response_headers.append((b"set-cookie", value.encode()))
 
     # -- the connections --------------------------------------------------------------------
-    async def open(self, access: Access, session_id: str, port: int) -> EnvdChannel:
-        """A TCP connection to the port inside the session; 502 when nothing listens there."""
+    async def open(self, access: Access, session_id: str, port: int, first: bytes = b"") -> EnvdChannel:
+        """A TCP connection to the port inside the session (`first`: what to send at once);
+        502 when nothing listens there."""
         sandbox = self.touch(access, session_id)
         try:
-            channel = await open_channel(sandbox.envd, {"op": "port", "port": port})
+            channel = await open_channel(sandbox.envd, {"op": "port", "port": port}, first)
         except EnvdError as e:
             if e.code == "port_closed":
                 raise ApiError(ErrorCode.SANDBOX_ERROR, f"nothing listens on port {port} in session "

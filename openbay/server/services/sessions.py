@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openbay.protocol import IMAGE_IDS, CreateSessionParams, ErrorCode, SessionInfo, SessionStatus
+from openbay.protocol.network import NetworkPolicyParams
 from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
 from openbay.store import SessionRepository
 from openbay.store.tables import SessionRow, utcnow
@@ -21,6 +22,7 @@ from openbay.store.tables import SessionRow, utcnow
 from ..errors import ApiError, not_found
 from ..metrics import Metrics
 from .keys import Principal
+from .network_policies import backend_policy
 
 log = logging.getLogger("openbay.sessions")
 TOUCH_PERSIST_S = 5.0
@@ -64,6 +66,7 @@ class SessionService:
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
         self.ports = None  # a PortService: the ports each session exposes
+        self.network_policies = None  # a NetworkPolicyService: owners' defaults joined with each session's
         self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
@@ -78,6 +81,7 @@ class SessionService:
                            created_at=row.created_at, last_active_at=row.last_active_at,
                            expires_at=row.expires_at,
                            exposed_ports=self.ports.listed(row.id) if self.ports else [],
+                           network_policy=row.network_policy and NetworkPolicyParams.model_validate(row.network_policy),
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
@@ -88,12 +92,14 @@ class SessionService:
         if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
+        policy = await self._network_policy(who, params)
         session_id = "s-" + secrets.token_hex(6)
         check = self.preflight.get(params.image_id)
         if check is not None:
             await check(session_id)
         spec = SandboxSpec(session_id=session_id, image_id=params.image_id, envs=params.envs,
-                           network=params.network != "none", limits=self.limits)
+                           network=params.network != "none", limits=self.limits,
+                           network_policy=backend_policy(policy))
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
             sandbox = await self.pool.take(spec) if self.pool else None
@@ -107,7 +113,8 @@ class SessionService:
         row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=params.image_id,
                          status=SessionStatus.RUNNING.value, network=params.network,
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
-                         last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s))
+                         last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s),
+                         network_policy=policy.model_dump())
         try:
             if params.context_syncs and self.contexts:
                 await self.contexts.attach(who, session_id, sandbox, params.context_syncs)
@@ -120,6 +127,11 @@ class SessionService:
         log.info("session created", extra={"fields": {"session_id": session_id,
                                                        "image_id": params.image_id}})
         return row
+
+    async def _network_policy(self, who: Principal, params: CreateSessionParams) -> NetworkPolicyParams:
+        if self.network_policies is None:
+            return params.network_policy or NetworkPolicyParams()
+        return await self.network_policies.effective(who.owner_id, params.network_policy)
 
     async def get(self, who: Principal, session_id: str) -> SessionRow:
         live = self.live.get(session_id)

@@ -16,6 +16,8 @@ ALLOWED = {
     "server": {"protocol", "store", "sandbox", "browser", "agents", "tasks"},
     "cli": {"protocol", "sdk"},
     "console": {"protocol", "sdk"},
+    # the MCP server: a client of the SDK; on the server (/mcp) it uses the server's auth
+    "mcp": {"protocol", "sdk", "server"},
 }
 # third-party packages a layer must never need
 FORBIDDEN_THIRD_PARTY = {
@@ -23,8 +25,8 @@ FORBIDDEN_THIRD_PARTY = {
     "sdk": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
     "store": {"fastapi", "httpx"},
 }
-# `openbay serve` is the one place the CLI starts the server (imported lazily, inside the command)
-LAZY_EXCEPTIONS = {("cli", "server")}
+# `openbay serve` and `openbay mcp` start servers (imported lazily, inside those commands)
+LAZY_EXCEPTIONS = {("cli", "server"), ("cli", "mcp")}
 
 
 def _imports(path: Path) -> list[tuple[str, bool]]:

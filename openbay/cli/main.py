@@ -28,7 +28,8 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None) -> None:
 @click.option("--port", default=8730, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the server (SQLite and sandboxes under OPENBAY_HOME, default ~/.openbay)."""
-    from openbay.server.config import Settings  # the one command that needs the server
+    from openbay.mcp.http import mount as mount_mcp  # serve and mcp are the commands that need these
+    from openbay.server.config import Settings
     from openbay.server.main import serve as run_server
 
     settings = Settings.from_env(host=host, port=port)
@@ -41,7 +42,19 @@ def serve(host: str, port: int) -> None:
         err.print(f"It is also in {home / 'admin_key'} (mode 0600), where the CLI and SDK find it.")
 
     err.print(f"OpenBay serving on http://{host}:{port} (state in {settings.home})")
-    run_server(settings, on_bootstrap_key=announce)
+    run_server(settings, on_bootstrap_key=announce, extend=mount_mcp)
+
+
+@cli.command()
+@click.pass_context
+def mcp(ctx: click.Context) -> None:
+    """Serve OpenBay's MCP tools on stdin/stdout (for Claude Desktop, Cursor, any MCP client)."""
+    from openbay.mcp.stdio import run as run_mcp
+
+    try:
+        run_mcp(api_key=ctx.obj.get("api_key"), base_url=ctx.obj.get("base_url"))
+    except OpenBayError as e:
+        raise CliError(str(e)) from None
 
 
 @cli.group()

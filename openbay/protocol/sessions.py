@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from .contexts import ContextSync, validate_context_syncs
+from .network import NetworkPolicyParams
+from .ports import ExposedPort
 
 IMAGE_IDS = ("linux", "code", "browser", "computer", "mobile")
 
@@ -60,6 +62,8 @@ class CreateSessionParams(BaseModel):
         "start from a snapshot of yours (its image and files); image_id is then ignored"))
     restore_from: str | None = Field(default=None, max_length=64, description=(
         "a dead session of yours whose files (kept for a grace period) this session starts with"))
+    network_policy: NetworkPolicyParams | None = Field(
+        default=None, description="egress rules, joined with the owner's default policy")
     context_syncs: list[ContextSync] = Field(
         default_factory=list, description="contexts restored into the session, saved back on delete")
 
@@ -89,6 +93,8 @@ class SessionInfo(BaseModel):
     disk_quota_bytes: int | None = None
     end_reason: str | None = None
     resource_url: str = ""
+    network_policy: NetworkPolicyParams | None = Field(default=None, description="the effective egress policy")
+    exposed_ports: list[ExposedPort] = Field(default_factory=list, description="ports reachable through links")
 
 
 class SessionList(BaseModel):

@@ -57,3 +57,7 @@ from .computer import ApplicationApi, ComputerApi, WindowApi  # noqa: E402
 from .mobile import KeyCode, MobileApi  # noqa: E402
 
 __all__ += ["ApplicationApi", "ComputerApi", "WindowApi", "KeyCode", "MobileApi"]
+
+from .mcp_tools import McpTool, McpToolResult, McpToolsResult  # noqa: E402
+
+__all__ += ["McpTool", "McpToolResult", "McpToolsResult"]

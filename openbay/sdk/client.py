@@ -9,6 +9,7 @@ from .config import find_api_key, find_base_url
 from .contexts import ContextApi
 from .conversations import FileUploadApi, SessionMessagesApi
 from .errors import AuthenticationError
+from .network_policies import NetworkPolicyApi
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import Session
 from .task_runner import TaskRunner
@@ -38,6 +39,9 @@ class BayApi:
     def snapshot(self) -> SnapshotApi:
         """Snapshots of this owner's sessions (list, get, delete)."""
         return SnapshotApi(self)
+    def network_policy(self) -> NetworkPolicyApi:
+        """Owners' default egress policies: get, and for an admin key set and clear."""
+        return NetworkPolicyApi(self)
 
     @property
     def session_api(self) -> SessionMessagesApi:

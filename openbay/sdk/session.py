@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
+from openbay.protocol.ports import ExposedPort, ExposedPortList, ExposePortRequest
 from openbay.protocol.snapshots import SnapshotInfo
 
-from . import calls
+from . import calls, mcp_tools
 from .agent import AgentApi
 from .browser import BrowserApi
 from .calls import Request
@@ -15,6 +16,7 @@ from .code import CodeApi
 from .computer import ApplicationApi, ComputerApi, WindowApi
 from .contexts import SessionContextApi
 from .files import FileSystemApi
+from .mcp_tools import McpToolResult, McpToolsResult
 from .mobile import MobileApi
 from .results import CommandResult, DeleteResult, OperationResult
 
@@ -62,9 +64,30 @@ class Session:
         return self._run(calls.result(Request("PUT", f"{self._path}/labels", json=body),
                                       OperationResult, lambda b: {"data": b["labels"]}))
 
-    def get_link(self, protocol_type: str | None = None, port: int | None = None) -> str:
-        """A URL of the session's page, usable without the API key for an hour."""
-        return self._run(calls.value(Request("POST", f"{self._path}/link"), lambda b: b["url"]))
+    def get_link(self, protocol_type: str | None = None, port: int | None = None,
+                 expires_in_s: int = 3600) -> str:
+        """A URL usable without the API key until it expires (an hour by default). Without a
+        port: the session's page. With one: a URL on the server that proxies HTTP and WebSocket
+        to that port inside the session (protocol_type "ws"/"wss" gives its WebSocket form)."""
+        # checked by the server, so a bad port is an APIError (422) like any other bad input
+        body = {"port": port, "protocol_type": protocol_type, "expires_in_s": expires_in_s}
+        return self._run(calls.value(Request("POST", f"{self._path}/link", json=body),
+                                     lambda b: b["url"]))
+
+    def expose_port(self, port: int, public: bool = True) -> ExposedPort:
+        """Open a port inside the session through the server; public: without a token."""
+        body = ExposePortRequest(public=public).model_dump()
+        return self._run(calls.value(Request("PUT", f"{self._path}/ports/{int(port)}", json=body),
+                                     ExposedPort.model_validate))
+
+    def unexpose(self, port: int) -> list[ExposedPort]:
+        """Close the port again: its links stop working and open connections end."""
+        return self._run(calls.value(Request("DELETE", f"{self._path}/ports/{int(port)}"),
+                                     lambda b: ExposedPortList.model_validate(b).ports))
+
+    def list_ports(self) -> list[ExposedPort]:
+        return self._run(calls.value(Request("GET", f"{self._path}/ports"),
+                                     lambda b: ExposedPortList.model_validate(b).ports))
 
     def keep_alive(self) -> OperationResult:
         return self._run(calls.result(Request("POST", f"{self._path}/keepalive"), OperationResult,
@@ -75,6 +98,14 @@ class Session:
         CreateSessionParams(snapshot_id=...). Returns SnapshotInfo."""
         return self._run(calls.value(Request("POST", f"{self._path}/snapshots", json={"name": name},
                                              timeout_s=600), SnapshotInfo.model_validate))
+    def list_mcp_tools(self) -> McpToolsResult:
+        """The session's MCP tools: its own (shell, files, code, browser/desktop where it has them)
+        and those of the MCP servers its image declares, named <server>.<tool>."""
+        return self._run(mcp_tools.list_tools(self._path))
+
+    def call_mcp_tool(self, tool_name: str, args: dict | None = None, timeout_s: float = 60) -> McpToolResult:
+        """Run one of list_mcp_tools(); `data` is its text, `content` every block (images too)."""
+        return self._run(mcp_tools.call_tool(self._path, tool_name, args, timeout_s))
 
     def delete(self) -> DeleteResult:
         return self._run(calls.result(Request("DELETE", self._path), DeleteResult, lambda b: {}))

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from openbay.sandbox import Backend, ResourceLimits
 from openbay.store import Database, KeyRepository, SessionRepository
 from openbay.store.context_repository import ContextRepository
+from openbay.store.network_repository import NetworkRepository
 
 from .config import Settings
 from .errors import install_error_handlers
@@ -22,6 +23,9 @@ from .routes import code, commands, console, contexts, files, health, keys, live
 from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
+from .routes import network_policies as network_policy_routes
+from .routes import ports as port_routes
+from .routes import session_mcp as session_mcp_routes
 from .routes import snapshots as snapshot_routes
 from .routes import tasks as task_routes
 from .routes import templates as template_routes
@@ -32,7 +36,9 @@ from .services.conversations import start_conversation_services
 from .services.images import ImageService
 from .services.keys import KeyService
 from .services.mobile import MobileService
+from .services.network_policies import NetworkPolicyService
 from .services.pools import start_pools
+from .services.ports import PortService
 from .services.sessions import DiskSettings, SessionService
 from .services.tasks import start_task_service
 
@@ -85,6 +91,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             max_bytes=settings.max_file_bytes)
         state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
         state.computer = ComputerService(state.sessions)
+        state.network_policies = state.sessions.network_policies = NetworkPolicyService(
+            NetworkRepository(state.db), settings.host_port_allowed)
+        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url())
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
@@ -132,7 +141,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
     app.include_router(mobile_routes.router)
-    for module in (conversation_routes, uploads, qianfan):
+    app.include_router(port_routes.router)
+    app.include_router(network_policy_routes.router)
+    for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS

@@ -35,6 +35,15 @@ def parse_pool_sizes(text: str) -> dict[str, int]:
             raise SystemExit(f"OPENBAY_POOL: {part!r} is not IMAGE=COUNT")
         sizes[name.strip()] = int(count)
     return sizes
+def _host_ports(name: str) -> str:
+    """OPENBAY_ALLOW_HOST_PORTS: empty (none), `*` (any) or a comma-separated list of ports."""
+    raw = os.environ.get(name, "").strip()
+    if raw in ("", "*"):
+        return raw
+    for part in raw.split(","):
+        if not part.strip().isdigit() or not 1 <= int(part) <= 65535:
+            raise SystemExit(f"{name} must be `*` or a comma-separated list of ports, not {raw!r}")
+    return raw
 
 
 @dataclass
@@ -71,6 +80,8 @@ class Settings:
     dead_grace_s: float = 86400.0  # a dead session's files are kept this long (restore_from)
     default_disk_mb: int = 10 * 1024  # each session's disk quota unless it asks for another
     max_disk_mb: int = 100 * 1024  # the most a session may ask for
+    # ports of this machine sessions may ask for as host.openbay.internal: "", "*" or "8000,3000"
+    allow_host_ports: str = ""
 
     def pool_sizes(self) -> dict[str, int]:
         sizes = parse_pool_sizes(self.pool)
@@ -108,10 +119,15 @@ class Settings:
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
+            allow_host_ports=_host_ports("OPENBAY_ALLOW_HOST_PORTS"),
         )
         for k, v in overrides.items():
             setattr(s, k, v)
         return s
+
+    def host_port_allowed(self, port: int) -> bool:
+        ports = self.allow_host_ports.strip()
+        return ports == "*" or str(port) in {p.strip() for p in ports.split(",")}
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.home / 'openbay.db'}"

@@ -13,9 +13,12 @@ log = logging.getLogger("openbay.server")
 SERVER_FILE = "server.json"
 
 
-def serve(settings: Settings, on_bootstrap_key=None) -> None:
+def serve(settings: Settings, on_bootstrap_key=None, extend=None) -> None:
+    """`extend(app)` adds what lives above the server layer (the MCP endpoint) before it starts."""
     configure_logging(settings.log_json)
     app = create_app(settings, on_bootstrap_key=on_bootstrap_key)
+    if extend is not None:
+        extend(app)
     (settings.home / SERVER_FILE).write_text(json.dumps(
         {"base_url": settings.resolved_public_url(), "pid": os.getpid()}))
 

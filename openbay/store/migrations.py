@@ -5,10 +5,11 @@ the tables adds a step here (ALTER TABLE ...) and never edits an old one.
 """
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from .context_tables import ContextRow
 from .conversation_tables import SessionNameRow, UploadRow
+from .network_tables import OwnerNetworkPolicyRow, SessionPortRow
 from .tables import Base, SchemaVersion, utcnow
 from .task_tables import TaskEventRow, TaskRow, TaskStepRow
 
@@ -17,12 +18,20 @@ def _initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
+def _session_networks(conn: Connection) -> None:
+    """Each session's effective egress policy; owners' default policies; exposed ports."""
+    if "network_policy" not in {c["name"] for c in inspect(conn).get_columns("sessions")}:
+        conn.execute(text("ALTER TABLE sessions ADD COLUMN network_policy JSON"))
+    Base.metadata.create_all(conn, tables=[OwnerNetworkPolicyRow.__table__, SessionPortRow.__table__])
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _initial,
     lambda conn: Base.metadata.create_all(conn, tables=[TaskRow.__table__, TaskEventRow.__table__,
                                                         TaskStepRow.__table__]),
     lambda conn: Base.metadata.create_all(conn, tables=[ContextRow.__table__]),
     lambda conn: Base.metadata.create_all(conn, tables=[SessionNameRow.__table__, UploadRow.__table__]),
+    _session_networks,
 ]
 
 

@@ -59,6 +59,7 @@ class SessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    network_policy: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # effective egress policy
 
 
 class SessionLabel(Base):

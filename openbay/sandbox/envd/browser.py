@@ -7,8 +7,8 @@ Clients reach it through the `cdp` op, multiplexed by cdp_mux.
 Standard library only (runs inside the sandbox).
 """
 import asyncio
-import fcntl
 import collections
+import fcntl
 import os
 import re
 import signal

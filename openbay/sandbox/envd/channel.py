@@ -37,13 +37,15 @@ class EnvdChannel:
             pass
 
 
-async def open_channel(envd: EnvdClient, request: dict) -> EnvdChannel:
+async def open_channel(envd: EnvdClient, request: dict, first: bytes = b"") -> EnvdChannel:
+    """Open the op's channel; `first` is a message sent with the request, without waiting for
+    the answer (saves a round trip; envd drops it when it answers with an error)."""
     try:
         reader, writer = await envd._connect()
     except OSError as e:
         raise EnvdError(f"sandbox is not reachable: {e}") from None
     try:
-        writer.write(wire.encode_json(request))
+        writer.write(wire.encode_json(request) + (wire.encode_message(first) if first else b""))
         await writer.drain()
         frame = await wire.read_frame(reader)
         if frame is None:

@@ -13,16 +13,17 @@ import signal
 import sys
 
 import commands
+import ports
 import wire
 
 VERSION = "1"
 # a secret only the backend knows: a restarted server asks envd to prove it is this
 # session's (a reused socket path or pid must not pass for it); commands never see it
 _IDENTITY = os.environ.pop("OPENBAY_ENVD_IDENTITY", "").encode()
-HANDLERS = {"exec": commands.handle_exec}
+HANDLERS = {"exec": commands.handle_exec, **ports.HANDLERS}
 # The modules of every other op load on the first op that is not in HANDLERS: a
 # session that only runs commands starts sooner and stays smaller without them.
-_LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops"]
+_LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops", "mcp_stdio"]
 
 
 def handler_for(op):

@@ -9,8 +9,8 @@ message either way is a piece of the RFB stream. Standard library only.
 import asyncio
 import socket
 
-import wire
 from desktop import DESKTOP, DISPLAY, answer_errors
+from stream_bridge import bridge_stream
 from supervisor import Supervised
 
 MAX_MESSAGE = 4 * 1024 * 1024
@@ -34,30 +34,9 @@ async def handle_vnc(req: dict, reader, reply) -> None:
         theirs.close()
     rfb_reader, rfb_writer = await asyncio.open_connection(sock=ours)
     await reply.json({"ok": True})
-
-    async def to_client() -> None:
-        while chunk := await rfb_reader.read(65536):
-            reply._writer.write(wire.encode_message(chunk))
-            await reply._writer.drain()
-
-    async def to_vnc() -> None:
-        while True:
-            frame = await wire.read_message(reader, MAX_MESSAGE)
-            if frame is None:
-                return
-            if frame[0] != wire.BYTES:
-                raise ValueError("a vnc connection carries the RFB stream as bytes")
-            rfb_writer.write(frame[1])
-            await rfb_writer.drain()
-
-    tasks = [asyncio.ensure_future(to_client()), asyncio.ensure_future(to_vnc())]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await bridge_stream(reader, reply, rfb_reader, rfb_writer, MAX_MESSAGE)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        rfb_writer.close()
         await vnc.stop()
 
 

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Depends, Query, Request
 
 from openbay.protocol import CreateSessionParams, ErrorCode, LabelsBody, SessionInfo, SessionList
+from openbay.protocol.ports import LinkRequest, PortLink
 from openbay.protocol.sessions import validate_labels
 
 from ..auth import require_principal
@@ -8,7 +9,6 @@ from ..errors import ApiError
 from ..services.keys import Principal
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
-LINK_TTL_S = 3600
 
 
 def _labels_from_query(pairs: list[str]) -> dict[str, str]:
@@ -73,10 +73,17 @@ async def keep_alive(session_id: str, request: Request, who: Principal = Depends
     return svc.info(await svc.keep_alive(who, session_id))
 
 
-@router.post("/{session_id}/link")
-async def get_link(session_id: str, request: Request, who: Principal = Depends(require_principal)) -> dict:
-    """A URL of the session's page that works without the API key for an hour."""
+@router.post("/{session_id}/link", response_model=PortLink)
+async def get_link(session_id: str, request: Request, body: LinkRequest | None = None,
+                   who: Principal = Depends(require_principal)):
+    """A URL that works without the API key until it expires: of the session's page, or with
+    a port, one that proxies HTTP and WebSocket to that port inside the session."""
+    body = body or LinkRequest()
+    if body.port is not None:
+        url = await request.app.state.ports.link(who, session_id, body.port, body.expires_in_s,
+                                                 websocket=body.protocol_type in ("ws", "wss"))
+        return PortLink(url=url, expires_in_s=body.expires_in_s, port=body.port)
     svc = request.app.state.sessions
     info = svc.info(await svc.get(who, session_id))
-    token = request.app.state.links.sign(session_id, "page", LINK_TTL_S)
-    return {"url": f"{info.resource_url}?token={token}", "expires_in_s": LINK_TTL_S}
+    token = request.app.state.links.sign(session_id, "page", body.expires_in_s)
+    return PortLink(url=f"{info.resource_url}?token={token}", expires_in_s=body.expires_in_s)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openbay.protocol import CreateSessionParams, ErrorCode, SessionInfo, SessionStatus
+from openbay.protocol.network import NetworkPolicyParams
 from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
 from openbay.store import SessionRepository
 from openbay.store.tables import SessionRow, utcnow
@@ -21,6 +22,7 @@ from openbay.store.tables import SessionRow, utcnow
 from ..errors import ApiError, not_found
 from ..metrics import Metrics
 from .keys import Principal
+from .network_policies import backend_policy
 
 log = logging.getLogger("openbay.sessions")
 TOUCH_PERSIST_S = 5.0
@@ -90,6 +92,8 @@ class SessionService:
         self.pools: dict = {}  # image ref -> WarmPool, for the images the server keeps started
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
+        self.ports = None  # a PortService: the ports each session exposes
+        self.network_policies = None  # a NetworkPolicyService: owners' defaults joined with each session's
         self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
@@ -119,6 +123,8 @@ class SessionService:
                            created_at=row.created_at, last_active_at=row.last_active_at,
                            expires_at=row.expires_at, kind=live.kind if live else None,
                            disk_used_bytes=used, disk_quota_bytes=quota, end_reason=row.end_reason,
+                           exposed_ports=self.ports.listed(row.id) if self.ports else [],
+                           network_policy=row.network_policy and NetworkPolicyParams.model_validate(row.network_policy),
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
     def oom_kills(self, session_id: str) -> int:
@@ -146,13 +152,14 @@ class SessionService:
         if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
+        policy = await self._network_policy(who, params)
         session_id = "s-" + secrets.token_hex(6)
         check = self.preflight.get(image.kind)
         if check is not None:
             await check(session_id)
         spec = SandboxSpec(session_id=session_id, image_id=image.ref, envs=params.envs,
                            network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes,
-                           restore_disk=restore_disk)
+                           restore_disk=restore_disk, network_policy=backend_policy(policy))
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
             pool = self.pools.get(image.ref)
@@ -167,7 +174,8 @@ class SessionService:
         row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=image.name,
                          status=SessionStatus.RUNNING.value, network=params.network,
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
-                         last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s))
+                         last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s),
+                         network_policy=policy.model_dump())
         try:
             if params.context_syncs and self.contexts:
                 await self.contexts.attach(who, session_id, sandbox, params.context_syncs)
@@ -195,6 +203,10 @@ class SessionService:
                            f"({'it is still running' if dead.id in self.live else 'only a dead session has'}; "
                            "they are kept for OPENBAY_DEAD_SESSION_GRACE_S after it died)")
         return self.images.resolve(who, dead.image_id), str(kept)
+    async def _network_policy(self, who: Principal, params: CreateSessionParams) -> NetworkPolicyParams:
+        if self.network_policies is None:
+            return params.network_policy or NetworkPolicyParams()
+        return await self.network_policies.effective(who.owner_id, params.network_policy)
 
     async def get(self, who: Principal, session_id: str) -> SessionRow:
         live = self.live.get(session_id)

@@ -1,0 +1,104 @@
+"""Egress policies: owners' defaults (set by an admin) and each session's effective policy.
+
+A session's policy is its owner's default joined with its own (the owner's entries first).
+The backend lets `allow_out` win over `deny_out`, so a session may not allow what its
+owner's default denies: such an entry is refused (422) rather than quietly let through.
+Host ports must be among those the admin setting OPENBAY_ALLOW_HOST_PORTS permits.
+"""
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+
+from openbay.protocol import ErrorCode
+from openbay.protocol.network import NetworkPolicyParams, OwnerNetworkPolicy
+from openbay.sandbox import NetworkPolicy
+from openbay.store.network_repository import NetworkRepository
+
+from ..errors import ApiError, not_found
+
+CACHE_S = 10.0  # an admin's change reaches every server replica within this
+
+
+def backend_policy(policy: NetworkPolicyParams) -> NetworkPolicy:
+    return NetworkPolicy(allow_out=tuple(policy.allow_out), deny_out=tuple(policy.deny_out),
+                         allow_host_ports=tuple(policy.allow_host_ports))
+
+
+def _is_cidr(entry: str) -> bool:
+    return entry[0].isdigit() and "/" in entry  # entries are normalized: CIDRs always carry a prefix
+
+
+def _covers(pattern: str, name: str) -> bool:
+    return pattern in ("*", name) or (pattern.startswith("*.") and name.endswith(pattern[1:]))
+
+
+def overlaps(a: str, b: str) -> bool:
+    """Whether two normalized entries can name the same destination (a name and a CIDR are
+    not compared: what a name resolves to is known only when it is looked up)."""
+    if _is_cidr(a) and _is_cidr(b):
+        return ipaddress.ip_network(a).overlaps(ipaddress.ip_network(b))
+    if _is_cidr(a) or _is_cidr(b):
+        return False
+    return _covers(a, b) or _covers(b, a)
+
+
+def _joined(*lists: list) -> list:
+    out: list = []
+    for items in lists:
+        out += [i for i in items if i not in out]
+    return out
+
+
+class NetworkPolicyService:
+    def __init__(self, repo: NetworkRepository, host_port_allowed: Callable[[int], bool]):
+        self.repo = repo
+        self.host_port_allowed = host_port_allowed
+        self._cache: dict[str, tuple[float, NetworkPolicyParams]] = {}
+
+    async def owner_default(self, owner_id: str) -> NetworkPolicyParams:
+        hit = self._cache.get(owner_id)
+        if hit and time.monotonic() - hit[0] < CACHE_S:
+            return hit[1]
+        stored = await self.repo.owner_policy(owner_id)
+        policy = NetworkPolicyParams.model_validate(stored) if stored else NetworkPolicyParams()
+        self._cache[owner_id] = (time.monotonic(), policy)
+        return policy
+
+    async def get_owner(self, owner_id: str) -> OwnerNetworkPolicy:
+        await self._require_owner(owner_id)
+        return OwnerNetworkPolicy(owner_id=owner_id, policy=await self.owner_default(owner_id))
+
+    async def set_owner(self, owner_id: str, policy: NetworkPolicyParams) -> OwnerNetworkPolicy:
+        await self._require_owner(owner_id)
+        self._check_host_ports(policy.allow_host_ports)
+        await self.repo.set_owner_policy(owner_id, None if policy.is_empty() else policy.model_dump())
+        self._cache.pop(owner_id, None)
+        return OwnerNetworkPolicy(owner_id=owner_id, policy=policy)
+
+    async def _require_owner(self, owner_id: str) -> None:
+        if not await self.repo.owner_exists(owner_id):
+            raise not_found("owner", owner_id)
+
+    def _check_host_ports(self, ports: list[int]) -> None:
+        refused = [p for p in ports if not self.host_port_allowed(p)]
+        if refused:
+            raise ApiError(ErrorCode.VALIDATION, f"allow_host_ports: port {refused[0]} of this machine is not one "
+                           "the admin lets sessions reach (the server's OPENBAY_ALLOW_HOST_PORTS)")
+
+    async def effective(self, owner_id: str, asked: NetworkPolicyParams | None) -> NetworkPolicyParams:
+        """The owner's default joined with what the session asks for."""
+        asked = asked or NetworkPolicyParams()
+        default = await self.owner_default(owner_id)
+        self._check_host_ports(asked.allow_host_ports)
+        for entry in asked.allow_out:
+            denied = next((d for d in default.deny_out if overlaps(entry, d)), None)
+            if denied is not None:
+                raise ApiError(ErrorCode.VALIDATION, f"allow_out entry {entry!r} overlaps {denied!r}, which the "
+                               "owner's default network policy denies")
+        # the admin setting has the last word, also over a default set before it changed
+        host_ports = [p for p in default.allow_host_ports if self.host_port_allowed(p)]
+        return NetworkPolicyParams(allow_out=_joined(default.allow_out, asked.allow_out),
+                                   deny_out=_joined(default.deny_out, asked.deny_out),
+                                   allow_host_ports=sorted(set(host_ports) | set(asked.allow_host_ports)))

@@ -1,0 +1,54 @@
+"""Link tests: apps started inside real sessions, reached only through the server's links."""
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.server import free_port
+
+WS_APP = (Path(__file__).parent.parent / "helpers" / "ws_echo_app.py").read_text()
+SITE = {
+    "index.html": """<!doctype html><title>dev app</title><p id="out">loading</p>
+<script src="static/app.js"></script>""",
+    "static/app.js": """fetch("api/data.json").then(r => r.json())
+  .then(d => { document.getElementById("out").textContent = d.msg; });""",
+    "api/data.json": '{"msg": "hello from the session"}',
+}
+
+
+def wait_listening(session, port: int) -> None:
+    probe = f"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), 1)'"
+    deadline = time.monotonic() + 20
+    while session.command.execute_command(probe).exit_code != 0:
+        if time.monotonic() > deadline:
+            log = session.command.execute_command(f"cat /tmp/app-{port}.log").output
+            raise AssertionError(f"nothing listens on {port} in the session: {log}")
+        time.sleep(0.1)
+
+
+def start(session, command: str, port: int) -> int:
+    session.command.execute_command(f"nohup {command} >/tmp/app-{port}.log 2>&1 &")
+    wait_listening(session, port)
+    return port
+
+
+def start_dev_server(session) -> int:
+    """python -m http.server over a site with relative asset URLs and an XHR."""
+    for name, text in SITE.items():
+        session.file_system.write_file(f"/home/user/site/{name}", text)
+    port = free_port()  # sessions still share the host network: a port nobody else holds
+    return start(session, f"python3 -m http.server {port} --bind 127.0.0.1 --directory /home/user/site", port)
+
+
+def start_ws_app(session) -> int:
+    session.file_system.write_file("/home/user/ws_echo_app.py", WS_APP)
+    port = free_port()
+    return start(session, f"python3 /home/user/ws_echo_app.py {port}", port)
+
+
+@pytest.fixture
+def other_session(bay):
+    result = bay.create()
+    assert result.success, result.error_message
+    yield result.session
+    result.session.delete()

@@ -8,6 +8,7 @@ import click
 from rich.table import Table
 
 from openbay.protocol import CreateSessionParams
+from openbay.sdk import OpenBayError
 from openbay.sdk.calls import Request, value
 
 from .common import CliError, _call, _client, _pairs, _print_json, err, out

@@ -131,9 +131,9 @@ class DnsProxy(asyncio.DatagramProtocol):
         self.transport: asyncio.DatagramTransport | None = None
         self.port = 0
 
-    async def start(self, host: str = "0.0.0.0") -> int:
+    async def start(self, host: str = "0.0.0.0", port: int = 0) -> int:
         loop = asyncio.get_running_loop()
-        self.transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, 0))
+        self.transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, port))
         self.port = self.transport.get_extra_info("sockname")[1]
         return self.port
 

@@ -181,7 +181,7 @@ class LocalBackend:
                    *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else [])]))
         _write_private(bundle / "meta.json", json.dumps({
             "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
-            "started": time.time(), "identity": identity,
+            "started": time.time(), "identity": identity, "dns_port": self.dns.port,
             "policy": dataclasses.asdict(spec.network_policy)}))
         # the egress rules go in while the container starts; both are done before anyone gets in
         rules = asyncio.ensure_future(self.firewall.add_session(net, spec.network_policy, self.dns.port)
@@ -224,7 +224,13 @@ class LocalBackend:
     async def _setup_network(self) -> None:
         network.enable_forwarding()
         await self.firewall.setup()
-        await self.dns.start()
+        # the same port as the last server's, when free: the sessions' rules point at it
+        port_file = self.root / "dns-port"
+        try:
+            await self.dns.start(port=int(port_file.read_text()))
+        except (OSError, ValueError):
+            await self.dns.start()
+        port_file.write_text(str(self.dns.port))
 
     def _dns_client(self, address: str):
         running = self._by_address.get(address)
@@ -367,25 +373,24 @@ class LocalBackend:
             meta = json.loads((directory / "bundle" / "meta.json").read_text())
         except (OSError, ValueError):
             return None
-        state = await self.runc.state(session_id)
-        if state is None or state.get("status") not in ("running", "paused"):
-            return None
+        pid = self.runc.init_pid(session_id)
         image = self.images.get(meta["image"])
-        if image is None:
+        if pid is None or image is None:
             return None
-        pid = int(state["pid"])
         sandbox = Sandbox(session_id, EnvdClient.unix(str(directory / "run" / "envd.sock")), pid)
-        if state["status"] == "running" and not await _proves_identity(sandbox, meta["identity"]):
+        frozen = _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
+        if not frozen and not await _proves_identity(sandbox, meta["identity"]):
             log.warning("sandbox %s did not prove its identity; not reattached", session_id)
             return None
         net = network.SessionNet.load(directory / "net.json")
         policy = NetworkPolicy(**{k: tuple(v) for k, v in meta.get("policy", {}).items()})
-        if net is not None:  # the DNS proxy listens on a new port now
+        if net is not None:
             if self._network_ready is None:
                 self._network_ready = asyncio.ensure_future(self._setup_network())
             await asyncio.shield(self._network_ready)
-            await self.firewall.remove_session(net)
-            await self.firewall.add_session(net, policy, self.dns.port)
+            if self.dns.port != meta.get("dns_port"):  # the proxy could not get its old port back
+                await self.firewall.remove_session(net)
+                await self.firewall.add_session(net, policy, self.dns.port)
         try:
             pidfd = os.pidfd_open(pid)
         except ProcessLookupError:

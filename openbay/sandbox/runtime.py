@@ -180,6 +180,18 @@ class Runc:
         except ValueError:
             return None
 
+    def init_pid(self, container_id: str) -> int | None:
+        """The container's init pid, if that very process still runs (read from runc's state file:
+        a restarted server checks hundreds of sandboxes without a runc call each)."""
+        try:
+            state = json.loads((self.state_dir / container_id / "state.json").read_text())
+            pid, start = int(state["init_process_pid"]), int(state["init_process_start"])
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, ValueError, KeyError):
+            return None
+        return pid if int(fields[19]) == start else None  # field 22: the start time, so no reused pid
+
     def containers(self) -> list[str]:
         """Ids of the containers runc knows in this state directory (no subprocess)."""
         try:

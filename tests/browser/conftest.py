@@ -1,9 +1,10 @@
 """Browser tests: a real server, real sandboxes, real Chromium, pages served on loopback."""
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.helpers import webhost
 
 PAGES = {
     "/": """<!doctype html><title>Start</title>
@@ -53,12 +54,9 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def pages():
-    """Base URL of a small site on loopback (the sandbox shares the host network)."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    """Base URL of a small site on the test web host (sessions have networks of their own)."""
+    with webhost.http_server(_Pages) as httpd:
+        yield f"http://{webhost.ADDRESS}:{httpd.server_port}"
 
 
 @pytest.fixture

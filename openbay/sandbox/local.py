@@ -153,7 +153,7 @@ class LocalBackend:
                                             directory / "run", directory / "bundle")
         os.chmod(disk, 0o700)  # the session's files: the overlay reads them as the host's root
         for d in (upper, work, rootfs, run, bundle):
-            d.mkdir()
+            d.mkdir(exist_ok=d in (upper, work))  # a restored disk brings its own upper layer
         os.chmod(bundle, 0o711)
         # the merged root and envd's socket directory belong to root inside
         for d in (upper, run):

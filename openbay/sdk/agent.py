@@ -70,7 +70,8 @@ def execution_result(body: dict, output_schema: type | None = None) -> dict:
     data = body.get("data")
     result: Any = body.get("result")
     error = body.get("error_message", "")
-    if output_schema is not None and data is not None and status == "finished":
+    # a pydantic model class gives a typed result; a JSON-schema dict leaves `data` as it is
+    if hasattr(output_schema, "model_validate") and data is not None and status == "finished":
         try:
             result = output_schema.model_validate(data)
         except Exception as e:  # the server checked it; a mismatch means the schemas differ

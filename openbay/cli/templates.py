@@ -1,6 +1,8 @@
 """`openbay template`: build, import, list and delete an owner's own images."""
 from __future__ import annotations
 
+import shlex
+
 import click
 from rich.table import Table
 
@@ -23,8 +25,9 @@ def template() -> None:
 @click.option("--copy", "copies", multiple=True, help="LOCAL:DEST, a file or directory put at DEST, repeatable")
 @click.option("--run", "runs", multiple=True, help="a shell command run as root, repeatable, in order")
 @click.option("--env", "envs", multiple=True, help="KEY=VALUE every session of it gets, repeatable")
+@click.option("--mcp", "mcps", multiple=True, help="NAME=COMMAND, an MCP server (stdio) its sessions run, repeatable")
 @click.pass_context
-def template_build(ctx, name, from_image, apt, pip, npm, copies, runs, envs) -> None:
+def template_build(ctx, name, from_image, apt, pip, npm, copies, runs, envs, mcps) -> None:
     """Build NAME, showing the build log as it runs."""
     pairs = []
     for item in copies:
@@ -34,9 +37,10 @@ def template_build(ctx, name, from_image, apt, pip, npm, copies, runs, envs) -> 
         pairs.append((local, dest))
     bay = _client(ctx)
     try:
+        servers = {k: shlex.split(v) for k, v in _pairs(mcps, "--mcp").items()}
         info = bay.template.build(name, from_image=from_image, apt=apt, pip=pip, npm=npm, copy=pairs, run=runs,
-                                  env=_pairs(envs, "--env"), on_log=lambda line: err.print(line, highlight=False,
-                                                                                          markup=False))
+                                  env=_pairs(envs, "--env"), mcp_servers=servers,
+                                  on_log=lambda line: err.print(line, highlight=False, markup=False))
     except TemplateBuildError as e:
         raise CliError(f"build failed: {e.message.splitlines()[0]}") from None
     except FileNotFoundError as e:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from openbay.protocol.snapshots import SnapshotInfo, SnapshotList
-from openbay.protocol.templates import TemplateBuildRequest, TemplateCopy, TemplateInfo, TemplateList
+from openbay.protocol.templates import McpServerSpec, TemplateBuildRequest, TemplateCopy, TemplateInfo, TemplateList
 
 from . import calls
 from .calls import Call, Request
@@ -75,12 +75,15 @@ class TemplateApi:
 
     def build(self, name: str, *, from_image: str = "linux", apt: Iterable[str] = (), pip: Iterable[str] = (),
               npm: Iterable[str] = (), copy: Iterable[tuple[str | Path, str]] = (), run: Iterable[str] = (),
-              env: dict[str, str] | None = None, description: str = "",
-              on_log: Callable[[str], object] | None = None):
+              env: dict[str, str] | None = None, mcp_servers: dict[str, list[str]] | None = None,
+              description: str = "", on_log: Callable[[str], object] | None = None):
         """Build `name` from `from_image` (a sandbox runs the steps), streaming the log to on_log.
+        `mcp_servers` ({"name": ["command", "arg"]}) are MCP servers its sessions start over stdio
+        (session.list_mcp_tools shows their tools as name.tool).
         Returns TemplateInfo; raises TemplateBuildError with the log's tail if a step fails."""
+        servers = {k: McpServerSpec(command=list(v)) for k, v in (mcp_servers or {}).items()}
         body = TemplateBuildRequest(name=name, from_image=from_image, apt=list(apt), pip=list(pip), npm=list(npm),
-                                    run=list(run), env=env or {}, description=description
+                                    run=list(run), env=env or {}, mcp_servers=servers, description=description
                                     ).model_dump(by_alias=True)
         return self._bay._run(_build(body, list(copy), on_log))
 

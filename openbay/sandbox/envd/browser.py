@@ -111,7 +111,10 @@ class Chromium:
         self._tasks: list[asyncio.Task] = []
 
     def status(self) -> dict:
-        out = {"state": self.state, "version": self.version, "options": self.options,
+        options = self.options
+        if (options.get("proxy") or {}).get("password"):
+            options = {**options, "proxy": {**options["proxy"], "password": "***"}}
+        out = {"state": self.state, "version": self.version, "options": options,
                "pid": self.process.pid if self.process and self.state == "running" else None,
                "clients": len(self.mux.clients) if self.mux else 0, "started_ms": self.started_ms}
         if self.state == "crashed":
@@ -170,8 +173,10 @@ class Chromium:
             version = await self.mux.command("Browser.getVersion", timeout=START_TIMEOUT_S)
             await self.mux.command("Browser.setDownloadBehavior",
                                    {"behavior": "allow", "downloadPath": DOWNLOADS})
-            await page_keeper.PageKeeper(self.mux, viewport_of(options),
-                                         options.get("extra_headers") or {}).start()
+            proxy = options.get("proxy") or {}
+            login = (proxy["username"], proxy.get("password") or "") if proxy.get("username") else None
+            await page_keeper.PageKeeper(self.mux, viewport_of(options), options.get("extra_headers") or {},
+                                         proxy_login=login).start()
         except (ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
             await self._stop()
             self.state = "crashed"

@@ -20,14 +20,19 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import image_catalog
 from .backend import ResourceLimits, SandboxError, SandboxSpec
 from .envd.client import EnvdError
 from .envd.upload import upload
 from .image_store import ImageManifest, ImageStore, remove_tree, shift_ids, tree_size
+from .runtime import HOST_ID_BASE
 
 Progress = Callable[[str], None]
+# downloaded .deb files are kept between builds (a template of linux + one package builds
+# without downloading what an earlier build already fetched); builds see it at this path
+APT_CACHE_INSIDE = "/var/cache/openbay-apt"
 BUILD_LIMITS = ResourceLimits(memory_bytes=4 * 1024 ** 3, max_processes=4096, cpu_cores=2.0)
 STEP_TIMEOUT_MS = 30 * 60 * 1000
 # what a build leaves behind that no image needs
@@ -68,8 +73,17 @@ class LayerBuild:
 def apt_step(packages: list[str]) -> BuildStep:
     names = " ".join(shlex.quote(p) for p in packages)
     return BuildStep(command="apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "
+                             f"-o Dir::Cache::Archives={APT_CACHE_INSIDE}/ "
                              f"-o Dpkg::Options::=--force-unsafe-io --no-install-recommends {names}",
                      label=f"apt-get install {' '.join(packages)}")
+
+
+def _apt_cache(store: ImageStore) -> Path:
+    cache = store.root.parent / "apt-cache"
+    (cache / "partial").mkdir(parents=True, exist_ok=True)
+    for d in (cache, cache / "partial"):
+        os.chown(d, HOST_ID_BASE, HOST_ID_BASE)  # root inside the build sandbox writes there
+    return cache
 
 
 def pip_step(packages: list[str]) -> BuildStep:
@@ -104,7 +118,7 @@ async def build_layer(backend, build: LayerBuild, progress: Progress = print) ->
     spec = SandboxSpec(session_id=session_id, image_id=parent.ref, network=True, limits=BUILD_LIMITS,
                        envs={"DEBIAN_FRONTEND": "noninteractive"}, disk_bytes=64 * 1024 ** 3)
     started = time.monotonic()
-    sandbox = await backend.start(spec)
+    sandbox = await backend.start(spec, extra_binds=[(str(_apt_cache(store)), APT_CACHE_INSIDE, False)])
     staging = store.new_staging("layer")
     try:
         for i, step in enumerate([*build.steps, BuildStep(command=_CLEANUP, label="clean up")], 1):

@@ -130,17 +130,19 @@ class LocalBackend:
         r = self._running.get(session_id)
         return r.sandbox if r else None
 
-    async def start(self, spec: SandboxSpec, *, extra_layers: list[Path] = ()) -> Sandbox:
+    async def start(self, spec: SandboxSpec, *, extra_binds: list[tuple[str, str, bool]] = ()) -> Sandbox:
+        """Start a sandbox; `extra_binds` (host path, path inside, read-only) are for the image
+        builder's package cache, never for sessions."""
         image = self.image(spec.image_id)
         directory = self.root / spec.session_id
         try:
-            return await self._start(spec, image, directory, list(extra_layers))
+            return await self._start(spec, image, directory, list(extra_binds))
         except BaseException:
             await self._destroy(spec.session_id, directory, wait=True)
             raise
 
     async def _start(self, spec: SandboxSpec, image: ImageManifest, directory: Path,
-                     extra_layers: list[Path]) -> Sandbox:
+                     extra_binds: list[tuple[str, str, bool]]) -> Sandbox:
         # traversable (not listable) by the sandbox's root, which runc's init is while it mounts
         directory.mkdir()
         os.chmod(directory, 0o711)
@@ -159,7 +161,7 @@ class LocalBackend:
         for d in (upper, run):
             os.chown(d, HOST_ID_BASE, HOST_ID_BASE)
         os.chmod(upper, 0o755)
-        lower = [*extra_layers, *reversed(self.images.layer_dirs(image))]
+        lower = list(reversed(self.images.layer_dirs(image)))
         mount_overlay(rootfs, lower, upper, work)
         etc = self._write_etc(bundle, net)
         identity = secrets.token_hex(16)  # envd proves it is this session's to a restarted server
@@ -178,7 +180,8 @@ class LocalBackend:
             binds=[(str(run), "/run/envd", False), (str(self.envd_dir), "/opt/envd", True),
                    *((str(etc / n), f"/etc/{n}", True) for n in ("resolv.conf", "hosts")),
                    # what the host trusts, the session trusts (registries behind a TLS-inspecting proxy)
-                   *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else [])]))
+                   *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else []),
+                   *extra_binds]))
         _write_private(bundle / "meta.json", json.dumps({
             "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
             "started": time.time(), "identity": identity, "dns_port": self.dns.port,

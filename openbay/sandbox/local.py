@@ -296,18 +296,14 @@ class LocalBackend:
         return r.memory_bytes if r else None
 
     async def stop(self, session_id: str) -> None:
-        running = self._running.pop(session_id, None)
+        running = self._running.get(session_id)
         if running is None:
             return
-        await self._destroy(session_id, running.directory, running)
+        await self._destroy(session_id, running.directory)
 
-    async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None,
-                       wait: bool = False) -> None:
-        """Kill the container, then unmount and remove its files out of the caller's way."""
-        self._running.pop(session_id, None)
-        net = running.net if running else network.SessionNet.load(directory / "net.json")
-        if net is not None:
-            self._by_address.pop(net.address, None)
+    def _forget(self, session_id: str) -> _Running | None:
+        """Stop watching a sandbox (it keeps running unless killed next)."""
+        running = self._running.pop(session_id, None)
         if running is not None:
             running.exited = True
             try:
@@ -315,11 +311,24 @@ class LocalBackend:
             except (ValueError, OSError):
                 pass
             os.close(running.pidfd)
+            if running.net is not None:
+                self._by_address.pop(running.net.address, None)
+        return running
+
+    async def _kill(self, session_id: str, directory: Path, running: _Running | None) -> None:
+        """The container and its network go; its files stay where they are."""
         await self.runc.kill(session_id)
         await self.runc.delete(session_id)
+        net = running.net if running else network.SessionNet.load(directory / "net.json")
         if net is not None:
+            self._by_address.pop(net.address, None)
             await self.firewall.remove_session(net)
             await network.delete_namespace(net)
+
+    async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None,
+                       wait: bool = False) -> None:
+        """Kill the container, then unmount and remove its files out of the caller's way."""
+        await self._kill(session_id, directory, self._forget(session_id) or running)
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._remove_files, directory))
         if wait:
             await task
@@ -356,12 +365,8 @@ class LocalBackend:
     async def commit(self, session_id: str, into: Path) -> None:
         """Stop the sandbox and keep its upper layer (what it changed) at `into`."""
         running = self._require(session_id)
-        self._running.pop(session_id, None)
-        running.exited = True
-        asyncio.get_running_loop().remove_reader(running.pidfd)
-        os.close(running.pidfd)
-        await self.runc.kill(session_id)
-        await self.runc.delete(session_id)
+        self._forget(session_id)
+        await self._kill(session_id, running.directory, running)
         umount(running.directory / "rootfs")
         await copy_tree(running.directory / "disk" / "upper", into)
 
@@ -412,36 +417,15 @@ class LocalBackend:
 
     async def detach(self) -> None:
         """Server shutdown that leaves every sandbox running, for the next server to reattach."""
-        for running in self._running.values():
-            running.exited = True
-            try:
-                asyncio.get_running_loop().remove_reader(running.pidfd)
-            except (ValueError, OSError):
-                pass
-            os.close(running.pidfd)
-        self._running.clear()
-        self._by_address.clear()
+        for session_id in list(self._running):
+            self._forget(session_id)
         await asyncio.gather(*list(self._cleanups))
         self.dns.close()
 
     async def keep_files(self, session_id: str) -> None:
         """A session that died: its sandbox goes, its disk stays (for `restore_from`) for a while."""
-        running = self._running.pop(session_id, None)
         directory = self.root / session_id
-        if running is not None:
-            running.exited = True
-            try:
-                asyncio.get_running_loop().remove_reader(running.pidfd)
-            except (ValueError, OSError):
-                pass
-            os.close(running.pidfd)
-        await self.runc.kill(session_id)
-        await self.runc.delete(session_id)
-        net = running.net if running else network.SessionNet.load(directory / "net.json")
-        if net is not None:
-            self._by_address.pop(net.address, None)
-            await self.firewall.remove_session(net)
-            await network.delete_namespace(net)
+        await self._kill(session_id, directory, self._forget(session_id))
         if directory.exists():
             await asyncio.to_thread(self._keep_disk, directory, self.dead_dir / session_id)
 

@@ -1,14 +1,12 @@
 """Session networks: a namespace of its own, nothing of the host or other sessions, egress policy.
 
-Everything here stays on this machine: "the internet" is a test host in a network namespace
-this test makes (198.51.100.0/24, a documentation range routed to it), names come from a
-test resolver on loopback that the server forwards to, and host ports are real listeners on
-the host's loopback.
+Everything here stays on this machine: "the internet" is the tests' web host, a network
+namespace of their own (198.51.100.2 and .3, see tests/helpers/webhost.py), names come from
+a test resolver on loopback that the server forwards to, and host ports are real listeners
+on the host's loopback.
 """
-import contextlib
 import http.server
 import os
-import secrets
 import socket
 import subprocess
 import threading
@@ -18,9 +16,10 @@ import pytest
 
 from openbay import CreateSessionParams
 from openbay.sandbox import dns_proxy
+from tests.helpers import webhost
 from tests.helpers.server import thread_server
 
-INET = "198.51.100"
+INET = webhost.NET
 
 
 def sh(s, cmd: str, timeout_ms: int = 30_000) -> str:
@@ -32,33 +31,6 @@ def connect(s, host: str, port: int) -> str:
     """What a TCP connect from inside the session gives: 'open', 'refused' or 'timeout'."""
     return sh(s, f"timeout 5 bash -c 'exec 3<>/dev/tcp/{host}/{port}' 2>&1 && echo open || "
                  "{ [ $? = 124 ] && echo timeout || echo refused; }").strip().splitlines()[-1]
-
-
-@contextlib.contextmanager
-def internet_host():
-    """A host at 198.51.100.2 and .3 with an HTTP server on 8080, in a namespace of its own."""
-    tag = secrets.token_hex(3)
-    ns, veth = f"obt-inet-{tag}", f"obti{tag}"
-    run = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
-    run("ip", "netns", "add", ns)
-    try:
-        run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns)
-        run("ip", "addr", "add", f"{INET}.1/24", "dev", veth)
-        run("ip", "link", "set", veth, "up")
-        for cmd in (["link", "set", "lo", "up"], ["addr", "add", f"{INET}.2/24", "dev", "eth0"],
-                    ["addr", "add", f"{INET}.3/24", "dev", "eth0"], ["link", "set", "eth0", "up"],
-                    ["route", "add", "default", "via", f"{INET}.1"]):
-            run("ip", "-n", ns, *cmd)
-        web = subprocess.Popen(["ip", "netns", "exec", ns, "python3", "-m", "http.server", "8080"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/tmp")
-        try:
-            yield
-        finally:
-            web.kill()
-            web.wait()
-    finally:
-        subprocess.run(["ip", "link", "del", veth], capture_output=True)
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
 
 
 class TestResolver:
@@ -101,8 +73,10 @@ def net_server():
     try:
         import tempfile
         with thread_server(Path(tempfile.mkdtemp(prefix="obnet-")),
-                           allow_host_ports=str(allowed_port)) as server, internet_host():
+                           allow_host_ports=str(allowed_port)) as server, \
+                webhost.http_server(http.server.SimpleHTTPRequestHandler) as web:
             server.host_ports = [srv.server_address[1] for srv in listeners]
+            server.web_port = web.server_port
             yield server
     finally:
         if old is None:
@@ -175,11 +149,12 @@ def test_egress_by_cidr_and_by_name(net_server, nbay):
         "allow_out": ["allowed.test"], "deny_out": [f"{INET}.0/24", "denied.test", "*.blocked.test"]})).session
     try:
         # the default policy: public addresses are reachable, names resolve through the server
-        assert connect(open_, f"{INET}.3", 8080) == "open"
+        port = net_server.web_port
+        assert connect(open_, f"{INET}.3", port) == "open"
         assert sh(open_, "getent hosts other.test").split()[0] == f"{INET}.3"
         # a CIDR denied: refused at once; an allowed name's address gets through it
-        assert connect(strict, f"{INET}.3", 8080) == "refused"
-        assert sh(strict, "curl -s -o /dev/null -w '%{http_code}' http://allowed.test:8080/") == "200"
+        assert connect(strict, f"{INET}.3", port) == "refused"
+        assert sh(strict, f"curl -s -o /dev/null -w '%{{http_code}}' http://allowed.test:{port}/") == "200"
         # a denied name does not resolve at all
         assert "denied.test" not in sh(strict, "getent hosts denied.test || echo no")
         assert sh(strict, "getent hosts x.blocked.test || echo no").strip() == "no"

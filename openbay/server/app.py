@@ -24,6 +24,7 @@ from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
 from .routes import network_policies as network_policy_routes
+from .routes import operator as operator_routes
 from .routes import ports as port_routes
 from .routes import session_mcp as session_mcp_routes
 from .routes import tasks as task_routes
@@ -34,6 +35,7 @@ from .services.conversations import start_conversation_services
 from .services.keys import KeyService
 from .services.mobile import MobileService
 from .services.network_policies import NetworkPolicyService
+from .services.operator import start_operator_service
 from .services.ports import PortService
 from .services.sessions import SessionService
 from .services.tasks import start_task_service
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
         metrics.gauge("browser_pool_ready", lambda: state.sessions.pool.ready if state.sessions.pool else 0)
         state.tasks = await start_task_service(state, settings)
+        state.operator = start_operator_service(state, settings, metrics)
         start_conversation_services(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         finally:
             reaper.cancel()
             await state.tasks.runner.shutdown()
+            await state.operator.close()
             if state.sessions.pool:
                 await state.sessions.pool.close()
             await state.sessions.shutdown()
@@ -122,6 +126,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         app.include_router(module.router)
     app.include_router(task_routes.router)
     app.include_router(browser_routes.router)
+    app.include_router(operator_routes.router)
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)

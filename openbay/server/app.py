@@ -14,6 +14,7 @@ from openbay.store.network_repository import NetworkRepository
 
 from .config import Settings
 from .errors import install_error_handlers
+from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
@@ -86,10 +87,12 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.computer = ComputerService(state.sessions)
         state.network_policies = state.sessions.network_policies = NetworkPolicyService(
             NetworkRepository(state.db), settings.host_port_allowed)
-        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url())
+        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url(),
+                                  NetworkRepository(state.db))
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
+        await state.ports.restore()
         if dead:
             log.warning("marked %d sessions of the previous run dead", len(dead))
         key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(network_policy_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
+    app.add_middleware(LinkProxy)  # inside RequestMiddleware: links get request ids, metrics, body limits
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS)
     return app

@@ -17,6 +17,8 @@ class ErrorCode(str, Enum):
     SANDBOX_ERROR = "sandbox_error"
     UNAVAILABLE = "unavailable"
     INTERNAL = "internal"
+    MODEL_ERROR = "model_error"          # the model endpoint failed or is not configured
+    EXTRACT_FAILED = "extract_failed"    # the model's answer never fitted the schema
 
 
 STATUS_OF: dict[ErrorCode, int] = {
@@ -32,6 +34,8 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.SANDBOX_ERROR: 502,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.MODEL_ERROR: 502,
+    ErrorCode.EXTRACT_FAILED: 422,
 }
 
 
@@ -39,6 +43,7 @@ class ErrorDetail(BaseModel):
     code: ErrorCode
     message: str
     request_id: str = ""
+    details: dict | None = None  # more about some errors (extract_failed: the last answer)
 
 
 class ErrorResponse(BaseModel):

@@ -14,6 +14,7 @@ from openbay.store.network_repository import NetworkRepository
 
 from .config import Settings
 from .errors import install_error_handlers
+from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
@@ -24,6 +25,7 @@ from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
 from .routes import network_policies as network_policy_routes
+from .routes import operator as operator_routes
 from .routes import ports as port_routes
 from .routes import session_mcp as session_mcp_routes
 from .routes import snapshots as snapshot_routes
@@ -37,6 +39,7 @@ from .services.images import ImageService
 from .services.keys import KeyService
 from .services.mobile import MobileService
 from .services.network_policies import NetworkPolicyService
+from .services.operator import start_operator_service
 from .services.pools import start_pools
 from .services.ports import PortService
 from .services.sessions import DiskSettings, SessionService
@@ -93,11 +96,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.computer = ComputerService(state.sessions)
         state.network_policies = state.sessions.network_policies = NetworkPolicyService(
             NetworkRepository(state.db), settings.host_port_allowed)
-        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url())
+        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url(),
+                                  NetworkRepository(state.db))
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
         log.info("reattached %d sessions", len(state.sessions.live))
+        await state.ports.restore()
         if dead:
             log.warning("%d sessions of the previous run had died: marked dead, their files kept", len(dead))
         key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         metrics.gauge("browser_pool_ready", lambda: p.ready if (p := state.sessions.pools.get("browser")) else 0)
         metrics.gauge("pool_ready", lambda: sum(p.ready for p in state.sessions.pools.values()))
         state.tasks = await start_task_service(state, settings)
+        state.operator = start_operator_service(state, settings, metrics)
         start_conversation_services(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:
@@ -118,6 +124,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             for pool in state.sessions.pools.values():
                 await pool.close()
             await state.sessions.shutdown(stop_sandboxes=settings.stop_sandboxes_on_exit)
+            await state.operator.close()
+            if state.sessions.pool:
+                await state.sessions.pool.close()
+            await state.sessions.shutdown()
             await state.backend.close()
             await state.db.close()
 
@@ -137,6 +147,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(template_routes.router)
     app.include_router(snapshot_routes.router)
     app.include_router(browser_routes.router)
+    app.include_router(operator_routes.router)
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
@@ -145,6 +156,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(network_policy_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
+    app.add_middleware(LinkProxy)  # inside RequestMiddleware: links get request ids, metrics, body limits
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS
                        + template_routes.UNLIMITED_PATHS)

@@ -3,6 +3,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openbay.agents.pricing import BadPrices, PriceTable
+
 DEFAULT_PORT = 8730
 
 
@@ -73,6 +75,7 @@ class Settings:
     llm_base_url: str = ""  # the agents' model: any OpenAI-compatible endpoint
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
+    llm_prices: str = ""  # JSON: US dollars per million tokens by model (see agents/pricing.py)
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
     pool: str = ""  # OPENBAY_POOL: "linux=2,browser=1", sandboxes kept started per image
     # sandboxes outlive the server (the next one reattaches); 1 stops them at shutdown instead
@@ -118,6 +121,7 @@ class Settings:
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),
+            llm_prices=os.environ.get("OPENBAY_LLM_PRICES", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
             allow_host_ports=_host_ports("OPENBAY_ALLOW_HOST_PORTS"),
         )
@@ -128,6 +132,12 @@ class Settings:
     def host_port_allowed(self, port: int) -> bool:
         ports = self.allow_host_ports.strip()
         return ports == "*" or str(port) in {p.strip() for p in ports.split(",")}
+
+    def price_table(self) -> PriceTable:
+        try:
+            return PriceTable.parse(self.llm_prices)
+        except BadPrices as e:
+            raise SystemExit(str(e)) from None
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.home / 'openbay.db'}"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, inspect, select, text
 
+from .action_cache import ActionCacheRow
 from .context_tables import ContextRow
 from .conversation_tables import SessionNameRow, UploadRow
 from .network_tables import OwnerNetworkPolicyRow, SessionPortRow
@@ -32,6 +33,7 @@ MIGRATIONS: list[Callable[[Connection], None]] = [
     lambda conn: Base.metadata.create_all(conn, tables=[ContextRow.__table__]),
     lambda conn: Base.metadata.create_all(conn, tables=[SessionNameRow.__table__, UploadRow.__table__]),
     _session_networks,
+    lambda conn: Base.metadata.create_all(conn, tables=[ActionCacheRow.__table__]),
 ]
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExceeded
 from openbay.agents.events import StepRecord
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
+from openbay.agents.pricing import PriceTable
 from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.agents.screen_runtime import ScreenFailed, run_computer_task, run_mobile_task
 from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
@@ -42,6 +44,7 @@ class RunningTask:
     job: asyncio.Task | None = None
     question: asyncio.Future | None = None
     end_as: tuple[TaskStatus, str] | None = None  # set by terminate / shutdown before cancelling
+    model: str = ""  # the model the task talks to (for its price)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -76,9 +79,12 @@ class _Hooks:
 
 
 class TaskRunner:
-    def __init__(self, repo: TaskRepository, *, llm: LLMConfig):
+    def __init__(self, repo: TaskRepository, *, llm: LLMConfig, prices: PriceTable | None = None,
+                 on_usage: Callable[[str, dict], None] | None = None):
         self.repo = repo
         self.llm = llm
+        self.prices = prices or PriceTable()
+        self.on_usage = on_usage  # (owner_id, a step's priced usage): totals per owner
         self.bus = EventBus()
         self.running: dict[str, RunningTask] = {}
         self.by_session: dict[str, str] = {}
@@ -101,7 +107,8 @@ class TaskRunner:
         task_id = "t-" + secrets.token_hex(8)
         self.by_session[session_id] = task_id  # claimed before any await: no race
         try:
-            params = request.model_dump(mode="json", exclude={"llm"})  # the model's key stays in memory
+            # the model's key and the secrets stay in memory
+            params = request.model_dump(mode="json", exclude={"llm", "sensitive_data"})
             row = TaskRow(id=task_id, owner_id=owner_id, session_id=session_id, kind=kind,
                           task=request.task, status=TaskStatus.PENDING.value, error_message="",
                           params=params, steps=0, usage={}, message_count=0, created_at=utcnow())
@@ -156,13 +163,16 @@ class TaskRunner:
         try:
             llm = self.llm.merged(**(req.llm.model_dump() if req.llm else {}))
             llm.check()
+            rt.model = llm.model
             row.started_at = utcnow()
             await self.repo.update(row.id, status=TaskStatus.RUNNING.value, started_at=row.started_at)
             await self._emit(rt, EventType.STATUS, {"status": "running"})
             options = AgentOptions(max_steps=req.max_steps, use_vision=req.use_vision,
                                    full_page_screenshot=req.full_page_screenshot,
                                    output_schema=req.output_schema, max_tokens=req.max_tokens,
-                                   plan=req.plan, auto_accept_plan=req.auto_accept_plan)
+                                   plan=req.plan, auto_accept_plan=req.auto_accept_plan,
+                                   sensitive_data=req.sensitive_data, allowed_domains=req.allowed_domains,
+                                   prohibited_domains=req.prohibited_domains)
             async with asyncio.timeout(req.timeout_s):
                 task = f"{req.context}\n\nThe task now: {req.task}" if req.context else req.task
                 outcome = await self._run_agent(rt, task, llm, options)
@@ -197,14 +207,16 @@ class TaskRunner:
                       outcome: AgentOutcome | None) -> None:
         values: dict[str, Any] = {"error_message": reason}
         if outcome is not None:
+            rt.row.usage = self.prices.priced(rt.model, outcome.usage.as_dict())  # planning included
             values.update(result=outcome.text or None, data=outcome.data, steps=outcome.steps,
-                          usage=outcome.usage.as_dict(), message_count=outcome.message_count)
+                          usage=rt.row.usage, message_count=outcome.message_count)
         if reason and status != TaskStatus.FINISHED:
             await self._emit(rt, EventType.ERROR, {"message": reason, "fatal": True})
         elif outcome is not None and outcome.success:
             await self._emit(rt, EventType.ANSWER, {"content": outcome.text, "data": outcome.data})
         await self.repo.finish(rt.row.id, status.value, **values)
-        await self._emit(rt, EventType.STATUS, {"status": status.value, "error_message": reason})
+        await self._emit(rt, EventType.STATUS, {"status": status.value, "error_message": reason,
+                                                "usage": rt.row.usage or {}})
         log.info("task ended", extra={"fields": {"task_id": rt.row.id, "status": status.value}})
 
     async def _emit(self, rt: RunningTask, type: EventType, payload: dict[str, Any]) -> None:
@@ -219,12 +231,16 @@ class TaskRunner:
                                        timestamp=row.timestamp, payload=payload))
 
     async def _record_step(self, rt: RunningTask, step: StepRecord) -> None:
+        priced = self.prices.priced(rt.model, step.usage)
         await self.repo.add_step(TaskStepRow(
             task_id=rt.row.id, step=step.step, url=step.url[:4096], title=step.title[:1000],
-            actions=step.actions, usage=step.usage, screenshot=step.screenshot,
+            actions=step.actions, usage=priced, screenshot=step.screenshot,
             duration_s=step.duration_s, created_at=utcnow()))
         usage = dict(rt.row.usage or {})
-        for k, v in step.usage.items():
-            usage[k] = usage.get(k, 0) + v
+        for k, v in priced.items():
+            usage[k] = round(usage.get(k, 0) + v, 8)
         rt.row.usage, rt.row.steps = usage, step.step
         await self.repo.update(rt.row.id, steps=step.step, usage=usage)
+        await self._emit(rt, EventType.USAGE, {"step": step.step, "model": rt.model, **priced, "task": usage})
+        if self.on_usage is not None:
+            self.on_usage(rt.row.owner_id, priced)

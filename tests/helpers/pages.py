@@ -37,6 +37,10 @@ root.querySelector('button').onclick = () => document.getElementById('log').text
     "/upload": """<!doctype html><title>Upload</title>
 <input type="file" id="f" onchange="document.getElementById('n').textContent = this.files[0].name">
 <p id="n">no file</p>""",
+    "/login": """<!doctype html><title>Login</title><form onsubmit="event.preventDefault();
+document.getElementById('out').textContent = 'hello ' + document.getElementById('u').value
+  + ' ' + document.getElementById('p').value.length"><input id="u" placeholder="User name">
+<input id="p" type="password" placeholder="Password"><button id="go">Log in</button></form><p id="out"></p>""",
     "/counter": """<!doctype html><title>Counter</title>
 <button onclick="document.getElementById('c').textContent = +document.getElementById('c').textContent + 1">
 Add one</button><p id="c">0</p>""",

@@ -17,6 +17,7 @@ from openbay.protocol import ErrorCode
 from openbay.protocol.ports import ExposedPort
 from openbay.sandbox.envd.channel import EnvdChannel, open_channel
 from openbay.sandbox.envd.client import EnvdError
+from openbay.store.network_repository import NetworkRepository
 
 from ..auth import bearer_secret
 from ..errors import ApiError
@@ -53,8 +54,10 @@ class _SessionPorts:
 
 
 class PortService:
-    def __init__(self, sessions: SessionService, signer: LinkSigner, public_url: str):
+    def __init__(self, sessions: SessionService, signer: LinkSigner, public_url: str,
+                 repo: NetworkRepository | None = None):
         self.sessions = sessions
+        self.repo = repo  # keeps exposed ports for a restarted server that reattaches its sessions
         self.signer = signer
         self.public_url = public_url
         self._ports: dict[str, _SessionPorts] = {}
@@ -62,6 +65,17 @@ class PortService:
         sessions.ports = self
 
     # -- what the owner opened ------------------------------------------------------------
+    async def restore(self) -> None:
+        """At startup: the exposed ports of the sessions the server reattached."""
+        if self.repo is None:
+            return
+        for row in await self.repo.ports(list(self.sessions.live)):
+            self._ports.setdefault(row.session_id, _SessionPorts()).public[row.port] = row.public
+
+    async def _record(self, session_id: str, port: int, public: bool | None) -> None:
+        if self.repo is not None:
+            await self.repo.set_port(session_id, port, public)
+
     def listed(self, session_id: str) -> list[ExposedPort]:
         ports = self._ports.get(session_id)
         return [ExposedPort(port=p, public=pub, url=self.public_url + link_path(session_id, p))
@@ -70,6 +84,7 @@ class PortService:
     async def expose(self, who: Principal, session_id: str, port: int, public: bool) -> ExposedPort:
         await self.sessions.require_running(who, session_id)
         self._ports.setdefault(session_id, _SessionPorts()).public[check_port(port)] = public
+        await self._record(session_id, port, public)
         return ExposedPort(port=port, public=public, url=self.public_url + link_path(session_id, port))
 
     async def unexpose(self, who: Principal, session_id: str, port: int) -> list[ExposedPort]:
@@ -77,6 +92,7 @@ class PortService:
         ports = self._ports.get(session_id)
         if ports is None or ports.public.pop(check_port(port), None) is None:
             raise ApiError(ErrorCode.NOT_FOUND, f"port {port} of session {session_id!r} is not exposed")
+        await self._record(session_id, port, None)
         await self._close(ports, lambda p: p == port)
         return self.listed(session_id)
 
@@ -84,7 +100,10 @@ class PortService:
         """A URL for the port that works for ttl_s without the API key; opens the port (private)
         unless the owner opened it already."""
         await self.sessions.require_running(who, session_id)
-        self._ports.setdefault(session_id, _SessionPorts()).public.setdefault(check_port(port), False)
+        exposed = self._ports.setdefault(session_id, _SessionPorts()).public
+        if check_port(port) not in exposed:
+            exposed[port] = False
+            await self._record(session_id, port, False)
         token = self.sign(session_id, port, who.owner_id, ttl_s)
         url = f"{self.public_url}{link_path(session_id, port)}?{TOKEN_NAME}={token}"
         return url.replace("http", "ws", 1) if websocket else url
@@ -173,3 +192,5 @@ class PortService:
         ports = self._ports.pop(session_id, None)
         if ports is not None:
             await self._close(ports, lambda _: True)
+            if self.repo is not None:
+                await self.repo.forget_ports(session_id)

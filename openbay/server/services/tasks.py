@@ -122,7 +122,7 @@ async def start_task_service(state, settings) -> TaskService:
     """The task service of a starting server; tasks a previous run left running are failed."""
     llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
-    runner = TaskRunner(repo, llm=llm)
+    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage)
     interrupted = await runner.recover()
     if interrupted:
         log.warning("marked %d tasks of the previous run failed (interrupted)", len(interrupted))

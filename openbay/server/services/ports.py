@@ -8,6 +8,7 @@ a port, closes every connection through it at once.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from .sessions import SessionService
 LINK_PURPOSE = "port"
 TOKEN_NAME = "openbay_token"  # query parameter and cookie; apps keep `token` for themselves
 LINKS_PREFIX = "/links"
+OPEN_TIMEOUT_S = 10.0  # a sandbox that cannot answer (frozen, overloaded) must not hold the client forever
 
 
 def check_port(port: int) -> int:
@@ -161,7 +163,11 @@ class PortService:
         502 when nothing listens there."""
         sandbox = self.touch(access, session_id)
         try:
-            channel = await open_channel(sandbox.envd, {"op": "port", "port": port}, first)
+            channel = await asyncio.wait_for(open_channel(sandbox.envd, {"op": "port", "port": port}, first),
+                                             OPEN_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"session {session_id!r} did not answer within "
+                           f"{OPEN_TIMEOUT_S:g} s") from None
         except EnvdError as e:
             if e.code == "port_closed":
                 raise ApiError(ErrorCode.SANDBOX_ERROR, f"nothing listens on port {port} in session "

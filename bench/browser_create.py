@@ -7,15 +7,15 @@ Baseline in the same run: plain Playwright `chromium.launch(executable_path=/usr
     .venv/bin/python bench/browser_create.py [-n 10]
 """
 import argparse
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 from _common import print_table, server, summary, write_json
 from playwright.sync_api import sync_playwright
 
 from openbay import CreateSessionParams
+from tests.helpers import webhost
 
 GOAL_COLD_RATIO = 1.2
 GOAL_WARM_P50_MS = 150.0
@@ -38,9 +38,11 @@ class _Page(BaseHTTPRequestHandler):
 
 
 def serve_page() -> str:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{httpd.server_address[1]}/"
+    """On the tests' web host, which a session's browser reaches (its network is its own); a
+    plain Playwright browser on the host reaches it as well."""
+    server = webhost.http_server(_Page)
+    httpd = server.__enter__()
+    return f"http://{webhost.ADDRESS}:{httpd.server_port}/"
 
 
 class Stages:

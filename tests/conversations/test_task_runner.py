@@ -109,7 +109,8 @@ def test_attachments_in_the_session_home_and_deep_search(llm, abay, bsession, tm
         task_mode=TaskMode.DeepSearch)
     assert r.success, r.error
     task = first_task_message(llm.requests[1])
-    assert "/home/user/attachments/prices.csv: http" in task and "cite the URL of every source" in task
+    assert "/home/user/attachments/prices.csv: file:///home/user/attachments/prices.csv.txt" in task
+    assert "cite the URL of every source" in task
     assert "teapot-zx81,42" in page_state_of(llm.requests[2])  # the agent's browser read the file
     link = re.search(r"prices\.csv: (\S+)", task).group(1)
     shown = httpx.get(link)  # no API key: the signed link is enough, and shows text, never HTML

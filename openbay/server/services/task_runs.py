@@ -2,6 +2,8 @@
 home, the task mode turned into instructions, and a browser task that plans first."""
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from openbay.protocol import ErrorCode
 from openbay.protocol.conversations import RunTaskRequest, RunTaskStarted, TaskMode
 from openbay.protocol.tasks import TaskCreateRequest
@@ -11,11 +13,23 @@ from .keys import Principal
 from .tasks import TaskService
 from .uploads import UploadService
 
-LINK_SLACK_S = 3600  # attachment links outlive the task a little
 FOREVER_S = 86_400  # max_user_input_timeout=0: as long as a wait for the person may last
 DEFAULT_STEPS = {TaskMode.Default: 50, TaskMode.DeepSearch: 100}
 DEEP_SEARCH = ("Deep search: read several independent sources (use extract_content on each), "
                "cross-check what they say, and cite the URL of every source in your answer.")
+
+
+# what Chromium shows itself when opened from a file (anything else it would download)
+SHOWN_INLINE = {".txt", ".html", ".htm", ".json", ".xml", ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".svg",
+                ".webp", ".bmp"}
+
+
+async def _browser_link(uploads: UploadService, who: Principal, row, path: str, session_id: str) -> str:
+    """A link the agent's browser, inside the session, can open: the file itself, or a .txt copy
+    of a text file it would otherwise download (the server is out of a session's reach)."""
+    if PurePosixPath(path).suffix.lower() in SHOWN_INLINE:
+        return f"file://{path}"
+    return "file://" + await uploads.place(who, row, session_id, suffix=".txt")
 
 
 async def start_run(tasks: TaskService, uploads: UploadService, who: Principal, session_id: str,
@@ -31,9 +45,9 @@ async def start_run(tasks: TaskService, uploads: UploadService, who: Principal, 
     placed = [await uploads.place(who, row, session_id) for row in rows]
     text = req.task
     if placed:
-        ttl = int(req.completion_timeout) + LINK_SLACK_S
+        links = [await _browser_link(uploads, who, row, path, session_id) for path, row in zip(placed, rows)]
         text += "\n\nAttached files (in the session at the path; to read one, open its link):\n" + "\n".join(
-            f"- {path}: {uploads.view_url(row, ttl)}" for path, row in zip(placed, rows))
+            f"- {path}: {link}" for path, link in zip(placed, links))
     if req.task_mode == TaskMode.DeepSearch:
         text += "\n\n" + DEEP_SEARCH
     if len(text) > 20_000:

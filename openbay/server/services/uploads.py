@@ -106,10 +106,10 @@ class UploadService:
     def view_type(row: UploadRow) -> str:
         return VIEW_TYPES.get(PurePosixPath(row.file_name).suffix.lower(), "text/plain; charset=utf-8")
 
-    async def place(self, who: Principal, row: UploadRow, session_id: str) -> str:
-        """Copy an upload into the session's attachments folder; its path there."""
+    async def place(self, who: Principal, row: UploadRow, session_id: str, suffix: str = "") -> str:
+        """Copy an upload into the session's attachments folder (its name + `suffix`); its path there."""
         sandbox = await self.sessions.require_running(who, session_id)
-        target = f"{ATTACHMENTS_DIR}/{row.file_name}"
+        target = f"{ATTACHMENTS_DIR}/{row.file_name}{suffix}"
 
         async def chunks():
             with open(self.path_of(row), "rb") as f:

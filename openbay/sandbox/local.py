@@ -88,6 +88,7 @@ class LocalBackend:
         self._running: dict[str, _Running] = {}
         self._by_address: dict[str, _Running] = {}  # session address -> session (the DNS proxy asks)
         self._cleanups: set[asyncio.Task] = set()
+        self._keeping: dict[str, asyncio.Future] = {}  # dead sessions whose disk is being put aside
         self.firewall = Firewall(self.tag)
         upstream = os.environ.get("OPENBAY_DNS_UPSTREAM")
         self.dns = DnsProxy(self._dns_client, _host_port(upstream) if upstream else upstream_from_resolv_conf())
@@ -424,6 +425,14 @@ class LocalBackend:
 
     async def keep_files(self, session_id: str) -> None:
         """A session that died: its sandbox goes, its disk stays (for `restore_from`) for a while."""
+        task = asyncio.ensure_future(self._keep_files(session_id))
+        self._keeping[session_id] = task
+        try:
+            await task
+        finally:
+            self._keeping.pop(session_id, None)
+
+    async def _keep_files(self, session_id: str) -> None:
         directory = self.root / session_id
         await self._kill(session_id, directory, self._forget(session_id))
         if directory.exists():
@@ -443,7 +452,10 @@ class LocalBackend:
                 os.replace(directory / name, keep / Path(name).name)
         remove_tree(directory)
 
-    def kept_disk(self, session_id: str) -> Path | None:
+    async def kept_disk(self, session_id: str) -> Path | None:
+        """The disk a dead session left (once it is put aside, if that is still going on)."""
+        if session_id in self._keeping:
+            await asyncio.shield(self._keeping[session_id])
         path = self.dead_dir / session_id / "disk.img"
         return path if path.exists() else None
 

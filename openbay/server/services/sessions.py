@@ -89,6 +89,7 @@ class SessionService:
         self.metrics = metrics
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
+        self._ending: dict[str, asyncio.Future] = {}  # sessions being ended: done when their sandbox is
         self.pools: dict = {}  # image ref -> WarmPool, for the images the server keeps started
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
@@ -197,7 +198,10 @@ class SessionService:
         if not params.restore_from:
             return self.images.resolve(who, params.image_id), None
         dead = await self.get(who, params.restore_from)
-        kept = getattr(self.backend, "kept_disk", lambda _: None)(dead.id)
+        if dead.id in self._ending:  # its files are being put aside right now
+            await asyncio.shield(self._ending[dead.id])
+        kept_disk = getattr(self.backend, "kept_disk", None)
+        kept = await kept_disk(dead.id) if kept_disk is not None else None
         if dead.id in self.live or kept is None:
             raise ApiError(ErrorCode.GONE, f"session {dead.id!r} has no files kept to restore "
                            f"({'it is still running' if dead.id in self.live else 'only a dead session has'}; "
@@ -283,6 +287,14 @@ class SessionService:
 
     async def end(self, session_id: str, status: SessionStatus, reason: str) -> None:
         """Stop the sandbox and record why; the record is committed before anyone is told."""
+        ending = self._ending[session_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._end(session_id, status, reason)
+        finally:
+            self._ending.pop(session_id, None)
+            ending.set_result(None)
+
+    async def _end(self, session_id: str, status: SessionStatus, reason: str) -> None:
         live = self.live.pop(session_id, None)
         await self.repo.end(session_id, status.value, reason)
         if live is not None:

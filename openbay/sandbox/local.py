@@ -369,7 +369,10 @@ class LocalBackend:
         self._forget(session_id)
         await self._kill(session_id, running.directory, running)
         umount(running.directory / "rootfs")
-        await copy_tree(running.directory / "disk" / "upper", into)
+        try:
+            await copy_tree(running.directory / "disk" / "upper", into)
+        finally:
+            await asyncio.to_thread(self._remove_files, running.directory)
 
     def _remove_files(self, directory: Path) -> None:
         remove_tree(directory)

@@ -164,6 +164,10 @@ class Multiplexer:
         if owner is not None:
             owner.deliver(msg)
 
+    def adopt(self, client: Client, session_id) -> None:
+        """Route the events of a target session to `client` (one it attached to by `command`)."""
+        self._adopt(client, session_id)
+
     def _adopt(self, client: Client, session_id) -> None:
         if isinstance(session_id, str) and session_id and not client.closed:
             self._owner[session_id] = client

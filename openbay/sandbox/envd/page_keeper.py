@@ -31,6 +31,7 @@ class PageKeeper:
             if t.get("type") == "page":
                 attached = await self.mux.command("Target.attachToTarget",
                                                   {"targetId": t["targetId"], "flatten": True})
+                self.mux.adopt(own, attached["sessionId"])  # its Fetch events come back to us
                 await self._prepare(t["targetId"], attached["sessionId"])
 
     def _on_event(self, msg: dict) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from openbay.protocol import SessionInfo
+from openbay.protocol import SessionInfo, SessionMetrics
 
 if TYPE_CHECKING:
     from .session import Session
@@ -31,6 +31,12 @@ class DeleteResult(ApiResult):
 @dataclass
 class SessionResult(ApiResult):
     session: Session | None = None
+
+
+@dataclass
+class SessionMetricsResult(ApiResult):
+    """get_metrics: `metrics` has AgentBay's names (cpu_used_pct, mem_used, mem_total, ...)."""
+    metrics: SessionMetrics | None = None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from openbay.protocol import CommandRequest, LabelsBody, SessionInfo
+from openbay.protocol import CommandRequest, LabelsBody, SessionInfo, SessionMetrics
 from openbay.protocol.ports import ExposedPort, ExposedPortList, ExposePortRequest
 
 from . import calls, mcp_tools
@@ -17,7 +17,7 @@ from .contexts import SessionContextApi
 from .files import FileSystemApi
 from .mcp_tools import McpToolResult, McpToolsResult
 from .mobile import MobileApi
-from .results import CommandResult, DeleteResult, OperationResult
+from .results import CommandResult, DeleteResult, OperationResult, SessionMetricsResult
 
 if TYPE_CHECKING:
     from .client import BayApi
@@ -100,6 +100,23 @@ class Session:
     def call_mcp_tool(self, tool_name: str, args: dict | None = None, timeout_s: float = 60) -> McpToolResult:
         """Run one of list_mcp_tools(); `data` is its text, `content` every block (images too)."""
         return self._run(mcp_tools.call_tool(self._path, tool_name, args, timeout_s))
+
+    def pause(self) -> OperationResult:
+        """Freeze every process of the session (memory kept, no CPU). It does not expire while
+        paused; any later call resumes it first. `data` is the SessionInfo (status paused)."""
+        return self._run(calls.result(Request("POST", f"{self._path}/pause", timeout_s=120), OperationResult,
+                                      lambda b: {"data": SessionInfo.model_validate(b)}))
+
+    def resume(self) -> OperationResult:
+        """Thaw a paused session; `data` is the SessionInfo (status running)."""
+        return self._run(calls.result(Request("POST", f"{self._path}/resume", timeout_s=120), OperationResult,
+                                      lambda b: {"data": SessionInfo.model_validate(b)}))
+
+    def get_metrics(self) -> SessionMetricsResult:
+        """CPU %, memory used and limit, disk used and quota, network in and out, processes,
+        uptime (None: not measured by this server's sandbox backend)."""
+        return self._run(calls.result(Request("GET", f"{self._path}/metrics"), SessionMetricsResult,
+                                      lambda b: {"metrics": SessionMetrics.model_validate(b)}))
 
     def delete(self) -> DeleteResult:
         return self._run(calls.result(Request("DELETE", self._path), DeleteResult, lambda b: {}))

@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                                   max_processes=settings.sandbox_max_processes,
                                   cpu_cores=settings.sandbox_cpus),
-            max_per_owner=settings.max_sessions_per_owner,
+            max_per_owner=settings.max_sessions_per_owner, max_paused_s=settings.max_paused_s,
             public_url=settings.resolved_public_url())
         state.contexts = state.sessions.contexts = ContextService(
             ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",

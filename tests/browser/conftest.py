@@ -6,6 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.helpers.sessions import new_session
+
 PAGES = {
     "/": """<!doctype html><title>Start</title>
 <button id="go" onclick="document.getElementById('out').textContent='clicked'">Go</button>
@@ -64,15 +66,8 @@ def pages():
 
 @pytest.fixture
 def browser_session(bay):
-    result = bay.create(_browser_params())
-    assert result.success, result.error_message
-    yield result.session
-    result.session.delete()
-
-
-def _browser_params():
-    from openbay import CreateSessionParams
-    return CreateSessionParams(image_id="browser")
+    with new_session(bay, "browser") as s:
+        yield s
 
 
 def processes_of_uid(uid: int, name: str = "chromium") -> int:

@@ -5,16 +5,14 @@ import base64
 import httpx
 import pytest
 
-from openbay import AsyncOpenBay, CreateSessionParams
+from openbay import AsyncOpenBay
+from tests.helpers.sessions import new_session
 
 
 @pytest.fixture(scope="module")
 def code_session(server):
-    bay = server.client()
-    s = bay.create(CreateSessionParams(image_id="code")).session
-    yield s
-    s.delete()
-    bay.close()
+    with new_session(server, "code") as s:
+        yield s
 
 
 def test_stdout_stderr_and_last_value(code_session):

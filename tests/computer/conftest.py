@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from openbay import CreateSessionParams
+from tests.helpers.sessions import new_session
 
 
 def wait_for(predicate, timeout_s: float = 20.0, interval_s: float = 0.1, what: str = "condition"):
@@ -50,12 +50,8 @@ def pids_of(uid: int, name: str) -> list[int]:
 @pytest.fixture(scope="module")
 def desktop(server):
     """One computer session shared by a module's tests (a desktop takes a while to start)."""
-    bay = server.client()
-    result = bay.create(CreateSessionParams(image_id="computer"))
-    assert result.success, result.error_message
-    yield result.session
-    result.session.delete()
-    bay.close()
+    with new_session(server, "computer") as s:
+        yield s
 
 
 def decode_png(data: bytes) -> tuple[int, int, bytes]:

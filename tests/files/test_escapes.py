@@ -1,14 +1,14 @@
 """Symlinks and host paths must never reach a file outside the session."""
 import pytest
 
+from tests.helpers.sessions import new_session
+
 
 @pytest.fixture
 def neighbour(bay):
-    result = bay.create()
-    assert result.success, result.error_message
-    result.session.file_system.write_file("/home/user/neighbour-secret.txt", "TOP-SECRET")
-    yield result.session
-    result.session.delete()
+    with new_session(bay) as s:
+        s.file_system.write_file("/home/user/neighbour-secret.txt", "TOP-SECRET")
+        yield s
 
 
 def _host_home(server, session_id: str) -> str:

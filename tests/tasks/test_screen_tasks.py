@@ -7,6 +7,7 @@ import pytest
 
 from openbay import CreateSessionParams
 from tests.helpers.scripted_llm import Turn, call, done, page_state_of
+from tests.helpers.sessions import new_session
 
 LINE = "hello from the computer agent"
 _WINDOW = re.compile(r"- window (\d+): '([^']*)' \((\w*)\) at x (\d+)\.\.(\d+), y (\d+)\.\.(\d+)")
@@ -15,12 +16,8 @@ _WINDOW = re.compile(r"- window (\d+): '([^']*)' \((\w*)\) at x (\d+)\.\.(\d+), 
 @pytest.fixture(scope="module")
 def csession(agent_server):
     """A computer session of the agent server."""
-    bay = agent_server.client()
-    created = bay.create(CreateSessionParams(image_id="computer"))
-    assert created.success, created.error_message
-    yield created.session
-    created.session.delete()
-    bay.close()
+    with new_session(agent_server, "computer") as s:
+        yield s
 
 
 def when_window(llm, title_part: str, then, tries: int = 60):

@@ -39,6 +39,15 @@ class AgentOptions:
     max_tokens: int | None = None
     plan: bool = False  # write a plan first (see planning.py)
     auto_accept_plan: bool = True
+    resume: ResumePoint | None = None  # go on from a stored step instead of starting afresh
+
+
+@dataclass
+class ResumePoint:
+    """Where a task interrupted by a server restart goes on: the next step's number, and one
+    line per action of the steps already done (shown to the model; no plan is written again)."""
+    next_step: int
+    earlier: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -135,14 +144,15 @@ class StepAgent:
     # -- the loop ------------------------------------------------------------------------------
 
     async def run(self, task: str) -> AgentOutcome:
-        if self.planner is not None:
+        resume = self.options.resume
+        if self.planner is not None and resume is None:
             try:
                 task = await self.planner.prepare(task)
             except PlanRejected as e:
                 return self._end(False, error=str(e))
-        history = History(self.system_prompt(), task)
+        history = History(self.system_prompt(), task, earlier=list(resume.earlier) if resume else [])
         notes: list[str] = []
-        for step in range(1, self.options.max_steps + 1):
+        for step in range(resume.next_step if resume else 1, self.options.max_steps + 1):
             started = time.monotonic()
             state = await self.observe()
             messages = history.messages(self.state_message(state, step, notes))

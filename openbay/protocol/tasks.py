@@ -17,6 +17,7 @@ class TaskStatus(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"  # the server stopped and the task could not go on (its session died)
 
     @property
     def terminal(self) -> bool:
@@ -24,7 +25,8 @@ class TaskStatus(str, Enum):
 
 
 TERMINAL_STATUSES = frozenset({TaskStatus.FINISHED, TaskStatus.FAILED, TaskStatus.CANCELLED,
-                               TaskStatus.TIMED_OUT})
+                               TaskStatus.TIMED_OUT, TaskStatus.INTERRUPTED})
+TERMINAL_STATUS_NAMES = frozenset(s.value for s in TERMINAL_STATUSES)
 
 
 class EventType(str, Enum):

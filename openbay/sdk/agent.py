@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from openbay.protocol.tasks import LLMOverride, TaskCreateRequest
+from openbay.protocol.tasks import TERMINAL_STATUS_NAMES, LLMOverride, TaskCreateRequest
 
 from . import calls
 from .calls import Request
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .session import Session
 
 AgentEventCallback = Callable[[AgentEvent], Any] | None
-TERMINAL = ("finished", "failed", "cancelled", "timed_out")
+TERMINAL = TERMINAL_STATUS_NAMES
 
 
 @dataclass
@@ -37,7 +37,7 @@ class ExecutionResult(ApiResult):
 
     def __post_init__(self):
         # a task that ended badly is not a success, though the request that told us was
-        if self.task_status in ("failed", "cancelled", "timed_out") or self.error_message:
+        if self.task_status in TERMINAL - {"finished"} or self.error_message:
             self.success = False
 
 

@@ -8,13 +8,15 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from openbay.protocol.tasks import TERMINAL_STATUS_NAMES
+
 from .task_stream import EventDispatcher, run_async, run_blocking
 
 if TYPE_CHECKING:
     from .agent import ExecutionResult, TaskAgent
 
 POLL_S = 0.5
-TERMINAL = ("finished", "failed", "cancelled", "timed_out")
+TERMINAL = TERMINAL_STATUS_NAMES
 
 
 class _Execution:

@@ -1,9 +1,10 @@
-"""The tables as migration steps 1-4 created them, frozen (SQLAlchemy Core, their own MetaData).
+"""The tables as the migration steps created them, frozen (SQLAlchemy Core, one MetaData so
+foreign keys resolve), each under the step that made it.
 
-Never edit this file: databases in the field were made from exactly these definitions, and
-a fresh database must go through the same steps to end up with the same schema. A change to
-a table is a new step in migrations.py; the ORM classes (tables.py, *_tables.py) describe
-the schema after the last step.
+Never edit a table here: databases in the field were made from exactly these definitions,
+and a fresh database must go through the same steps to end up with the same schema. A
+change to a table is a new step in migrations.py; a new table is written out here under its
+step. The ORM classes (tables.py, *_tables.py) describe the schema after the last step.
 """
 from sqlalchemy import (
     JSON,
@@ -132,6 +133,19 @@ uploads = Table(
     Column("file_name", String(255), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False))
+
+# step 5: session networks (owners' default egress policies, exposed ports)
+owner_network_policies = Table(
+    "owner_network_policies", meta,
+    Column("owner_id", ForeignKey("owners.id"), primary_key=True),
+    Column("policy", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False))
+
+session_ports = Table(
+    "session_ports", meta,
+    Column("session_id", String(32), primary_key=True),
+    Column("port", Integer, primary_key=True),
+    Column("public", Boolean, nullable=False))
 
 schema_version = Table(
     "schema_version", meta,

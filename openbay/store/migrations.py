@@ -3,16 +3,17 @@
 Every database, fresh or made by any earlier release, goes through the same steps in the
 same order, so they all end with the same schema: the one the ORM classes describe.
 A step therefore never uses the ORM classes (they describe the schema after the *last*
-step): steps 1-4 create the tables frozen in `baseline.py`; later steps spell out what
-they add.
+step): the tables it creates are frozen in `baseline.py`, the columns it adds are spelled
+out in the step.
 
 To change the schema:
 1. change the ORM class (tables.py, task_tables.py, ...);
 2. append ONE step at the end of MIGRATIONS that makes the same change, written out in
    full, e.g.
        add_columns("sessions", Column("paused_at", UTCDateTime, nullable=True)),
-       create_tables(Table("snapshots", MetaData(), Column("id", String(32), primary_key=True), ...)),
-   (a NOT NULL column needs a server_default, old rows get it); a step may also be any
+       create_tables(b.snapshots),   # with `snapshots = Table("snapshots", meta, ...)` in baseline.py
+   (a NOT NULL column needs a server_default, old rows get it; `together(...)` makes one
+   step of several); a step may also be any
    function of a Connection, for data changes;
 3. never edit or reorder a step that has landed on main (databases out there have it).
    When two branches both append a step, the one that lands second renumbers its own.
@@ -21,7 +22,7 @@ database of the previous release upgrades with its rows kept.
 """
 from collections.abc import Callable
 
-from sqlalchemy import JSON, Boolean, Column, Connection, ForeignKey, Integer, MetaData, String, Table, inspect, select
+from sqlalchemy import JSON, Column, Connection, MetaData, String, Table, inspect, select
 from sqlalchemy.schema import CreateColumn
 
 from . import baseline as b
@@ -56,22 +57,23 @@ def add_columns(table: str, *columns: Column) -> Step:
     return step
 
 
+def together(*parts: Step) -> Step:
+    """One step made of several (one schema_version number for all of them)."""
+    def step(conn: Connection) -> None:
+        for part in parts:
+            part(conn)
+    return step
+
+
 MIGRATIONS: list[Step] = [
     create_tables(b.owners, b.api_keys, b.sessions, b.session_labels),      # 1: the first release
     create_tables(b.tasks, b.task_events, b.task_steps),                    # 2: agent tasks
     create_tables(b.contexts),                                              # 3: contexts
     create_tables(b.session_names, b.uploads),                              # 4: conversations
-    # 5: session networks: each session's effective egress policy, owners' defaults, exposed ports
-    add_columns("sessions", Column("network_policy", JSON, nullable=True)),
-    create_tables(
-        Table("owner_network_policies", MetaData(),
-              Column("owner_id", String(32), ForeignKey("owners.id"), primary_key=True),
-              Column("policy", JSON, nullable=False), Column("updated_at", UTCDateTime, nullable=False)),
-        Table("session_ports", MetaData(),
-              Column("session_id", String(32), primary_key=True), Column("port", Integer, primary_key=True),
-              Column("public", Boolean, nullable=False))),
-    # 6: pause and resume
-    add_columns("sessions", Column("paused_at", UTCDateTime, nullable=True),
+    together(add_columns("sessions", Column("network_policy", JSON, nullable=True)),  # 5: session networks
+             create_tables(b.owner_network_policies, b.session_ports)),
+    add_columns(                                                            # 6: pause and resume
+                "sessions", Column("paused_at", UTCDateTime, nullable=True),
                 Column("on_idle", String(16), nullable=False, server_default="delete")),
 ]
 

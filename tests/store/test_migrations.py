@@ -75,6 +75,13 @@ def test_a_database_of_the_first_release_upgrades_to_the_same_schema(tmp_path):
     assert describe(migrated(path)) == orm_schema(tmp_path)
 
 
+@pytest.mark.parametrize("steps", range(2, len(MIGRATIONS)))
+def test_a_database_of_every_later_release_upgrades_to_the_same_schema(tmp_path, steps):
+    path = tmp_path / f"v{steps}.db"
+    migrated(path, steps=steps)
+    assert describe(migrated(path)) == orm_schema(tmp_path)
+
+
 def test_migrating_twice_changes_nothing(tmp_path):
     path = tmp_path / "twice.db"
     first = describe(migrated(path))

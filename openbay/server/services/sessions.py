@@ -86,6 +86,7 @@ class SessionService:
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
         self.before_end: list = []
+        self.disk = None  # a DiskGuard: no new session on a (nearly) full disk
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
 
@@ -110,6 +111,8 @@ class SessionService:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
         policy = await self._network_policy(who, params)
+        if self.disk is not None:
+            self.disk.require("a new session")
         session_id = "s-" + secrets.token_hex(6)
         check = self.preflight.get(params.image_id)
         if check is not None:

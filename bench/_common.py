@@ -1,6 +1,6 @@
 """What every benchmark shares: timing, percentiles, a table, JSON results, a real server.
 
-Benchmarks run as root (the local backend switches to per-sandbox uids) and
+Benchmarks run as root (the local backend runs runc, mounts and network namespaces) and
 against a real `openbay serve` child process on loopback, so the client and the
 server do not share a GIL, as for a real user.
 """
@@ -20,12 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-# a bare sandbox: the namespaces and mounts every session gets (see LocalBackend), no envd
-BWRAP = ["bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-         "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr",
-         "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
-         "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev",
-         "--tmpfs", "/tmp", "--"]
 sys.path.insert(0, str(ROOT))  # `python bench/x.py` from the checkout, no install needed
 
 
@@ -118,14 +112,14 @@ def server(**env):
 
 @contextlib.contextmanager
 def local_backend():
-    """The bubblewrap backend itself, in this process, for rows without the server.
+    """The local (runc) backend itself, in this process, for rows without the server.
 
     Yields (backend, run): `run(coro)` runs a coroutine on the backend's own
     event loop, so synchronous benchmark code can take turns with SDK calls.
     """
     from openbay.sandbox.local import LocalBackend
     loop = asyncio.new_event_loop()
-    with tempfile.TemporaryDirectory(prefix="obbench-sb-", dir="/tmp") as root:
+    with tempfile.TemporaryDirectory(prefix="obbench-sb-", dir="/var/lib/openbay") as root:
         backend = LocalBackend(Path(root))
         backend.check()
         try:
@@ -135,6 +129,6 @@ def local_backend():
             loop.close()
 
 
-def spec(session_id: str):
+def spec(session_id: str, network: bool = True):
     from openbay.sandbox.backend import SandboxSpec
-    return SandboxSpec(session_id=session_id, image_id="linux")
+    return SandboxSpec(session_id=session_id, image_id="linux", network=network)

@@ -4,9 +4,10 @@ Starts N sessions through the SDK against a real server, lets them settle,
 checks each still answers, then sums PSS (/proc/<pid>/smaps_rollup: shared
 pages divided among their users, so N sandboxes sharing python3's text are not
 counted N times) over every process of every sandbox. The server's own growth
-and the host's MemAvailable drop are reported beside it. Baselines in the same
-run: bare bubblewrap sandboxes running `sleep`, and bare python3 processes with
-asyncio imported (envd's floor), as many as the sessions.
+and the host's MemAvailable drop are reported beside it, and the memory each session's
+cgroup is charged (which also counts the kernel's share: its overlay, disk and network
+namespace). Baseline in the same run: bare python3 processes with asyncio imported
+(envd's floor), as many as the sessions.
 
     .venv/bin/python bench/density.py [-n 200]
 """
@@ -17,7 +18,9 @@ import subprocess
 import time
 from collections import defaultdict
 
-from _common import BWRAP, print_table, server, write_json
+from _common import print_table, server, write_json
+
+from tests.helpers.sandbox_procs import sandbox_pids
 
 GOAL_SESSIONS = 200
 GOAL_MB = 15.0
@@ -70,10 +73,16 @@ def mem_available_kb() -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:"))
 
 
-def sandboxes_of(server_pid: int) -> dict[int, list[int]]:
-    """Every sandbox of the server: its outer bwrap (a child of the server) -> all its pids."""
-    kids = children_map()
-    return {p: subtree(p, kids) for p in kids.get(server_pid, []) if comm(p) == "bwrap"}
+def cgroup_kb(session_id: str) -> int:
+    """What the session's memory cgroup is charged, less reclaimable file cache."""
+    import glob
+    for d in glob.glob(f"/sys/fs/cgroup/memory/openbay-*/{session_id}"):
+        with open(f"{d}/memory.usage_in_bytes") as f:
+            usage = int(f.read())
+        with open(f"{d}/memory.stat") as f:
+            inactive = next((int(line.split()[1]) for line in f if line.startswith("total_inactive_file ")), 0)
+        return max(usage - inactive, 0) // 1024
+    return 0
 
 
 def baseline_pss_mb(argv: list[str], n: int) -> float:
@@ -114,15 +123,16 @@ async def run_sessions(srv, n: int) -> dict:
         alive = sum(await asyncio.gather(*(answers(s) for s in sessions)))
         await asyncio.sleep(1.0)
         by_kind: dict[str, int] = defaultdict(int)
-        boxes = sandboxes_of(srv.pid)
-        per_box = []
-        for outer, pids in boxes.items():
+        boxes = {s.session_id: sandbox_pids(s.session_id) for s in sessions}
+        per_box, per_cgroup = [], []
+        for sid, pids in boxes.items():
             kb = 0
             for p in pids:
                 size = pss_kb(p)
                 kb += size
-                by_kind["bwrap (outer)" if p == outer else comm(p)] += size
+                by_kind[comm(p)] += size
             per_box.append(kb)
+            per_cgroup.append(cgroup_kb(sid))
         server_kb = pss_kb(srv.pid)
         avail_kb = mem_available_kb()
 
@@ -130,9 +140,9 @@ async def run_sessions(srv, n: int) -> dict:
         deleted = await asyncio.gather(*(_delete(gate, s) for s in sessions))
         delete_s = time.perf_counter() - started
         await asyncio.sleep(0.5)
-        left = len(sandboxes_of(srv.pid))
+        left = sum(1 for s in sessions if sandbox_pids(s.session_id))
     return {"created": len(sessions), "errors": errors, "alive": alive, "sandboxes_seen": len(boxes),
-            "per_box_kb": per_box, "by_kind_kb": dict(by_kind), "server_pss_kb": server_kb,
+            "per_box_kb": per_box, "per_cgroup_kb": per_cgroup, "by_kind_kb": dict(by_kind), "server_pss_kb": server_kb,
             "mem_available_kb": avail_kb, "create_s": create_s, "delete_s": delete_s,
             "deleted_ok": sum(deleted), "left_after_delete": left}
 
@@ -148,8 +158,6 @@ def main() -> None:
     n = ap.parse_args().n
     mb = lambda kb: round(kb / 1024, 2)  # noqa: E731
     base_rows = [
-        {"what": "bare bwrap sandbox running sleep", "copies": n,
-         "PSS MB each": round(baseline_pss_mb(BWRAP + ["/bin/sleep", "1000"], n), 2)},
         {"what": "bare python3 -S -E with asyncio imported", "copies": n,
          "PSS MB each": round(baseline_pss_mb(["/usr/bin/python3", "-S", "-E", "-B", "-c",
                                                "import asyncio, time; time.sleep(1000)"], n), 2)},
@@ -172,6 +180,8 @@ def main() -> None:
          "value": mb(sorted(r["per_box_kb"])[int(0.95 * (boxes - 1))] if r["per_box_kb"] else 0)},
         *({"what": f"  of which {kind} (MB)", "value": mb(kb / boxes)}
           for kind, kb in sorted(r["by_kind_kb"].items(), key=lambda kv: -kv[1])),
+        {"what": "cgroup memory per session, kernel share included (MB)",
+         "value": mb(sum(r["per_cgroup_kb"]) / boxes)},
         {"what": "server PSS growth per session (MB)", "value": mb(server_growth)},
         {"what": "host MemAvailable drop per session (MB, noisy)", "value": mb(host_drop)},
         {"what": "sessions that fit in MemAvailable (estimate)", "value": fit},

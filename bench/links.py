@@ -11,6 +11,7 @@ own, so their ports are not reachable from the host).
 """
 import argparse
 import contextlib
+import os
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,20 @@ def session_app(session) -> str:
     return base
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_ms(pid: int, fn, n: int) -> float:
+    """The server's CPU time per call of fn (ms): what a request costs whatever the load."""
+    before = cpu_s(pid)
+    for _ in range(n):
+        fn()
+    return round((cpu_s(pid) - before) / n * 1000, 3)
+
+
 def download_mb_s(client: httpx.Client, url: str) -> float:
     started = time.perf_counter()
     got = 0
@@ -97,6 +112,9 @@ def main() -> int:
                 gets = interleaved_ms({"direct": lambda: client.get(direct + "small.txt").raise_for_status(),
                                        "link": lambda: client.get(link + "small.txt").raise_for_status()},
                                       n=args.n, warmup=20)
+                # the server's own CPU per request: a link GET against the cheapest API call
+                cpu = {"link": server_cpu_ms(srv.pid, lambda: client.get(link + "small.txt"), args.n),
+                       "healthz": server_cpu_ms(srv.pid, lambda: client.get(srv.base_url + "/healthz"), args.n)}
                 speeds: dict[str, list[float]] = {"direct": [], "link": []}
                 for _ in range(args.rounds):
                     speeds["direct"].append(download_mb_s(client, direct + "big.bin"))
@@ -111,11 +129,12 @@ def main() -> int:
     print_table("Small GET (1 KiB), ms", [{"row": k, **v} for k, v in get_rows.items()],
                 ["row", "n", "p50", "p95", "mean", "min"])
     print(f"link overhead p50: {overhead} ms (goal <= {GOAL_OVERHEAD_MS} ms)")
+    print(f"server CPU per request: link GET {cpu['link']} ms, GET /healthz {cpu['healthz']} ms")
     print_table("100 MiB download, MiB/s (median of rounds)",
                 [{"row": k, "MiB/s": v, "rounds": ", ".join(f"{x:.0f}" for x in speeds[k])} for k, v in mb_s.items()],
                 ["row", "MiB/s", "rounds"])
     print(f"link throughput: {share:.0%} of direct (goal >= {GOAL_THROUGHPUT:.0%})")
-    write_json("links", {"small_get_ms": get_rows, "overhead_p50_ms": overhead,
+    write_json("links", {"small_get_ms": get_rows, "overhead_p50_ms": overhead, "server_cpu_ms": cpu,
                          "download_mib_s": mb_s, "download_rounds": speeds, "throughput_share": share,
                          "goals": {"overhead_p50_ms": GOAL_OVERHEAD_MS, "throughput_share": GOAL_THROUGHPUT}})
     return 0 if overhead <= GOAL_OVERHEAD_MS and share >= GOAL_THROUGHPUT else 1

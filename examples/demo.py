@@ -3,35 +3,26 @@
 Run it with the server up (scripts/run.sh does both). The key and URL come from
 OPENBAY_API_KEY / OPENBAY_BASE_URL, or from the local server's state directory.
 """
-import http.server
-import threading
 import time
 
 from playwright.sync_api import sync_playwright
 
 from openbay import CreateSessionParams, OpenBay
 
-PAGE = b"""<!doctype html><title>OpenBay demo</title>
+PAGE = """<!doctype html><title>OpenBay demo</title>
 <button onclick="document.querySelector('#out').textContent = 'clicked at ' + Date.now()">Go</button>
 <p id="out">not clicked yet</p>"""
 
 
-class _Page(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.end_headers()
-        self.wfile.write(PAGE)
-
-    def log_message(self, *args):
-        pass
-
-
-def serve_page() -> str:
-    """A page on loopback for the session's browser to visit."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/"
+def serve_page(session) -> str:
+    """A page served inside the session (a session has a network of its own: the host's
+    loopback is out of its reach), for its browser to visit."""
+    session.file_system.create_directory("/srv/demo")
+    session.file_system.write_file("/srv/demo/index.html", PAGE)
+    session.command.execute_command(
+        "cd /srv/demo && nohup python3 -m http.server 8000 >/dev/null 2>&1 & "
+        "for i in $(seq 50); do curl -s localhost:8000 >/dev/null && break; sleep 0.1; done")
+    return "http://127.0.0.1:8000/"
 
 
 def step(title: str) -> None:
@@ -80,10 +71,10 @@ def main() -> None:
         print("deleted:", s.delete().success, "->", bay.get(s.session_id).session.info().status.value)
 
         step("a browser session, driven with Playwright over CDP")
-        url = serve_page()
         t = time.perf_counter()
         b = bay.create(CreateSessionParams(image_id="browser")).session
         print(f"{b.session_id} with Chromium up in {(time.perf_counter() - t) * 1000:.0f} ms")
+        url = serve_page(b)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.connect_over_cdp(b.browser.get_endpoint_url())

@@ -22,4 +22,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
 .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
-echo "setup done: $(.venv/bin/python --version), bubblewrap $(bwrap --version | cut -d' ' -f2)"
+# the built-in images (Debian roots made from Debian's packages); kept between runs, rebuilt
+# only when their recipe changes. OPENBAY_SKIP_IMAGES=1 skips this (e.g. a client-only setup).
+if [ "${OPENBAY_SKIP_IMAGES:-0}" != "1" ]; then
+  .venv/bin/python -m openbay.sandbox.image_build
+fi
+echo "setup done: $(.venv/bin/python --version), $(runc --version | head -1)"

@@ -18,6 +18,10 @@ from .events import AgentHooks
 from .llm import ChatClient
 from .prompts import browser_system_prompt
 from .step_loop import AgentOptions, AgentOutcome, BudgetExceeded, StepAgent, StepView, invalid_arguments, tool
+from .task_guard import DomainPolicy, MaskedHooks, SecretRefused, Secrets
+
+NAVIGATIONS = ("go_to_url", "open_tab")
+TYPING = {"input_text": "text", "send_keys": "keys"}
 
 __all__ = ["AgentOptions", "AgentOutcome", "BrowserAgent", "BudgetExceeded", "tool_specs"]
 
@@ -29,12 +33,20 @@ def tool_specs(output_schema: dict | None) -> list[dict]:
 
 class BrowserAgent(StepAgent):
     def __init__(self, llm: ChatClient, browser: BrowserSession, hooks: AgentHooks, options: AgentOptions):
-        super().__init__(llm, hooks, options, tool_specs(options.output_schema))
+        self.secrets = Secrets(options.sensitive_data)
+        self.domains = DomainPolicy(options.allowed_domains, options.prohibited_domains)
+        super().__init__(llm, MaskedHooks(hooks, self.secrets) if self.secrets else hooks, options,
+                         tool_specs(options.output_schema))
         self.browser = browser
         self._before = ""
 
     def system_prompt(self) -> str:
-        return browser_system_prompt(self.options.output_schema)
+        rules = ""
+        if self.domains.allowed:
+            rules += f"\n\nOnly these domains may be opened: {', '.join(self.domains.allowed)}."
+        if self.domains.prohibited:
+            rules += f"\n\nThese domains may not be opened: {', '.join(self.domains.prohibited)}."
+        return browser_system_prompt(self.options.output_schema) + self.secrets.prompt_note() + rules
 
     async def observe(self) -> PageState:
         return await self.browser.state(screenshot=self.options.use_vision,
@@ -47,7 +59,8 @@ class BrowserAgent(StepAgent):
         return state.fingerprint
 
     def state_message(self, state: PageState, step: int, notes: list[str]) -> dict:
-        text = f"Step {step} of at most {self.options.max_steps}. Current page state:\n{state.render()}"
+        text = f"Step {step} of at most {self.options.max_steps}. Current page state:\n" \
+            + self.secrets.mask(state.render())
         if notes:
             text += "\n\nNotes:\n" + "\n".join(f"- {n}" for n in notes)
         if not state.screenshot:
@@ -68,7 +81,28 @@ class BrowserAgent(StepAgent):
         return await self.browser.quick_fingerprint()
 
     async def _run_action(self, name: str, args: dict, state: PageState) -> tuple[bool, str, bool]:
-        """(ok, text for the model, whether the page surely changed)."""
+        """(ok, text for the model, whether the page surely changed), secrets masked."""
+        ok, text, changed = await self._guarded(name, args)
+        return ok, self.secrets.mask(text), changed
+
+    async def _guarded(self, name: str, args: dict) -> tuple[bool, str, bool]:
+        """The action within the task's domains, with its secrets filled in."""
+        if name in NAVIGATIONS and isinstance(args.get("url"), str) and (why := self.domains.refuses(args["url"])):
+            return False, f"navigation refused: {why}", False
+        if name in TYPING and isinstance(args.get(TYPING[name]), str) and self.secrets:
+            try:
+                url = (await self.browser.page()).url
+                args = {**args, TYPING[name]: self.secrets.fill_in(args[TYPING[name]], url)}
+            except SecretRefused as e:
+                return False, str(e), False
+        ok, text, changed = await self._act_on_page(name, args)
+        page = await self.browser.page()
+        if why := self.domains.refuses(page.url):  # a click or redirect went somewhere it may not
+            await page.goto("about:blank")
+            return False, f"navigation refused: {why}; the tab was left on about:blank", True
+        return ok, text, changed
+
+    async def _act_on_page(self, name: str, args: dict) -> tuple[bool, str, bool]:
         action = ACTIONS.get(name)
         if action is None:
             return False, f"there is no tool {name!r}", False
@@ -78,9 +112,9 @@ class BrowserAgent(StepAgent):
         try:
             return True, await action.run(self.browser, args), action.navigates
         except ActionError as e:
-            await self.hooks.emit("error", {"message": str(e), "fatal": False})
+            await self.hooks.emit("error", {"message": self.secrets.mask(str(e)), "fatal": False})
             return False, str(e), False
         except PlaywrightError as e:
             message = f"{name} failed: {str(e).splitlines()[0][:300]}"
-            await self.hooks.emit("error", {"message": message, "fatal": False})
+            await self.hooks.emit("error", {"message": self.secrets.mask(message), "fatal": False})
             return False, message, action.navigates

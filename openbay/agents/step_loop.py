@@ -39,6 +39,9 @@ class AgentOptions:
     max_tokens: int | None = None
     plan: bool = False  # write a plan first (see planning.py)
     auto_accept_plan: bool = True
+    sensitive_data: dict | None = field(default=None, repr=False)  # see task_guard.py
+    allowed_domains: list[str] = field(default_factory=list)
+    prohibited_domains: list[str] = field(default_factory=list)
     resume: ResumePoint | None = None  # go on from a stored step instead of starting afresh
 
 

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.async_api import ElementHandle
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -65,8 +66,8 @@ async def go_back(s: BrowserSession, a: dict) -> str:
     return f"went back to {page.url}"
 
 
-async def click_element(s: BrowserSession, a: dict) -> str:
-    el = await s.element(a["index"])
+async def click(s: BrowserSession, el: ElementHandle) -> bool:
+    """Click an element the page state (or a cached selector) found; True when it opened a tab."""
     pages_before = len(s.pages)
     try:
         # the page state already found it shown and not covered: skip Playwright's
@@ -84,34 +85,46 @@ async def click_element(s: BrowserSession, a: dict) -> str:
                 break
             await asyncio.sleep(0.02)
     await _settle(s)
-    opened = len(s.pages) > pages_before
+    return len(s.pages) > pages_before
+
+
+async def click_element(s: BrowserSession, a: dict) -> str:
+    opened = await click(s, await s.element(a["index"]))
     return f"clicked [{a['index']}]" + ("; it opened a new tab, which is now current" if opened else "")
 
 
-async def input_text(s: BrowserSession, a: dict) -> str:
-    el = await s.element(a["index"])
+async def fill(s: BrowserSession, el: ElementHandle, text: str, submit: bool = False) -> None:
+    """Replace an input's text (typing it when fill cannot), then press Enter if asked."""
     try:
-        await el.fill(a["text"], timeout=ACT_TIMEOUT_MS)
+        await el.fill(text, timeout=ACT_TIMEOUT_MS)
     except PlaywrightError:
         await el.click(timeout=ACT_TIMEOUT_MS)
-        await (await s.page()).keyboard.type(a["text"])
-    if a.get("submit"):
+        await (await s.page()).keyboard.type(text)
+    if submit:
         await el.press("Enter")
         await _settle(s)
+
+
+async def input_text(s: BrowserSession, a: dict) -> str:
+    await fill(s, await s.element(a["index"]), a["text"], bool(a.get("submit")))
     return f"typed into [{a['index']}]" + (" and pressed Enter" if a.get("submit") else "")
 
 
-async def select_option(s: BrowserSession, a: dict) -> str:
-    el = await s.element(a["index"])
+async def choose(el: ElementHandle, option: str, label: str) -> list[str]:
+    """Choose an option of a native <select> by its text (or value); label names it in errors."""
     if await el.evaluate("e => e.tagName") != "SELECT":
-        raise ActionError(f"[{a['index']}] is not a <select>; click it to open a custom dropdown")
+        raise ActionError(f"{label} is not a <select>; click it to open a custom dropdown")
     try:
-        chosen = await el.select_option(label=a["option"], timeout=ACT_TIMEOUT_MS)
+        return await el.select_option(label=option, timeout=ACT_TIMEOUT_MS)
     except PlaywrightError:
         try:
-            chosen = await el.select_option(value=a["option"], timeout=ACT_TIMEOUT_MS)
+            return await el.select_option(value=option, timeout=ACT_TIMEOUT_MS)
         except PlaywrightError:
-            raise ActionError(f"[{a['index']}] has no option {a['option']!r}") from None
+            raise ActionError(f"{label} has no option {option!r}") from None
+
+
+async def select_option(s: BrowserSession, a: dict) -> str:
+    chosen = await choose(await s.element(a["index"]), a["option"], f"[{a['index']}]")
     return f"selected {chosen} in [{a['index']}]"
 
 
@@ -244,3 +257,25 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     Action("wait", f"Wait for the page (at most {MAX_WAIT_S}s).",
            _schema({"seconds": {"type": "number", "minimum": 0, "maximum": MAX_WAIT_S}}, []), wait),
 ]}
+
+
+METHODS = ("click", "fill", "select_option", "press")
+
+
+async def perform(s: BrowserSession, el: ElementHandle, method: str, arguments: list[str]) -> str:
+    """Do one operator action on an element: click; fill [text, optional "Enter"];
+    select_option [option]; press [key or chord]. A short text says what happened."""
+    if method == "click":
+        opened = await click(s, el)
+        return "clicked" + ("; it opened a new tab, which is now current" if opened else "")
+    if method == "fill":
+        submit = len(arguments) > 1 and arguments[1] == "Enter"
+        await fill(s, el, arguments[0] if arguments else "", submit)
+        return "filled" + (" and pressed Enter" if submit else "")
+    if method == "select_option":
+        return f"selected {await choose(el, arguments[0] if arguments else '', 'the element')}"
+    if method == "press":
+        await el.press(arguments[0] if arguments else "Enter", timeout=ACT_TIMEOUT_MS)
+        await _settle(s)
+        return f"pressed {arguments[0] if arguments else 'Enter'}"
+    raise ActionError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")

@@ -20,11 +20,9 @@ class ActionError(Exception):
     """An action could not be done; the message is for the model."""
 
 
-# The element with this index, if still on the page. Also starts noting whether what
-# comes next (a click) opens another tab: window.open, or a link or form with a target.
-FIND_ELEMENT_JS = """i => {
-  const e = (window.__obEls || {})[i];
-  if (!e || !e.isConnected) return null;
+# Notes whether what comes next (a click) opens another tab: window.open, or a link or
+# form with a target. Installed once per window; a function body shared by the finders.
+WATCH_JS = """function watch(e) {
   const w = e.ownerDocument.defaultView;
   if (!w.__obWatch) {
     const open = w.open;
@@ -37,6 +35,12 @@ FIND_ELEMENT_JS = """i => {
   }
   w.__obOpened = false;
   return e;
+}"""
+
+# The element with this index, if still on the page.
+FIND_ELEMENT_JS = "i => { " + WATCH_JS + """
+  const e = (window.__obEls || {})[i];
+  return e && e.isConnected ? watch(e) : null;
 }"""
 
 

@@ -1,57 +1,18 @@
 """`openbay`: serve, keys, session and exec."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from openbay.protocol import CreateSessionParams
-from openbay.sdk import OpenBay, OpenBayError
+from openbay.sdk import OpenBayError
 from openbay.sdk.calls import Request, value
 
-out = Console()
-err = Console(stderr=True)
-
-
-class CliError(click.ClickException):
-    def show(self, file=None) -> None:
-        err.print(f"[red]error:[/red] {self.message}", highlight=False)
-
-
-def _pairs(items: tuple[str, ...], what: str) -> dict[str, str]:
-    result = {}
-    for item in items:
-        key, sep, val = item.partition("=")
-        if not sep or not key:
-            raise CliError(f"{what} {item!r} must look like KEY=VALUE")
-        result[key] = val
-    return result
-
-
-def _client(ctx: click.Context) -> OpenBay:
-    try:
-        return OpenBay(api_key=ctx.obj.get("api_key"), base_url=ctx.obj.get("base_url"))
-    except OpenBayError as e:
-        raise CliError(str(e)) from None
-
-
-def _call(fn, *args, **kwargs):
-    """Run an SDK call; turn failures (raised or success=False) into a clean exit 1."""
-    try:
-        result = fn(*args, **kwargs)
-    except OpenBayError as e:
-        raise CliError(str(e)) from None
-    if getattr(result, "success", True) is False:
-        raise CliError(f"{result.error_message} [{result.error_code}, request {result.request_id}]")
-    return result
-
-
-def _print_json(obj) -> None:
-    click.echo(json.dumps(obj, indent=2, default=str))
+from .common import CliError, _call, _client, _pairs, _print_json, err, out
+from .templates import template
 
 
 @click.group()
@@ -230,6 +191,9 @@ def exec_(ctx, session_id: str, command: tuple[str, ...], timeout_s: float, cwd:
     if result.error_message:
         err.print(f"[yellow]{result.error_message}[/yellow]", highlight=False)
     sys.exit(result.exit_code if 0 <= result.exit_code < 256 else 1)
+
+
+cli.add_command(template)
 
 
 def main() -> None:

@@ -20,6 +20,9 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                                url: Annotated[str, Field(min_length=1, max_length=8192,
                                                          description="http(s) URL to open")]) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
+        operator = getattr(session.browser, "agent", None)
+        if operator is not None:
+            return (await operator.navigate(url)).model_dump(mode="json")
         return await cdp_page.navigate(await session.browser.get_endpoint_url(), url)
 
     @tool(server, "browser_screenshot", "A PNG of the session's current browser page.")

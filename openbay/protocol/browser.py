@@ -24,6 +24,9 @@ class Viewport(BaseModel):
 
 class ProxyOption(BaseModel):
     server: str = Field(description="e.g. http://127.0.0.1:3128 or socks5://host:1080")
+    username: str | None = Field(default=None, max_length=256, description="for a proxy that asks for a login")
+    password: str | None = Field(default=None, max_length=256, repr=False,
+                                 description="never shown back (status shows it as ***)")
     bypass: str | None = Field(default=None, max_length=2048,
                                description="comma-separated hosts that skip the proxy")
 

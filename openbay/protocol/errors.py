@@ -18,6 +18,8 @@ class ErrorCode(str, Enum):
     UNAVAILABLE = "unavailable"
     INSUFFICIENT_STORAGE = "insufficient_storage"  # the server's own disk is (nearly) full
     INTERNAL = "internal"
+    MODEL_ERROR = "model_error"          # the model endpoint failed or is not configured
+    EXTRACT_FAILED = "extract_failed"    # the model's answer never fitted the schema
 
 
 STATUS_OF: dict[ErrorCode, int] = {
@@ -34,6 +36,8 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.INSUFFICIENT_STORAGE: 507,
     ErrorCode.INTERNAL: 500,
+    ErrorCode.MODEL_ERROR: 502,
+    ErrorCode.EXTRACT_FAILED: 422,
 }
 
 
@@ -41,6 +45,7 @@ class ErrorDetail(BaseModel):
     code: ErrorCode
     message: str
     request_id: str = ""
+    details: dict | None = None  # more about some errors (extract_failed: the last answer)
 
 
 class ErrorResponse(BaseModel):

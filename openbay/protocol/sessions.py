@@ -60,6 +60,13 @@ class CreateSessionParams(BaseModel):
                            description="idle lifetime: the session is reaped this long after its last use")
     envs: dict[str, str] = Field(default_factory=dict)
     network: Literal["default", "none"] = "default"
+    disk_quota_mb: int | None = Field(default=None, ge=16, description=(
+        "disk quota of the session (its changes to the image, home and /tmp); default 10 GiB, "
+        "at most the server's OPENBAY_MAX_DISK_MB"))
+    snapshot_id: str | None = Field(default=None, max_length=64, description=(
+        "start from a snapshot of yours (its image and files); image_id is then ignored"))
+    restore_from: str | None = Field(default=None, max_length=64, description=(
+        "a dead session of yours whose files (kept for a grace period) this session starts with"))
     network_policy: NetworkPolicyParams | None = Field(
         default=None, description="egress rules, joined with the owner's default policy")
     context_syncs: list[ContextSync] = Field(
@@ -87,6 +94,10 @@ class SessionInfo(BaseModel):
     created_at: datetime
     last_active_at: datetime
     expires_at: datetime
+    kind: str | None = Field(default=None, description="the built-in image a template descends from")
+    disk_used_bytes: int | None = None
+    disk_quota_bytes: int | None = None
+    end_reason: str | None = None
     resource_url: str = ""
     network_policy: NetworkPolicyParams | None = Field(default=None, description="the effective egress policy")
     exposed_ports: list[ExposedPort] = Field(default_factory=list, description="ports reachable through links")

@@ -1,5 +1,6 @@
 """Agent tasks: what a caller asks for, what a task looks like, and the events it streams."""
 import json
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
@@ -8,6 +9,8 @@ from pydantic import BaseModel, Field, field_validator
 
 AGENT_KINDS = ("browser", "computer", "mobile")
 MAX_SCHEMA_BYTES = 64 * 1024
+_SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_DOMAIN = re.compile(r"^(https?://)?(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:\d{1,5})?$")
 
 
 class TaskStatus(str, Enum):
@@ -40,6 +43,7 @@ class EventType(str, Enum):
     PLAN = "plan"              # the agent's numbered steps, again whenever they change
     USER_INPUT = "user_input"  # the person's answer to call_for_user or to a plan
     ANSWER = "answer"          # the final answer of a task that finished
+    USAGE = "usage"            # a step's tokens and cost, and the task's totals so far
 
 
 class LLMOverride(BaseModel):
@@ -63,6 +67,40 @@ class TaskCreateRequest(BaseModel):
     auto_accept_plan: bool = Field(default=True, description="false: wait for the person to accept or edit it")
     context: str | None = Field(default=None, max_length=20_000,
                                 description="what came before in the conversation, shown to the agent with the task")
+    sensitive_data: dict[str, str | dict[str, str]] | None = Field(
+        default=None, repr=False, description='secrets the agent types without seeing: {"x_password": "..."}, '
+        'or per domain {"https://*.example.com": {"x_password": "..."}}; the model sees <secret>x_password</secret>')
+    allowed_domains: list[str] = Field(default_factory=list, max_length=100,
+                                       description="only these may be opened (example.com, *.example.com, host:port)")
+    prohibited_domains: list[str] = Field(default_factory=list, max_length=100,
+                                          description="these may never be opened")
+
+    @field_validator("sensitive_data")
+    @classmethod
+    def _secrets(cls, data):
+        if not data:
+            return data
+        if len(data) > 64:
+            raise ValueError("at most 64 sensitive_data entries")
+        for key, value in data.items():
+            pairs = value.items() if isinstance(value, dict) else [(key, value)]
+            if isinstance(value, dict) and not _DOMAIN.match(key):
+                raise ValueError(f"sensitive_data: {key[:100]!r} is not a domain pattern")
+            for name, secret in pairs:
+                if not _SECRET_NAME.match(name):
+                    raise ValueError(f"sensitive_data: {name[:64]!r} is not a name (letters, digits, _)")
+                if len(secret) > 10_000:
+                    raise ValueError(f"sensitive_data: the value of {name!r} is over 10,000 characters")
+        return data
+
+    @field_validator("allowed_domains", "prohibited_domains")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        for d in domains:
+            if not _DOMAIN.match(d):
+                raise ValueError(f"{d[:100]!r} is not a domain pattern (example.com, *.example.com, "
+                                 "127.0.0.1:8080, https://example.com)")
+        return domains
 
     @field_validator("output_schema")
     @classmethod
@@ -84,6 +122,7 @@ class TaskUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cost_usd: float = Field(default=0.0, description="from the admin's price table (OPENBAY_LLM_PRICES)")
 
 
 class StepLog(BaseModel):

@@ -37,6 +37,7 @@ class SandboxSpec:
     limits: ResourceLimits = field(default_factory=ResourceLimits)
     network_policy: NetworkPolicy = field(default_factory=NetworkPolicy)
     disk_bytes: int = 10 * 1024 ** 3
+    restore_disk: str | None = None  # start with a copy of this disk (a dead session's) instead of a blank one
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class SandboxMetrics:
     disk_quota_bytes: int | None = None
     net_rx_bytes: int | None = None
     net_tx_bytes: int | None = None
+    denied_connections: int | None = None  # refused by the session's egress policy
     processes: int | None = None
     uptime_s: float | None = None
 

@@ -1,83 +1,99 @@
-"""The local backend: one bubblewrap sandbox per session on this machine.
+"""The local backend: each session is a small machine of its own on this host.
 
-Each sandbox runs as its own host uid (no capabilities, nothing of root's is
-readable), in new user, mount, PID, IPC and UTS namespaces (and network, for
-`network: none`), sees /usr and a short list of /etc read-only, gets a private
-home at /home/user, and runs envd as the only door in.
+A session is an OCI container run by runc: its root file system is its image's layers
+(read-only) under an overlay whose upper layer is on the session's own disk (a sparse
+ext4 image the size of its quota), root inside maps to the sandbox id range, it has its
+own mount, PID, IPC, UTS, user, cgroup and (for `network: none`) network namespaces, cgroup limits on
+memory, CPU and processes, and envd (under tini, which reaps orphans as PID 1) is the
+only door in. Containers run detached: they outlive the server process.
 
-bwrap runs as the sandbox uid, so the sandbox root must be reachable by it: its
-ancestors are traversable (0711) but not listable, each session directory holds
-a home and run directory that only that session's uid can open.
+    <root>/<session>/disk.img        the session's disk (sparse ext4, the size of its quota)
+    <root>/<session>/disk/upper, work  the overlay's writable layer, on that disk
+    <root>/<session>/rootfs          the merged root file system runc starts in
+    <root>/<session>/run             envd's socket directory (/run/envd inside)
+    <root>/<session>/bundle          config.json, envd.log
 """
+from __future__ import annotations
+
 import asyncio
-import collections
+import ctypes
+import dataclasses
 import hashlib
+import hmac
+import json
 import logging
 import os
-import resource
+import secrets
 import shutil
-import signal
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from .backend import Sandbox, SandboxError, SandboxSpec
-from .cgroups import CgroupManager
+from . import image_catalog, network
+from .backend import NetworkPolicy, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+from .disk import SessionDisks
+from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
-from .images import IMAGES
+from .firewall import Firewall, is_cidr
+from .image_store import ImageManifest, ImageStore, remove_tree, tree_size
+from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
 
 log = logging.getLogger("openbay.sandbox")
 ENVD_DIR = Path(__file__).parent / "envd"
-SANDBOX_UID = 1000
-# /etc entries every sandbox sees (read-only); the rest of the host's /etc stays hidden
-BASE_ETC = ("hosts", "resolv.conf", "nsswitch.conf", "host.conf", "gai.conf", "ssl",
-            "ca-certificates", "ca-certificates.conf", "alternatives", "fonts", "ld.so.cache",
-            "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "mime.types", "bash.bashrc",
-            "profile", "inputrc", "os-release", "debian_version", "protocols", "services",
-            "python3", "python3.11", "terminfo", "locale.alias", "magic", "papersize")
-UID_FLOOR = 1_000_000  # far above any real account
-UID_COUNT = 65_536
-UID_BLOCKS = 32_000  # keeps uids below 2**31: bwrap (and others) take them as signed ints
-START_TIMEOUT_S = 15.0
+VAR_ROOT = Path(os.environ.get("OPENBAY_VAR_DIR", "/var/lib/openbay"))
+START_TIMEOUT_S = 20.0
+HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# programs that carry their own CA list (Node, Python's requests/certifi) use the system's
+CA_ENV = {"NODE_EXTRA_CA_CERTS": HOST_CA_BUNDLE, "REQUESTS_CA_BUNDLE": HOST_CA_BUNDLE,
+          "SSL_CERT_FILE": HOST_CA_BUNDLE}
 UNIX_PATH_MAX = 107
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+MNT_DETACH = 2
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
 class _Running:
     sandbox: Sandbox
-    process: asyncio.subprocess.Process
-    uid: int
     directory: Path
-    cgroups: list[Path] = field(default_factory=list)
+    image: ImageManifest
+    pid: int
+    pidfd: int
+    started: float
+    memory_bytes: int
+    disk_bytes: int
+    net: network.SessionNet | None = None
+    names: NamePolicy | None = None
+    exited: bool = False
 
 
 class LocalBackend:
     name = "local"
 
-    def __init__(self, root: Path, *, uid_base: int | None = None, uid_count: int = UID_COUNT,
-                 bwrap: str = "bwrap", python: str = "/usr/bin/python3",
-                 cgroups: CgroupManager | None = None):
+    def __init__(self, root: Path, *, images: ImageStore | None = None, runc: str = "runc"):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o711)
+        self.tag = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+        self.images = images or ImageStore(VAR_ROOT / "images")
+        self.disks = SessionDisks(VAR_ROOT / "blank-disks")
+        self.runc = Runc(Path("/run/openbay") / self.tag, runc)
+        self.cgroup_parent = f"openbay-{self.tag}"
         self.envd_dir = self.root / "envd"
         shutil.rmtree(self.envd_dir, ignore_errors=True)
         shutil.copytree(ENVD_DIR, self.envd_dir, ignore=shutil.ignore_patterns("__pycache__"))
         for path in (self.envd_dir, *self.envd_dir.iterdir()):
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
-        self.bwrap = shutil.which(bwrap) or bwrap
-        self.python = python
-        # a namespace per sandbox root: another server's stale-cgroup sweep must not
-        # kill this server's sandboxes (tests and a dev server share one machine)
-        root_hash = int(hashlib.sha256(str(self.root.resolve()).encode()).hexdigest(), 16)
-        self.cgroups = cgroups if cgroups is not None else CgroupManager(f"openbay-{root_hash:x}"[:18])
-        if uid_base is None:
-            # a uid range per sandbox root, so two servers on one machine never share a uid
-            # (and with it RLIMIT_NPROC's count or file ownership)
-            uid_base = UID_FLOOR + (root_hash % UID_BLOCKS) * UID_COUNT
-        # first in, first out: a freed uid goes to the back, far from its next use
-        self._free_uids = collections.deque(range(uid_base, uid_base + uid_count))
         self._running: dict[str, _Running] = {}
+        self._by_address: dict[str, _Running] = {}  # session address -> session (the DNS proxy asks)
         self._cleanups: set[asyncio.Task] = set()
+        self.firewall = Firewall(self.tag)
+        upstream = os.environ.get("OPENBAY_DNS_UPSTREAM")
+        self.dns = DnsProxy(self._dns_client, _host_port(upstream) if upstream else upstream_from_resolv_conf())
+        self._network_ready: asyncio.Future | None = None
+        # called with (session_id, reason) when a sandbox dies on its own
+        self.on_exit: Callable[[str, str], None] | None = None
         longest = self.root / ("s-" + "0" * 24) / "run" / "envd.sock"
         if len(str(longest)) > UNIX_PATH_MAX:
             raise SandboxError(f"state directory {self.root} is too deep for unix sockets; "
@@ -85,168 +101,457 @@ class LocalBackend:
 
     def check(self) -> None:
         """Fail early, with the fix, when the machine cannot run sandboxes."""
-        if not shutil.which(self.bwrap):
-            raise SandboxError("bubblewrap is not installed: apt-get install bubblewrap")
-        if not os.access(self.python, os.X_OK):
-            raise SandboxError(f"{self.python} is missing: apt-get install python3")
+        if not self.runc.available():
+            raise SandboxError("runc is not installed: apt-get install runc")
+        if not self.disks.available():
+            raise SandboxError("mkfs.ext4 is missing: apt-get install e2fsprogs")
+
+    # --- images ---------------------------------------------------------------------------
+
+    def image(self, image_ref: str) -> ImageManifest:
+        ref = image_catalog.resolve_builtin(image_ref)
+        if ref in image_catalog.UNAVAILABLE:
+            raise SandboxError(image_catalog.UNAVAILABLE[ref])
+        manifest = self.images.get(ref)
+        if manifest is None:
+            if ref in image_catalog.BUILTIN:
+                raise SandboxError(f"image {ref!r} is not built on this machine; build it with: "
+                                   f"python -m openbay.sandbox.image_build {ref}")
+            raise SandboxError(f"unknown image {image_ref!r}")
+        return manifest
+
+    # --- lifecycle ------------------------------------------------------------------------
 
     def is_alive(self, session_id: str) -> bool:
         r = self._running.get(session_id)
-        return r is not None and r.process.returncode is None
+        return r is not None and not r.exited
 
     def get(self, session_id: str) -> Sandbox | None:
         r = self._running.get(session_id)
         return r.sandbox if r else None
 
-    async def start(self, spec: SandboxSpec) -> Sandbox:
-        if spec.image_id not in IMAGES:
-            raise SandboxError(f"unknown image {spec.image_id!r}")
-        if not self._free_uids:
-            raise SandboxError("no sandbox uids left")
-        uid = self._free_uids.popleft()
+    async def start(self, spec: SandboxSpec, *, extra_binds: list[tuple[str, str, bool]] = ()) -> Sandbox:
+        """Start a sandbox; `extra_binds` (host path, path inside, read-only) are for the image
+        builder's package cache, never for sessions."""
+        image = self.image(spec.image_id)
         directory = self.root / spec.session_id
         try:
-            return await self._start(spec, uid, directory)
+            return await self._start(spec, image, directory, list(extra_binds))
         except BaseException:
-            self._cleanup(spec.session_id, uid, directory, [])
+            await self._destroy(spec.session_id, directory, wait=True)
             raise
 
-    async def _start(self, spec: SandboxSpec, uid: int, directory: Path) -> Sandbox:
-        home, run, etc = directory / "home", directory / "run", directory / "etc"
-        for d in (home, run, etc):
-            d.mkdir(parents=True, exist_ok=True)
+    async def _start(self, spec: SandboxSpec, image: ImageManifest, directory: Path,
+                     extra_binds: list[tuple[str, str, bool]]) -> Sandbox:
+        # traversable (not listable) by the sandbox's root, which runc's init is while it mounts
+        directory.mkdir()
         os.chmod(directory, 0o711)
-        for d in (home, run):
-            os.chown(d, uid, uid)
-            os.chmod(d, 0o700)
-        self._write_identity(etc, spec.session_id)
-        cgroups = await asyncio.to_thread(self.cgroups.create, spec.session_id, spec.limits)
-        image = IMAGES[spec.image_id]
-        args = [self.bwrap, "--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID),
-                "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-                "--hostname", "sandbox", "--die-with-parent", "--new-session",
-                "--ro-bind", "/usr", "/usr",
-                "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-                "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-                "--proc", "/proc", "--dev", "/dev",
-                "--size", str(image.shm_size), "--tmpfs", "/dev/shm",
-                "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run",
-                "--dir", "/var/cache", "--dir", "/home",
-                # the host's font cache: without it every X app rescans all fonts (1-2 s)
-                "--ro-bind-try", "/var/cache/fontconfig", "/var/cache/fontconfig",
-                "--bind", str(home), "/home/user",
-                "--bind", str(run), "/run/envd",
-                "--ro-bind", str(self.envd_dir), "/opt/envd"]
-        if not spec.network:
-            args.append("--unshare-net")
-        for name in ("passwd", "group", "hostname"):
-            args += ["--ro-bind", str(etc / name), f"/etc/{name}"]
-        for name in BASE_ETC + image.extra_etc:
-            if os.path.exists(f"/etc/{name}"):
-                args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        for path in image.extra_ro:
-            if os.path.exists(path):
-                args += ["--ro-bind", path, path]
-        args += ["--chdir", "/home/user", "--",
-                 # -S: no site, so no .pth hooks of the host's dist-packages run in envd (stdlib only)
-                 self.python, "-S", "-E", "-B", "/opt/envd/daemon.py", "/run/envd/envd.sock"]
-
-        ready_r, ready_w = os.pipe()
-        env = {"HOME": "/home/user", "USER": "user", "LOGNAME": "user", "SHELL": "/bin/bash",
-               "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm-256color",
-               "OPENBAY_SESSION_ID": spec.session_id, **dict(image.env), **spec.envs,
-               "ENVD_READY_FD": str(ready_w)}
-        log_fd = os.open(directory / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        disk = directory / "disk"
+        # the namespace and the disk do not depend on each other: make both at once
+        net, _ = await _both(self._make_network(spec, directory) if spec.network else _nothing(),
+                             asyncio.to_thread(self.disks.create, directory / "disk.img", disk, spec.disk_bytes,
+                                               Path(spec.restore_disk) if spec.restore_disk else None))
+        upper, work, rootfs, run, bundle = (disk / "upper", disk / "work", directory / "rootfs",
+                                            directory / "run", directory / "bundle")
+        os.chmod(disk, 0o700)  # the session's files: the overlay reads them as the host's root
+        for d in (upper, work, rootfs, run, bundle):
+            d.mkdir(exist_ok=d in (upper, work))  # a restored disk brings its own upper layer
+        os.chmod(bundle, 0o711)
+        # the merged root and envd's socket directory belong to root inside
+        for d in (upper, run):
+            os.chown(d, HOST_ID_BASE, HOST_ID_BASE)
+        os.chmod(upper, 0o755)
+        lower = list(reversed(self.images.layer_dirs(image)))
+        mount_overlay(rootfs, lower, upper, work)
+        etc = self._write_etc(bundle, net)
+        identity = secrets.token_hex(16)  # envd proves it is this session's to a restarted server
+        env = {"HOME": "/home/user", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
+               "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+               "TERM": "xterm-256color", "OPENBAY_SESSION_ID": spec.session_id, **CA_ENV, **image.env, **spec.envs,
+               "ENVD_READY_FD": "3", "OPENBAY_ENVD_IDENTITY": identity}
         limits = spec.limits
+        write_bundle(bundle, BundleSpec(
+            container_id=spec.session_id, rootfs=rootfs,
+            args=["/usr/bin/tini", "-s", "-g", "--", "/usr/bin/python3", "-S", "-E", "-B",
+                  "/opt/envd/daemon.py", "/run/envd/envd.sock"],
+            env=env, cgroup_path=f"/{self.cgroup_parent}/{spec.session_id}", limits=limits,
+            netns=net.netns_path if net else "",
+            shm_bytes=min(image.shm_bytes, limits.memory_bytes // 2),
+            binds=[(str(run), "/run/envd", False), (str(self.envd_dir), "/opt/envd", True),
+                   *((str(etc / n), f"/etc/{n}", True) for n in ("resolv.conf", "hosts")),
+                   # what the host trusts, the session trusts (registries behind a TLS-inspecting proxy)
+                   *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else []),
+                   *extra_binds]))
+        _write_private(bundle / "meta.json", json.dumps({
+            "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
+            "started": time.time(), "identity": identity, "dns_port": self.dns.port,
+            "policy": dataclasses.asdict(spec.network_policy)}))
+        # the egress rules go in while the container starts; both are done before anyone gets in
+        rules = asyncio.ensure_future(self.firewall.add_session(net, spec.network_policy, self.dns.port)
+                                      if net else _nothing())
+        ready_r, ready_w = os.pipe()
+        log_fd = os.open(bundle / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            process = await asyncio.create_subprocess_exec(
-                *args, stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
-                pass_fds=(ready_w,), env=env,
-                preexec_fn=lambda: _enter_sandbox_identity(uid, cgroups, limits.max_processes))
+            pid, _ = await _both(self.runc.run_detached(spec.session_id, bundle, log_fd=log_fd, ready_fd=ready_w),
+                                 rules)
+        except SandboxError as e:
+            os.close(ready_r)
+            raise SandboxError(f"{e}: {_tail(bundle / 'envd.log')}") from None
         finally:
             for fd in (ready_w, log_fd):
                 os.close(fd)
-        running = _Running(Sandbox(spec.session_id, EnvdClient.unix(str(run / "envd.sock")),
-                                   process.pid), process, uid, directory, cgroups)
+        sandbox = Sandbox(spec.session_id, EnvdClient.unix(str(run / "envd.sock")), pid)
+        running = _Running(sandbox, directory, image, pid, os.pidfd_open(pid), time.time(),
+                           limits.memory_bytes, spec.disk_bytes, net, _names(spec))
         self._running[spec.session_id] = running
+        if net is not None:
+            self._by_address[net.address] = running
+        self._watch(running)
         try:
             await asyncio.wait_for(_read_ready(ready_r), START_TIMEOUT_S)
         except (asyncio.TimeoutError, EOFError):
-            detail = (directory / "envd.log").read_text(errors="replace")[-2000:].strip()
-            raise SandboxError(f"sandbox did not start: {detail or 'no output'}") from None
+            raise SandboxError(f"sandbox did not start: {_tail(bundle / 'envd.log') or 'no output'}") from None
         finally:
             os.close(ready_r)
-        return running.sandbox
+        return sandbox
 
-    @staticmethod
-    def _write_identity(etc: Path, session_id: str) -> None:
-        (etc / "passwd").write_text(
-            "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-            f"user:x:{SANDBOX_UID}:{SANDBOX_UID}:user:/home/user:/bin/bash\n"
-            "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n")
-        (etc / "group").write_text(f"root:x:0:\nuser:x:{SANDBOX_UID}:\nnogroup:x:65534:\n")
-        (etc / "hostname").write_text("sandbox\n")
+    async def _make_network(self, spec: SandboxSpec, directory: Path) -> network.SessionNet:
+        """The session's own namespace, its egress rules, and its DNS through the proxy."""
+        if self._network_ready is None:
+            self._network_ready = asyncio.ensure_future(self._setup_network())
+        await asyncio.shield(self._network_ready)
+        net = await network.create_namespace()
+        net.save(directory / "net.json")
+        return net
+
+    async def _setup_network(self) -> None:
+        network.enable_forwarding()
+        await self.firewall.setup()
+        # the same port as the last server's, when free: the sessions' rules point at it
+        port_file = self.root / "dns-port"
+        try:
+            await self.dns.start(port=int(port_file.read_text()))
+        except (OSError, ValueError):
+            await self.dns.start()
+        port_file.write_text(str(self.dns.port))
+
+    def _dns_client(self, address: str):
+        running = self._by_address.get(address)
+        if running is None or running.net is None:
+            return None
+        net = running.net
+
+        async def learn(kind: str, addresses: list[str], ttl: int) -> None:
+            await self.firewall.learn(net, kind, addresses, ttl)
+        return net.gateway, running.names or NamePolicy(), learn
+
+    def _write_etc(self, bundle: Path, net: network.SessionNet | None) -> Path:
+        etc = bundle / "etc"
+        etc.mkdir()
+        hosts = "127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        if net is not None:
+            hosts += f"{net.gateway}\t{HOST_NAME}\n"
+        (etc / "hosts").write_text(hosts)
+        (etc / "resolv.conf").write_text(f"nameserver {net.gateway}\noptions timeout:2 attempts:2\n" if net else "")
         for f in etc.iterdir():
             os.chmod(f, 0o644)
+        return etc
+
+    def _watch(self, running: _Running) -> None:
+        """Notice at once when the sandbox's init exits (its pidfd becomes readable)."""
+        loop = asyncio.get_running_loop()
+
+        def exited() -> None:
+            loop.remove_reader(running.pidfd)
+            if running.exited:
+                return
+            running.exited = True
+            reason = self._death_reason(running)
+            log.warning("sandbox %s exited: %s", running.sandbox.session_id, reason)
+            if self.on_exit is not None and self._running.get(running.sandbox.session_id) is running:
+                self.on_exit(running.sandbox.session_id, reason)
+
+        loop.add_reader(running.pidfd, exited)
+
+    def _death_reason(self, running: _Running) -> str:
+        if self.oom_kills(running.sandbox.session_id):
+            return f"sandbox exited: out of memory (limit {_human(running.memory_bytes)})"
+        return "sandbox exited: its init process (envd) ended"
+
+    def _cgroup(self, controller: str, session_id: str) -> Path:
+        return CGROUP_ROOT / controller / self.cgroup_parent / session_id
+
+    def oom_kills(self, session_id: str) -> int:
+        """How many processes the kernel killed for the sandbox's memory limit."""
+        try:
+            for line in (self._cgroup("memory", session_id) / "memory.oom_control").read_text().splitlines():
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def memory_limit(self, session_id: str) -> int | None:
+        r = self._running.get(session_id)
+        return r.memory_bytes if r else None
 
     async def stop(self, session_id: str) -> None:
-        running = self._running.pop(session_id, None)
+        running = self._running.get(session_id)
         if running is None:
             return
-        proc = running.process
-        if proc.returncode is None:
-            try:  # bwrap is PID 1 of the sandbox: its death takes the whole tree with it
-                proc.send_signal(signal.SIGKILL)
-            except ProcessLookupError:
+        await self._destroy(session_id, running.directory)
+
+    def _forget(self, session_id: str) -> _Running | None:
+        """Stop watching a sandbox (it keeps running unless killed next)."""
+        running = self._running.pop(session_id, None)
+        if running is not None:
+            running.exited = True
+            try:
+                asyncio.get_running_loop().remove_reader(running.pidfd)
+            except (ValueError, OSError):
                 pass
-            await proc.wait()
-        # the sandbox is dead and its directory out of sight now; removing files and
-        # cgroups (which waits for the last processes to be reaped) goes on in the
-        # background, and the uid is free again only when that is done
-        trash = running.directory.with_name(".trash-" + running.directory.name)
-        try:
-            os.rename(running.directory, trash)
-        except OSError:
-            trash = running.directory
-        task = asyncio.get_running_loop().create_task(asyncio.to_thread(
-            self._cleanup, session_id, running.uid, trash, running.cgroups))
+            os.close(running.pidfd)
+            if running.net is not None:
+                self._by_address.pop(running.net.address, None)
+        return running
+
+    async def _kill(self, session_id: str, directory: Path, running: _Running | None) -> None:
+        """The container and its network go; its files stay where they are."""
+        await self.runc.kill(session_id)
+        await self.runc.delete(session_id)
+        net = running.net if running else network.SessionNet.load(directory / "net.json")
+        if net is not None:
+            self._by_address.pop(net.address, None)
+            await self.firewall.remove_session(net)
+            await network.delete_namespace(net)
+
+    async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None,
+                       wait: bool = False) -> None:
+        """Kill the container, then unmount and remove its files out of the caller's way."""
+        await self._kill(session_id, directory, self._forget(session_id) or running)
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._remove_files, directory))
+        if wait:
+            await task
+            return
         self._cleanups.add(task)
         task.add_done_callback(self._cleanups.discard)
 
-    def _cleanup(self, session_id: str, uid: int, directory: Path, cgroups: list[Path]) -> None:
-        self._running.pop(session_id, None)
-        self.cgroups.destroy(cgroups)
-        shutil.rmtree(directory, ignore_errors=True)
-        self._free_uids.append(uid)
+    async def snapshot(self, session_id: str, ref: str, owner_id: str, description: str = "") -> ImageManifest:
+        """The session's files now (its upper layer) as an image of the owner: sessions made
+        from it start where this one is (fork). Processes are frozen while it is copied."""
+        r = self._require(session_id)
+        staging = self.images.new_staging("snap")
+        was_paused = self.is_paused(session_id)
+        try:
+            if not was_paused:
+                await self.runc.pause(session_id)
+            try:
+                await copy_tree(r.directory / "disk" / "upper", staging / "layer")
+            finally:
+                if not was_paused:
+                    await self.runc.resume(session_id)
+            with self.images.lock():
+                digest = await asyncio.to_thread(self.images.add_layer, staging / "layer")
+                manifest = ImageManifest(
+                    ref=ref, kind=r.image.kind, layers=[*r.image.layers, digest], env=dict(r.image.env),
+                    shm_bytes=r.image.shm_bytes, owner_id=owner_id, parent=r.image.ref, snapshot_of=session_id,
+                    size_bytes=await asyncio.to_thread(tree_size, self.images.layers / digest),
+                    description=description)
+                self.images.put(manifest)
+            return manifest
+        finally:
+            remove_tree(staging)
+
+    async def commit(self, session_id: str, into: Path) -> None:
+        """Stop the sandbox and keep its upper layer (what it changed) at `into`."""
+        running = self._require(session_id)
+        self._forget(session_id)
+        await self._kill(session_id, running.directory, running)
+        umount(running.directory / "rootfs")
+        await copy_tree(running.directory / "disk" / "upper", into)
+
+    def _remove_files(self, directory: Path) -> None:
+        remove_tree(directory)
+
+    async def reattach(self, session_id: str) -> Sandbox | None:
+        """After a server restart: the session's sandbox, if it is alive and its envd proves it is
+        this session's; None otherwise (the caller marks the session dead)."""
+        directory = self.root / session_id
+        try:
+            meta = json.loads((directory / "bundle" / "meta.json").read_text())
+        except (OSError, ValueError):
+            return None
+        pid = self.runc.init_pid(session_id)
+        image = self.images.get(meta["image"])
+        if pid is None or image is None:
+            return None
+        sandbox = Sandbox(session_id, EnvdClient.unix(str(directory / "run" / "envd.sock")), pid)
+        frozen = _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
+        if not frozen and not await _proves_identity(sandbox, meta["identity"]):
+            log.warning("sandbox %s did not prove its identity; not reattached", session_id)
+            return None
+        net = network.SessionNet.load(directory / "net.json")
+        policy = NetworkPolicy(**{k: tuple(v) for k, v in meta.get("policy", {}).items()})
+        if net is not None:
+            if self._network_ready is None:
+                self._network_ready = asyncio.ensure_future(self._setup_network())
+            await asyncio.shield(self._network_ready)
+            if self.dns.port != meta.get("dns_port"):  # the proxy could not get its old port back
+                await self.firewall.remove_session(net)
+                await self.firewall.add_session(net, policy, self.dns.port)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return None
+        running = _Running(sandbox, directory, image, pid, pidfd, meta["started"], meta["memory_bytes"],
+                           meta["disk_bytes"], net, _name_policy(policy))
+        self._running[session_id] = running
+        if net is not None:
+            self._by_address[net.address] = running
+        self._watch(running)
+        return sandbox
+
+    def is_paused(self, session_id: str) -> bool:
+        r = self._running.get(session_id)
+        return r is not None and _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
+
+    async def detach(self) -> None:
+        """Server shutdown that leaves every sandbox running, for the next server to reattach."""
+        for session_id in list(self._running):
+            self._forget(session_id)
+        await asyncio.gather(*list(self._cleanups))
+        self.dns.close()
+
+    async def keep_files(self, session_id: str) -> None:
+        """A session that died: its sandbox goes, its disk stays (for `restore_from`) for a while."""
+        directory = self.root / session_id
+        await self._kill(session_id, directory, self._forget(session_id))
+        if directory.exists():
+            await asyncio.to_thread(self._keep_disk, directory, self.dead_dir / session_id)
+
+    @property
+    def dead_dir(self) -> Path:
+        return self.root / ".dead"
+
+    def _keep_disk(self, directory: Path, keep: Path) -> None:
+        umount(directory / "rootfs")
+        umount(directory / "disk")
+        keep.mkdir(parents=True, exist_ok=True)
+        os.chmod(keep.parent, 0o700)
+        for name in ("disk.img", "bundle/meta.json"):
+            if (directory / name).exists():
+                os.replace(directory / name, keep / Path(name).name)
+        remove_tree(directory)
+
+    def kept_disk(self, session_id: str) -> Path | None:
+        path = self.dead_dir / session_id / "disk.img"
+        return path if path.exists() else None
+
+    def sweep_kept(self, older_than_s: float) -> list[str]:
+        """Forget the disks of dead sessions after the grace period."""
+        gone = []
+        now = time.time()
+        for d in self.dead_dir.glob("s-*"):
+            if now - d.stat().st_mtime > older_than_s:
+                remove_tree(d)
+                gone.append(d.name)
+        return gone
 
     async def cleanup_stale(self) -> list[str]:
+        """Remove containers and directories an earlier server left that no one reattached."""
         removed = []
-        for d in self.cgroups.stale():
-            if d.name not in self._running:
-                self.cgroups.destroy([d])
+        for cid in self.runc.containers():
+            if cid not in self._running:
+                await self.runc.kill(cid)
+                await self.runc.delete(cid)
         for d in self.root.iterdir():
-            if d.is_dir() and d.name.startswith(("s-", ".trash-")) and d.name not in self._running:
-                shutil.rmtree(d, ignore_errors=True)
+            if d.is_dir() and d.name.startswith(("s-", "b-")) and d.name not in self._running:
+                if d.name.startswith("s-"):  # nothing is deleted because of a crash
+                    await self.keep_files(d.name)
+                else:
+                    await asyncio.to_thread(self._remove_files, d)
                 removed.append(d.name)
         return removed
 
     async def close(self) -> None:
+        """Stop every sandbox; a root with nothing left in it (no kept disks) goes as well."""
         await asyncio.gather(*(self.stop(sid) for sid in list(self._running)))
         await asyncio.gather(*list(self._cleanups))
+        self.dns.close()
+        if not self.runc.containers() and not any(self.dead_dir.glob("s-*")):
+            await self.firewall.drop_table()
+            remove_tree(self.root)
+            shutil.rmtree(self.runc.state_dir, ignore_errors=True)
+
+    async def pause(self, session_id: str) -> None:
+        self._require(session_id)
+        await self.runc.pause(session_id)
+
+    async def resume(self, session_id: str) -> None:
+        self._require(session_id)
+        await self.runc.resume(session_id)
+
+    def _require(self, session_id: str) -> _Running:
+        r = self._running.get(session_id)
+        if r is None or r.exited:
+            raise SandboxError(f"sandbox {session_id} is not running")
+        return r
+
+    async def metrics(self, session_id: str) -> SandboxMetrics:
+        r = self._require(session_id)
+        m = await asyncio.to_thread(self._read_metrics, r)
+        if r.net is not None:
+            m = dataclasses.replace(m, denied_connections=await self.firewall.denied(r.net))
+        return m
+
+    def _read_metrics(self, r: _Running) -> SandboxMetrics:
+        sid = r.sandbox.session_id
+        memory = _read_int(self._cgroup("memory", sid) / "memory.usage_in_bytes")
+        cache = _stat_value(self._cgroup("memory", sid) / "memory.stat", "total_inactive_file") or 0
+        procs = _read_int(self._cgroup("pids", sid) / "pids.current")
+        cpu_ns = _read_int(self._cgroup("cpuacct", sid) / "cpuacct.usage")
+        uptime = time.time() - r.started
+        usage = self.disks.usage(r.directory / "disk")
+        rx, tx = network.interface_bytes(r.net) if r.net else (None, None)
+        return SandboxMetrics(
+            net_rx_bytes=rx, net_tx_bytes=tx,
+            cpu_percent=round(100 * cpu_ns / 1e9 / uptime, 2) if cpu_ns is not None and uptime > 0 else None,
+            memory_used_bytes=None if memory is None else max(memory - cache, 0),
+            memory_limit_bytes=r.memory_bytes,
+            disk_used_bytes=usage[0] if usage else None, disk_quota_bytes=r.disk_bytes,
+            processes=procs, uptime_s=round(uptime, 3))
+
+    def disk_usage(self, session_id: str) -> tuple[int | None, int | None]:
+        """(used, quota) bytes of a running session's disk."""
+        r = self._running.get(session_id)
+        if r is None:
+            return None, None
+        usage = self.disks.usage(r.directory / "disk")
+        return (usage[0] if usage else None), r.disk_bytes
 
     def stats(self) -> dict:
-        return {"running": len(self._running), "cgroups": self.cgroups.enabled}
+        return {"running": len(self._running)}
 
 
-def _enter_sandbox_identity(uid: int, cgroups: list[Path], max_processes: int) -> None:
-    """In the child, before exec: join the cgroups, cap processes, drop to the sandbox uid."""
-    CgroupManager.attach_self(cgroups)
-    # the uid is this sandbox's alone, so RLIMIT_NPROC counts only its processes
-    resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+def mount_overlay(target: Path, lower: list[Path], upper: Path, work: Path) -> None:
+    options = f"lowerdir={':'.join(map(str, lower))},upperdir={upper},workdir={work}"
+    if _libc.mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()) != 0:
+        err = ctypes.get_errno()
+        raise SandboxError(f"overlay mount failed: {os.strerror(err)}")
+
+
+async def copy_tree(source: Path, target: Path) -> None:
+    """A copy keeping owners, modes, whiteouts and overlay xattrs (a reflink where the disk can)."""
+    proc = await asyncio.create_subprocess_exec(
+        "cp", "-a", "--reflink=auto", str(source), str(target),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise SandboxError(f"copying {source} failed: {err.decode(errors='replace').strip()[:500]}")
+
+
+def umount(target: Path) -> None:
+    _libc.umount2(str(target).encode(), MNT_DETACH)
 
 
 async def _read_ready(fd: int) -> None:
@@ -268,15 +573,94 @@ async def _read_ready(fd: int) -> None:
         loop.remove_reader(fd)
 
 
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-limit:].strip()
+    except OSError:
+        return ""
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _both(first, second) -> tuple:
+    """Run two steps at once; wait for both even when one fails, then raise the first failure."""
+    results = await asyncio.gather(first, second, return_exceptions=True)
+    for r in results:
+        if isinstance(r, BaseException):
+            raise r
+    return tuple(results)
+
+
+async def _proves_identity(sandbox: Sandbox, identity: str) -> bool:
+    nonce = secrets.token_hex(16)
+    try:
+        answer = await asyncio.wait_for(sandbox.envd.call({"op": "ping", "nonce": nonce}), 3.0)
+    except (asyncio.TimeoutError, OSError, Exception):
+        return False
+    expected = hmac.new(identity.encode(), nonce.encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(str(answer.get("proof", "")), expected)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+def _names(spec: SandboxSpec) -> NamePolicy:
+    return _name_policy(spec.network_policy)
+
+
+def _name_policy(policy: NetworkPolicy) -> NamePolicy:
+    return NamePolicy(allow=[e for e in policy.allow_out if not is_cidr(e)],
+                      deny=[e for e in policy.deny_out if not is_cidr(e)])
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    return (host, int(port)) if host else (text, 53)
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _stat_value(path: Path, key: str) -> int | None:
+    try:
+        for line in path.read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _human(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n >= size and n % (size // 4) == 0:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
 def default_sandbox_root(state_dir: Path) -> Path:
     """Where sandboxes of the server with this state directory live.
 
-    Outside the state directory on purpose: the state directory (store, keys)
-    stays 0700, while sandbox uids need to traverse to their own directory.
+    Outside the state directory on purpose: the state directory (store, keys) stays 0700.
     """
-    import hashlib
     tag = hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:10]
-    base = Path("/var/lib/openbay")
-    base.mkdir(parents=True, exist_ok=True)
-    os.chmod(base, 0o711)
-    return base / tag
+    VAR_ROOT.mkdir(parents=True, exist_ok=True)
+    os.chmod(VAR_ROOT, 0o711)
+    return VAR_ROOT / tag

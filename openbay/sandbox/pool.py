@@ -13,7 +13,7 @@ import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from .backend import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
+from .backend import Backend, NetworkPolicy, ResourceLimits, Sandbox, SandboxError, SandboxSpec
 from .envd.client import EnvdError
 
 log = logging.getLogger("openbay.pool")
@@ -27,13 +27,14 @@ def new_session_id() -> str:
 
 class WarmPool:
     def __init__(self, backend: Backend, *, image_id: str, size: int, limits: ResourceLimits,
-                 prepare: Callable[[Sandbox], Awaitable[None]],
+                 prepare: Callable[[Sandbox], Awaitable[None]] | None = None, disk_bytes: int = 10 * 1024 ** 3,
                  is_ready: Callable[[Sandbox], Awaitable[bool]] | None = None,
                  refill_delay_s: float = REFILL_DELAY_S):
         self.backend = backend
         self.image_id = image_id
         self.size = size
         self.limits = limits
+        self.disk_bytes = disk_bytes
         self._prepare = prepare
         self._is_ready = is_ready
         self.refill_delay_s = refill_delay_s
@@ -45,7 +46,8 @@ class WarmPool:
     def fits(self, spec: SandboxSpec) -> bool:
         """Only a plain create of the pool's image can take a pooled sandbox."""
         return (spec.image_id == self.image_id and not spec.envs and spec.network
-                and spec.limits == self.limits)
+                and spec.limits == self.limits and spec.disk_bytes == self.disk_bytes
+                and spec.network_policy == NetworkPolicy() and spec.restore_disk is None)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._refill_forever())
@@ -93,10 +95,12 @@ class WarmPool:
             await asyncio.sleep(self.refill_delay_s)
 
     async def _start_one(self) -> Sandbox:
-        spec = SandboxSpec(session_id=new_session_id(), image_id=self.image_id, limits=self.limits)
+        spec = SandboxSpec(session_id=new_session_id(), image_id=self.image_id, limits=self.limits,
+                           disk_bytes=self.disk_bytes)
         sandbox = await self.backend.start(spec)
         try:
-            await self._prepare(sandbox)
+            if self._prepare is not None:
+                await self._prepare(sandbox)
         except BaseException:
             await self.backend.stop(spec.session_id)
             raise

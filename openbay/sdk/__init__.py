@@ -61,3 +61,8 @@ __all__ += ["ApplicationApi", "ComputerApi", "WindowApi", "KeyCode", "MobileApi"
 from .mcp_tools import McpTool, McpToolResult, McpToolsResult  # noqa: E402
 
 __all__ += ["McpTool", "McpToolResult", "McpToolsResult"]
+
+from .errors import ExtractError  # noqa: E402
+from .operator import BrowserOperatorApi  # noqa: E402
+
+__all__ += ["ExtractError", "BrowserOperatorApi"]

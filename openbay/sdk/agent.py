@@ -121,10 +121,12 @@ class TaskAgent:
                      output_schema: type | dict | None = None, full_page_screenshot: bool = False, *,
                      timeout: float = 600, max_tokens: int | None = None,
                      call_for_user_timeout: float = 300, llm: dict | LLMOverride | None = None,
+                     sensitive_data: dict | None = None, allowed_domains: list[str] | None = None,
+                     prohibited_domains: list[str] | None = None,
                      on_reasoning: AgentEventCallback = None, on_content: AgentEventCallback = None,
                      on_tool_call: AgentEventCallback = None, on_tool_result: AgentEventCallback = None,
                      on_error: AgentEventCallback = None, on_call_for_user: AgentEventCallback = None,
-                     on_status: AgentEventCallback = None):
+                     on_status: AgentEventCallback = None, on_usage: AgentEventCallback = None):
         """Start a task (non-blocking): a TaskExecution whose wait() gives the ExecutionResult.
         With any on_* callback, events stream over a WebSocket as they happen;
         on_call_for_user returns the person's answer (a str, or an awaitable of one)."""
@@ -133,10 +135,12 @@ class TaskAgent:
             output_schema=_schema_of(output_schema), timeout_s=timeout, max_tokens=max_tokens,
             call_for_user_timeout_s=call_for_user_timeout,
             llm=LLMOverride.model_validate(llm) if isinstance(llm, dict) else llm,
+            sensitive_data=sensitive_data, allowed_domains=allowed_domains or [],
+            prohibited_domains=prohibited_domains or [],
         ).model_dump(mode="json", exclude_none=True)
         callbacks = {"on_reasoning": on_reasoning, "on_content": on_content, "on_tool_call": on_tool_call,
                      "on_tool_result": on_tool_result, "on_error": on_error,
-                     "on_call_for_user": on_call_for_user, "on_status": on_status}
+                     "on_call_for_user": on_call_for_user, "on_status": on_status, "on_usage": on_usage}
         path = f"{self._session._path}/agent/{self.kind}/tasks"
         started = self._run(calls.result(Request("POST", path, json=body), ExecutionResult,
                                          lambda b: execution_result(b)))

@@ -9,6 +9,7 @@ from openbay.protocol.browser import BrowserOption, BrowserStatus, ScreenshotReq
 
 from . import calls
 from .calls import Call, Request
+from .operator import BrowserOperatorApi
 
 if TYPE_CHECKING:
     from .session import Session
@@ -26,6 +27,7 @@ def _started(request: Request) -> Call[bool]:
 class BrowserApi:
     def __init__(self, session: Session):
         self._session = session
+        self.agent = BrowserOperatorApi(session)  # act / observe / extract, one instruction at a time
 
     @property
     def _path(self) -> str:

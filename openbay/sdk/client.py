@@ -13,6 +13,7 @@ from .network_policies import NetworkPolicyApi
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import Session
 from .task_runner import TaskRunner
+from .templates import SnapshotApi, TemplateApi
 from .transport import AsyncTransport, SyncTransport
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -30,6 +31,14 @@ class BayApi:
         return ContextApi(self)
 
     @property
+    def template(self) -> TemplateApi:
+        """Templates: this owner's own images (build, import_archive, list, get, delete)."""
+        return TemplateApi(self)
+
+    @property
+    def snapshot(self) -> SnapshotApi:
+        """Snapshots of this owner's sessions (list, get, delete)."""
+        return SnapshotApi(self)
     def network_policy(self) -> NetworkPolicyApi:
         """Owners' default egress policies: get, and for an admin key set and clear."""
         return NetworkPolicyApi(self)

@@ -39,3 +39,11 @@ class NotFoundError(APIError):
 
 class RateLimitError(APIError):
     """429."""
+
+
+class ExtractError(APIError):
+    """browser.agent.extract: the model's answer never fitted the schema; .last_answer is what it gave."""
+
+    def __init__(self, message: str, *, last_answer=None, **kw):
+        super().__init__(message, **kw)
+        self.last_answer = last_answer

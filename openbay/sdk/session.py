@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from openbay.protocol import CommandRequest, LabelsBody, SessionInfo, SessionMetrics
 from openbay.protocol.ports import ExposedPort, ExposedPortList, ExposePortRequest
+from openbay.protocol.snapshots import SnapshotInfo
 
 from . import calls, mcp_tools
 from .agent import AgentApi
@@ -92,6 +93,11 @@ class Session:
         return self._run(calls.result(Request("POST", f"{self._path}/keepalive"), OperationResult,
                                       lambda b: {"data": SessionInfo.model_validate(b)}))
 
+    def snapshot(self, name: str = ""):
+        """Save the session's files as a snapshot; start new sessions from it with
+        CreateSessionParams(snapshot_id=...). Returns SnapshotInfo."""
+        return self._run(calls.value(Request("POST", f"{self._path}/snapshots", json={"name": name},
+                                             timeout_s=600), SnapshotInfo.model_validate))
     def list_mcp_tools(self) -> McpToolsResult:
         """The session's MCP tools: its own (shell, files, code, browser/desktop where it has them)
         and those of the MCP servers its image declares, named <server>.<tool>."""

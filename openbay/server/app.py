@@ -15,6 +15,7 @@ from openbay.store.network_repository import NetworkRepository
 from .config import Settings
 from .disk import DiskGuard
 from .errors import install_error_handlers
+from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import RequestMiddleware
@@ -25,18 +26,24 @@ from .routes import computer as computer_routes
 from .routes import conversations as conversation_routes
 from .routes import mobile as mobile_routes
 from .routes import network_policies as network_policy_routes
+from .routes import operator as operator_routes
 from .routes import ports as port_routes
 from .routes import session_mcp as session_mcp_routes
+from .routes import snapshots as snapshot_routes
 from .routes import tasks as task_routes
-from .services.browser import BrowserService, browser_pool
+from .routes import templates as template_routes
+from .services.browser import BrowserService
 from .services.computer import ComputerService
 from .services.contexts import ContextService
 from .services.conversations import start_conversation_services
+from .services.images import ImageService
 from .services.keys import KeyService
 from .services.mobile import MobileService
 from .services.network_policies import NetworkPolicyService
+from .services.operator import start_operator_service
+from .services.pools import start_pools
 from .services.ports import PortService
-from .services.sessions import SessionService
+from .services.sessions import DiskSettings, SessionService
 from .services.tasks import start_task_service
 
 log = logging.getLogger("openbay.server")
@@ -71,15 +78,19 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         await state.db.migrate()
         state.backend = backend or default_backend(settings)
         state.keys = KeyService(KeyRepository(state.db))
+        state.images = ImageService(state.backend, settings.home / "template-logs",
+                                    in_use=lambda ref: state.sessions.uses_image(ref))
         state.sessions = SessionService(
             SessionRepository(state.db), state.backend, metrics=metrics,
             limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                                   max_processes=settings.sandbox_max_processes,
                                   cpu_cores=settings.sandbox_cpus),
             max_per_owner=settings.max_sessions_per_owner, max_paused_s=settings.max_paused_s,
-            public_url=settings.resolved_public_url())
-        state.sessions.disk = DiskGuard([settings.home, Path(getattr(state.backend, "root", settings.home))],
-                                        settings.min_free_disk_mb)
+            public_url=settings.resolved_public_url(),
+            disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images,
+            dead_grace_s=settings.dead_grace_s)
+        state.sessions.disk_guard = DiskGuard([settings.home, Path(getattr(state.backend, "root", settings.home))],
+                                              settings.min_free_disk_mb)
         state.contexts = state.sessions.contexts = ContextService(
             ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
             max_bytes=settings.max_file_bytes)
@@ -87,18 +98,24 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.computer = ComputerService(state.sessions)
         state.network_policies = state.sessions.network_policies = NetworkPolicyService(
             NetworkRepository(state.db), settings.host_port_allowed)
-        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url())
+        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url(),
+                                  NetworkRepository(state.db))
         state.mobile = MobileService.from_settings(state.sessions, settings)
         state.sessions.preflight["mobile"] = state.mobile.claim
         dead = await state.sessions.recover()
+        log.info("reattached %d sessions", len(state.sessions.live))
+        await state.ports.restore()
         if dead:
-            log.warning("marked %d sessions of the previous run dead", len(dead))
+            log.warning("%d sessions of the previous run had died: marked dead, their files kept", len(dead))
         key = await state.keys.bootstrap(settings.home, settings.bootstrap_key)
         if key and on_bootstrap_key:
             on_bootstrap_key(key, settings.home)
-        state.sessions.pool = browser_pool(state.backend, settings.pool_browser, state.sessions.limits)
-        metrics.gauge("browser_pool_ready", lambda: state.sessions.pool.ready if state.sessions.pool else 0)
+        state.sessions.pools.update(start_pools(state.backend, settings.pool_sizes(), state.sessions.limits,
+                                                settings.default_disk_mb * 1024 * 1024))
+        metrics.gauge("browser_pool_ready", lambda: p.ready if (p := state.sessions.pools.get("browser")) else 0)
+        metrics.gauge("pool_ready", lambda: sum(p.ready for p in state.sessions.pools.values()))
         state.tasks = await start_task_service(state, settings)
+        state.operator = start_operator_service(state, settings, metrics)
         start_conversation_services(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
         try:
@@ -106,6 +123,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         finally:
             reaper.cancel()
             await state.tasks.runner.shutdown()
+            for pool in state.sessions.pools.values():
+                await pool.close()
+            await state.sessions.shutdown(stop_sandboxes=settings.stop_sandboxes_on_exit)
+            await state.operator.close()
             if state.sessions.pool:
                 await state.sessions.pool.close()
             await state.sessions.shutdown()
@@ -119,12 +140,16 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.metrics = metrics
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
+    app.state.template_uploads = {}  # (owner, upload id) -> archive for that owner's next build
     install_error_handlers(app)
     # routes match in order: the hot ones (commands, sessions, health) first
     for module in (health, keys, sessions, commands, console, files, code, contexts):
         app.include_router(module.router)
     app.include_router(task_routes.router)
+    app.include_router(template_routes.router)
+    app.include_router(snapshot_routes.router)
     app.include_router(browser_routes.router)
+    app.include_router(operator_routes.router)
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
@@ -133,6 +158,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(network_policy_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
+    app.add_middleware(LinkProxy)  # inside RequestMiddleware: links get request ids, metrics, body limits
     app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
-                       unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS)
+                       unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS
+                       + template_routes.UNLIMITED_PATHS)
     return app

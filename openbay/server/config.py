@@ -3,6 +3,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from openbay.agents.pricing import BadPrices, PriceTable
+
 DEFAULT_PORT = 8730
 
 
@@ -26,6 +28,15 @@ def _float(name: str, default: float) -> float:
         raise SystemExit(f"{name} must be a number, not {raw!r}") from None
 
 
+def parse_pool_sizes(text: str) -> dict[str, int]:
+    """OPENBAY_POOL: "linux=2,browser=1" -> {"linux": 2, "browser": 1}."""
+    sizes: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, count = part.partition("=")
+        if not name or not count.isdigit():
+            raise SystemExit(f"OPENBAY_POOL: {part!r} is not IMAGE=COUNT")
+        sizes[name.strip()] = int(count)
+    return sizes
 def _host_ports(name: str) -> str:
     """OPENBAY_ALLOW_HOST_PORTS: empty (none), `*` (any) or a comma-separated list of ports."""
     raw = os.environ.get(name, "").strip()
@@ -66,9 +77,22 @@ class Settings:
     llm_base_url: str = ""  # the agents' model: any OpenAI-compatible endpoint
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
+    llm_prices: str = ""  # JSON: US dollars per million tokens by model (see agents/pricing.py)
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
+    pool: str = ""  # OPENBAY_POOL: "linux=2,browser=1", sandboxes kept started per image
+    # sandboxes outlive the server (the next one reattaches); 1 stops them at shutdown instead
+    stop_sandboxes_on_exit: bool = False
+    dead_grace_s: float = 86400.0  # a dead session's files are kept this long (restore_from)
+    default_disk_mb: int = 10 * 1024  # each session's disk quota unless it asks for another
+    max_disk_mb: int = 100 * 1024  # the most a session may ask for
     # ports of this machine sessions may ask for as host.openbay.internal: "", "*" or "8000,3000"
     allow_host_ports: str = ""
+
+    def pool_sizes(self) -> dict[str, int]:
+        sizes = parse_pool_sizes(self.pool)
+        if self.pool_browser:
+            sizes.setdefault("browser", self.pool_browser)
+        return sizes
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -93,9 +117,15 @@ class Settings:
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
             adb_serial=os.environ.get("OPENBAY_ADB_SERIAL", ""),
             adb_server_port=_int("OPENBAY_ADB_SERVER_PORT", cls.adb_server_port),
+            pool=os.environ.get("OPENBAY_POOL", ""),
+            stop_sandboxes_on_exit=os.environ.get("OPENBAY_STOP_SANDBOXES_ON_EXIT") == "1",
+            dead_grace_s=_float("OPENBAY_DEAD_SESSION_GRACE_S", cls.dead_grace_s),
+            default_disk_mb=_int("OPENBAY_DEFAULT_DISK_MB", cls.default_disk_mb),
+            max_disk_mb=_int("OPENBAY_MAX_DISK_MB", cls.max_disk_mb),
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),
+            llm_prices=os.environ.get("OPENBAY_LLM_PRICES", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
             allow_host_ports=_host_ports("OPENBAY_ALLOW_HOST_PORTS"),
         )
@@ -106,6 +136,12 @@ class Settings:
     def host_port_allowed(self, port: int) -> bool:
         ports = self.allow_host_ports.strip()
         return ports == "*" or str(port) in {p.strip() for p in ports.split(",")}
+
+    def price_table(self) -> PriceTable:
+        try:
+            return PriceTable.parse(self.llm_prices)
+        except BadPrices as e:
+            raise SystemExit(str(e)) from None
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.home / 'openbay.db'}"

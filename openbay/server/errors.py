@@ -14,9 +14,10 @@ log = logging.getLogger("openbay.server")
 
 
 class ApiError(Exception):
-    def __init__(self, code: ErrorCode, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, code: ErrorCode, message: str, headers: dict[str, str] | None = None,
+                 details: dict | None = None):
         super().__init__(message)
-        self.code, self.message, self.headers = code, message, headers
+        self.code, self.message, self.headers, self.details = code, message, headers, details
 
     @property
     def status(self) -> int:
@@ -27,10 +28,12 @@ def not_found(what: str, ident: str) -> ApiError:
     return ApiError(ErrorCode.NOT_FOUND, f"{what} {ident!r} not found")
 
 
-def error_response(code: ErrorCode, message: str, headers: dict | None = None) -> JSONResponse:
-    body = ErrorResponse(error=ErrorDetail(code=code, message=message,
-                                           request_id=current_request_id()))
-    return JSONResponse(body.model_dump(mode="json"), status_code=STATUS_OF[code], headers=headers)
+def error_response(code: ErrorCode, message: str, headers: dict | None = None,
+                   details: dict | None = None) -> JSONResponse:
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message, request_id=current_request_id(),
+                                           details=details))
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=STATUS_OF[code],
+                        headers=headers)
 
 
 _HTTP_CODES = {400: ErrorCode.BAD_REQUEST, 401: ErrorCode.UNAUTHORIZED, 403: ErrorCode.FORBIDDEN,
@@ -50,7 +53,7 @@ def _describe(errors: list[dict]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
-        return error_response(exc.code, exc.message, exc.headers)
+        return error_response(exc.code, exc.message, exc.headers, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError):

@@ -8,6 +8,13 @@ class Metrics:
         self.request_seconds = 0.0
         self.events: Counter = Counter()
         self.gauges: dict[str, callable] = {}
+        self.usage: dict[str, Counter] = {}  # owner id -> model tokens and cost
+
+    def add_usage(self, owner_id: str, usage: dict) -> None:
+        """Count one model call's tokens (and cost_usd) for the owner."""
+        totals = self.usage.setdefault(owner_id, Counter())
+        for k in ("prompt_tokens", "completion_tokens", "cost_usd"):
+            totals[k] += usage.get(k, 0) or 0
 
     def observe_request(self, kind: str, status: int, seconds: float) -> None:
         self.requests[(kind, status // 100 if status else 0)] += 1
@@ -27,6 +34,14 @@ class Metrics:
         lines.append(f"openbay_request_seconds_total {self.request_seconds:.6f}")
         for name, n in sorted(self.events.items()):
             lines += [f"# TYPE openbay_{name}_total counter", f"openbay_{name}_total {n}"]
+        if self.usage:
+            lines.append("# TYPE openbay_llm_tokens_total counter")
+            for owner, t in sorted(self.usage.items()):
+                lines.append(f'openbay_llm_tokens_total{{owner="{owner}",kind="prompt"}} {t["prompt_tokens"]}')
+                lines.append(f'openbay_llm_tokens_total{{owner="{owner}",kind="completion"}} {t["completion_tokens"]}')
+            lines.append("# TYPE openbay_llm_cost_usd_total counter")
+            lines += [f'openbay_llm_cost_usd_total{{owner="{owner}"}} {t["cost_usd"]:.8f}'
+                      for owner, t in sorted(self.usage.items())]
         for name, read in sorted(self.gauges.items()):
             lines += [f"# TYPE openbay_{name} gauge", f"openbay_{name} {read()}"]
         return "\n".join(lines) + "\n"

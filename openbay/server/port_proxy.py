@@ -18,6 +18,7 @@ HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-authenticate", b"p
                         b"trailer", b"transfer-encoding", b"upgrade", b"host", b"proxy-connection",
                         b"expect"})
 SMALL_BODY = 1024 * 1024  # a body up to this size goes out with the request head, in one message
+WHOLE_ANSWER = 256 * 1024  # an answer of known length up to this is read whole, then sent in one piece
 
 
 class UpstreamError(Exception):
@@ -113,5 +114,9 @@ async def read_response(channel: EnvdChannel, *, head_only: bool = False) -> Ups
                 return
 
     headers = [(k, v) for k, v in parsed.headers if k not in HOP_BY_HOP]
+    length = dict(headers).get(b"content-length", b"")
+    if not head_only and length.isdigit() and int(length) <= WHOLE_ANSWER:
+        while not parsed.done and await feed():
+            pass
     whole = b"" if head_only else b"".join(parsed.body) if parsed.done else None
     return UpstreamResponse(parser.get_status_code(), headers, body(), whole)

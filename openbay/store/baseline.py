@@ -147,6 +147,19 @@ session_ports = Table(
     Column("port", Integer, primary_key=True),
     Column("public", Boolean, nullable=False))
 
+# step 6: the browser operator's action cache
+action_cache = Table(
+    "action_cache", meta,
+    Column("owner_id", ForeignKey("owners.id"), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("instruction", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("structure", String(64), nullable=False),
+    Column("action", JSON, nullable=False),
+    Column("hits", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False))
+
 schema_version = Table(
     "schema_version", meta,
     Column("version", Integer, primary_key=True),

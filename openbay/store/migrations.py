@@ -72,7 +72,8 @@ MIGRATIONS: list[Step] = [
     create_tables(b.session_names, b.uploads),                              # 4: conversations
     together(add_columns("sessions", Column("network_policy", JSON, nullable=True)),  # 5: session networks
              create_tables(b.owner_network_policies, b.session_ports)),
-    add_columns(                                                            # 6: pause and resume
+    create_tables(b.action_cache),                                          # 6: the operator's action cache
+    add_columns(                                                            # 7: pause and resume
                 "sessions", Column("paused_at", UTCDateTime, nullable=True),
                 Column("on_idle", String(16), nullable=False, server_default="delete")),
 ]

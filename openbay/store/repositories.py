@@ -123,6 +123,11 @@ class SessionRepository:
                     status=status, end_reason=reason, ended_at=utcnow()))
             return ids
 
+    async def live_rows(self) -> list[SessionRow]:
+        """Every session a server should have a sandbox for (running or paused), any owner."""
+        async with self.db.session() as s:
+            return list(await s.scalars(select(SessionRow).where(SessionRow.status.in_(("running", "paused")))))
+
     async def count_running(self, owner_id: str) -> int:
         async with self.db.session() as s:
             return await s.scalar(select(func.count()).select_from(SessionRow).where(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExcee
 from openbay.agents.events import StepRecord
 from openbay.agents.history import summary
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
+from openbay.agents.pricing import PriceTable
 from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.agents.screen_runtime import ScreenFailed, run_computer_task, run_mobile_task
 from openbay.agents.step_loop import ResumePoint
@@ -32,6 +34,13 @@ from .bus import EventBus
 
 log = logging.getLogger("openbay.tasks")
 SUSPENDED = (TaskStatus.RUNNING, "the server stopped")  # end_as of a task left for the next start
+
+
+def _add(a, b):
+    """Two usage values (token counts, costs) summed; a missing one counts as nothing."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + b
+    return a if a is not None else b
 
 
 class TaskConflict(Exception):
@@ -48,6 +57,7 @@ class RunningTask:
     job: asyncio.Task | None = None
     question: asyncio.Future | None = None
     end_as: tuple[TaskStatus, str] | None = None  # set by terminate / shutdown before cancelling
+    model: str = ""  # the model the task talks to (for its price)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     resume: ResumePoint | None = None  # a task going on after a server restart
     usage_before: dict = field(default_factory=dict)  # what it spent before the restart
@@ -85,9 +95,12 @@ class _Hooks:
 
 
 class TaskRunner:
-    def __init__(self, repo: TaskRepository, *, llm: LLMConfig):
+    def __init__(self, repo: TaskRepository, *, llm: LLMConfig, prices: PriceTable | None = None,
+                 on_usage: Callable[[str, dict], None] | None = None):
         self.repo = repo
         self.llm = llm
+        self.prices = prices or PriceTable()
+        self.on_usage = on_usage  # (owner_id, a step's priced usage): totals per owner
         self.bus = EventBus()
         self.running: dict[str, RunningTask] = {}
         self.by_session: dict[str, str] = {}
@@ -131,9 +144,10 @@ class TaskRunner:
         task_id = "t-" + secrets.token_hex(8)
         self.by_session[session_id] = task_id  # claimed before any await: no race
         try:
-            params = request.model_dump(mode="json", exclude={"llm"})  # the model's key stays in memory
-            if request.llm is not None:  # not resumable after a restart: its key is gone
-                params["own_llm"] = True
+            # the model's key and the secrets stay in memory
+            params = request.model_dump(mode="json", exclude={"llm", "sensitive_data"})
+            if request.llm is not None or request.sensitive_data:  # not resumable after a restart:
+                params["own_llm"] = True                             # what it needs is never stored
             row = TaskRow(id=task_id, owner_id=owner_id, session_id=session_id, kind=kind,
                           task=request.task, status=TaskStatus.PENDING.value, error_message="",
                           params=params, steps=0, usage={}, message_count=0, created_at=utcnow())
@@ -190,6 +204,7 @@ class TaskRunner:
         try:
             llm = self.llm.merged(**(req.llm.model_dump() if req.llm else {}))
             llm.check()
+            rt.model = llm.model
             if rt.resume is None or row.started_at is None:
                 row.started_at = utcnow()
                 await self.repo.update(row.id, status=TaskStatus.RUNNING.value, started_at=row.started_at)
@@ -200,7 +215,9 @@ class TaskRunner:
                                    full_page_screenshot=req.full_page_screenshot,
                                    output_schema=req.output_schema,
                                    max_tokens=max(1, req.max_tokens - spent) if req.max_tokens else None,
-                                   plan=req.plan, auto_accept_plan=req.auto_accept_plan, resume=rt.resume)
+                                   plan=req.plan, auto_accept_plan=req.auto_accept_plan,
+                                   sensitive_data=req.sensitive_data, allowed_domains=req.allowed_domains,
+                                   prohibited_domains=req.prohibited_domains, resume=rt.resume)
             # the wall-clock limit counts from the first start, the time the server was down included
             elapsed = (utcnow() - row.started_at).total_seconds() if rt.resume else 0.0
             async with asyncio.timeout(max(0.0, req.timeout_s - elapsed)):
@@ -238,11 +255,13 @@ class TaskRunner:
                       outcome: AgentOutcome | None) -> None:
         values: dict[str, Any] = {"error_message": reason}
         if outcome is not None:
-            usage, messages = outcome.usage.as_dict(), outcome.message_count
+            usage = self.prices.priced(rt.model, outcome.usage.as_dict())  # planning included
+            messages = outcome.message_count
             if rt.resume is not None:  # add what the run before the restart spent
                 before = rt.usage_before
-                usage = {k: usage.get(k, 0) + before.get(k, 0) for k in usage.keys() | before.keys()}
+                usage = {k: _add(usage.get(k), before.get(k)) for k in usage.keys() | before.keys()}
                 messages += rt.messages_before
+            rt.row.usage = usage
             values.update(result=outcome.text or None, data=outcome.data, steps=outcome.steps,
                           usage=usage, message_count=messages)
         if reason and status != TaskStatus.FINISHED:
@@ -250,7 +269,8 @@ class TaskRunner:
         elif outcome is not None and outcome.success:
             await self._emit(rt, EventType.ANSWER, {"content": outcome.text, "data": outcome.data})
         await self.repo.finish(rt.row.id, status.value, **values)
-        await self._emit(rt, EventType.STATUS, {"status": status.value, "error_message": reason})
+        await self._emit(rt, EventType.STATUS, {"status": status.value, "error_message": reason,
+                                                "usage": rt.row.usage or {}})
         log.info("task ended", extra={"fields": {"task_id": rt.row.id, "status": status.value}})
 
     async def _emit(self, rt: RunningTask, type: EventType, payload: dict[str, Any]) -> None:
@@ -265,12 +285,16 @@ class TaskRunner:
                                        timestamp=row.timestamp, payload=payload))
 
     async def _record_step(self, rt: RunningTask, step: StepRecord) -> None:
+        priced = self.prices.priced(rt.model, step.usage)
         await self.repo.add_step(TaskStepRow(
             task_id=rt.row.id, step=step.step, url=step.url[:4096], title=step.title[:1000],
-            actions=step.actions, usage=step.usage, screenshot=step.screenshot,
+            actions=step.actions, usage=priced, screenshot=step.screenshot,
             duration_s=step.duration_s, created_at=utcnow()))
         usage = dict(rt.row.usage or {})
-        for k, v in step.usage.items():
-            usage[k] = usage.get(k, 0) + v
+        for k, v in priced.items():
+            usage[k] = round(usage.get(k, 0) + v, 8)
         rt.row.usage, rt.row.steps = usage, step.step
         await self.repo.update(rt.row.id, steps=step.step, usage=usage)
+        await self._emit(rt, EventType.USAGE, {"step": step.step, "model": rt.model, **priced, "task": usage})
+        if self.on_usage is not None:
+            self.on_usage(rt.row.owner_id, priced)

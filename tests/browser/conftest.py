@@ -1,11 +1,10 @@
 """Browser tests: a real server, real sandboxes, real Chromium, pages served on loopback."""
 import json
-import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from tests.helpers import webhost
 from tests.helpers.sessions import new_session
 
 PAGES = {
@@ -56,37 +55,15 @@ class _Pages(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def pages():
-    """Base URL of a small site on loopback (the sandbox shares the host network)."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    """Base URL of a small site on the test web host (sessions have networks of their own)."""
+    with webhost.http_server(_Pages) as httpd:
+        yield f"http://{webhost.ADDRESS}:{httpd.server_port}"
 
 
 @pytest.fixture
 def browser_session(bay):
     with new_session(bay, "browser") as s:
         yield s
-
-
-def processes_of_uid(uid: int, name: str = "chromium") -> int:
-    """How many host processes of this uid run `name` (a sandbox's uid is its own)."""
-    count = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                status = f.read()
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
-        if str(uid) in uids and name.encode() in cmd:
-            count += 1
-    return count
 
 
 HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
@@ -97,7 +74,3 @@ HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--d
 def launch_host_chromium(playwright):
     """A person's browser on the host (for the live view page)."""
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
-
-
-def sandbox_uid(server, session_id: str) -> int:
-    return server.app.state.backend._running[session_id].uid

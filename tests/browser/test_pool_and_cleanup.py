@@ -6,9 +6,8 @@ from pathlib import Path
 
 from openbay import CreateSessionParams
 from openbay.store.tables import utcnow
+from tests.helpers.sandbox_procs import sandbox_pids
 from tests.helpers.server import thread_server
-
-from .conftest import processes_of_uid, sandbox_uid
 
 
 def wait_until(predicate, timeout_s=60.0, what="condition"):
@@ -21,7 +20,7 @@ def wait_until(predicate, timeout_s=60.0, what="condition"):
 def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
     home = Path(tempfile.mkdtemp(prefix="obpool-"))
     with thread_server(home, pool_browser=1) as server:
-        pool = server.app.state.sessions.pool
+        pool = server.app.state.sessions.pools["browser"]
         wait_until(lambda: pool.ready == 1, what="the pool to fill")
         pooled = pool._ready[0].session_id
         bay = server.client()
@@ -48,34 +47,33 @@ def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
 def _running_browser(server, bay):
     session = bay.create(CreateSessionParams(image_id="browser")).session
     assert session.browser.initialize()
-    uid = sandbox_uid(server, session.session_id)
-    assert processes_of_uid(uid) > 0
-    return session, uid
+    assert sandbox_pids(session.session_id, "chromium")
+    return session, session.session_id
 
 
 def test_delete_leaves_no_chromium(server, bay):
-    session, uid = _running_browser(server, bay)
+    session, sid = _running_browser(server, bay)
     session.delete()
-    wait_until(lambda: processes_of_uid(uid) == 0, 10, "chromium to exit")
+    wait_until(lambda: not sandbox_pids(sid, 'chromium'), 10, "chromium to exit")
 
 
 def test_expiry_leaves_no_chromium(server, bay):
-    session, uid = _running_browser(server, bay)
+    session, sid = _running_browser(server, bay)
     live = server.app.state.sessions.live[session.session_id]
     live.row.expires_at = utcnow() - timedelta(seconds=1)  # as if idle past its timeout
     wait_until(lambda: session.session_id not in server.app.state.sessions.live, 30, "the reaper")
     assert session.info().status.value == "expired"
-    wait_until(lambda: processes_of_uid(uid) == 0, 10, "chromium to exit")
+    wait_until(lambda: not sandbox_pids(sid, 'chromium'), 10, "chromium to exit")
 
 
 def test_server_shutdown_leaves_no_chromium():
     home = Path(tempfile.mkdtemp(prefix="obshutdown-"))
     with thread_server(home, pool_browser=1) as server:
         bay = server.client()
-        _, uid = _running_browser(server, bay)
-        pool = server.app.state.sessions.pool
+        _, sid = _running_browser(server, bay)
+        pool = server.app.state.sessions.pools["browser"]
         wait_until(lambda: pool.ready == 1, what="the pool to fill")
-        pooled_uid = server.app.state.backend._running[pool._ready[0].session_id].uid
+        pooled_uid = pool._ready[0].session_id
         bay.close()
-    wait_until(lambda: processes_of_uid(uid) == 0 and processes_of_uid(pooled_uid) == 0, 10,
+    wait_until(lambda: not sandbox_pids(sid, 'chromium') and not sandbox_pids(pooled_uid, 'chromium'), 10,
                "chromium to exit")

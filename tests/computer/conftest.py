@@ -1,10 +1,10 @@
-"""Desktop tests: a real server, real bubblewrap sandboxes with a real Xvfb, openbox, xdotool."""
-import os
+"""Desktop tests: a real server, real sandboxes with a real Xvfb, openbox, xdotool."""
 import struct
 import time
 
 import pytest
 
+from tests.helpers.sandbox_procs import sandbox_pids
 from tests.helpers.sessions import new_session
 
 
@@ -31,20 +31,9 @@ def window_titled(session, text: str):
     return next((w for w in windows.data if text in w.title), None)
 
 
-def pids_of(uid: int, name: str) -> list[int]:
-    """Host pids of processes called `name` running as this (sandbox) uid."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/status") as f:
-                status = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        if status.get("Name", "").strip() == name and status.get("Uid", "").split()[0] == str(uid):
-            found.append(int(entry))
-    return found
+def pids_of(session_id: str, name: str) -> list[int]:
+    """Host pids of the sandbox's processes called `name`."""
+    return sandbox_pids(session_id, name)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 import httpx
 
 from openbay import CreateSessionParams
+from tests.helpers.sandbox_procs import listening_tcp_ports
 
 from .conftest import pids_of, png_size, wait_for, window_titled
 
@@ -15,18 +16,6 @@ for name, addr in (("path", "/tmp/.X11-unix/X1"), ("abstract", "\0/tmp/.X11-unix
     except OSError:
         print(name, "unreachable")
 """
-
-
-def listening_tcp_ports(uid: int) -> list[str]:
-    """Host TCP sockets in LISTEN state owned by this uid (from /proc/net/tcp*)."""
-    found = []
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with open(table) as f:
-            for line in list(f)[1:]:
-                cols = line.split()
-                if cols[3] == "0A" and cols[7] == str(uid):
-                    found.append(cols[1])
-    return found
 
 
 def test_another_session_cannot_reach_this_desktop(server, desktop):
@@ -43,8 +32,8 @@ def test_another_session_cannot_reach_this_desktop(server, desktop):
         # (which the host network namespace would share)
         probe = plain.command.execute_command(f"python3 -c '{PROBE}'")
         assert probe.output.split() == ["path", "unreachable", "abstract", "unreachable"], probe
-        # no X server or VNC listens on a TCP port of the host
-        uid = server.app.state.backend._running[desktop.session_id].uid
+        # no X server or VNC listens on a TCP port, even inside the session's own network
+        uid = desktop.session_id
         assert listening_tcp_ports(uid) == []
     finally:
         other.delete()
@@ -68,7 +57,7 @@ def test_no_x_server_is_left_after_delete(server):
     session = bay.create(CreateSessionParams(image_id="computer")).session
     try:
         assert session.computer.screenshot()  # the desktop is up
-        uid = server.app.state.backend._running[session.session_id].uid
+        uid = session.session_id
         assert pids_of(uid, "Xvfb") and pids_of(uid, "openbox")
     finally:
         session.delete()
@@ -82,7 +71,7 @@ def test_the_desktop_comes_back_after_the_x_server_dies(server):
     session = bay.create(CreateSessionParams(image_id="computer")).session
     try:
         assert session.computer.screenshot()
-        uid = server.app.state.backend._running[session.session_id].uid
+        uid = session.session_id
         first = pids_of(uid, "Xvfb")
         session.command.execute_command("pkill -KILL -x Xvfb")
         assert png_size(session.computer.screenshot()) == (1280, 800)

@@ -6,9 +6,9 @@ import websockets
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
+from tests.helpers.sandbox_procs import listening_tcp_ports
 
 from .conftest import pids_of, wait_for, window_titled
-from .test_isolation import listening_tcp_ports
 
 WHITE_SHARE = """() => {
   const c = document.querySelector('#vnc-screen canvas');
@@ -45,7 +45,7 @@ def test_session_page_shows_the_desktop_and_takes_input(server, desktop):
         finally:
             person.close()
     # the viewer is gone: so is its x11vnc
-    uid = server.app.state.backend._running[desktop.session_id].uid
+    uid = desktop.session_id
     wait_for(lambda: not pids_of(uid, "x11vnc"), what="x11vnc to stop")
     desktop.application.stop_app_by_pname("xterm")
 
@@ -60,7 +60,7 @@ def test_vnc_socket_needs_a_page_token_or_the_key(server, desktop, session):
                 pass
         return info.value.response.status_code
 
-    uid = server.app.state.backend._running[desktop.session_id].uid
+    uid = desktop.session_id
 
     async def greets(u) -> bytes:
         async with websockets.connect(u, subprotocols=["binary"]) as ws:

@@ -12,7 +12,7 @@ def neighbour(bay):
 
 
 def _host_home(server, session_id: str) -> str:
-    return str(server.app.state.backend.root / session_id / "home")
+    return str(server.app.state.backend.root / session_id / "disk" / "upper" / "home" / "user")
 
 
 def test_symlink_to_the_server_store_is_not_readable(server, session):

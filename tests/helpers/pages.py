@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import contextlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.helpers import webhost
 
 PAGES = {
     "/weather": """<!doctype html><title>Weather</title>
@@ -20,7 +21,7 @@ PAGES = {
 <div id="host"></div>
 <iframe title="same"
   srcdoc="<button onclick=&quot;this.textContent='frame clicked'&quot;>Same-origin frame button</button>"></iframe>
-<iframe title="cross" src="http://localhost:{port}/inner"></iframe>
+<iframe title="cross" src="http://{other}:{port}/inner"></iframe>
 <select id="s"><option>Red</option><option>Green</option></select>
 <div style="cursor:pointer" onclick="this.textContent='custom chosen'">Custom option</div>
 <p id="log"></p>
@@ -36,6 +37,10 @@ root.querySelector('button').onclick = () => document.getElementById('log').text
     "/upload": """<!doctype html><title>Upload</title>
 <input type="file" id="f" onchange="document.getElementById('n').textContent = this.files[0].name">
 <p id="n">no file</p>""",
+    "/login": """<!doctype html><title>Login</title><form onsubmit="event.preventDefault();
+document.getElementById('out').textContent = 'hello ' + document.getElementById('u').value
+  + ' ' + document.getElementById('p').value.length"><input id="u" placeholder="User name">
+<input id="p" type="password" placeholder="Password"><button id="go">Log in</button></form><p id="out"></p>""",
     "/counter": """<!doctype html><title>Counter</title>
 <button onclick="document.getElementById('c').textContent = +document.getElementById('c').textContent + 1">
 Add one</button><p id="c">0</p>""",
@@ -48,7 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
         if page is None:
             self.send_error(404)
             return
-        body = page.replace("{port}", str(self.server.server_address[1])).encode()
+        body = page.replace("{port}", str(self.server.server_address[1])).replace(
+            "{other}", webhost.OTHER_ADDRESS).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -61,16 +67,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve_pages(pages: dict[str, str] | None = None):
-    """Base URL (http://127.0.0.1:PORT) of the site; http://localhost:PORT is another origin."""
+    """Base URL (http://198.51.100.2:PORT) of the site on the test web host, which sessions
+    reach; http://198.51.100.3:PORT is another origin."""
     handler = type("Handler", (_Handler,), {})
     if pages is not None:
         PAGES.update(pages)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with webhost.http_server(handler) as httpd:
+        yield f"http://{webhost.ADDRESS}:{httpd.server_port}"

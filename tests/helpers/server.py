@@ -52,7 +52,8 @@ def thread_server(home: Path, extend=None, **overrides):
     """The app under uvicorn in a background thread of this process; `extend(app)` adds to it
     before it starts, as `openbay serve` does (the MCP endpoint)."""
     port = free_port()
-    settings = Settings.from_env(home=home, port=port, **overrides)
+    # a test server stops its sandboxes when it ends: the suite leaves nothing running behind
+    settings = Settings.from_env(home=home, port=port, **{"stop_sandboxes_on_exit": True, **overrides})
     keys: list[str] = []
     app = create_app(settings, on_bootstrap_key=lambda k, _: keys.append(k))
     if extend is not None:
@@ -76,6 +77,11 @@ def thread_server(home: Path, extend=None, **overrides):
         thread.join(timeout=30)
         if not thread.is_alive():
             loop.close()
+        # and its sandbox root with the disks of dead sessions kept for restore_from
+        root = getattr(getattr(app.state, "backend", None), "root", None)
+        if root is not None and settings.stop_sandboxes_on_exit:
+            from openbay.sandbox.image_store import remove_tree
+            remove_tree(root)
 
 
 @contextlib.contextmanager
@@ -83,12 +89,12 @@ def process_server(home: Path, env: dict | None = None, port: int | None = None)
     """`openbay serve` as a child process, the way a user runs it (on `port`: e.g. the port of a
     server it replaces, so clients find it again)."""
     port = port or free_port()
-    full_env = {**os.environ, "OPENBAY_HOME": str(home), **(env or {})}
+    full_env = {**os.environ, "OPENBAY_HOME": str(home), "OPENBAY_STOP_SANDBOXES_ON_EXIT": "1", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded 2-core machine can take its time
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -96,6 +102,7 @@ def process_server(home: Path, env: dict | None = None, port: int | None = None)
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()  # reading the log of a live process would wait forever
                 raise RuntimeError(f"openbay serve did not start: {proc.stderr.read()}")
             time.sleep(0.05)
         admin = (home / "admin_key").read_text().strip()

@@ -1,10 +1,12 @@
 """A WebSocket echo server in the standard library only, run inside a session by the link
 tests (the session's python has no third-party packages). `python3 ws_echo_app.py PORT`:
-GET / answers an HTML page; a WebSocket on /echo sends each text or binary message back,
-text prefixed with "echo:". Messages up to 16 MiB; fragmented messages are joined."""
+GET / answers an HTML page; GET /headers the request line and headers it got, as JSON; a
+WebSocket on /echo sends each text or binary message back, text prefixed with "echo:".
+Messages up to 16 MiB; fragmented messages are joined."""
 import asyncio
 import base64
 import hashlib
+import json
 import struct
 import sys
 
@@ -42,8 +44,11 @@ async def serve(reader, writer):
     lines = head.split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
     if headers.get("upgrade", "").lower() != "websocket":
+        page = PAGE
+        if lines[0].split(" ")[1].startswith("/headers"):
+            page = json.dumps({"request": lines[0], "headers": headers}).encode()
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: %d\r\n"
-                     b"connection: close\r\n\r\n%b" % (len(PAGE), PAGE))
+                     b"connection: close\r\n\r\n%b" % (len(page), page))
         await writer.drain()
         writer.close()
         return

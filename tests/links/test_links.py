@@ -164,3 +164,40 @@ async def test_async_sdk_links(server):
     finally:
         await session.delete()
         await bay.close()
+
+
+def test_the_app_never_sees_openbays_credentials(server, session):
+    port = start_ws_app(session)
+    link = session.get_link(port=port)
+    with httpx.Client() as browser:
+        browser.get(link)  # sets the link's cookie
+        browser.cookies.set("app_session", "abc", path=f"/links/{session.session_id}/{port}/")
+        seen = browser.get(_bare(link) + "headers?x=1",
+                           headers={"Authorization": f"Bearer {server.admin_key}", "Origin": "http://elsewhere"}).json()
+    assert seen["request"] == "GET /headers?x=1 HTTP/1.1"
+    headers = seen["headers"]
+    assert "authorization" not in headers and "openbay_token" not in headers.get("cookie", "")
+    assert headers["cookie"] == "app_session=abc"
+    assert headers["host"] == f"localhost:{port}" and headers["origin"] == f"http://localhost:{port}"
+    assert headers["x-forwarded-prefix"] == f"/links/{session.session_id}/{port}"
+    # the app's own credentials do pass
+    seen = httpx.get(link.replace("/?", "/headers?"), headers={"Authorization": "Basic dTpw"}).json()
+    assert seen["headers"]["authorization"] == "Basic dTpw"
+
+
+def test_unexposing_a_port_ends_its_open_websockets(session):
+    port = start_ws_app(session)
+    link = session.get_link(port=port).replace("http", "ws", 1).replace("/?", "/echo?")
+
+    async def talk():
+        async with websockets.connect(link) as ws:
+            await ws.send("still here")
+            assert await ws.recv() == "echo:still here"
+            await asyncio.to_thread(session.unexpose, port)
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
+        with pytest.raises(websockets.exceptions.InvalidStatus):
+            async with websockets.connect(link):
+                pass
+
+    asyncio.run(talk())

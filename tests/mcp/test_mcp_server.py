@@ -11,7 +11,8 @@ from .conftest import TRANSPORTS, connect, stdio_params
 
 EXPECTED_TOOLS = {"create_session", "list_sessions", "delete_session", "run_command", "read_file",
                   "write_file", "list_directory", "run_code", "browser_navigate", "browser_screenshot",
-                  "computer_screenshot", "computer_click", "computer_type", "run_agent_task"}
+                  "computer_screenshot", "computer_click", "computer_type", "run_agent_task",
+                  "browser_act", "browser_observe", "browser_extract"}
 
 
 def text_of(result) -> str:

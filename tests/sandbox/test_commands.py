@@ -21,7 +21,7 @@ def test_session_envs_reach_commands(bay):
     from openbay import CreateSessionParams
     s = bay.create(CreateSessionParams(envs={"PROJECT": "bay"})).session
     try:
-        assert s.command.execute_command("echo $PROJECT $HOME $USER").output == "bay /home/user user\n"
+        assert s.command.execute_command("echo $PROJECT $HOME $USER").output == "bay /home/user root\n"
     finally:
         s.delete()
 

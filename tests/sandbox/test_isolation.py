@@ -1,26 +1,56 @@
-"""What one sandbox must not see or touch: the host, the server's store, other sessions."""
+"""What one sandbox must not see or touch: the host, the image, the server's store, other sessions."""
 import os
+import subprocess
+import time
 
 from openbay import CreateSessionParams
 
 
-def run(s, cmd: str) -> str:
-    out = s.command.execute_command(cmd)
+def run(s, cmd: str, timeout_ms: int = 60_000) -> str:
+    out = s.command.execute_command(cmd, timeout_ms=timeout_ms)
     return out.output + out.stderr
 
 
-def test_sandbox_identity_and_view(session):
-    assert run(session, "id -u; hostname").split() == ["1000", "sandbox"]
-    root = set(run(session, "ls /").split())
-    assert root <= {"bin", "dev", "etc", "home", "lib", "lib64", "opt", "proc", "run", "sbin",
-                    "tmp", "usr", "var"}
-    assert "root" not in root and "work" not in root
-    assert "shadow" not in run(session, "ls /etc")
+def test_root_inside_on_a_root_file_system_of_its_own(session):
+    assert run(session, "id -u; whoami; hostname").split() == ["0", "root", "sandbox"]
+    # Debian's own root, not the host's /usr: the host's Python is 3.11.7 from pyenv
+    assert "pyenv" not in run(session, "ls /root /opt 2>&1")
+    assert run(session, "cat /etc/debian_version").startswith("12.")
+    assert "shadow" in run(session, "ls /etc")  # the image's own, not the host's
+    assert run(session, "pwd") == "/home/user\n"
 
 
-def test_system_is_read_only_and_home_is_writable(session):
-    assert "Read-only file system" in run(session, "touch /usr/x")
-    assert run(session, "echo hi > /home/user/f && cat /home/user/f") == "hi\n"
+def test_root_inside_is_nobody_outside(server, session):
+    """The session's root is an unprivileged id on the host, with namespaced capabilities only."""
+    run(session, "nohup sleep 4242 >/dev/null 2>&1 &")
+    pids = subprocess.run(["pgrep", "-f", "sleep 4242"], capture_output=True, text=True).stdout.split()
+    assert pids
+    status = open(f"/proc/{pids[0]}/status").read()
+    uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+    assert all(int(u) >= 1_000_000 for u in uid_line.split()[1:])
+    # nothing of the host's kernel is within reach: no mounts, no modules, no raw devices
+    assert run(session, "mount -t tmpfs x /mnt 2>&1; echo $?").strip().endswith("32") or \
+        "permission denied" in run(session, "mount -t tmpfs x /mnt 2>&1").lower()
+    assert "Operation not permitted" in run(session, "unshare -U true 2>&1") or \
+        run(session, "unshare -U true; echo $?").strip() != "0"
+
+
+def test_the_image_is_shared_but_never_written(server, bay):
+    a = bay.create().session
+    b = bay.create().session
+    try:
+        assert run(a, "echo changed > /usr/bin/openbay-marker && rm /bin/ls && echo done") == "done\n"
+        assert run(a, "test -e /bin/ls; echo $?") == "1\n"
+        # b sees the image as built; the change lives in a's own upper layer
+        assert run(b, "test -e /usr/bin/openbay-marker; echo $?") == "1\n"
+        assert run(b, "ls / >/dev/null && echo ok") == "ok\n"
+        store = server.app.state.backend.images
+        for layer in store.layer_dirs(store.get("linux")):
+            assert not (layer / "usr/bin/openbay-marker").exists()
+            assert (layer / "usr/bin/ls").exists() or not (layer / "usr/bin").exists()
+    finally:
+        a.delete()
+        b.delete()
 
 
 def test_cannot_see_other_processes(session, bay):
@@ -28,34 +58,32 @@ def test_cannot_see_other_processes(session, bay):
     try:
         run(other, "nohup sleep 123 >/dev/null 2>&1 &")
         procs = run(session, "ps -eo comm=").split()
-        assert "sleep" not in procs and "uvicorn" not in procs and "python" not in procs[2:]
-        assert len(procs) < 10
+        assert "sleep" not in procs and "uvicorn" not in procs
+        assert procs[0] == "tini" and len(procs) < 10
     finally:
         other.delete()
 
 
-def test_cannot_read_server_store_or_another_home(server, bay):
+def test_cannot_read_server_store_or_another_session(server, bay):
     store = server.home / "openbay.db"
     assert store.exists()
     a = bay.create().session
     b = bay.create().session
     try:
         run(b, "echo b-secret > /home/user/secret.txt")
-        b_home = server.app.state.backend.root / b.session_id / "home"
-        assert (b_home / "secret.txt").exists()
-        # every way we can think of to name those host paths from inside a
-        for path in (str(store), str(b_home / "secret.txt"), f"/proc/1/root{store}",
-                     f"/proc/1/root{b_home}/secret.txt", "/home/user/../../" + str(store)):
+        b_upper = server.app.state.backend.root / b.session_id / "disk" / "upper"
+        assert (b_upper / "home/user/secret.txt").exists()
+        for path in (str(store), str(b_upper / "home/user/secret.txt"), f"/proc/1/root{store}",
+                     f"/proc/1/root{b_upper}/home/user/secret.txt", "/home/user/../../" + str(store)):
             out = a.command.execute_command(f"cat {path}")
             assert out.exit_code != 0 and "b-secret" not in out.output and "SQLite" not in out.output
-        # a symlink planted in the home points nowhere useful
-        run(a, f"ln -s {store} /home/user/db && ln -s {b_home} /home/user/other")
+        run(a, f"ln -s {store} /home/user/db && ln -s {b_upper} /home/user/other")
         assert "SQLite" not in run(a, "cat /home/user/db")
-        assert "b-secret" not in run(a, "cat /home/user/other/secret.txt")
-        # and the host side is protected as well: the home belongs to another uid, 0700
-        st_a = os.stat(server.app.state.backend.root / a.session_id / "home")
-        st_b = os.stat(b_home)
-        assert st_a.st_uid != st_b.st_uid and oct(st_b.st_mode & 0o777) == "0o700"
+        assert "b-secret" not in run(a, "cat /home/user/other/home/user/secret.txt")
+        # on the host, a session's files are root's alone (its directory is only traversable)
+        directory = server.app.state.backend.root / b.session_id
+        assert oct(os.stat(directory / "disk").st_mode & 0o777) == "0o700"
+        assert oct(os.stat(directory).st_mode & 0o777) == "0o711"
     finally:
         a.delete()
         b.delete()
@@ -78,5 +106,9 @@ def test_deleted_session_leaves_nothing_behind(server, bay):
     directory = server.app.state.backend.root / s.session_id
     assert directory.exists()
     s.delete()
+    deadline = time.monotonic() + 10  # files go in the background, after the answer
+    while directory.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not directory.exists()
-    assert s.session_id not in os.popen("ps -eo args").read()
+    assert "sleep 300" not in os.popen("ps -eo args").read()
+    assert s.session_id not in open("/proc/self/mounts").read()

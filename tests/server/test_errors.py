@@ -67,8 +67,8 @@ def test_malformed_json_is_400_and_wrong_types_422(server):
 
 
 def test_unknown_image_lists_the_images(server):
-    _assert_error(_post(server, "/v1/sessions", json={"image_id": "windows"}), 400, "bad_request",
-                  "images: linux, code, browser")
+    _assert_error(_post(server, "/v1/sessions", json={"image_id": "windows"}), 404, "not_found",
+                  "available: linux, code, browser")
 
 
 def test_unknown_ids_are_404(server):

@@ -19,7 +19,8 @@ def llm():
 @pytest.fixture(scope="session")
 def agent_server(llm):
     home = Path(tempfile.mkdtemp(prefix="obtask-"))
-    with thread_server(home, llm_base_url=llm.base_url, llm_model="scripted", llm_api_key="sk-test-secret") as s:
+    with thread_server(home, llm_base_url=llm.base_url, llm_model="scripted", llm_api_key="sk-test-secret",
+                       llm_prices='{"scripted": {"input": 1.0, "output": 2.0}}') as s:
         yield s
 
 

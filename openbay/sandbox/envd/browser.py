@@ -8,6 +8,7 @@ Standard library only (runs inside the sandbox).
 """
 import asyncio
 import collections
+import fcntl
 import os
 import re
 import signal
@@ -110,7 +111,10 @@ class Chromium:
         self._tasks: list[asyncio.Task] = []
 
     def status(self) -> dict:
-        out = {"state": self.state, "version": self.version, "options": self.options,
+        options = self.options
+        if (options.get("proxy") or {}).get("password"):
+            options = {**options, "proxy": {**options["proxy"], "password": "***"}}
+        out = {"state": self.state, "version": self.version, "options": options,
                "pid": self.process.pid if self.process and self.state == "running" else None,
                "clients": len(self.mux.clients) if self.mux else 0, "started_ms": self.started_ms}
         if self.state == "crashed":
@@ -139,6 +143,8 @@ class Chromium:
         began = time.monotonic()
         cmd_r, cmd_w = os.pipe()  # envd -> chromium fd 3
         out_r, out_w = os.pipe()  # chromium fd 4 -> envd
+        # the child's ends must not be 3 or 4 themselves, or the moves below would close them
+        cmd_r, out_w = _above_4(cmd_r), _above_4(out_w)
         env = {**os.environ, **extra_env}
         # bash (dash takes one-digit fds only) puts our pipe ends on fds 3 and 4,
         # where Chromium looks for them
@@ -167,8 +173,10 @@ class Chromium:
             version = await self.mux.command("Browser.getVersion", timeout=START_TIMEOUT_S)
             await self.mux.command("Browser.setDownloadBehavior",
                                    {"behavior": "allow", "downloadPath": DOWNLOADS})
-            await page_keeper.PageKeeper(self.mux, viewport_of(options),
-                                         options.get("extra_headers") or {}).start()
+            proxy = options.get("proxy") or {}
+            login = (proxy["username"], proxy.get("password") or "") if proxy.get("username") else None
+            await page_keeper.PageKeeper(self.mux, viewport_of(options), options.get("extra_headers") or {},
+                                         proxy_login=login).start()
         except (ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
             await self._stop()
             self.state = "crashed"
@@ -228,6 +236,12 @@ def _write_all(writer: asyncio.WriteTransport, data: bytes) -> None:
     if writer.is_closing():
         raise ConnectionError("the browser pipe is closed")
     writer.write(data)
+
+
+def _above_4(fd: int) -> int:
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
 
 
 def _remove_stale_lock(profile: str) -> None:

@@ -5,6 +5,8 @@ SOCKET`); its sibling modules import as top-level names. Each connection carries
 one request frame and the answer frames that follow it.
 """
 import asyncio
+import hashlib
+import hmac
 import importlib
 import os
 import signal
@@ -15,6 +17,9 @@ import ports
 import wire
 
 VERSION = "1"
+# a secret only the backend knows: a restarted server asks envd to prove it is this
+# session's (a reused socket path or pid must not pass for it); commands never see it
+_IDENTITY = os.environ.pop("OPENBAY_ENVD_IDENTITY", "").encode()
 HANDLERS = {"exec": commands.handle_exec, **ports.HANDLERS}
 # The modules of every other op load on the first op that is not in HANDLERS: a
 # session that only runs commands starts sooner and stays smaller without them.
@@ -57,7 +62,11 @@ async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamW
         req = wire.decode_json(*frame)
         op = req.get("op")
         if op == "ping":
-            await reply.json({"ok": True, "version": VERSION, "pid": os.getpid()})
+            answer = {"ok": True, "version": VERSION, "pid": os.getpid()}
+            nonce = req.get("nonce")
+            if isinstance(nonce, str) and _IDENTITY:
+                answer["proof"] = hmac.new(_IDENTITY, nonce.encode(), hashlib.sha256).hexdigest()
+            await reply.json(answer)
             return
         handler = handler_for(op)
         if handler is None:

@@ -25,9 +25,12 @@ def _output(result: dict) -> CommandOutput:
 @router.post("", response_model=CommandOutput)
 async def execute_command(session_id: str, body: CommandRequest, request: Request,
                           who: Principal = Depends(require_principal)):
-    sandbox = await request.app.state.sessions.require_running(who, session_id)
+    sessions = request.app.state.sessions
+    sandbox = await sessions.require_running(who, session_id)
+    oom_before = sessions.oom_kills(session_id)
     try:
-        return _output(await sandbox.envd.exec(_envd_request(body, request)))
+        result = await sandbox.envd.exec(_envd_request(body, request))
+        return _output(sessions.explain_exit(session_id, result, oom_before))
     except EnvdError as e:
         raise ApiError(ErrorCode.SANDBOX_ERROR, f"command failed in the sandbox: {e}") from None
 
@@ -37,14 +40,17 @@ async def execute_command(session_id: str, body: CommandRequest, request: Reques
                               "description": "one CommandChunk per line; the last has type 'exit'"}})
 async def stream_command(session_id: str, body: CommandRequest, request: Request,
                          who: Principal = Depends(require_principal)):
-    sandbox = await request.app.state.sessions.require_running(who, session_id)
+    sessions = request.app.state.sessions
+    sandbox = await sessions.require_running(who, session_id)
+    oom_before = sessions.oom_kills(session_id)
     chunks = sandbox.envd.exec_stream(_envd_request(body, request))
 
     async def lines():
         try:
             async for frame in chunks:
                 if frame.get("type") == "exit":
-                    chunk = CommandChunk(type="exit", result=_output(frame))
+                    chunk = CommandChunk(type="exit",
+                                         result=_output(sessions.explain_exit(session_id, frame, oom_before)))
                 else:
                     chunk = CommandChunk(type=frame["type"], data=frame.get("data", ""))
                 yield chunk.model_dump_json(exclude_none=True) + "\n"

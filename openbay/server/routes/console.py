@@ -45,6 +45,7 @@ def _live_section(info) -> str:
     """A desktop shows itself whole (noVNC); a browser session shows its page (screencast)."""
     if info.status.value != "running":
         return ""
-    if info.image_id in COMPUTER_IMAGES:
+    kind = info.kind or info.image_id
+    if kind in COMPUTER_IMAGES:
         return vnc_view_html(info.session_id)
-    return live_view_html(info.session_id) if info.image_id in BROWSER_IMAGES else ""
+    return live_view_html(info.session_id) if kind in BROWSER_IMAGES else ""

@@ -14,7 +14,6 @@ from openbay.protocol.browser import BROWSER_IMAGES, BrowserOption, BrowserStatu
 from openbay.protocol.contexts import ContextSync
 from openbay.sandbox import EnvdError, Sandbox
 from openbay.sandbox.envd.channel import EnvdChannel, open_channel
-from openbay.sandbox.pool import WarmPool
 
 from ..errors import ApiError
 from ..links import LinkSigner
@@ -43,7 +42,7 @@ class BrowserService:
 
     async def _sandbox(self, who: Principal, session_id: str) -> Sandbox:
         sandbox = await self.sessions.require_running(who, session_id)
-        image = self.sessions.live[session_id].row.image_id
+        image = self.sessions.kind(session_id)
         if image not in BROWSER_IMAGES:
             raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
                            f"which has no browser; use one of: {', '.join(BROWSER_IMAGES)}")
@@ -148,18 +147,10 @@ class BrowserService:
             raise ApiError(ErrorCode.SANDBOX_ERROR, f"screenshot failed: {e or 'timed out'}") from None
 
 
-def browser_pool(backend, size: int, limits) -> WarmPool | None:
-    """OPENBAY_POOL_BROWSER sandboxes of the browser image with Chromium already up."""
-    if size <= 0:
-        return None
+async def prepare_browser(sandbox: Sandbox) -> None:
+    """A pooled browser sandbox is handed over with Chromium up."""
+    await sandbox.envd.call({"op": "browser_ensure"})
 
-    async def prepare(sandbox: Sandbox) -> None:
-        await sandbox.envd.call({"op": "browser_ensure"})
 
-    async def is_ready(sandbox: Sandbox) -> bool:
-        return (await sandbox.envd.call({"op": "browser_status"})).get("state") == "running"
-
-    pool = WarmPool(backend, image_id="browser", size=size, limits=limits, prepare=prepare,
-                    is_ready=is_ready)
-    pool.start()
-    return pool
+async def browser_is_ready(sandbox: Sandbox) -> bool:
+    return (await sandbox.envd.call({"op": "browser_status"})).get("state") == "running"

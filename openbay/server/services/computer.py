@@ -35,7 +35,7 @@ class ComputerService:
     async def sandbox(self, who: Principal, session_id: str) -> Sandbox:
         """The sandbox of the caller's running computer session."""
         sandbox = await self.sessions.require_running(who, session_id)
-        image = self.sessions.live[session_id].row.image_id
+        image = self.sessions.kind(session_id)
         if image not in COMPUTER_IMAGES:
             raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
                            "which has no desktop; create one with image_id='computer'")

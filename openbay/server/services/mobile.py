@@ -99,7 +99,7 @@ class MobileService:
     async def device(self, who: Principal, session_id: str) -> AdbDevice:
         """The device of the caller's running mobile session."""
         await self.sessions.require_running(who, session_id)
-        image = self.sessions.live[session_id].row.image_id
+        image = self.sessions.kind(session_id)
         if image not in MOBILE_IMAGES:
             raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
                            "which has no device; create one with image_id='mobile'")

@@ -8,6 +8,7 @@ a port, closes every connection through it at once.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from openbay.protocol import ErrorCode
 from openbay.protocol.ports import ExposedPort
 from openbay.sandbox.envd.channel import EnvdChannel, open_channel
 from openbay.sandbox.envd.client import EnvdError
+from openbay.store.network_repository import NetworkRepository
 
 from ..auth import bearer_secret
 from ..errors import ApiError
@@ -27,6 +29,7 @@ from .sessions import SessionService
 LINK_PURPOSE = "port"
 TOKEN_NAME = "openbay_token"  # query parameter and cookie; apps keep `token` for themselves
 LINKS_PREFIX = "/links"
+OPEN_TIMEOUT_S = 10.0  # a sandbox that cannot answer (frozen, overloaded) must not hold the client forever
 
 
 def check_port(port: int) -> int:
@@ -53,8 +56,10 @@ class _SessionPorts:
 
 
 class PortService:
-    def __init__(self, sessions: SessionService, signer: LinkSigner, public_url: str):
+    def __init__(self, sessions: SessionService, signer: LinkSigner, public_url: str,
+                 repo: NetworkRepository | None = None):
         self.sessions = sessions
+        self.repo = repo  # keeps exposed ports for a restarted server that reattaches its sessions
         self.signer = signer
         self.public_url = public_url
         self._ports: dict[str, _SessionPorts] = {}
@@ -62,6 +67,17 @@ class PortService:
         sessions.ports = self
 
     # -- what the owner opened ------------------------------------------------------------
+    async def restore(self) -> None:
+        """At startup: the exposed ports of the sessions the server reattached."""
+        if self.repo is None:
+            return
+        for row in await self.repo.ports(list(self.sessions.live)):
+            self._ports.setdefault(row.session_id, _SessionPorts()).public[row.port] = row.public
+
+    async def _record(self, session_id: str, port: int, public: bool | None) -> None:
+        if self.repo is not None:
+            await self.repo.set_port(session_id, port, public)
+
     def listed(self, session_id: str) -> list[ExposedPort]:
         ports = self._ports.get(session_id)
         return [ExposedPort(port=p, public=pub, url=self.public_url + link_path(session_id, p))
@@ -70,6 +86,7 @@ class PortService:
     async def expose(self, who: Principal, session_id: str, port: int, public: bool) -> ExposedPort:
         await self.sessions.require_running(who, session_id)
         self._ports.setdefault(session_id, _SessionPorts()).public[check_port(port)] = public
+        await self._record(session_id, port, public)
         return ExposedPort(port=port, public=public, url=self.public_url + link_path(session_id, port))
 
     async def unexpose(self, who: Principal, session_id: str, port: int) -> list[ExposedPort]:
@@ -77,6 +94,7 @@ class PortService:
         ports = self._ports.get(session_id)
         if ports is None or ports.public.pop(check_port(port), None) is None:
             raise ApiError(ErrorCode.NOT_FOUND, f"port {port} of session {session_id!r} is not exposed")
+        await self._record(session_id, port, None)
         await self._close(ports, lambda p: p == port)
         return self.listed(session_id)
 
@@ -84,7 +102,10 @@ class PortService:
         """A URL for the port that works for ttl_s without the API key; opens the port (private)
         unless the owner opened it already."""
         await self.sessions.require_running(who, session_id)
-        self._ports.setdefault(session_id, _SessionPorts()).public.setdefault(check_port(port), False)
+        exposed = self._ports.setdefault(session_id, _SessionPorts()).public
+        if check_port(port) not in exposed:
+            exposed[port] = False
+            await self._record(session_id, port, False)
         token = self.sign(session_id, port, who.owner_id, ttl_s)
         url = f"{self.public_url}{link_path(session_id, port)}?{TOKEN_NAME}={token}"
         return url.replace("http", "ws", 1) if websocket else url
@@ -142,7 +163,11 @@ class PortService:
         502 when nothing listens there."""
         sandbox = self.touch(access, session_id)
         try:
-            channel = await open_channel(sandbox.envd, {"op": "port", "port": port}, first)
+            channel = await asyncio.wait_for(open_channel(sandbox.envd, {"op": "port", "port": port}, first),
+                                             OPEN_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"session {session_id!r} did not answer within "
+                           f"{OPEN_TIMEOUT_S:g} s") from None
         except EnvdError as e:
             if e.code == "port_closed":
                 raise ApiError(ErrorCode.SANDBOX_ERROR, f"nothing listens on port {port} in session "
@@ -173,3 +198,5 @@ class PortService:
         ports = self._ports.pop(session_id, None)
         if ports is not None:
             await self._close(ports, lambda _: True)
+            if self.repo is not None:
+                await self.repo.forget_ports(session_id)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from openbay.protocol import (
-    IMAGE_IDS,
     CreateSessionParams,
     ErrorCode,
     SessionInfo,
@@ -41,12 +40,35 @@ DEFAULT_MAX_PAUSED_S = 7 * 86400
 PAUSED = SessionStatus.PAUSED.value
 
 
+@dataclass(frozen=True)
+class DiskSettings:
+    """Each session's disk quota: a default, and the most an owner may ask for."""
+    default_mb: int = 10 * 1024
+    max_mb: int = 100 * 1024
+
+    def bytes_for(self, asked_mb: int | None) -> int:
+        mb = self.default_mb if asked_mb is None else asked_mb
+        if mb > self.max_mb:
+            raise ApiError(ErrorCode.VALIDATION, f"disk_quota_mb {mb} is over this server's maximum of "
+                           f"{self.max_mb} MB")
+        return mb * 1024 * 1024
+
+
 @dataclass
 class LiveSession:
     row: SessionRow
     sandbox: Sandbox
     persisted_at: datetime
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # pause and resume, one at a time
+    kind: str = ""  # the built-in image the session's image descends from
+    image_ref: str = ""  # the image store's name of it (templates: "<owner>/<name>")
+
+
+def _human_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
 
 
 def _token(seq: int) -> str:
@@ -66,10 +88,14 @@ def _parse_token(token: str) -> int:
 
 class SessionService:
     def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
-                 max_per_owner: int, public_url: str, metrics: Metrics,
+                 max_per_owner: int, public_url: str, metrics: Metrics, images=None,
+                 disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
                  max_paused_s: float = DEFAULT_MAX_PAUSED_S):
         self.repo = repo
         self.backend = backend
+        self.images = images  # an ImageService: which image a name means
+        self.dead_grace_s = dead_grace_s  # how long a dead session's files are kept
+        self.disk = disk or DiskSettings()
         self.limits = limits
         self.max_per_owner = max_per_owner
         self.public_url = public_url
@@ -77,7 +103,7 @@ class SessionService:
         self.max_paused_s = max_paused_s
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
-        self.pool = None  # a WarmPool, when the server keeps one
+        self.pools: dict = {}  # image ref -> WarmPool, for the images the server keeps started
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = {}
         self.ports = None  # a PortService: the ports each session exposes
@@ -86,43 +112,77 @@ class SessionService:
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
         self.before_end: list = []
-        self.disk = None  # a DiskGuard: no new session on a (nearly) full disk
+        self.disk_guard = None  # a DiskGuard: no new session on a (nearly) full disk
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
+        if hasattr(backend, "on_exit"):  # a sandbox that dies is marked dead at once, with the reason
+            backend.on_exit = self._sandbox_exited
+
+    def _sandbox_exited(self, session_id: str, reason: str) -> None:
+        if session_id in self.live:
+            asyncio.get_running_loop().create_task(self.end(session_id, SessionStatus.DEAD, reason))
+
+    def kind(self, session_id: str) -> str:
+        """What a running session can do: the built-in image its image descends from."""
+        live = self.live.get(session_id)
+        return live.kind if live else ""
+
+    def uses_image(self, ref: str) -> bool:
+        return any(live.image_ref == ref for live in self.live.values())
 
     def info(self, row: SessionRow) -> SessionInfo:
         live = self.live.get(row.id)
         row = live.row if live else row
+        used, quota = self.disk_usage(row.id)
         return SessionInfo(session_id=row.id, image_id=row.image_id, status=SessionStatus(row.status),
                            labels=row.labels, network=row.network, timeout_s=row.timeout_s,
                            created_at=row.created_at, last_active_at=row.last_active_at,
-                           expires_at=row.expires_at,
+                           expires_at=row.expires_at, kind=live.kind if live else None,
+                           disk_used_bytes=used, disk_quota_bytes=quota, end_reason=row.end_reason,
                            exposed_ports=self.ports.listed(row.id) if self.ports else [],
                            network_policy=row.network_policy and NetworkPolicyParams.model_validate(row.network_policy),
                            paused_at=row.paused_at, lifecycle=SessionLifecycle(on_idle=row.on_idle or "delete"),
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
+    def oom_kills(self, session_id: str) -> int:
+        count = getattr(self.backend, "oom_kills", None)
+        return count(session_id) if count else 0
+
+    def explain_exit(self, session_id: str, result: dict, oom_before: int) -> dict:
+        """A command killed for the session's memory limit says so (not a bare -9)."""
+        if result.get("exit_code") in (-9, 137) and self.oom_kills(session_id) > oom_before:
+            limit = getattr(self.backend, "memory_limit", lambda _: None)(session_id)
+            note = "killed: out of memory" + (f", limit {_human_bytes(limit)}" if limit else "")
+            result["error_message"] = "; ".join(m for m in (note, result.get("error_message")) if m)
+        return result
+
+    def disk_usage(self, session_id: str) -> tuple[int | None, int | None]:
+        usage = getattr(self.backend, "disk_usage", None)
+        if session_id not in self.live or usage is None:
+            return None, None
+        return usage(session_id)
+
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
-        if params.image_id not in IMAGE_IDS:
-            raise ApiError(ErrorCode.BAD_REQUEST,
-                           f"unknown image_id {params.image_id!r}; images: {', '.join(IMAGE_IDS)}")
+        image, restore_disk = await self._image_and_disk(who, params)
+        disk_bytes = self.disk.bytes_for(params.disk_quota_mb)
         running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
         if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
         policy = await self._network_policy(who, params)
-        if self.disk is not None:
-            self.disk.require("a new session")
+        if self.disk_guard is not None:
+            self.disk_guard.require("a new session")
         session_id = "s-" + secrets.token_hex(6)
-        check = self.preflight.get(params.image_id)
+        check = self.preflight.get(image.kind)
         if check is not None:
             await check(session_id)
-        spec = SandboxSpec(session_id=session_id, image_id=params.image_id, envs=params.envs,
-                           network=params.network != "none", limits=self.limits,
-                           network_policy=backend_policy(policy))
+        spec = SandboxSpec(session_id=session_id, image_id=image.ref, envs=params.envs,
+                           network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes,
+                           restore_disk=restore_disk, network_policy=backend_policy(policy))
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
-            sandbox = await self.pool.take(spec) if self.pool else None
+            pool = self.pools.get(image.ref)
+            sandbox = await pool.take(spec) if pool else None
             sandbox = sandbox or await self.backend.start(spec)
         except SandboxError as e:
             raise ApiError(ErrorCode.SANDBOX_ERROR, str(e)) from None
@@ -130,7 +190,7 @@ class SessionService:
             self._creating[who.owner_id] -= 1
         session_id = sandbox.session_id  # a pooled sandbox came with an id of its own
         now = utcnow()
-        row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=params.image_id,
+        row = SessionRow(id=session_id, owner_id=who.owner_id, image_id=image.name,
                          status=SessionStatus.RUNNING.value, network=params.network,
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
                          last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s),
@@ -142,12 +202,26 @@ class SessionService:
         except BaseException:
             await self.backend.stop(session_id)
             raise
-        self.live[session_id] = LiveSession(row, sandbox, now)
+        self.live[session_id] = LiveSession(row, sandbox, now, kind=image.kind, image_ref=image.ref)
         self.metrics.count("sessions_created")
         log.info("session created", extra={"fields": {"session_id": session_id,
-                                                       "image_id": params.image_id}})
+                                                       "image_id": image.name}})
         return row
 
+    async def _image_and_disk(self, who: Principal, params: CreateSessionParams):
+        """The image a create means (a name, a snapshot, or a dead session's), and the disk it
+        starts with (a dead session's kept one, for restore_from)."""
+        if params.snapshot_id:
+            return self.images.resolve_snapshot(who, params.snapshot_id), None
+        if not params.restore_from:
+            return self.images.resolve(who, params.image_id), None
+        dead = await self.get(who, params.restore_from)
+        kept = getattr(self.backend, "kept_disk", lambda _: None)(dead.id)
+        if dead.id in self.live or kept is None:
+            raise ApiError(ErrorCode.GONE, f"session {dead.id!r} has no files kept to restore "
+                           f"({'it is still running' if dead.id in self.live else 'only a dead session has'}; "
+                           "they are kept for OPENBAY_DEAD_SESSION_GRACE_S after it died)")
+        return self.images.resolve(who, dead.image_id), str(kept)
     async def _network_policy(self, who: Principal, params: CreateSessionParams) -> NetworkPolicyParams:
         if self.network_policies is None:
             return params.network_policy or NetworkPolicyParams()
@@ -306,13 +380,21 @@ class SessionService:
                 await hook(session_id, live.sandbox)
             if self.contexts:
                 await self.contexts.detach(session_id, live.sandbox)
-        await self.backend.stop(session_id)
+        keep = getattr(self.backend, "keep_files", None)
+        if status == SessionStatus.DEAD and keep is not None:
+            await keep(session_id)  # nothing is deleted because of a crash: restore_from can bring it back
+        else:
+            await self.backend.stop(session_id)
         self.metrics.count(f"sessions_{status.value}")
         log.info("session ended", extra={"fields": {"session_id": session_id, "status": status.value,
                                                      "reason": reason}})
 
     async def reap_once(self) -> list[str]:
-        """End sessions past their idle lifetime and sessions whose sandbox died."""
+        """End sessions past their idle lifetime and sessions whose sandbox died; forget the
+        kept disks of dead sessions past their grace period."""
+        sweep = getattr(self.backend, "sweep_kept", None)
+        if sweep is not None:
+            await asyncio.to_thread(sweep, self.dead_grace_s)
         now = utcnow()
         ended = []
         for session_id, live in list(self.live.items()):
@@ -350,11 +432,35 @@ class SessionService:
                 log.exception("reaper pass failed")
 
     async def recover(self) -> list[str]:
-        """At startup: sandboxes die with the server, so sessions it left running are dead."""
-        ids = await self.repo.end_all_running(SessionStatus.DEAD.value, "server restarted")
-        await self.backend.cleanup_stale()
-        return ids
+        """At startup: reattach every sandbox the store lists that is still alive (and proves it);
+        mark dead, with the reason, only the sessions whose sandbox really died. The ids marked dead."""
+        reattach = getattr(self.backend, "reattach", None)
+        rows = await self.repo.live_rows()
+        gate = asyncio.Semaphore(32)  # envd answers in parallel; 200 sandboxes in well under 2 s
 
-    async def shutdown(self) -> None:
+        async def one(row: SessionRow):
+            async with gate:
+                return row, (await reattach(row.id) if reattach is not None else None)
+
+        dead = []
+        for row, sandbox in await asyncio.gather(*(one(r) for r in rows)):
+            if sandbox is None:
+                await self.repo.end(row.id, SessionStatus.DEAD.value,
+                                    "its sandbox was gone when the server restarted")
+                dead.append(row.id)
+                continue
+            self.live[row.id] = LiveSession(row, sandbox, utcnow(),
+                                            kind=self.images.kind_of(row.owner_id, row.image_id),
+                                            image_ref=self.images.ref_of(row.owner_id, row.image_id))
+        await self.backend.cleanup_stale()
+        return dead
+
+    async def shutdown(self, stop_sandboxes: bool = False) -> None:
+        """Server shutdown: by default sandboxes keep running for the next server to reattach."""
+        detach = getattr(self.backend, "detach", None)
+        if not stop_sandboxes and detach is not None:
+            self.live.clear()
+            await detach()
+            return
         for session_id in list(self.live):
             await self.end(session_id, SessionStatus.DEAD, "server shut down")

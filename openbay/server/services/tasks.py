@@ -54,7 +54,7 @@ class TaskService:
     async def _agent_view(self, who: Principal, session_id: str, kind: str) -> tuple[str | None, object]:
         """What the agent acts through: the session's CDP URL (browser) or its screen (others)."""
         sandbox = await self.sessions.require_running(who, session_id)
-        image = self.sessions.live[session_id].row.image_id
+        image = self.sessions.kind(session_id)
         if kind != "browser":
             return None, self._screen_of(kind, session_id, image, sandbox)
         if image not in BROWSER_IMAGES:
@@ -153,7 +153,8 @@ async def start_task_service(state, settings) -> TaskService:
     their session survived and end interrupted where it did not."""
     llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
-    service = TaskService(repo, TaskRunner(repo, llm=llm), state.sessions, getattr(state, "browser", None),
+    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage)
+    service = TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
                           getattr(state, "mobile", None))
     resumed, interrupted = await service.recover()
     if resumed or interrupted:

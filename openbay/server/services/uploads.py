@@ -65,7 +65,7 @@ class UploadService:
         check_file_name(file_name)
         if session_id:
             await self.sessions.get(who, session_id)  # another owner's session: 404
-        disk = self.sessions.disk
+        disk = self.sessions.disk_guard
         if disk is not None:
             disk.require("the upload")
         file_id = "f-" + secrets.token_hex(8)

@@ -1,0 +1,137 @@
+"""nftables rules for session networks: what a session may reach, and the NAT out.
+
+One table per sandbox root (`ob_<tag>`). Every session's traffic meets, in order:
+its allow rules (CIDRs, and addresses its allowed names resolved to), its deny rules,
+then the defaults: nothing private (the host's networks, loopback, link-local and the
+cloud metadata range, other sessions), everything public through NAT. Refusals are TCP
+resets or ICMP "administratively prohibited" (a refused connection fails at once, it
+never hangs) and are counted per session. Towards the host itself a session reaches
+only its DNS proxy and the host ports it was allowed (as host.openbay.internal).
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+
+from .backend import NetworkPolicy, SandboxError
+from .network import HOST_IF_PREFIX, SUBNET, SessionNet
+
+PRIVATE = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+           "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3")
+DNS_TTL_FLOOR_S = 60
+
+
+def is_cidr(entry: str) -> bool:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return True
+    except ValueError:
+        return False
+
+
+def _reject(table: str, chain: str, match: str, counter: str) -> str:
+    return (f"add rule inet {table} {chain} meta l4proto tcp {match} counter name {counter} reject with tcp reset\n"
+            f"add rule inet {table} {chain} {match} counter name {counter} reject with icmpx admin-prohibited\n")
+
+
+class Firewall:
+    def __init__(self, tag: str):
+        self.table = f"ob_{tag}"
+
+    async def _nft(self, script: str, check: bool = True) -> bool:
+        proc = await asyncio.create_subprocess_exec(
+            "nft", "-f", "-", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT)
+        out, _ = await proc.communicate(script.encode())
+        if check and proc.returncode != 0:
+            raise SandboxError(f"nftables refused the session's rules: {out.decode(errors='replace').strip()[:500]}")
+        return proc.returncode == 0
+
+    async def setup(self) -> None:
+        """The table with the rules common to all sessions (sessions added later keep theirs)."""
+        t = self.table
+        if await self._nft(f"list table inet {t}\n", check=False):
+            return
+        await self._nft(f"""
+add table inet {t}
+add set inet {t} private {{ type ipv4_addr; flags interval; elements = {{ {", ".join(PRIVATE)} }}; }}
+add map inet {t} session_fwd {{ type ifname : verdict; }}
+add map inet {t} session_nat {{ type ifname : verdict; }}
+add chain inet {t} forward {{ type filter hook forward priority filter - 1; policy accept; }}
+add rule inet {t} forward iifname "{HOST_IF_PREFIX}*" oifname "{HOST_IF_PREFIX}*" reject with icmpx admin-prohibited
+add rule inet {t} forward iifname vmap @session_fwd
+add chain inet {t} input {{ type filter hook input priority filter - 1; policy accept; }}
+add rule inet {t} input iifname != "{HOST_IF_PREFIX}*" accept
+add rule inet {t} input ct state established,related accept
+add rule inet {t} input ct status dnat accept
+add rule inet {t} input meta l4proto tcp reject with tcp reset
+add rule inet {t} input reject with icmpx admin-prohibited
+add chain inet {t} prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}
+add rule inet {t} prerouting iifname vmap @session_nat
+add chain inet {t} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}
+add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" masquerade
+""")
+
+    async def add_session(self, net: SessionNet, policy: NetworkPolicy, dns_port: int) -> None:
+        t, n = self.table, net.slot
+        nets = {kind: [e for e in entries if is_cidr(e)]
+                for kind, entries in (("allow", policy.allow_out), ("deny", policy.deny_out))}
+        script = ""
+        for kind in ("allow", "deny"):
+            elements = f" elements = {{ {', '.join(nets[kind])} }};" if nets[kind] else ""
+            script += (f"add set inet {t} s{n}_{kind}_net {{ type ipv4_addr; flags interval;{elements} }}\n"
+                       f"add set inet {t} s{n}_{kind}_dns {{ type ipv4_addr; flags timeout; }}\n")
+        script += (f"add counter inet {t} s{n}_denied\n"
+                   f"add chain inet {t} s{n}\n"
+                   f"add rule inet {t} s{n} ct state established,related accept\n"
+                   f"add rule inet {t} s{n} ip daddr @s{n}_allow_net accept\n"
+                   f"add rule inet {t} s{n} ip daddr @s{n}_allow_dns accept\n")
+        for match in (f"ip daddr @s{n}_deny_net", f"ip daddr @s{n}_deny_dns", "ip daddr @private"):
+            script += _reject(t, f"s{n}", match, f"s{n}_denied")
+        ports = ", ".join(str(p) for p in policy.allow_host_ports)
+        script += (f"add chain inet {t} n{n}\n"
+                   f"add rule inet {t} n{n} ip daddr {net.gateway} udp dport 53 redirect to :{dns_port}\n"
+                   f"add rule inet {t} n{n} ip daddr {net.gateway} tcp dport 53 redirect to :{dns_port}\n")
+        if ports:
+            script += f"add rule inet {t} n{n} ip daddr {net.gateway} tcp dport {{ {ports} }} dnat ip to 127.0.0.1\n"
+        script += (f'add element inet {t} session_fwd {{ "{net.host_if}" : jump s{n} }}\n'
+                   f'add element inet {t} session_nat {{ "{net.host_if}" : jump n{n} }}\n')
+        await self._nft(script)
+
+    async def remove_session(self, net: SessionNet) -> None:
+        t, n = self.table, net.slot
+        script = (f'delete element inet {t} session_fwd {{ "{net.host_if}" }}\n'
+                  f'delete element inet {t} session_nat {{ "{net.host_if}" }}\n'
+                  f"flush chain inet {t} s{n}\nflush chain inet {t} n{n}\n"
+                  f"delete chain inet {t} s{n}\ndelete chain inet {t} n{n}\n")
+        for kind in ("allow", "deny"):
+            script += f"delete set inet {t} s{n}_{kind}_net\ndelete set inet {t} s{n}_{kind}_dns\n"
+        script += f"delete counter inet {t} s{n}_denied\n"
+        # one statement at a time: what an earlier failure left must not stop the rest
+        for line in script.splitlines():
+            await self._nft(line + "\n", check=False)
+
+    async def learn(self, net: SessionNet, kind: str, addresses: list[str], ttl_s: int) -> None:
+        """Addresses a name resolved to, allowed or denied for as long as the answer lives."""
+        if not addresses:
+            return
+        ttl = max(ttl_s, DNS_TTL_FLOOR_S)
+        elements = ", ".join(f"{a} timeout {ttl}s" for a in addresses)
+        await self._nft(f"add element inet {self.table} s{net.slot}_{kind}_dns {{ {elements} }}\n", check=False)
+
+    async def denied(self, net: SessionNet) -> int | None:
+        proc = await asyncio.create_subprocess_exec(
+            "nft", "-j", "list", "counter", "inet", self.table, f"s{net.slot}_denied",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        out, _ = await proc.communicate()
+        try:
+            for item in json.loads(out)["nftables"]:
+                if "counter" in item:
+                    return int(item["counter"]["packets"])
+        except (ValueError, KeyError):
+            pass
+        return None
+
+    async def drop_table(self) -> None:
+        await self._nft(f"delete table inet {self.table}\n", check=False)

@@ -1,5 +1,6 @@
 """MCP tools for the browser operator (session.browser.agent): one instruction at a time,
 act / observe / extract, with the owner's action cache replaying acts that worked."""
+import json
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -54,4 +55,4 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
             last = getattr(e, "last_answer", None)
             if last is None:
                 raise
-            raise ToolError(f"{e}; the model's last answer: {last}") from None
+            raise ToolError(f"{e}; the model's last answer: {json.dumps(last, default=str)}") from None

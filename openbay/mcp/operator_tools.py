@@ -12,13 +12,6 @@ from .bay import BayFor, SessionId, tool
 Instruction = Annotated[str, Field(min_length=1, max_length=4000)]
 
 
-def operator_of(session):
-    agent = getattr(session.browser, "agent", None)
-    if agent is None:
-        raise ToolError("this OpenBay has no browser operator (act, observe, extract)")
-    return agent
-
-
 def register(server: MCPServer, bay_for: BayFor) -> None:
     @tool(server, "browser_act",
           "Do one thing on the session's current page, described in words (\"click the login button\", "
@@ -30,7 +23,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                                                Field(description="values for %name% placeholders")] = None,
                           use_cache: bool = True) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        r = await operator_of(session).act(instruction, variables, use_cache=use_cache)
+        r = await session.browser.agent.act(instruction, variables, use_cache=use_cache)
         return r.model_dump(mode="json")
 
     @tool(server, "browser_observe",
@@ -39,7 +32,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
           "its arguments and a description. Nothing is done to the page.")
     async def browser_observe(ctx: Context, session_id: SessionId, instruction: Instruction) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        actions = await operator_of(session).observe(instruction)
+        actions = await session.browser.agent.observe(instruction)
         return {"actions": [a.model_dump(mode="json") for a in actions]}
 
     @tool(server, "browser_extract",
@@ -50,7 +43,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                               ) -> Any:
         session = await (await bay_for(ctx)).session(session_id)
         try:
-            return {"data": await operator_of(session).extract(instruction, schema)}
+            return {"data": await session.browser.agent.extract(instruction, schema)}
         except Exception as e:
             last = getattr(e, "last_answer", None)
             if last is None:

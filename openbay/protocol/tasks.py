@@ -105,17 +105,20 @@ class TaskCreateRequest(BaseModel):
     @field_validator("output_schema")
     @classmethod
     def _schema_is_small_and_valid(cls, schema):
-        if schema is None:
-            return None
-        if len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
-            raise ValueError(f"output_schema is larger than {MAX_SCHEMA_BYTES} bytes")
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as e:
-            raise ValueError(f"output_schema is not a valid JSON schema: {e.message}") from None
-        return schema
+        return None if schema is None else checked_schema(schema, "output_schema")
+
+
+def checked_schema(schema: dict, what: str) -> dict:
+    """`schema` if it is a valid JSON schema of at most MAX_SCHEMA_BYTES; else ValueError naming `what`."""
+    if len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
+        raise ValueError(f"{what} is larger than {MAX_SCHEMA_BYTES} bytes")
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as e:
+        raise ValueError(f"{what} is not a valid JSON schema: {e.message}") from None
+    return schema
 
 
 class TaskUsage(BaseModel):

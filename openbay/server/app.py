@@ -123,13 +123,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         finally:
             reaper.cancel()
             await state.tasks.runner.shutdown()
+            await state.operator.close()
             for pool in state.sessions.pools.values():
                 await pool.close()
             await state.sessions.shutdown(stop_sandboxes=settings.stop_sandboxes_on_exit)
-            await state.operator.close()
-            if state.sessions.pool:
-                await state.sessions.pool.close()
-            await state.sessions.shutdown()
             await state.backend.close()
             await state.db.close()
 

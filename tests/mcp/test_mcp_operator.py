@@ -9,8 +9,6 @@ from tests.helpers.scripted_llm import Turn, call, index_of
 from .conftest import connect
 from .test_mcp_server import json_of, text_of
 
-pytest.importorskip("openbay.sdk.operator")
-
 
 @pytest.fixture(scope="module")
 def site():

@@ -41,6 +41,7 @@ from .browser import BrowserService
 from .keys import Principal
 
 log = logging.getLogger("openbay.operator")
+_COUNTING: set[asyncio.Task] = set()  # hit counts being written (a task nobody holds may vanish)
 
 
 @dataclass
@@ -60,7 +61,9 @@ class OwnerCache:
         row = await self.repo.get(self.owner_id, key)
         if row is None:
             return None
-        asyncio.get_running_loop().create_task(self.repo.hit(self.owner_id, key))  # not on the hot path
+        hit = asyncio.get_running_loop().create_task(self.repo.hit(self.owner_id, key))  # off the hot path
+        _COUNTING.add(hit)
+        hit.add_done_callback(_COUNTING.discard)
         return {"action": row.action}
 
     async def put(self, key: str, entry: dict) -> None:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("openbay.sessions")
 SCRAPE_TIMEOUT_S = 2.0
+MEASURE_TIMEOUT_S = 10.0  # a backend slow to measure does not hold the answer up
 SCRAPE_CONCURRENCY = 16
 
 
@@ -25,7 +26,10 @@ async def _raw(backend, session_id: str) -> SandboxMetrics:
     if method is None:
         return SandboxMetrics()
     try:
-        return await method(session_id) or SandboxMetrics()
+        return await asyncio.wait_for(method(session_id), MEASURE_TIMEOUT_S) or SandboxMetrics()
+    except TimeoutError:
+        log.warning("metrics of %s took over %gs; answered without them", session_id, MEASURE_TIMEOUT_S)
+        return SandboxMetrics()
     except (NotImplementedError, SandboxError, OSError) as e:
         log.debug("no metrics for %s: %s", session_id, e)
         return SandboxMetrics()

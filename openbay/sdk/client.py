@@ -39,6 +39,8 @@ class BayApi:
     def snapshot(self) -> SnapshotApi:
         """Snapshots of this owner's sessions (list, get, delete)."""
         return SnapshotApi(self)
+
+    @property
     def network_policy(self) -> NetworkPolicyApi:
         """Owners' default egress policies: get, and for an admin key set and clear."""
         return NetworkPolicyApi(self)

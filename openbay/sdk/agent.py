@@ -122,7 +122,7 @@ class TaskAgent:
                      timeout: float = 600, max_tokens: int | None = None,
                      call_for_user_timeout: float = 300, llm: dict | LLMOverride | None = None,
                      sensitive_data: dict | None = None, allowed_domains: list[str] | None = None,
-                     prohibited_domains: list[str] | None = None,
+                     prohibited_domains: list[str] | None = None, use_cache: bool = False,
                      on_reasoning: AgentEventCallback = None, on_content: AgentEventCallback = None,
                      on_tool_call: AgentEventCallback = None, on_tool_result: AgentEventCallback = None,
                      on_error: AgentEventCallback = None, on_call_for_user: AgentEventCallback = None,
@@ -136,7 +136,7 @@ class TaskAgent:
             call_for_user_timeout_s=call_for_user_timeout,
             llm=LLMOverride.model_validate(llm) if isinstance(llm, dict) else llm,
             sensitive_data=sensitive_data, allowed_domains=allowed_domains or [],
-            prohibited_domains=prohibited_domains or [],
+            prohibited_domains=prohibited_domains or [], use_cache=use_cache,
         ).model_dump(mode="json", exclude_none=True)
         callbacks = {"on_reasoning": on_reasoning, "on_content": on_content, "on_tool_call": on_tool_call,
                      "on_tool_result": on_tool_result, "on_error": on_error,

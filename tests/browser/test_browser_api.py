@@ -90,8 +90,8 @@ def test_invalid_options_are_rejected(browser_session):
                 {"viewport": {"width": 10, "height": 10}}, {"persist_profile_context": "../x"}):
         with pytest.raises(Exception):
             BrowserOption.model_validate(bad)
-    server_url = browser_session._bay.base_url
-    key = browser_session._bay._transport.http.headers["authorization"]
+    server_url = browser_session._runner.base_url
+    key = browser_session._runner.http.headers["authorization"]
     r = httpx.post(f"{server_url}/v1/sessions/{browser_session.session_id}/browser/initialize",
                    json={"timezone": "../../etc"}, headers={"Authorization": key})
     assert r.status_code == 422

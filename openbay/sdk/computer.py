@@ -105,11 +105,11 @@ class ComputerCalls(_DesktopCalls):
 
 
 class WindowCalls(_DesktopCalls):
-    """The seed's WindowManager: windows of the desktop, by window_id."""
+    """AgentBay's WindowManager: windows of the desktop, by window_id."""
 
     def list_root_windows(self, timeout_ms: int = 3000) -> Call[OperationResult]:
         """data: list of Window (window_id, title, position, size, pid, pname).
-        timeout_ms is accepted for the seed's signature; the listing does not wait."""
+        timeout_ms is accepted for AgentBay's signature; the listing does not wait."""
         return (yield from _get(f"{self._path}/windows", lambda b: WindowList.model_validate(b).windows))
 
     def get_active_window(self) -> Call[OperationResult]:
@@ -141,7 +141,7 @@ class WindowCalls(_DesktopCalls):
 
 
 class ApplicationCalls(_DesktopCalls):
-    """The seed's ApplicationManager: installed apps, start, list running, stop."""
+    """AgentBay's ApplicationManager: installed apps, start, list running, stop."""
 
     def get_installed_apps(self) -> Call[OperationResult]:
         """data: list of InstalledApp (name, start_cmd, ...) from the desktop entries."""

@@ -78,10 +78,16 @@ class SyncRunner(_Runner):
         self.http = httpx.Client(transport=transport, **_client_kwargs(base_url, api_key, timeout_s))
 
     def run(self, call: Call[T]) -> T:
+        """Drive `call`; a transport failure is thrown into it, so a call may handle it."""
         try:
             req = next(call)
             while True:
-                req = call.send(self.send(req))
+                try:
+                    resp = self.send(req)
+                except OpenBayError as e:
+                    req = call.throw(e)
+                    continue
+                req = call.send(resp)
         except StopIteration as done:
             return done.value
 
@@ -141,7 +147,12 @@ class AsyncRunner(_Runner):
         try:
             req = next(call)
             while True:
-                req = call.send(await self.send(req))
+                try:
+                    resp = await self.send(req)
+                except OpenBayError as e:
+                    req = call.throw(e)
+                    continue
+                req = call.send(resp)
         except StopIteration as done:
             return done.value
 

@@ -100,7 +100,8 @@ def test_invalid_options_are_rejected(browser_session):
 def test_a_linux_session_has_no_browser(session):
     with pytest.raises(APIError, match="no browser"):
         session.browser.get_endpoint_url()
-    assert session.browser.initialize() is False
+    with pytest.raises(APIError, match="no browser"):
+        session.browser.initialize()
 
 
 def test_persistent_profile_keeps_cookies_across_restarts(browser_session, pages):

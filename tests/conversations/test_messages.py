@@ -145,6 +145,5 @@ async def test_the_asyncio_client_has_the_same_calls(agent_server, llm, bsession
         assert (await bay.session_api.get_info(bsession.session_id)).task_count == 1
         up = await bay.file_upload.upload_file(src, session_id=bsession.session_id)
         assert up["size"] == len("async upload")
-        with pytest.raises(TypeError, match="blocking client"):
-            bay.task_runner(bsession.session_id)
+        assert not hasattr(bay, "task_runner")  # a TaskRunner follows tasks with the blocking client
     assert bsession.file_system.read_file("/home/user/attachments/notes.txt").content == "async upload"

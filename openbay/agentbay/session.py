@@ -1,0 +1,265 @@
+"""AgentBay's Session (and AsyncSession) on an OpenBay session: command, file_system
+(also fs, filesystem, files), code, context, browser, computer, mobile, agent, and the
+session calls (info, labels, link, keep_alive, delete, metrics, pause/resume, MCP tools)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from openbay.protocol import SessionInfo as NativeInfo
+from openbay.sdk.calls import Call
+from openbay.sdk.command import CommandCalls
+from openbay.sdk.contexts import SessionContextCalls
+from openbay.sdk.errors import OpenBayError
+from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
+from openbay.sdk.session import SessionCalls, session_path
+
+from .agent import Agent, AsyncAgent
+from .browser import AsyncBrowser, Browser
+from .computer import AsyncComputer, Computer
+from .context import AsyncContextManager, ContextManager
+from .failures import failure, from_error
+from .mobile import AsyncMobile, Mobile
+from .results import (
+    DeleteResult,
+    McpToolResult,
+    McpToolsResult,
+    OperationResult,
+    SessionMetrics,
+    SessionMetricsResult,
+    SessionPauseResult,
+    SessionResumeResult,
+)
+from .services import AsyncCode, AsyncCommand, AsyncFileSystem, Code, Command, FileSystem
+
+NOT_YET = "{feature} is not served by this OpenBay server yet"
+# what get_metrics reads inside the session: CPUs, memory (cgroup when visible), disk, network, CPU time twice
+METRICS_SCRIPT = r"""nproc; head -3 /proc/meminfo; df -B1 /home/user | tail -1
+cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.current 2>/dev/null | tr '\n' ' '; echo
+awk 'NR>2 && $1 !~ /lo:/ {r+=$2; t+=$10} END {print r, t}' /proc/net/dev
+head -1 /proc/stat; sleep 0.2; head -1 /proc/stat"""
+
+
+@dataclass
+class SessionInfo:
+    """AgentBay's SessionInfo; app_id is the OpenBay image, resource_url the session's page."""
+    session_id: str = ""
+    resource_url: str = ""
+    app_id: str = ""
+    auth_code: str = ""
+    connection_properties: str = ""
+    resource_id: str = ""
+    resource_type: str = "AgentBay"
+    ticket: str = ""
+    status: str = ""
+    labels: dict | None = None
+
+
+@dataclass
+class SessionStatusResult:
+    request_id: str = ""
+    http_status_code: int = 0
+    code: str = ""
+    success: bool = False
+    status: str = ""
+    error_message: str = ""
+
+
+def _metrics(out: str) -> SessionMetrics:
+    lines = out.splitlines()
+    cpus = int(lines[0])
+    mem = {ln.split(":")[0]: int(ln.split()[1]) * 1024 for ln in lines[1:4]}
+    disk = lines[4].split()
+    cgroup = lines[5].split()
+    rx, tx = (float(x) for x in lines[6].split())
+    a, b = ([int(x) for x in ln.split()[1:]] for ln in lines[7:9])
+    busy = lambda s: sum(s) - s[3] - (s[4] if len(s) > 4 else 0)  # noqa: E731  (idle and iowait are not busy)
+    total = sum(b) - sum(a)
+    mem_total, mem_used = mem.get("MemTotal", 0), mem.get("MemTotal", 0) - mem.get("MemAvailable", 0)
+    if len(cgroup) == 2 and cgroup[0].isdigit():
+        mem_total, mem_used = int(cgroup[0]), int(cgroup[1])
+    return SessionMetrics(cpu_count=cpus, cpu_used_pct=round(100 * (busy(b) - busy(a)) / total, 2) if total else 0.0,
+                          disk_total=int(disk[1]), disk_used=int(disk[2]), mem_total=mem_total, mem_used=mem_used,
+                          rx_used_kbyte=rx / 1024, tx_used_kbyte=tx / 1024)
+
+
+def _not_yet(cls: Any, feature: str) -> Any:
+    return failure(cls, NOT_YET.format(feature=feature))
+
+
+class AgentBaySessionCalls:
+    _path: str
+
+    def info(self) -> Call[OperationResult]:
+        """data: SessionInfo (session_id, resource_url, app_id, ...)."""
+        try:
+            info = yield from SessionCalls.info(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(success=True, data=SessionInfo(
+            session_id=info.session_id, resource_url=info.resource_url, app_id=info.image_id,
+            resource_id=info.session_id, status=info.status.value, labels=info.labels))
+
+    def get_status(self) -> Call[SessionStatusResult]:
+        try:
+            info = yield from SessionCalls.info(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return SessionStatusResult(request_id=e.request_id, http_status_code=e.status, code=e.code,
+                                       error_message=e.message)
+        return SessionStatusResult(success=True, http_status_code=200, status=info.status.value.upper())
+
+    def get_labels(self) -> Call[OperationResult]:
+        try:
+            labels = yield from SessionCalls.get_labels(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(success=True, data=labels)
+
+    def set_labels(self, labels: dict[str, str]) -> Call[OperationResult]:
+        if not labels:
+            return failure(OperationResult, "Labels can not be empty.")
+        try:
+            r = yield from SessionCalls.set_labels(self, labels)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(request_id=r.request_id, success=True, data=r.data)
+
+    def get_link(self, protocol_type: str | None = None, port: int | None = None,
+                 options: str | None = None) -> Call[OperationResult]:
+        """data: a URL of the session's page (usable without the key for an hour)."""
+        if port is not None:
+            return _not_yet(OperationResult, f"a link to port {port} inside the session")
+        try:
+            url = yield from SessionCalls.get_link(self, protocol_type)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(success=True, data=url)
+
+    def keep_alive(self) -> Call[OperationResult]:
+        try:
+            r = yield from SessionCalls.keep_alive(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(request_id=r.request_id, success=True, data=True)
+
+    def delete(self, sync_context: bool = False) -> Call[DeleteResult]:
+        """End the session; contexts with auto_upload are saved first (sync_context=True saves every one)."""
+        try:
+            if sync_context:
+                yield from SessionContextCalls.sync(self)  # type: ignore[arg-type]
+            r = yield from SessionCalls.delete(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(DeleteResult, e)
+        return DeleteResult(request_id=r.request_id, success=True)
+
+    def get_metrics(self, read_timeout: int | None = None, connect_timeout: int | None = None
+                    ) -> Call[SessionMetricsResult]:
+        """CPU, memory, disk and network of the session, read inside it."""
+        try:
+            r = yield from CommandCalls.execute_command(self, METRICS_SCRIPT, 10_000)  # type: ignore[arg-type]
+            metrics = _metrics(r.output)
+        except OpenBayError as e:
+            return from_error(SessionMetricsResult, e)
+        except (ValueError, IndexError) as e:
+            return failure(SessionMetricsResult, f"the session's metrics could not be read: {e}")
+        return SessionMetricsResult(request_id=r.request_id, success=True, metrics=metrics,
+                                    raw=json.loads(json.dumps(metrics.__dict__)))
+
+    def list_mcp_tools(self, image_id: str | None = None) -> Call[McpToolsResult]:
+        return _not_yet(McpToolsResult, "list_mcp_tools")
+        yield
+
+    def call_mcp_tool(self, tool_name: str, args: dict[str, Any], read_timeout: int | None = None,
+                      connect_timeout: int | None = None, auto_gen_session: bool = False) -> Call[McpToolResult]:
+        return _not_yet(McpToolResult, "call_mcp_tool")
+        yield
+
+    def beta_pause(self, timeout: int = 600, poll_interval: float = 2.0) -> Call[SessionPauseResult]:
+        return _not_yet(SessionPauseResult, "pause")
+        yield
+
+    def beta_resume(self, timeout: int = 600, poll_interval: float = 2.0) -> Call[SessionResumeResult]:
+        return _not_yet(SessionResumeResult, "resume")
+        yield
+
+
+class _Facts:
+    def _facts(self, info: NativeInfo, agent_bay: Any) -> None:
+        self.session_id = info.session_id
+        self.image_id = info.image_id
+        self.resource_url = info.resource_url
+        self.agent_bay = agent_bay
+
+    @property
+    def fs(self) -> Any:
+        return self.file_system  # type: ignore[attr-defined]
+
+    filesystem = files = fs
+
+    def get_api_key(self) -> str:
+        return self.agent_bay.api_key
+
+    def get_session_id(self) -> str:
+        return self.session_id
+
+    def __repr__(self) -> str:
+        return f"Session({self.session_id!r})"
+
+
+class Session(_Facts, Part):
+    def __init__(self, agent_bay: Any, info: NativeInfo, profile_context_id: str | None = None):
+        Part.__init__(self, agent_bay._runner, session_path(info.session_id))
+        self._facts(info, agent_bay)
+        runner, path = self._runner, self._path
+        self.command = Command(runner, path)
+        self.file_system = FileSystem(runner, path)
+        self.code = Code(runner, path)
+        self.context = ContextManager(runner, path)
+        self.browser = Browser(runner, path, profile_context_id)
+        self.computer = Computer(runner, path)
+        self.mobile = Mobile(runner, path)
+        self.agent = Agent(runner, path, self.browser)
+
+    info = blocking(AgentBaySessionCalls.info)
+    get_status = blocking(AgentBaySessionCalls.get_status)
+    get_labels = blocking(AgentBaySessionCalls.get_labels)
+    set_labels = blocking(AgentBaySessionCalls.set_labels)
+    get_link = blocking(AgentBaySessionCalls.get_link)
+    keep_alive = blocking(AgentBaySessionCalls.keep_alive)
+    delete = blocking(AgentBaySessionCalls.delete)
+    get_metrics = blocking(AgentBaySessionCalls.get_metrics)
+    list_mcp_tools = blocking(AgentBaySessionCalls.list_mcp_tools)
+    call_mcp_tool = blocking(AgentBaySessionCalls.call_mcp_tool)
+    beta_pause = blocking(AgentBaySessionCalls.beta_pause)
+    beta_resume = blocking(AgentBaySessionCalls.beta_resume)
+    pause, resume = blocking(AgentBaySessionCalls.beta_pause), blocking(AgentBaySessionCalls.beta_resume)
+
+
+class AsyncSession(_Facts, AsyncPart):
+    def __init__(self, agent_bay: Any, info: NativeInfo, profile_context_id: str | None = None):
+        AsyncPart.__init__(self, agent_bay._runner, session_path(info.session_id))
+        self._facts(info, agent_bay)
+        runner, path = self._runner, self._path
+        self.command = AsyncCommand(runner, path)
+        self.file_system = AsyncFileSystem(runner, path)
+        self.code = AsyncCode(runner, path)
+        self.context = AsyncContextManager(runner, path)
+        self.browser = AsyncBrowser(runner, path, profile_context_id)
+        self.computer = AsyncComputer(runner, path)
+        self.mobile = AsyncMobile(runner, path)
+        self.agent = AsyncAgent(runner, path, self.browser)
+
+    info = awaited(AgentBaySessionCalls.info)
+    get_status = awaited(AgentBaySessionCalls.get_status)
+    get_labels = awaited(AgentBaySessionCalls.get_labels)
+    set_labels = awaited(AgentBaySessionCalls.set_labels)
+    get_link = awaited(AgentBaySessionCalls.get_link)
+    keep_alive = awaited(AgentBaySessionCalls.keep_alive)
+    delete = awaited(AgentBaySessionCalls.delete)
+    get_metrics = awaited(AgentBaySessionCalls.get_metrics)
+    list_mcp_tools = awaited(AgentBaySessionCalls.list_mcp_tools)
+    call_mcp_tool = awaited(AgentBaySessionCalls.call_mcp_tool)
+    beta_pause = awaited(AgentBaySessionCalls.beta_pause)
+    beta_resume = awaited(AgentBaySessionCalls.beta_resume)
+    pause, resume = awaited(AgentBaySessionCalls.beta_pause), awaited(AgentBaySessionCalls.beta_resume)

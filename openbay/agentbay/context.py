@@ -99,6 +99,40 @@ class ContextBindingsResult(ApiResponse):
     error_message: str = ""
 
 
+@dataclass
+class FileUrlResult(ApiResponse):
+    success: bool = False
+    url: str = ""
+    expire_time: int | None = None
+    error_message: str = ""
+
+
+@dataclass
+class ContextFileListResult(ApiResponse):
+    success: bool = False
+    entries: list = field(default_factory=list)
+    count: int | None = None
+    next_token: str | None = None
+    error_message: str = ""
+
+
+@dataclass
+class ClearContextResult(ApiResponse):
+    success: bool = False
+    error_message: str = ""
+    status: str | None = None
+    context_id: str | None = None
+
+
+# a context is one archive of a directory on OpenBay; file-level access to it is not served yet
+NOT_YET = ("{feature} is not served by this OpenBay server yet: a context is saved as one archive of "
+           "its directory; mount it in a session (ContextSync) to read, change or remove its files")
+
+
+def _not_yet(cls: Any, feature: str) -> Any:
+    return failure(cls, NOT_YET.format(feature=feature))
+
+
 def _context_result(call: Call[Any]) -> Call[ContextResult]:
     try:
         r = yield from call
@@ -148,18 +182,37 @@ class ContextServiceCalls:
         return OperationResult(request_id=r.request_id, success=True, data=True)
 
 
-class ContextService(Part):
-    get = blocking(ContextServiceCalls.get)
-    create = blocking(ContextServiceCalls.create)
-    list = blocking(ContextServiceCalls.list)
-    delete = blocking(ContextServiceCalls.delete)
+    def update(self, context: Context) -> Call[OperationResult]:
+        return _not_yet(OperationResult, "renaming a context (update)")
+        yield
+
+    def list_files(self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50,
+                   max_results: int | None = None, next_token: str | None = None) -> Call[ContextFileListResult]:
+        return _not_yet(ContextFileListResult, "list_files")
+        yield
+
+    def get_file_upload_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
+        return _not_yet(FileUrlResult, "get_file_upload_url")
+        yield
+
+    def get_file_download_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
+        return _not_yet(FileUrlResult, "get_file_download_url")
+        yield
+
+    def delete_file(self, context_id: str, file_path: str) -> Call[OperationResult]:
+        return _not_yet(OperationResult, "delete_file")
+        yield
+
+    def clear(self, context_id: str, timeout: int = 60, poll_interval: float = 2.0) -> Call[ClearContextResult]:
+        return _not_yet(ClearContextResult, "clear")
+        yield
 
 
-class AsyncContextService(AsyncPart):
-    get = awaited(ContextServiceCalls.get)
-    create = awaited(ContextServiceCalls.create)
-    list = awaited(ContextServiceCalls.list)
-    delete = awaited(ContextServiceCalls.delete)
+_SERVICE = ["get", "create", "list", "delete", "update", "list_files", "get_file_upload_url",
+            "get_file_download_url", "delete_file", "clear"]
+ContextService = type("ContextService", (Part,), {n: blocking(getattr(ContextServiceCalls, n)) for n in _SERVICE})
+AsyncContextService = type("AsyncContextService", (AsyncPart,),
+                           {n: awaited(getattr(ContextServiceCalls, n)) for n in _SERVICE})
 
 
 class ContextManagerCalls:

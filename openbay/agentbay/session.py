@@ -23,6 +23,7 @@ from .failures import failure, from_error
 from .mobile import AsyncMobile, Mobile
 from .results import (
     DeleteResult,
+    McpTool,
     McpToolResult,
     McpToolsResult,
     OperationResult,
@@ -127,11 +128,10 @@ class AgentBaySessionCalls:
 
     def get_link(self, protocol_type: str | None = None, port: int | None = None,
                  options: str | None = None) -> Call[OperationResult]:
-        """data: a URL of the session's page (usable without the key for an hour)."""
-        if port is not None:
-            return _not_yet(OperationResult, f"a link to port {port} inside the session")
+        """data: a URL usable without the key for an hour: the session's page, or with `port` a URL
+        on the server that reaches that port inside the session (protocol_type "ws"/"wss": WebSocket form)."""
         try:
-            url = yield from SessionCalls.get_link(self, protocol_type)  # type: ignore[arg-type]
+            url = yield from SessionCalls.get_link(self, protocol_type, port)  # type: ignore[arg-type]
         except OpenBayError as e:
             return from_error(OperationResult, e)
         return OperationResult(success=True, data=url)
@@ -167,13 +167,25 @@ class AgentBaySessionCalls:
                                     raw=json.loads(json.dumps(metrics.__dict__)))
 
     def list_mcp_tools(self, image_id: str | None = None) -> Call[McpToolsResult]:
-        return _not_yet(McpToolsResult, "list_mcp_tools")
-        yield
+        """The session's MCP tools: its own and those of the MCP servers its image declares."""
+        try:
+            r = yield from SessionCalls.list_mcp_tools(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(McpToolsResult, e)
+        return McpToolsResult(request_id=r.request_id, success=True,
+                              tools=[McpTool(t.name, t.description, t.input_schema, t.server, t.tool)
+                                     for t in r.tools])
 
     def call_mcp_tool(self, tool_name: str, args: dict[str, Any], read_timeout: int | None = None,
                       connect_timeout: int | None = None, auto_gen_session: bool = False) -> Call[McpToolResult]:
-        return _not_yet(McpToolResult, "call_mcp_tool")
-        yield
+        """data: the tool's text; success=False with error_message when the tool failed."""
+        timeout_s = (read_timeout or 60_000) / 1000
+        try:
+            r = yield from SessionCalls.call_mcp_tool(self, tool_name, args, timeout_s)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(McpToolResult, e)
+        return McpToolResult(request_id=r.request_id, success=not r.is_error, data=r.data,
+                             error_message=r.error_message)
 
     def beta_pause(self, timeout: int = 600, poll_interval: float = 2.0) -> Call[SessionPauseResult]:
         return _not_yet(SessionPauseResult, "pause")

@@ -66,7 +66,7 @@ class AgentCalls:
                               max_steps: int = 50, max_tokens: int | None = None,
                               call_for_user_timeout: float = 300, llm: dict | LLMOverride | None = None,
                               sensitive_data: dict | None = None, allowed_domains: list[str] | None = None,
-                              prohibited_domains: list[str] | None = None,
+                              prohibited_domains: list[str] | None = None, use_cache: bool = False,
                               on_reasoning: AgentEventCallback = None, on_content: AgentEventCallback = None,
                               on_tool_call: AgentEventCallback = None, on_tool_result: AgentEventCallback = None,
                               on_error: AgentEventCallback = None, on_call_for_user: AgentEventCallback = None,
@@ -78,7 +78,7 @@ class AgentCalls:
             self, task, use_vision, output_schema, full_page_screenshot, max_steps=max_steps, timeout=timeout,
             max_tokens=max_tokens, call_for_user_timeout=call_for_user_timeout, llm=llm,
             sensitive_data=sensitive_data, allowed_domains=allowed_domains, prohibited_domains=prohibited_domains,
-            on_usage=on_usage, on_reasoning=on_reasoning, on_content=on_content, on_tool_call=on_tool_call,
+            use_cache=use_cache, on_usage=on_usage, on_reasoning=on_reasoning, on_content=on_content, on_tool_call=on_tool_call,
             on_tool_result=on_tool_result, on_error=on_error, on_call_for_user=on_call_for_user,
             on_status=on_status))
 

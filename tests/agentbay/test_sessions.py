@@ -91,6 +91,17 @@ def test_key_and_endpoint_come_from_agentbay_variables_then_openbays(server, mon
     assert not AgentBay(api_key="ob_wrong").list().success
 
 
+def test_mcp_tools_of_the_session(ab_session):
+    tools = ab_session.list_mcp_tools()
+    assert tools.success and "shell" in {t.name for t in tools.tools}
+    r = ab_session.call_mcp_tool("shell", {"command": "echo from-mcp"})
+    assert r.success and "from-mcp" in r.data
+    failed = ab_session.call_mcp_tool("shell", {"command": "exit 3"})
+    assert not failed.success
+    unknown = ab_session.call_mcp_tool("no_such_tool", {})
+    assert not unknown.success and "no_such_tool" in unknown.error_message
+
+
 def test_what_only_alibabas_cloud_has_says_so(agent_bay, ab_session):
     from openbay.agentbay import BrowserOption, BrowserProxy
 
@@ -102,5 +113,7 @@ def test_what_only_alibabas_cloud_has_says_so(agent_bay, ab_session):
     assert "managed" in ab_session.browser.last_error
     adb = ab_session.mobile.get_adb_url("key")
     assert not adb.success and "Alibaba Cloud" in adb.error_message
-    port = ab_session.get_link(port=8080)
-    assert not port.success and "8080" in port.error_message
+    port = ab_session.get_link(port=8080)  # a port inside the session, through the server
+    assert port.success and "/8080/" in port.data
+    bad = ab_session.get_link(port=70000)
+    assert not bad.success and bad.error_message

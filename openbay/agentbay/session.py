@@ -3,13 +3,11 @@
 session calls (info, labels, link, keep_alive, delete, metrics, pause/resume, MCP tools)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from openbay.protocol import SessionInfo as NativeInfo
 from openbay.sdk.calls import Call
-from openbay.sdk.command import CommandCalls
 from openbay.sdk.contexts import SessionContextCalls
 from openbay.sdk.errors import OpenBayError
 from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
@@ -35,13 +33,6 @@ from .results import (
 from .services import AsyncCode, AsyncCommand, AsyncFileSystem, Code, Command, FileSystem
 
 NOT_YET = "{feature} is not served by this OpenBay server yet"
-# what get_metrics reads inside the session: CPUs, memory (cgroup when visible), disk, network, CPU time twice
-METRICS_SCRIPT = r"""nproc; head -3 /proc/meminfo; df -B1 /home/user | tail -1
-cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.current 2>/dev/null | tr '\n' ' '; echo
-awk 'NR>2 && $1 !~ /lo:/ {r+=$2; t+=$10} END {print r, t}' /proc/net/dev
-head -1 /proc/stat; sleep 0.2; head -1 /proc/stat"""
-
-
 @dataclass
 class SessionInfo:
     """AgentBay's SessionInfo; app_id is the OpenBay image, resource_url the session's page."""
@@ -65,24 +56,6 @@ class SessionStatusResult:
     success: bool = False
     status: str = ""
     error_message: str = ""
-
-
-def _metrics(out: str) -> SessionMetrics:
-    lines = out.splitlines()
-    cpus = int(lines[0])
-    mem = {ln.split(":")[0]: int(ln.split()[1]) * 1024 for ln in lines[1:4]}
-    disk = lines[4].split()
-    cgroup = lines[5].split()
-    rx, tx = (float(x) for x in lines[6].split())
-    a, b = ([int(x) for x in ln.split()[1:]] for ln in lines[7:9])
-    busy = lambda s: sum(s) - s[3] - (s[4] if len(s) > 4 else 0)  # noqa: E731  (idle and iowait are not busy)
-    total = sum(b) - sum(a)
-    mem_total, mem_used = mem.get("MemTotal", 0), mem.get("MemTotal", 0) - mem.get("MemAvailable", 0)
-    if len(cgroup) == 2 and cgroup[0].isdigit():
-        mem_total, mem_used = int(cgroup[0]), int(cgroup[1])
-    return SessionMetrics(cpu_count=cpus, cpu_used_pct=round(100 * (busy(b) - busy(a)) / total, 2) if total else 0.0,
-                          disk_total=int(disk[1]), disk_used=int(disk[2]), mem_total=mem_total, mem_used=mem_used,
-                          rx_used_kbyte=rx / 1024, tx_used_kbyte=tx / 1024)
 
 
 def _not_yet(cls: Any, feature: str) -> Any:
@@ -155,16 +128,17 @@ class AgentBaySessionCalls:
 
     def get_metrics(self, read_timeout: int | None = None, connect_timeout: int | None = None
                     ) -> Call[SessionMetricsResult]:
-        """CPU, memory, disk and network of the session, read inside it."""
+        """CPU, memory, disk and network of the session (0 where the server's sandbox backend does not measure)."""
         try:
-            r = yield from CommandCalls.execute_command(self, METRICS_SCRIPT, 10_000)  # type: ignore[arg-type]
-            metrics = _metrics(r.output)
+            r = yield from SessionCalls.get_metrics(self)  # type: ignore[arg-type]
         except OpenBayError as e:
             return from_error(SessionMetricsResult, e)
-        except (ValueError, IndexError) as e:
-            return failure(SessionMetricsResult, f"the session's metrics could not be read: {e}")
-        return SessionMetricsResult(request_id=r.request_id, success=True, metrics=metrics,
-                                    raw=json.loads(json.dumps(metrics.__dict__)))
+        m = r.metrics
+        raw = m.model_dump(mode="json") if m else {}
+        metrics = SessionMetrics(cpu_count=int(raw.get("cpu_count") or 0), timestamp=raw.get("timestamp") or "",
+                                 **{k: raw.get(k) or 0 for k in ("cpu_used_pct", "mem_used", "mem_total", "disk_used",
+                                                                 "disk_total", "rx_used_kbyte", "tx_used_kbyte")})
+        return SessionMetricsResult(request_id=r.request_id, success=True, metrics=metrics, raw=raw)
 
     def list_mcp_tools(self, image_id: str | None = None) -> Call[McpToolsResult]:
         """The session's MCP tools: its own and those of the MCP servers its image declares."""
@@ -188,12 +162,19 @@ class AgentBaySessionCalls:
                              error_message=r.error_message)
 
     def beta_pause(self, timeout: int = 600, poll_interval: float = 2.0) -> Call[SessionPauseResult]:
-        return _not_yet(SessionPauseResult, "pause")
-        yield
+        """Freeze the session's processes (memory kept); it does not expire while paused."""
+        try:
+            r = yield from SessionCalls.pause(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(SessionPauseResult, e)
+        return SessionPauseResult(request_id=r.request_id, success=True, status=r.data.status.value.upper())
 
     def beta_resume(self, timeout: int = 600, poll_interval: float = 2.0) -> Call[SessionResumeResult]:
-        return _not_yet(SessionResumeResult, "resume")
-        yield
+        try:
+            r = yield from SessionCalls.resume(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(SessionResumeResult, e)
+        return SessionResumeResult(request_id=r.request_id, success=True, status=r.data.status.value.upper())
 
 
 class _Facts:

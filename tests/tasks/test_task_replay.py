@@ -24,12 +24,12 @@ def test_a_solved_task_runs_again_from_the_cache(llm, bsession):
                     lambda b: call("click_element", index=index_of(b, "Log in")),
                     done("logged in")])
     first = bsession.agent.browser.execute_task_and_wait(TASK, timeout=120, use_cache=True)
-    assert first.success, first.error_message
+    assert first.finished, first.error_message
     kept = bsession.browser.agent.list_cache(url=url)
     assert sorted(e.action.method for e in kept) == ["click", "fill"]
     llm.set_script([call("go_to_url", url=url), done("logged in")])
     again = bsession.agent.browser.execute_task_and_wait(TASK, timeout=120, use_cache=True)
-    assert again.success and again.steps == 4 and len(llm.requests) == 2, again.error_message
+    assert again.finished and again.steps == 4 and len(llm.requests) == 2, again.error_message
     assert [log["usage"]["total_tokens"] for log in again.execution_logs] == [120, 0, 0, 120]
     assert [a["name"] for log in again.execution_logs for a in log["actions"]] == \
         ["go_to_url", "input_text", "click_element", "done"]

@@ -78,7 +78,8 @@ class AgentCalls:
             self, task, use_vision, output_schema, full_page_screenshot, max_steps=max_steps, timeout=timeout,
             max_tokens=max_tokens, call_for_user_timeout=call_for_user_timeout, llm=llm,
             sensitive_data=sensitive_data, allowed_domains=allowed_domains, prohibited_domains=prohibited_domains,
-            use_cache=use_cache, on_usage=on_usage, on_reasoning=on_reasoning, on_content=on_content, on_tool_call=on_tool_call,
+            use_cache=use_cache, on_usage=on_usage, on_reasoning=on_reasoning, on_content=on_content,
+            on_tool_call=on_tool_call,
             on_tool_result=on_tool_result, on_error=on_error, on_call_for_user=on_call_for_user,
             on_status=on_status))
 

@@ -108,6 +108,18 @@ class FileUrlResult(ApiResponse):
 
 
 @dataclass
+class ContextFileEntry:
+    file_id: str = ""
+    file_name: str = ""
+    file_path: str = ""
+    file_type: str | None = None
+    gmt_create: str | None = None
+    gmt_modified: int | str | None = None
+    size: int | None = None
+    status: str | None = None
+
+
+@dataclass
 class ContextFileListResult(ApiResponse):
     success: bool = False
     entries: list = field(default_factory=list)
@@ -188,8 +200,14 @@ class ContextServiceCalls:
 
     def list_files(self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50,
                    max_results: int | None = None, next_token: str | None = None) -> Call[ContextFileListResult]:
-        return _not_yet(ContextFileListResult, "list_files")
-        yield
+        """The files directly under parent_folder_path in what the context has saved."""
+        try:
+            r = yield from ContextCalls.list_files(self, context_id, parent_folder_path or "/",  # type: ignore[arg-type]
+                                                   page_number, max_results or page_size)
+        except OpenBayError as e:
+            return from_error(ContextFileListResult, e)
+        entries = [ContextFileEntry(file_id=e["file_path"], **e) for e in r.entries]
+        return ContextFileListResult(request_id=r.request_id, success=True, entries=entries, count=r.count)
 
     def get_file_upload_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
         return _not_yet(FileUrlResult, "get_file_upload_url")
@@ -204,15 +222,21 @@ class ContextServiceCalls:
         yield
 
     def clear(self, context_id: str, timeout: int = 60, poll_interval: float = 2.0) -> Call[ClearContextResult]:
-        return _not_yet(ClearContextResult, "clear")
-        yield
+        """Drop what the context has saved (done when this returns: status "available")."""
+        try:
+            r = yield from ContextCalls.clear(self, context_id)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(ClearContextResult, e)
+        return ClearContextResult(request_id=r.request_id, success=True, status="available", context_id=context_id)
 
 
-_SERVICE = ["get", "create", "list", "delete", "update", "list_files", "get_file_upload_url",
-            "get_file_download_url", "delete_file", "clear"]
-ContextService = type("ContextService", (Part,), {n: blocking(getattr(ContextServiceCalls, n)) for n in _SERVICE})
-AsyncContextService = type("AsyncContextService", (AsyncPart,),
-                           {n: awaited(getattr(ContextServiceCalls, n)) for n in _SERVICE})
+_SERVICE = {n: n for n in ("get", "create", "list", "delete", "update", "list_files", "get_file_upload_url",
+                            "get_file_download_url", "delete_file", "clear")}
+_SERVICE.update(clear_async="clear", start_clear="clear")  # OpenBay clears at once
+ContextService = type("ContextService", (Part,), {n: blocking(getattr(ContextServiceCalls, c))
+                                                  for n, c in _SERVICE.items()})
+AsyncContextService = type("AsyncContextService", (AsyncPart,), {n: awaited(getattr(ContextServiceCalls, c))
+                                                                 for n, c in _SERVICE.items()})
 
 
 class ContextManagerCalls:

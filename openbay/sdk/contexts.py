@@ -26,6 +26,13 @@ class ContextListResult(ApiResult):
 
 
 @dataclass
+class ContextFileList(ApiResult):
+    """entries: file_path, file_name, file_type (file or directory), size, gmt_modified; count: all of them."""
+    entries: list[dict] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
 class ContextSyncResult(ApiResult):
     syncs: list[ContextSyncStatus] = field(default_factory=list)
 
@@ -52,6 +59,20 @@ class ContextCalls:
         return (yield from calls.result(Request("GET", "/v1/contexts"), ContextListResult,
                                         lambda b: {"contexts": ContextList.model_validate(b).contexts}))
 
+    def clear(self, context: ContextInfo | str) -> Call[ContextResult]:
+        """Drop what the context has saved; the context stays, empty."""
+        context_id = context if isinstance(context, str) else context.context_id
+        return (yield from calls.result(Request("POST", f"/v1/contexts/{quote(context_id, safe='')}/clear"),
+                                        ContextResult, _context))
+
+    def list_files(self, context: ContextInfo | str, path: str = "/", page: int = 1,
+                   page_size: int = 50) -> Call[ContextFileList]:
+        """Files and folders directly under `path` in the context's saved content, a page at a time."""
+        context_id = context if isinstance(context, str) else context.context_id
+        req = Request("GET", f"/v1/contexts/{quote(context_id, safe='')}/files",
+                      params={"path": path, "page": page, "page_size": page_size})
+        return (yield from calls.result(req, ContextFileList, lambda b: {"entries": b["entries"], "count": b["count"]}))
+
     def delete(self, context: ContextInfo | str) -> Call[DeleteResult]:
         """Delete a context and its saved content (by id, or the ContextInfo of get)."""
         context_id = context if isinstance(context, str) else context.context_id
@@ -64,6 +85,8 @@ class ContextApi(Part):
     get = blocking(ContextCalls.get)
     get_by_id = blocking(ContextCalls.get_by_id)
     list = blocking(ContextCalls.list)
+    clear = blocking(ContextCalls.clear)
+    list_files = blocking(ContextCalls.list_files)
     delete = blocking(ContextCalls.delete)
 
 
@@ -71,6 +94,8 @@ class AsyncContextApi(AsyncPart):
     get = awaited(ContextCalls.get)
     get_by_id = awaited(ContextCalls.get_by_id)
     list = awaited(ContextCalls.list)
+    clear = awaited(ContextCalls.clear)
+    list_files = awaited(ContextCalls.list_files)
     delete = awaited(ContextCalls.delete)
 
 

@@ -58,4 +58,14 @@ def test_context_sync_keeps_files_between_sessions(agent_bay):
         assert [b.context_id for b in second.context.list_bindings().bindings] == [ctx.id]
     finally:
         second.delete()
+    files = agent_bay.context.list_files(ctx.id, "/")
+    assert files.success and files.count == 2
+    assert [(f.file_name, f.file_type, f.size) for f in files.entries] == [
+        ("kept.txt", "file", len("from the first session")), ("later.txt", "file", len("saved on delete"))]
+    assert agent_bay.context.list_files(ctx.id, "/", page_number=2, page_size=1).entries[0].file_name == "later.txt"
+    assert not agent_bay.context.list_files(ctx.id, "/../x").success
+    cleared = agent_bay.context.clear(ctx.id)
+    assert cleared.success and cleared.status == "available"
+    assert agent_bay.context.get(context_id=ctx.id).context.size_bytes == 0
+    assert agent_bay.context.list_files(ctx.id, "/").entries == []
     agent_bay.context.delete(ctx)

@@ -137,6 +137,10 @@ class StepAgent:
         """Equal for states the model cannot tell apart (for noticing loops)."""
         return ""
 
+    async def _cached_turn(self, step: int):
+        """A turn kept from an earlier run of the same task, taken without asking the model (None: ask)."""
+        return None
+
     async def _before_actions(self, state: Any) -> None:
         """Called once per step before its tool calls run."""
 
@@ -160,7 +164,7 @@ class StepAgent:
             state = await self.observe()
             messages = history.messages(self.state_message(state, step, notes))
             self.messages_sent += len(messages)
-            turn = await self._ask(messages, step)
+            turn = await self._cached_turn(step) or await self._ask(messages, step)
             notes = []
             results, log = await self._act(turn.tool_calls, state, step)
             if not turn.tool_calls:

@@ -6,7 +6,7 @@ from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from .bay import BayFor, SessionId, checked, tool
+from .bay import BayFor, SessionId, tool
 
 Pixel = Annotated[int, Field(ge=0, le=16384)]
 
@@ -39,7 +39,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
     async def computer_click(ctx: Context, session_id: SessionId, x: Pixel, y: Pixel,
                              button: Literal["left", "right", "middle", "double_left"] = "left") -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        checked(await session.computer.click_mouse(x, y, button=button))
+        await session.computer.click_mouse(x, y, button=button)
         return {"clicked": [x, y], "button": button}
 
     @tool(server, "computer_type", "Type text on a computer session's keyboard into the focused window; "
@@ -51,7 +51,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
             raise ToolError("give text to type, keys to press, or both")
         session = await (await bay_for(ctx)).session(session_id)
         if keys:
-            checked(await session.computer.press_keys(keys))
+            await session.computer.press_keys(keys)
         if text:
-            checked(await session.computer.input_text(text))
+            await session.computer.input_text(text)
         return {"typed": text, "keys": keys or []}

@@ -74,6 +74,8 @@ class TaskCreateRequest(BaseModel):
                                        description="only these may be opened (example.com, *.example.com, host:port)")
     prohibited_domains: list[str] = Field(default_factory=list, max_length=100,
                                           description="these may never be opened")
+    use_cache: bool = Field(default=False, description="reuse the steps of an earlier run of the same task "
+                            "(browser agent, the owner's action cache) where its pages are the same")
 
     @field_validator("sensitive_data")
     @classmethod

@@ -149,7 +149,7 @@ def run_blocking(base_url: str, headers: dict, task_id: str, d: EventDispatcher,
                 for raw in ws:
                     event = d.accept(raw)
                     fn = d.callback(event) if event else None
-                    if fn is not None:
+                    if event is not None and fn is not None:
                         answer = d.reply(event, _safe_call(fn, event))
                         if answer:
                             ws.send(answer)
@@ -175,7 +175,7 @@ async def run_async(base_url: str, headers: dict, task_id: str, d: EventDispatch
                 async for raw in ws:
                     event = d.accept(raw)
                     fn = d.callback(event) if event else None
-                    if fn is not None:
+                    if event is not None and fn is not None:
                         answer = _safe_call(fn, event)
                         if inspect.isawaitable(answer):
                             try:

@@ -26,6 +26,7 @@ from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.agents.screen_runtime import ScreenFailed, run_computer_task, run_mobile_task
 from openbay.agents.step_loop import ResumePoint
 from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
+from openbay.store.action_cache import ActionCacheRepository, OwnerActionCache
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
@@ -96,11 +97,13 @@ class _Hooks:
 
 class TaskRunner:
     def __init__(self, repo: TaskRepository, *, llm: LLMConfig, prices: PriceTable | None = None,
-                 on_usage: Callable[[str, dict], None] | None = None):
+                 on_usage: Callable[[str, dict], None] | None = None,
+                 action_cache: ActionCacheRepository | None = None):
         self.repo = repo
         self.llm = llm
         self.prices = prices or PriceTable()
         self.on_usage = on_usage  # (owner_id, a step's priced usage): totals per owner
+        self.action_cache = action_cache  # browser tasks keep their steps there and reuse them
         self.bus = EventBus()
         self.running: dict[str, RunningTask] = {}
         self.by_session: dict[str, str] = {}
@@ -249,7 +252,9 @@ class TaskRunner:
             return await run_computer_task(task, llm=llm, options=options, hooks=hooks, desktop=rt.target)
         if rt.row.kind == "mobile":
             return await run_mobile_task(task, llm=llm, options=options, hooks=hooks, device=rt.target)
-        return await run_browser_task(task, llm=llm, options=options, hooks=hooks, cdp_url=rt.cdp_url)
+        cache = OwnerActionCache(self.action_cache, rt.row.owner_id) \
+            if self.action_cache is not None and rt.request.use_cache else None
+        return await run_browser_task(task, llm=llm, options=options, hooks=hooks, cdp_url=rt.cdp_url, cache=cache)
 
     async def _finish(self, rt: RunningTask, status: TaskStatus, reason: str,
                       outcome: AgentOutcome | None) -> None:

@@ -100,7 +100,7 @@ def test_errors_come_as_json_before_the_stream(agent_server, abay, bsession, str
         (auth(agent_server.admin_key), {"query": ""}, 422, "validation_error"),
         (auth(agent_server.admin_key), {"nothing": 1}, 422, "validation_error"),
         (auth(agent_server.admin_key), {"query": "x", "conversation_id": "s-nope"}, 404, "not_found"),
-        (stranger._transport.http.headers, {"query": "x", "conversation_id": bsession.session_id}, 404,
+        (stranger._runner.http.headers, {"query": "x", "conversation_id": bsession.session_id}, 404,
          "not_found"),
     ]
     for headers, body, status, code in cases:

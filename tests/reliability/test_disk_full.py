@@ -4,7 +4,7 @@ OPENBAY_MIN_FREE_DISK_MB above the real free space."""
 import httpx
 import pytest
 
-from openbay import CreateSessionParams
+from openbay import APIError, CreateSessionParams
 from tests.helpers.sessions import new_session
 
 MB = 1024 * 1024
@@ -29,9 +29,11 @@ def test_nearly_full_disk_refuses_sessions_and_uploads_and_writes_nothing(server
     sessions_before = bay.list(status="all").total_count
     with new_session(bay) as s:  # a session made while there was room
         nearly_full()
-        r = bay.create(CreateSessionParams())
-        assert not r.success and r.error_code == "insufficient_storage"
-        assert "OPENBAY_MIN_FREE_DISK_MB" in r.error_message and "MB free" in r.error_message
+        with pytest.raises(APIError) as refused:
+            bay.create(CreateSessionParams())
+        r = refused.value
+        assert r.status == 507 and r.code == "insufficient_storage"
+        assert "OPENBAY_MIN_FREE_DISK_MB" in r.message and "MB free" in r.message
         raw = httpx.post(f"{server.base_url}/v1/sessions", json={}, headers=auth)
         assert raw.status_code == 507 and raw.json()["error"]["code"] == "insufficient_storage"
         # an attachment upload: refused, no file (not even a partial one) left in the store

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openbay import AsyncOpenBay, CreateSessionParams
+from openbay import AsyncOpenBay, CreateSessionParams, NotFoundError, ServiceUnavailableError
 from tests.helpers.server import thread_server
 from tests.helpers.sessions import new_session
 
@@ -16,11 +16,10 @@ TICKER = "nohup sh -c 'while :; do date +%s%N >> /home/user/ticks; sleep 0.05; d
 
 
 def pause_or_skip(session):
-    r = session.pause()
-    if not r.success and r.error_code == "unavailable":
+    try:
+        return session.pause().data
+    except ServiceUnavailableError:
         pytest.skip("backend lacks pause")
-    assert r.success, r.error_message
-    return r.data
 
 
 def wait_for_status(session, status: str, timeout_s: float = 20.0):
@@ -48,13 +47,13 @@ def test_pause_freezes_every_process_and_resume_thaws_them(session):
     time.sleep(1.0)
     resumed_ns = time.time_ns()
     r = session.resume()
-    assert r.success and r.data.status.value == "running" and r.data.paused_at is None
+    assert r.data.status.value == "running" and r.data.paused_at is None
     time.sleep(0.3)
     ticks = [int(t) for t in session.file_system.read_file("/home/user/ticks").content.splitlines() if t.strip()]
     # the ticker ran before and after, the same process (its file kept growing), and not while paused
     assert any(t < paused_ns for t in ticks) and any(t > resumed_ns for t in ticks)
     assert not [t for t in ticks if paused_ns + 100_000_000 < t < resumed_ns]
-    assert session.resume().success  # resuming a running session changes nothing
+    assert session.resume().data.status.value == "running"  # resuming a running session changes nothing
 
 
 def test_a_call_on_a_paused_session_resumes_it_unless_told_not_to(server, session):
@@ -76,7 +75,7 @@ def test_a_paused_session_is_listed_and_can_be_deleted(bay, session):
     pause_or_skip(session)
     assert session.session_id in bay.list().session_ids  # live sessions: running and paused
     assert session.session_id in bay.list(status="paused").session_ids
-    assert session.delete().success
+    session.delete()
     info = session.info()
     assert info.status.value == "deleted"
 
@@ -84,8 +83,8 @@ def test_a_paused_session_is_listed_and_can_be_deleted(bay, session):
 def test_another_owner_can_neither_pause_nor_measure(server, session):
     other = server.client(server.new_owner_key("mallory-pause"))
     try:
-        stranger = other.get(session.session_id)
-        assert not stranger.success and stranger.error_code == "not_found"
+        with pytest.raises(NotFoundError):
+            other.get(session.session_id)
         headers = {"Authorization": f"Bearer {server.new_owner_key('mallory-rest')}"}
         for verb, path in (("POST", "pause"), ("POST", "resume"), ("GET", "metrics")):
             r = httpx.request(verb, f"{server.base_url}/v1/sessions/{session.session_id}/{path}", headers=headers)
@@ -124,7 +123,6 @@ def test_on_idle_pause_pauses_instead_of_deleting(quick_server):
 def test_metrics_of_a_session(server, session):
     assert session.command.execute_command("head -c 3000000 /dev/zero > /home/user/blob").exit_code == 0
     r = session.get_metrics()
-    assert r.success, r.error_message
     m = r.metrics
     assert m.session_id == session.session_id and m.status.value == "running"
     assert m.cpu_count and m.cpu_count > 0
@@ -147,8 +145,9 @@ def test_metrics_and_pause_with_the_async_client(server):
             try:
                 m = (await s.get_metrics()).metrics
                 assert m.session_id == s.session_id
-                paused = await s.pause()
-                if not paused.success and paused.error_code == "unavailable":
+                try:
+                    paused = await s.pause()
+                except ServiceUnavailableError:
                     return "skip"
                 assert paused.data.status.value == "paused"
                 assert (await s.resume()).data.status.value == "running"
@@ -161,6 +160,7 @@ def test_metrics_and_pause_with_the_async_client(server):
 def test_pausing_without_backend_support_says_so(server, session):
     if hasattr(server.app.state.backend, "pause"):
         pytest.skip("this backend can pause")
-    r = session.pause()
-    assert not r.success and r.error_code == "unavailable" and "cannot pause" in r.error_message
+    with pytest.raises(ServiceUnavailableError, match="cannot pause") as r:
+        session.pause()
+    assert r.value.code == "unavailable"
     assert session.info().status.value == "running"

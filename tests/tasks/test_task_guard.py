@@ -25,7 +25,7 @@ def test_secrets_reach_only_the_page_and_usage_is_priced(llm, bsession, site, ag
     r = bsession.agent.browser.execute_task_and_wait(
         "log in", timeout=120, sensitive_data={"x_user": USER, "x_password": PASSWORD},
         on_usage=usage_events.append)
-    assert r.success, r.error_message
+    assert r.finished, r.error_message
     # the page got the values: it greets the user and counts the password's letters...
     assert f"hello <secret>x_user</secret> {len(PASSWORD)}" in seen_state[0]
     # ...while the model was told the names only, and saw the value typed back as its tag

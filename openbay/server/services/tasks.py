@@ -9,6 +9,7 @@ from openbay.protocol import ErrorCode
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.mobile import MOBILE_IMAGES
 from openbay.protocol.tasks import AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo, TaskStatus, TaskUsage
+from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
@@ -153,7 +154,8 @@ async def start_task_service(state, settings) -> TaskService:
     their session survived and end interrupted where it did not."""
     llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
-    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage)
+    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
+                        action_cache=ActionCacheRepository(state.db))
     service = TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
                           getattr(state, "mobile", None))
     resumed, interrupted = await service.recover()

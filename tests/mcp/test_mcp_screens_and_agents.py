@@ -95,6 +95,16 @@ async def test_desktop_screenshot_click_and_type(mcp_server):
             assert saved == "typed over mcp"
             assert text_of(await client.call_tool("read_file", {"session_id": sid, "path": "note.txt"})
                            ).strip() == "typed over mcp"
+            # the same desktop as per-session MCP tools
+            names = {t.name for t in desktop.list_mcp_tools().tools}
+            assert {"system_screenshot", "click_mouse", "input_text", "press_keys", "browser_screenshot"} <= names
+            own = desktop.call_mcp_tool("system_screenshot")
+            assert own.success and png_size(base64.b64decode(own.content[0]["data"])) == (1280, 800)
+            assert desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "a"]}).success
+            assert desktop.call_mcp_tool("input_text", {"text": "per-session tools"}).success
+            assert desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "s"]}).success
+            wait_for(lambda: desktop.file_system.read_file("note.txt").content.strip() == "per-session tools",
+                     what="the file saved through the per-session tools")
         finally:
             await client.call_tool("delete_session", {"session_id": sid})
 

@@ -135,7 +135,7 @@ def disk_row(attempts: int = 20) -> dict:
     with server(min_free_disk_mb=free_mb + 1024) as srv:
         auth = {"Authorization": f"Bearer {srv.admin_key}"}
         codes = [httpx.post(f"{srv.base_url}/v1/sessions", json={}, headers=auth).status_code for _ in range(attempts)]
-        codes += [httpx.post(f"{srv.base_url}/v1/uploads", params={"file_name": "a.bin"}, content=b"x" * 1_000_000,
+        codes += [httpx.post(f"{srv.base_url}/v1/uploads", params={"file_name": "a.txt"}, content=b"x" * 1_000_000,
                              headers=auth).status_code for _ in range(attempts)]
         made = httpx.get(f"{srv.base_url}/v1/sessions", params={"status": "all"}, headers=auth).json()["total_count"]
         uploads = srv.home / "uploads"

@@ -54,13 +54,11 @@ def main() -> None:
     with server() as srv, srv.client() as bay:
         def create_computer():
             r = bay.create(CreateSessionParams(image_id="computer"))
-            assert r.success, r.error_message
             assert r.session.computer.screenshot()[:4] == b"\x89PNG"
             r.session.delete()
 
         def create_linux():
             r = bay.create()
-            assert r.success, r.error_message
             r.session.delete()
 
         creates = interleaved_ms({"bare Xvfb start (host, no sandbox)": bare_xvfb,

@@ -100,13 +100,15 @@ def baseline_pss_mb(argv: list[str], n: int) -> float:
 
 
 async def run_sessions(srv, n: int) -> dict:
-    from openbay import AsyncOpenBay
+    from openbay import AsyncOpenBay, OpenBayError
     gate = asyncio.Semaphore(CONCURRENCY)
     async with AsyncOpenBay(api_key=srv.admin_key, base_url=srv.base_url) as bay:
         async def create():
             async with gate:
-                r = await bay.create()
-                return r.session if r.success else r.error_message
+                try:
+                    return (await bay.create()).session
+                except OpenBayError as e:
+                    return str(e)
 
         started = time.perf_counter()
         made = await asyncio.gather(*(create() for _ in range(n)))
@@ -117,8 +119,10 @@ async def run_sessions(srv, n: int) -> dict:
 
         async def answers(s) -> bool:
             async with gate:
-                r = await s.command.execute_command("true")
-                return r.success and r.exit_code == 0
+                try:
+                    return (await s.command.execute_command("true")).exit_code == 0
+                except OpenBayError:
+                    return False
 
         alive = sum(await asyncio.gather(*(answers(s) for s in sessions)))
         await asyncio.sleep(1.0)
@@ -148,8 +152,13 @@ async def run_sessions(srv, n: int) -> dict:
 
 
 async def _delete(gate, session) -> bool:
+    from openbay import OpenBayError
     async with gate:
-        return (await session.delete()).success
+        try:
+            await session.delete()
+            return True
+        except OpenBayError:
+            return False
 
 
 def main() -> None:

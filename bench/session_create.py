@@ -42,10 +42,8 @@ def main() -> None:
 
         def sdk_cycle():
             r = bay.create()
-            assert r.success, r.error_message
             assert r.session.command.execute_command("true").exit_code == 0
-            d = r.session.delete()
-            assert d.success, d.error_message
+            r.session.delete()
 
         rows = interleaved_ms({
             "subprocess.run(['true'])": lambda: run(["true"]),
@@ -83,7 +81,6 @@ def pool_creates(n: int) -> list[float]:
             t = time.perf_counter()
             r = bay.create()
             samples.append((time.perf_counter() - t) * 1000)
-            assert r.success, r.error_message
             r.session.delete()
     return samples
 

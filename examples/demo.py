@@ -34,7 +34,6 @@ def main() -> None:
         step("create a linux session")
         t = time.perf_counter()
         r = bay.create(CreateSessionParams(image_id="linux", labels={"project": "demo"}))
-        assert r.success, r.error_message
         s = r.session
         print(f"{s.session_id} ready in {(time.perf_counter() - t) * 1000:.0f} ms (request {r.request_id})")
 
@@ -68,7 +67,7 @@ def main() -> None:
         print(s.command.execute_command("ls /; ps -e | wc -l").output, end="")
 
         step("delete")
-        print("deleted:", s.delete().success, "->", bay.get(s.session_id).session.info().status.value)
+        print("deleted: request", s.delete().request_id, "->", bay.get(s.session_id).session.info().status.value)
 
         step("a browser session, driven with Playwright over CDP")
         t = time.perf_counter()

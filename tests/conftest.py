@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.server import thread_server
+from tests.helpers.sessions import new_session
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,5 @@ def bay(server):
 @pytest.fixture
 def session(bay):
     """A fresh linux session, deleted afterwards."""
-    result = bay.create()
-    assert result.success, result.error_message
-    yield result.session
-    result.session.delete()
+    with new_session(bay) as s:
+        yield s

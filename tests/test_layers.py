@@ -18,12 +18,14 @@ ALLOWED = {
     "console": {"protocol", "sdk"},
     # the MCP server: a client of the SDK; on the server (/mcp) it uses the server's auth
     "mcp": {"protocol", "sdk", "server"},
+    "agentbay": {"protocol", "sdk"},
 }
 # third-party packages a layer must never need
 FORBIDDEN_THIRD_PARTY = {
     "protocol": {"fastapi", "sqlalchemy", "httpx", "websockets", "playwright", "openai"},
     "sdk": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
     "store": {"fastapi", "httpx"},
+    "agentbay": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
 }
 # `openbay serve` and `openbay mcp` start servers (imported lazily, inside those commands)
 LAZY_EXCEPTIONS = {("cli", "server"), ("cli", "mcp")}

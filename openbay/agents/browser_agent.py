@@ -16,9 +16,11 @@ from openbay.browser.state import PageState
 
 from .events import AgentHooks
 from .llm import ChatClient
+from .operator import ActionCache
 from .prompts import browser_system_prompt
 from .step_loop import AgentOptions, AgentOutcome, BudgetExceeded, StepAgent, StepView, invalid_arguments, tool
 from .task_guard import DomainPolicy, MaskedHooks, SecretRefused, Secrets
+from .task_replay import TaskReplay
 
 NAVIGATIONS = ("go_to_url", "open_tab")
 TYPING = {"input_text": "text", "send_keys": "keys"}
@@ -32,7 +34,10 @@ def tool_specs(output_schema: dict | None) -> list[dict]:
 
 
 class BrowserAgent(StepAgent):
-    def __init__(self, llm: ChatClient, browser: BrowserSession, hooks: AgentHooks, options: AgentOptions):
+    def __init__(self, llm: ChatClient, browser: BrowserSession, hooks: AgentHooks, options: AgentOptions,
+                 cache: ActionCache | None = None):
+        self.replay = TaskReplay(cache, browser) if cache is not None else None
+        self._step = 0
         self.secrets = Secrets(options.sensitive_data)
         self.domains = DomainPolicy(options.allowed_domains, options.prohibited_domains)
         super().__init__(llm, MaskedHooks(hooks, self.secrets) if self.secrets else hooks, options,
@@ -47,6 +52,18 @@ class BrowserAgent(StepAgent):
         if self.domains.prohibited:
             rules += f"\n\nThese domains may not be opened: {', '.join(self.domains.prohibited)}."
         return browser_system_prompt(self.options.output_schema) + self.secrets.prompt_note() + rules
+
+    async def run(self, task: str) -> AgentOutcome:
+        if self.replay is not None:
+            self.replay.task = task
+        outcome = await super().run(task)
+        if outcome.success and self.replay is not None:
+            await self.replay.keep()
+        return outcome
+
+    async def _cached_turn(self, step: int):
+        self._step = step
+        return await self.replay.cached_turn(step) if self.replay is not None else None
 
     async def observe(self) -> PageState:
         return await self.browser.state(screenshot=self.options.use_vision,
@@ -89,6 +106,8 @@ class BrowserAgent(StepAgent):
         """The action within the task's domains, with its secrets filled in."""
         if name in NAVIGATIONS and isinstance(args.get("url"), str) and (why := self.domains.refuses(args["url"])):
             return False, f"navigation refused: {why}", False
+        # kept as the model wrote it: secrets as their tags
+        kept = await self.replay.note(self._step, name, args) if self.replay is not None else None
         if name in TYPING and isinstance(args.get(TYPING[name]), str) and self.secrets:
             try:
                 url = (await self.browser.page()).url
@@ -96,6 +115,8 @@ class BrowserAgent(StepAgent):
             except SecretRefused as e:
                 return False, str(e), False
         ok, text, changed = await self._act_on_page(name, args)
+        if ok and kept is not None:
+            self.replay.add(self._step, kept)
         page = await self.browser.page()
         if why := self.domains.refuses(page.url):  # a click or redirect went somewhere it may not
             await page.goto("about:blank")

@@ -23,6 +23,7 @@ class History:
     system: str
     task: str
     exchanges: list[Exchange] = field(default_factory=list)
+    earlier: list[str] = field(default_factory=list)  # steps of a run before this one (a resumed task)
 
     def add(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
@@ -30,6 +31,9 @@ class History:
     def messages(self, state_message: dict) -> list[dict]:
         old, recent = self.exchanges[:-RECENT_STEPS], self.exchanges[-RECENT_STEPS:]
         intro = f"Task: {self.task}"
+        if self.earlier:
+            intro += ("\n\nSteps already done before the task was interrupted and resumed (the page or "
+                      "screen may have changed since):\n" + "\n".join(self.earlier))
         if old:
             lines = [f"step {e.step}: {summary} -> {_clip(text, 150)}"
                      for e in old for _, summary, text in e.results]

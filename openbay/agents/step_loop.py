@@ -42,6 +42,15 @@ class AgentOptions:
     sensitive_data: dict | None = field(default=None, repr=False)  # see task_guard.py
     allowed_domains: list[str] = field(default_factory=list)
     prohibited_domains: list[str] = field(default_factory=list)
+    resume: ResumePoint | None = None  # go on from a stored step instead of starting afresh
+
+
+@dataclass
+class ResumePoint:
+    """Where a task interrupted by a server restart goes on: the next step's number, and one
+    line per action of the steps already done (shown to the model; no plan is written again)."""
+    next_step: int
+    earlier: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -128,6 +137,10 @@ class StepAgent:
         """Equal for states the model cannot tell apart (for noticing loops)."""
         return ""
 
+    async def _cached_turn(self, step: int):
+        """A turn kept from an earlier run of the same task, taken without asking the model (None: ask)."""
+        return None
+
     async def _before_actions(self, state: Any) -> None:
         """Called once per step before its tool calls run."""
 
@@ -138,19 +151,20 @@ class StepAgent:
     # -- the loop ------------------------------------------------------------------------------
 
     async def run(self, task: str) -> AgentOutcome:
-        if self.planner is not None:
+        resume = self.options.resume
+        if self.planner is not None and resume is None:
             try:
                 task = await self.planner.prepare(task)
             except PlanRejected as e:
                 return self._end(False, error=str(e))
-        history = History(self.system_prompt(), task)
+        history = History(self.system_prompt(), task, earlier=list(resume.earlier) if resume else [])
         notes: list[str] = []
-        for step in range(1, self.options.max_steps + 1):
+        for step in range(resume.next_step if resume else 1, self.options.max_steps + 1):
             started = time.monotonic()
             state = await self.observe()
             messages = history.messages(self.state_message(state, step, notes))
             self.messages_sent += len(messages)
-            turn = await self._ask(messages, step)
+            turn = await self._cached_turn(step) or await self._ask(messages, step)
             notes = []
             results, log = await self._act(turn.tool_calls, state, step)
             if not turn.tool_calls:

@@ -27,7 +27,7 @@
     if (TAGS.has(tag)) return tag !== "A" || el.hasAttribute("href") || el.hasAttribute("onclick");
     const role = el.getAttribute("role");
     if (role && ROLES.has(role)) return true;
-    if (el.hasAttribute("onclick") || el.isContentEditable && el.hasAttribute("contenteditable")) return true;
+    if (el.hasAttribute("onclick") || el.hasAttribute("contenteditable") && el.isContentEditable) return true;
     const ti = el.getAttribute("tabindex");
     if (ti !== null && +ti >= 0) return true;
     if (tag === "LABEL" && el.control && !shown(el.control)) return true;  // styled checkbox/file input
@@ -105,6 +105,11 @@
     return `<${tag} scrollable ${Math.round(below)}px-more-below>${clip(el.textContent, maxText)}</${tag}>`;
   }
 
+  function hasOwnText(el) {
+    for (let n = el.firstChild; n; n = n.nextSibling) if (n.nodeType === 3 && /\S/.test(n.data)) return true;
+    return false;
+  }
+
   function ownText(el) {
     let t = "";
     for (const n of el.childNodes) if (n.nodeType === 3) t += n.textContent;
@@ -144,13 +149,14 @@
         }
         continue;
       } else if (!inInteractive && textLeft > 0 && style.visibility !== "hidden") {
-        const t = ownText(el);
-        if (t) {
+        // where first, then what: on a long page most text is out of the window, and
+        // collecting it is dearer than the box
+        if (hasOwnText(el)) {
           const rr = el.getBoundingClientRect(), y = rr.top + dy;
           if (rr.height > 0 && y + rr.height >= -margin * innerHeight && y <= innerHeight * (1 + margin)) {
-            const s = clip(t, Math.min(200, textLeft));
+            const s = clip(ownText(el), Math.min(200, textLeft));
             textLeft -= s.length;
-            lines.push(`  ${s}`);
+            if (s) lines.push(`  ${s}`);
           }
         }
       }

@@ -35,14 +35,11 @@ def _client(ctx: click.Context) -> OpenBay:
 
 
 def _call(fn, *args, **kwargs):
-    """Run an SDK call; turn failures (raised or success=False) into a clean exit 1."""
+    """Run an SDK call; turn its failure into a clean exit 1."""
     try:
-        result = fn(*args, **kwargs)
+        return fn(*args, **kwargs)
     except OpenBayError as e:
         raise CliError(str(e)) from None
-    if getattr(result, "success", True) is False:
-        raise CliError(f"{result.error_message} [{result.error_code}, request {result.request_id}]")
-    return result
 
 
 def _print_json(obj) -> None:

@@ -70,7 +70,7 @@ def keys() -> None:
 def keys_create(ctx: click.Context, name: str, admin: bool) -> None:
     """Create a key and print it (it is shown only this once)."""
     bay = _client(ctx)
-    body = _call(bay._run, value(Request("POST", "/v1/keys", json={"name": name, "admin": admin}),
+    body = _call(bay._runner.run, value(Request("POST", "/v1/keys", json={"name": name, "admin": admin}),
                                  lambda b: b))
     err.print(f"key {body['key_id']} for owner {body['name']} ({body['owner_id']}):")
     click.echo(body["key"])
@@ -79,7 +79,7 @@ def keys_create(ctx: click.Context, name: str, admin: bool) -> None:
 @keys.command("list")
 @click.pass_context
 def keys_list(ctx: click.Context) -> None:
-    body = _call(_client(ctx)._run, value(Request("GET", "/v1/keys"), lambda b: b))
+    body = _call(_client(ctx)._runner.run, value(Request("GET", "/v1/keys"), lambda b: b))
     table = Table("key id", "name", "owner", "prefix", "admin", "created", "revoked")
     for k in body["keys"]:
         table.add_row(k["key_id"], k["name"], k["owner_id"], k["prefix"] + "…", str(k["admin"]),
@@ -91,7 +91,7 @@ def keys_list(ctx: click.Context) -> None:
 @click.argument("key_id")
 @click.pass_context
 def keys_revoke(ctx: click.Context, key_id: str) -> None:
-    _call(_client(ctx)._run, value(Request("DELETE", f"/v1/keys/{key_id}"), lambda b: b))
+    _call(_client(ctx)._runner.run, value(Request("DELETE", f"/v1/keys/{key_id}"), lambda b: b))
     err.print(f"revoked {key_id}")
 
 

@@ -2,10 +2,9 @@
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from .bay import BayFor, SessionId, checked, tool
+from .bay import BayFor, SessionId, tool
 
 NO_PERSON = ("Nobody can answer through this MCP call. Carry on with what you have; if you cannot, "
              "finish and say what you needed.")
@@ -37,10 +36,6 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
         execution = await getattr(session.agent, agent).execute_task(
             task, max_steps=max_steps, output_schema=output_schema, timeout=timeout_s,
             on_call_for_user=lambda _event: NO_PERSON, **callbacks)
-        if not execution.success:
-            raise ToolError(execution.error_message or "the task was not accepted")
         r = await execution.wait(timeout=timeout_s + 30)
-        if r.error_code:
-            checked(r)
         return {"task_id": r.task_id, "status": r.task_status, "result": r.task_result, "data": r.data,
                 "steps": r.steps, "error": r.error_message, "usage": r.usage}

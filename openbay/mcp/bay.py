@@ -9,36 +9,28 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from openbay.sdk import AsyncOpenBay, OpenBayError, Session
+from openbay.sdk import AsyncOpenBay, AsyncSession, OpenBayError
 
 MAX_SESSIONS_KEPT = 256
-
-
-def checked(result: Any) -> Any:
-    """An SDK result object, or a ToolError with the server's reason when it failed."""
-    if getattr(result, "success", True) is False:
-        code = f" [{result.error_code}]" if getattr(result, "error_code", "") else ""
-        raise ToolError(f"{result.error_message or 'the call failed'}{code}")
-    return result
 
 
 class Bay:
     def __init__(self, client: AsyncOpenBay):
         self.client = client
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._sessions: OrderedDict[str, AsyncSession] = OrderedDict()
 
-    async def session(self, session_id: str) -> Session:
+    async def session(self, session_id: str) -> AsyncSession:
         session = self._sessions.get(session_id)
         if session is not None:
             self._sessions.move_to_end(session_id)
             return session
-        session = checked(await self.client.get(session_id)).session
+        session = (await self.client.get(session_id)).session
         self._sessions[session_id] = session
         while len(self._sessions) > MAX_SESSIONS_KEPT:
             self._sessions.popitem(last=False)

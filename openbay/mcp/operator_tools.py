@@ -1,5 +1,6 @@
 """MCP tools for the browser operator (session.browser.agent): one instruction at a time,
 act / observe / extract, with the owner's action cache replaying acts that worked."""
+import json
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -9,13 +10,6 @@ from pydantic import Field
 from .bay import BayFor, SessionId, tool
 
 Instruction = Annotated[str, Field(min_length=1, max_length=4000)]
-
-
-def operator_of(session):
-    agent = getattr(session.browser, "agent", None)
-    if agent is None:
-        raise ToolError("this OpenBay has no browser operator (act, observe, extract)")
-    return agent
 
 
 def register(server: MCPServer, bay_for: BayFor) -> None:
@@ -29,7 +23,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                                                Field(description="values for %name% placeholders")] = None,
                           use_cache: bool = True) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        r = await operator_of(session).act(instruction, variables, use_cache=use_cache)
+        r = await session.browser.agent.act(instruction, variables, use_cache=use_cache)
         return r.model_dump(mode="json")
 
     @tool(server, "browser_observe",
@@ -38,7 +32,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
           "its arguments and a description. Nothing is done to the page.")
     async def browser_observe(ctx: Context, session_id: SessionId, instruction: Instruction) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        actions = await operator_of(session).observe(instruction)
+        actions = await session.browser.agent.observe(instruction)
         return {"actions": [a.model_dump(mode="json") for a in actions]}
 
     @tool(server, "browser_extract",
@@ -49,9 +43,9 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                               ) -> Any:
         session = await (await bay_for(ctx)).session(session_id)
         try:
-            return {"data": await operator_of(session).extract(instruction, schema)}
+            return {"data": await session.browser.agent.extract(instruction, schema)}
         except Exception as e:
             last = getattr(e, "last_answer", None)
             if last is None:
                 raise
-            raise ToolError(f"{e}; the model's last answer: {last}") from None
+            raise ToolError(f"{e}; the model's last answer: {json.dumps(last, default=str)}") from None

@@ -3,12 +3,11 @@ import base64
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, Image, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
 from openbay.protocol import CreateSessionParams
 
-from .bay import BayFor, SessionId, checked, tool
+from .bay import BayFor, SessionId, tool
 
 ImageId = Literal["linux", "code", "browser", "computer", "mobile"]
 Path = Annotated[str, Field(min_length=1, max_length=4096,
@@ -39,7 +38,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                              ) -> dict:
         bay = await bay_for(ctx)
         params = CreateSessionParams(image_id=image_id, labels=labels or {}, timeout_s=timeout_s)
-        session = checked(await bay.client.create(params)).session
+        session = (await bay.client.create(params)).session
         return _session_info(await session.info())
 
     @tool(server, "list_sessions", "The caller's running sessions, newest first, optionally only those "
@@ -47,13 +46,13 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
     async def list_sessions(ctx: Context, labels: dict[str, str] | None = None,
                             limit: Annotated[int, Field(ge=1, le=100)] = 20) -> dict:
         bay = await bay_for(ctx)
-        page = checked(await bay.client.list(labels=labels, limit=limit))
+        page = await bay.client.list(labels=labels, limit=limit)
         return {"sessions": [_session_info(s) for s in page.sessions], "total_count": page.total_count}
 
     @tool(server, "delete_session", "End a session: its sandbox and everything in it are gone.")
     async def delete_session(ctx: Context, session_id: SessionId) -> dict:
         bay = await bay_for(ctx)
-        checked(await bay.client.delete(session_id))
+        await bay.client.delete(session_id)
         bay.forget(session_id)
         return {"deleted": session_id}
 
@@ -73,27 +72,27 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                 seen["n"] += 1
                 await ctx.report_progress(seen["n"], None, text)
             streamed = {"on_stdout": report, "on_stderr": report}
-        r = checked(await session.command.execute_command(command, timeout_ms=timeout_ms, cwd=cwd, **streamed))
+        r = await session.command.execute_command(command, timeout_ms=timeout_ms, cwd=cwd, **streamed)
         return {"output": r.output, "stderr": r.stderr, "exit_code": r.exit_code, "timed_out": r.timed_out,
                 "truncated": r.truncated}
 
     @tool(server, "read_file", "Read a text file of a session (UTF-8).")
     async def read_file(ctx: Context, session_id: SessionId, path: Path) -> str:
         session = await (await bay_for(ctx)).session(session_id)
-        content = checked(await session.file_system.read_file(path)).content
+        content = (await session.file_system.read_file(path)).content
         return content if isinstance(content, str) else content.decode("utf-8", errors="replace")
 
     @tool(server, "write_file", "Write a text file in a session (parent directories are made).")
     async def write_file(ctx: Context, session_id: SessionId, path: Path, content: str,
                          mode: Literal["overwrite", "append"] = "overwrite") -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        r = checked(await session.file_system.write_file(path, content, mode=mode))
+        r = await session.file_system.write_file(path, content, mode=mode)
         return {"path": r.path or path, "bytes_written": r.bytes_written}
 
     @tool(server, "list_directory", "List a directory of a session: names, kinds and sizes.")
     async def list_directory(ctx: Context, session_id: SessionId, path: Path = "/home/user") -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        r = checked(await session.file_system.list_directory(path))
+        r = await session.file_system.list_directory(path)
         return {"entries": [{"name": e.name, "is_directory": e.is_directory, "size": e.size}
                             for e in r.entries], "truncated": r.truncated}
 
@@ -106,8 +105,6 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                        timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60) -> list:
         session = await (await bay_for(ctx)).session(session_id)
         r = await session.code.run_code(code, language=language, timeout_s=timeout_s)
-        if not r.success and r.error is None:
-            raise ToolError(r.error_message or "the code could not run")
         out = {"result": r.result, "stdout": r.stdout, "stderr": r.stderr, "timed_out": r.timed_out}
         if r.error is not None:
             out["error"] = r.error.model_dump()

@@ -6,8 +6,7 @@ from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import Field
 
-from . import cdp_page
-from .bay import BayFor, SessionId, checked, tool
+from .bay import BayFor, SessionId, tool
 
 Pixel = Annotated[int, Field(ge=0, le=16384)]
 
@@ -20,10 +19,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                                url: Annotated[str, Field(min_length=1, max_length=8192,
                                                          description="http(s) URL to open")]) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        operator = getattr(session.browser, "agent", None)
-        if operator is not None:
-            return (await operator.navigate(url)).model_dump(mode="json")
-        return await cdp_page.navigate(await session.browser.get_endpoint_url(), url)
+        return (await session.browser.agent.navigate(url)).model_dump(mode="json")
 
     @tool(server, "browser_screenshot", "A PNG of the session's current browser page.")
     async def browser_screenshot(ctx: Context, session_id: SessionId,
@@ -43,7 +39,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
     async def computer_click(ctx: Context, session_id: SessionId, x: Pixel, y: Pixel,
                              button: Literal["left", "right", "middle", "double_left"] = "left") -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        checked(await session.computer.click_mouse(x, y, button=button))
+        await session.computer.click_mouse(x, y, button=button)
         return {"clicked": [x, y], "button": button}
 
     @tool(server, "computer_type", "Type text on a computer session's keyboard into the focused window; "
@@ -55,7 +51,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
             raise ToolError("give text to type, keys to press, or both")
         session = await (await bay_for(ctx)).session(session_id)
         if keys:
-            checked(await session.computer.press_keys(keys))
+            await session.computer.press_keys(keys)
         if text:
-            checked(await session.computer.input_text(text))
+            await session.computer.input_text(text)
         return {"typed": text, "keys": keys or []}

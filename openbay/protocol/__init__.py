@@ -7,7 +7,9 @@ from .sessions import (
     CreateSessionParams,
     LabelsBody,
     SessionInfo,
+    SessionLifecycle,
     SessionList,
+    SessionMetrics,
     SessionStatus,
 )
 
@@ -15,5 +17,6 @@ __all__ = [
     "CommandChunk", "CommandOutput", "CommandRequest",
     "STATUS_OF", "ErrorCode", "ErrorDetail", "ErrorResponse",
     "KeyCreated", "KeyCreateRequest", "KeyInfo", "KeyList",
-    "IMAGE_IDS", "CreateSessionParams", "LabelsBody", "SessionInfo", "SessionList", "SessionStatus",
+    "IMAGE_IDS", "CreateSessionParams", "LabelsBody", "SessionInfo", "SessionLifecycle", "SessionList",
+    "SessionMetrics", "SessionStatus",
 ]

@@ -16,6 +16,7 @@ class ErrorCode(str, Enum):
     RATE_LIMITED = "rate_limited"
     SANDBOX_ERROR = "sandbox_error"
     UNAVAILABLE = "unavailable"
+    INSUFFICIENT_STORAGE = "insufficient_storage"  # the server's own disk is (nearly) full
     INTERNAL = "internal"
     MODEL_ERROR = "model_error"          # the model endpoint failed or is not configured
     EXTRACT_FAILED = "extract_failed"    # the model's answer never fitted the schema
@@ -33,6 +34,7 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.SANDBOX_ERROR: 502,
     ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.INSUFFICIENT_STORAGE: 507,
     ErrorCode.INTERNAL: 500,
     ErrorCode.MODEL_ERROR: 502,
     ErrorCode.EXTRACT_FAILED: 422,

@@ -1,13 +1,12 @@
 """The browser operator (session.browser.agent): navigate, act, observe, extract, and its action cache."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from .tasks import MAX_SCHEMA_BYTES, LLMOverride, TaskUsage
+from .tasks import LLMOverride, TaskUsage, checked_schema
 
 METHODS = ("click", "fill", "select_option", "press")
 
@@ -89,15 +88,7 @@ class ExtractRequest(BaseModel):
     @field_validator("schema_")
     @classmethod
     def _schema(cls, schema: dict) -> dict:
-        if len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
-            raise ValueError(f"schema is larger than {MAX_SCHEMA_BYTES} bytes")
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as e:
-            raise ValueError(f"schema is not a valid JSON schema: {e.message}") from None
-        return schema
+        return checked_schema(schema, "schema")
 
 
 class ExtractResult(BaseModel):

@@ -48,6 +48,11 @@ def validate_envs(envs: dict[str, str]) -> dict[str, str]:
     return envs
 
 
+class SessionLifecycle(BaseModel):
+    """What happens to an idle session: deleted (the default) or paused when its timeout passes."""
+    on_idle: Literal["delete", "pause"] = "delete"
+
+
 class CreateSessionParams(BaseModel):
     image_id: str = Field(default="linux", max_length=64)
     labels: dict[str, str] = Field(default_factory=dict)
@@ -66,6 +71,7 @@ class CreateSessionParams(BaseModel):
         default=None, description="egress rules, joined with the owner's default policy")
     context_syncs: list[ContextSync] = Field(
         default_factory=list, description="contexts restored into the session, saved back on delete")
+    lifecycle: SessionLifecycle = Field(default_factory=SessionLifecycle)
 
     _check_labels = field_validator("labels")(validate_labels)
     _check_envs = field_validator("envs")(validate_envs)
@@ -95,6 +101,26 @@ class SessionInfo(BaseModel):
     resource_url: str = ""
     network_policy: NetworkPolicyParams | None = Field(default=None, description="the effective egress policy")
     exposed_ports: list[ExposedPort] = Field(default_factory=list, description="ports reachable through links")
+    paused_at: datetime | None = None
+    lifecycle: SessionLifecycle = Field(default_factory=SessionLifecycle)
+
+
+class SessionMetrics(BaseModel):
+    """A session's resource use now, under the names AgentBay's and E2B's get_metrics use;
+    None where the sandbox backend cannot tell."""
+    session_id: str
+    status: SessionStatus
+    cpu_count: float | None = Field(default=None, description="cores the session may use")
+    cpu_used_pct: float | None = Field(default=None, description="percent of cpu_count, lately")
+    mem_used: int | None = Field(default=None, description="bytes")
+    mem_total: int | None = Field(default=None, description="bytes: the session's memory limit")
+    disk_used: int | None = Field(default=None, description="bytes")
+    disk_total: int | None = Field(default=None, description="bytes: the session's disk quota")
+    rx_used_kbyte: float | None = Field(default=None, description="received since the session started")
+    tx_used_kbyte: float | None = Field(default=None, description="sent since the session started")
+    process_count: int | None = None
+    uptime_s: float | None = None
+    timestamp: datetime
 
 
 class SessionList(BaseModel):

@@ -20,6 +20,7 @@ class TaskStatus(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     TIMED_OUT = "timed_out"
+    INTERRUPTED = "interrupted"  # the server stopped and the task could not go on (its session died)
 
     @property
     def terminal(self) -> bool:
@@ -27,7 +28,8 @@ class TaskStatus(str, Enum):
 
 
 TERMINAL_STATUSES = frozenset({TaskStatus.FINISHED, TaskStatus.FAILED, TaskStatus.CANCELLED,
-                               TaskStatus.TIMED_OUT})
+                               TaskStatus.TIMED_OUT, TaskStatus.INTERRUPTED})
+TERMINAL_STATUS_NAMES = frozenset(s.value for s in TERMINAL_STATUSES)
 
 
 class EventType(str, Enum):
@@ -72,6 +74,8 @@ class TaskCreateRequest(BaseModel):
                                        description="only these may be opened (example.com, *.example.com, host:port)")
     prohibited_domains: list[str] = Field(default_factory=list, max_length=100,
                                           description="these may never be opened")
+    use_cache: bool = Field(default=False, description="reuse the steps of an earlier run of the same task "
+                            "(browser agent, the owner's action cache) where its pages are the same")
 
     @field_validator("sensitive_data")
     @classmethod
@@ -103,17 +107,20 @@ class TaskCreateRequest(BaseModel):
     @field_validator("output_schema")
     @classmethod
     def _schema_is_small_and_valid(cls, schema):
-        if schema is None:
-            return None
-        if len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
-            raise ValueError(f"output_schema is larger than {MAX_SCHEMA_BYTES} bytes")
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
-        try:
-            Draft202012Validator.check_schema(schema)
-        except SchemaError as e:
-            raise ValueError(f"output_schema is not a valid JSON schema: {e.message}") from None
-        return schema
+        return None if schema is None else checked_schema(schema, "output_schema")
+
+
+def checked_schema(schema: dict, what: str) -> dict:
+    """`schema` if it is a valid JSON schema of at most MAX_SCHEMA_BYTES; else ValueError naming `what`."""
+    if len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
+        raise ValueError(f"{what} is larger than {MAX_SCHEMA_BYTES} bytes")
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as e:
+        raise ValueError(f"{what} is not a valid JSON schema: {e.message}") from None
+    return schema
 
 
 class TaskUsage(BaseModel):

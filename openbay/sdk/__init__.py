@@ -1,68 +1,101 @@
-"""The Python SDK: OpenBay / AsyncOpenBay clients and Session with its sub-APIs."""
+"""The Python SDK: OpenBay / AsyncOpenBay clients and Session / AsyncSession with their sub-APIs.
+
+One rule: every call returns a typed value, and every failure raises an OpenBayError subclass."""
+from .agent import AgentApi, AsyncAgentApi, AsyncTaskAgent, TaskAgent
+from .browser import AsyncBrowserApi, BrowserApi
 from .client import AsyncOpenBay, OpenBay
-from .code import CodeApi, CodeExecutionResult
-from .contexts import ContextApi, ContextListResult, ContextResult, ContextSyncResult, SessionContextApi
+from .code import AsyncCodeApi, CodeApi, CodeExecutionResult
+from .command import AsyncCommandApi, CommandApi
+from .computer import (
+    ApplicationApi,
+    AsyncApplicationApi,
+    AsyncComputerApi,
+    AsyncWindowApi,
+    ComputerApi,
+    WindowApi,
+)
+from .contexts import (
+    AsyncContextApi,
+    AsyncSessionContextApi,
+    ContextApi,
+    ContextListResult,
+    ContextResult,
+    ContextSyncResult,
+    SessionContextApi,
+)
+from .conversations import (
+    AsyncFileUploadApi,
+    AsyncSessionMessagesApi,
+    FileUploadApi,
+    MessageFilter,
+    SessionMessagesApi,
+)
 from .errors import (
-                     APIError,
-                     AuthenticationError,
-                     NotFoundError,
-                     OpenBayConnectionError,
-                     OpenBayError,
-                     OpenBayTimeoutError,
-                     PermissionDeniedError,
-                     RateLimitError,
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ContextSyncError,
+    ExtractError,
+    GoneError,
+    NotFoundError,
+    OpenBayConnectionError,
+    OpenBayError,
+    OpenBayTimeoutError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    ServiceUnavailableError,
+    TaskTimeoutError,
 )
 from .file_results import (
-                     BoolResult,
-                     DirectoryListResult,
-                     DownloadResult,
-                     EditFileResult,
-                     FileChangeEvent,
-                     FileContentResult,
-                     FileInfoResult,
-                     FileSearchResult,
-                     FileWriteResult,
-                     MultipleFileContentResult,
-                     UploadResult,
+    BoolResult,
+    DirectoryListResult,
+    DownloadResult,
+    EditFileResult,
+    FileChangeEvent,
+    FileContentResult,
+    FileInfoResult,
+    FileSearchResult,
+    FileWriteResult,
+    MultipleFileContentResult,
+    UploadResult,
 )
-from .files import FileSystemApi
+from .files import AsyncFileSystemApi, FileSystemApi
+from .mcp_tools import McpTool, McpToolResult, McpToolsResult
+from .mobile import AsyncMobileApi, KeyCode, MobileApi
+from .network_policies import AsyncNetworkPolicyApi, NetworkPolicyApi
+from .operator import AsyncBrowserOperatorApi, BrowserOperatorApi
 from .results import ApiResult, CommandResult, DeleteResult, OperationResult, SessionListResult, SessionResult
-from .session import CommandApi, Session
+from .session import AsyncSession, Session
+from .task_execution import AsyncTaskExecution, TaskExecution
+from .task_results import ExecutionResult, QueryResult
+from .task_runner import TaskExecutionOptions, TaskMode, TaskResult, TaskRunner
+from .task_stream import AgentEvent
 from .watch import DirectoryWatch
 
-__all__ = ["AsyncOpenBay", "OpenBay", "APIError", "AuthenticationError", "NotFoundError",
-           "OpenBayConnectionError", "OpenBayError", "OpenBayTimeoutError", "PermissionDeniedError",
-           "RateLimitError", "ApiResult", "CommandResult", "DeleteResult", "OperationResult",
-           "SessionListResult", "SessionResult", "CommandApi", "Session",
-           "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
-           "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult",
-           "MultipleFileContentResult", "UploadResult", "FileSystemApi", "DirectoryWatch",
-           "CodeApi", "CodeExecutionResult", "ContextApi", "ContextListResult", "ContextResult",
-           "ContextSyncResult", "SessionContextApi"]
-
-from .agent import AgentApi, ExecutionResult, QueryResult, TaskAgent  # noqa: E402
-from .task_execution import AsyncTaskExecution, TaskExecution  # noqa: E402
-from .task_stream import AgentEvent  # noqa: E402
-
-__all__ += ["AgentApi", "ExecutionResult", "QueryResult", "TaskAgent", "AsyncTaskExecution",
-            "TaskExecution", "AgentEvent"]
-
-from .conversations import FileUploadApi, MessageFilter, SessionMessagesApi  # noqa: E402
-from .task_runner import TaskExecutionOptions, TaskMode, TaskResult, TaskRunner  # noqa: E402
-
-__all__ += ["FileUploadApi", "MessageFilter", "SessionMessagesApi", "TaskExecutionOptions", "TaskMode",
-            "TaskResult", "TaskRunner"]
-
-from .computer import ApplicationApi, ComputerApi, WindowApi  # noqa: E402
-from .mobile import KeyCode, MobileApi  # noqa: E402
-
-__all__ += ["ApplicationApi", "ComputerApi", "WindowApi", "KeyCode", "MobileApi"]
-
-from .mcp_tools import McpTool, McpToolResult, McpToolsResult  # noqa: E402
-
-__all__ += ["McpTool", "McpToolResult", "McpToolsResult"]
-
-from .errors import ExtractError  # noqa: E402
-from .operator import BrowserOperatorApi  # noqa: E402
-
-__all__ += ["ExtractError", "BrowserOperatorApi"]
+__all__ = [
+    "OpenBay", "AsyncOpenBay", "Session", "AsyncSession",
+    # errors
+    "OpenBayError", "OpenBayConnectionError", "OpenBayTimeoutError", "TaskTimeoutError", "APIError",
+    "BadRequestError", "AuthenticationError", "PermissionDeniedError", "NotFoundError", "GoneError",
+    "ConflictError", "PayloadTooLargeError", "RateLimitError", "ServiceUnavailableError", "ServerError",
+    "ContextSyncError", "ExtractError",
+    # results
+    "ApiResult", "CommandResult", "DeleteResult", "OperationResult", "SessionListResult", "SessionResult",
+    "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
+    "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult", "MultipleFileContentResult",
+    "UploadResult", "CodeExecutionResult", "ContextListResult", "ContextResult", "ContextSyncResult",
+    "ExecutionResult", "QueryResult", "AgentEvent", "TaskResult",
+    # sub-APIs, blocking and asyncio
+    "CommandApi", "AsyncCommandApi", "FileSystemApi", "AsyncFileSystemApi", "DirectoryWatch",
+    "CodeApi", "AsyncCodeApi", "ContextApi", "AsyncContextApi", "SessionContextApi", "AsyncSessionContextApi",
+    "BrowserApi", "AsyncBrowserApi", "AgentApi", "AsyncAgentApi", "TaskAgent", "AsyncTaskAgent",
+    "TaskExecution", "AsyncTaskExecution", "ComputerApi", "AsyncComputerApi", "WindowApi", "AsyncWindowApi",
+    "ApplicationApi", "AsyncApplicationApi", "MobileApi", "AsyncMobileApi", "KeyCode",
+    "SessionMessagesApi", "AsyncSessionMessagesApi", "FileUploadApi", "AsyncFileUploadApi", "MessageFilter",
+    "BrowserOperatorApi", "AsyncBrowserOperatorApi", "TaskExecutionOptions", "TaskMode", "TaskRunner",
+    "McpTool", "McpToolResult", "McpToolsResult",
+    "NetworkPolicyApi", "AsyncNetworkPolicyApi",
+]

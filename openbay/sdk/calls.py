@@ -1,18 +1,24 @@
-"""API calls as plain generators: each yields the HTTP request it needs and turns
-the answer into a result. The sync and async clients only differ in how they
-drive them (see transport.py), so every call is written once.
-"""
+"""The call layer: API calls as plain generators. Each yields the HTTP request it needs
+and turns the answer into a typed value, raising an `APIError` subclass on an error
+answer. A runner (transport.py) drives them, blocking or awaited, so every call is
+written once for `OpenBay` and `AsyncOpenBay`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from .errors import APIError, AuthenticationError, NotFoundError, OpenBayError, PermissionDeniedError, RateLimitError
-from .results import ApiResult
+from .errors import APIError, error_class
 
 T = TypeVar("T")
-R = TypeVar("R", bound=ApiResult)
+
+
+class ByteSource(Protocol):
+    """A request body read afresh on every attempt (local_files.LocalFileChunks)."""
+
+    def sync_chunks(self) -> Any: ...
+
+    def async_chunks(self) -> Any: ...
 
 
 @dataclass
@@ -24,8 +30,8 @@ class Request:
     timeout_s: float | None = None
     # stream: the answer is NDJSON; every line but the last goes to on_line
     on_line: Callable[[dict], Any] | None = None
-    # a raw body instead of json: bytes, or an object iterable both sync and async
-    content: Any = None
+    # a raw body instead of json: bytes, or a ByteSource
+    content: bytes | ByteSource | None = None
     headers: dict[str, str] | None = None
     # a raw 2xx answer goes to on_bytes chunk by chunk; the Response body is its headers
     on_bytes: Callable[[bytes], Any] | None = None
@@ -55,46 +61,38 @@ class Response:
 
 Call = Generator[Request, Response, T]
 
-_RAISE_ALWAYS = {401: AuthenticationError, 403: PermissionDeniedError}
-_RAISE_BY_STATUS = {404: NotFoundError, 410: NotFoundError, 429: RateLimitError}
 
-
-def raise_for_auth(resp: Response) -> None:
-    """Auth failures raise from every call, result-returning ones included."""
-    if resp.status in _RAISE_ALWAYS:
-        raise _error(_RAISE_ALWAYS[resp.status], resp)
-
-
-def _error(cls: type[OpenBayError], resp: Response) -> OpenBayError:
+def api_error(resp: Response) -> APIError:
+    """The exception an error answer stands for."""
     err = resp.error
-    return cls(err.get("message", ""), status=resp.status, code=err.get("code", ""),
-               request_id=err.get("request_id") or resp.request_id)
+    return error_class(resp.status)(str(err.get("message", "")), status=resp.status, code=str(err.get("code", "")),
+                                    request_id=str(err.get("request_id") or resp.request_id))
+
+
+def send(request: Request) -> Call[Response]:
+    """The answer to `request`; raises the APIError of an error answer."""
+    resp = yield request
+    if not resp.ok:
+        raise api_error(resp)
+    return resp
 
 
 def value(request: Request, build: Callable[[Any], T]) -> Call[T]:
-    """A call that returns a plain value and raises APIError on an error answer."""
-    resp = yield request
-    raise_for_auth(resp)
-    if not resp.ok:
-        raise _error(_RAISE_BY_STATUS.get(resp.status, APIError), resp)
+    """A call that returns build(body)."""
+    resp = yield from send(request)
     return build(resp.body)
 
 
-def result(request: Request, cls: type[R], build: Callable[[Any], dict]) -> Call[R]:
-    """A call that returns a result object; error answers become success=False."""
-    resp = yield request
-    raise_for_auth(resp)
-    if not resp.ok:
-        err = resp.error
-        return cls(success=False, request_id=err.get("request_id") or resp.request_id,
-                   error_message=err.get("message", ""), error_code=err.get("code", ""))
-    return cls(success=True, request_id=resp.request_id, **build(resp.body))
+def result(request: Request, cls: Callable[..., T], build: Callable[[Any], dict]) -> Call[T]:
+    """A call that returns cls(request_id=..., **build(body)): a result dataclass."""
+    resp = yield from send(request)
+    return cls(request_id=resp.request_id, **build(resp.body))
 
 
 def model_fields(cls: type, body: dict) -> dict:
     """The keys of `body` that `cls` (a result dataclass) has fields for."""
-    names = {f.name for f in fields(cls)} - {"success", "request_id", "error_code"}
+    names = {f.name for f in fields(cls)} - {"request_id"}
     return {k: v for k, v in body.items() if k in names}
 
 
-__all__ = ["Request", "Response", "Call", "value", "result", "model_fields"]
+__all__ = ["Request", "Response", "Call", "send", "value", "result", "model_fields", "api_error"]

@@ -3,21 +3,19 @@ that keeps variables between calls (like a notebook)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from openbay.protocol.code import CodeError, CodeOutput, CodeRunResult, RestartKernelRequest, RunCodeRequest
 
 from . import calls
-from .calls import Request
+from .calls import Call, Request
+from .methods import AsyncPart, Part, awaited, blocking
 from .results import ApiResult, OperationResult
-
-if TYPE_CHECKING:
-    from .session import Session
 
 
 @dataclass
 class CodeExecutionResult(ApiResult):
-    """`success` is False when the cell raised; `error` then has its name, value and traceback."""
+    """A cell that raised is a result too: `error` has its name, value and traceback,
+    `error_message` says "Name: value"."""
     result: str = ""
     stdout: str = ""
     stderr: str = ""
@@ -28,6 +26,12 @@ class CodeExecutionResult(ApiResult):
     timed_out: bool = False
     kernel_restarted: bool = False
     truncated: bool = False
+    error_message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """The cell ran to its end without raising."""
+        return self.error is None
 
     @property
     def images(self) -> list[str]:
@@ -35,31 +39,32 @@ class CodeExecutionResult(ApiResult):
         return [r.png for r in self.results if r.png]
 
 
-def _run_call(session: Session, body: dict, timeout_s: float):
-    req = Request("POST", f"{session._path}/code/run", json=body, timeout_s=timeout_s + 30)
-    run = yield from calls.result(req, CodeExecutionResult,
-                                  lambda b: dict(CodeRunResult.model_validate(b)))
-    if run.success and run.error is not None:
-        run.success = False
-        run.error_message = f"{run.error.name}: {run.error.value}"
-    return run
-
-
-class CodeApi:
-    def __init__(self, session: Session):
-        self._session = session
+class CodeCalls:
+    _path: str
 
     def run_code(self, code: str, language: str = "python", timeout_s: float = 60,
-                 stateful: bool = True) -> CodeExecutionResult:
+                 stateful: bool = True) -> Call[CodeExecutionResult]:
         """Run `code`; the result has stdout, stderr, the last expression's value
         (`result`), rich outputs (`results`, `images`) and any error with its traceback."""
-        body = RunCodeRequest(code=code, language=language, timeout_s=timeout_s,
-                              stateful=stateful).model_dump()
-        return self._session._run(_run_call(self._session, body, timeout_s))
+        body = RunCodeRequest(code=code, language=language, timeout_s=timeout_s, stateful=stateful).model_dump()
+        req = Request("POST", f"{self._path}/code/run", json=body, timeout_s=timeout_s + 30)
+        run = yield from calls.result(req, CodeExecutionResult, lambda b: dict(CodeRunResult.model_validate(b)))
+        if run.error is not None:
+            run.error_message = f"{run.error.name}: {run.error.value}"
+        return run
 
-    def restart_kernel(self, language: str | None = None) -> OperationResult:
+    def restart_kernel(self, language: str | None = None) -> Call[OperationResult[list[str]]]:
         """End the session's kernel (or all of them): the next run starts with no variables."""
         body = RestartKernelRequest(language=language).model_dump()
-        req = Request("POST", f"{self._session._path}/code/restart", json=body)
-        return self._session._run(calls.result(req, OperationResult,
-                                               lambda b: {"data": b["restarted"]}))
+        return (yield from calls.result(Request("POST", f"{self._path}/code/restart", json=body),
+                                        OperationResult, lambda b: {"data": b["restarted"]}))
+
+
+class CodeApi(Part):
+    run_code = blocking(CodeCalls.run_code)
+    restart_kernel = blocking(CodeCalls.restart_kernel)
+
+
+class AsyncCodeApi(AsyncPart):
+    run_code = awaited(CodeCalls.run_code)
+    restart_kernel = awaited(CodeCalls.restart_kernel)

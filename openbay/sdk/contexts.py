@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, ContextSyncStatus, SessionContexts
 
 from . import calls
-from .calls import Request
+from .calls import Call, Request
+from .errors import ContextSyncError
+from .methods import AsyncPart, Part, awaited, blocking
 from .results import ApiResult, DeleteResult
-
-if TYPE_CHECKING:
-    from .client import BayApi
-    from .session import Session
 
 
 @dataclass
@@ -29,8 +26,14 @@ class ContextListResult(ApiResult):
 
 
 @dataclass
+class ContextFileList(ApiResult):
+    """entries: file_path, file_name, file_type (file or directory), size, gmt_modified; count: all of them."""
+    entries: list[dict] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
 class ContextSyncResult(ApiResult):
-    """`success` is False when a context could not be saved; `syncs` says which and why."""
     syncs: list[ContextSyncStatus] = field(default_factory=list)
 
 
@@ -39,48 +42,89 @@ def _context(body: dict) -> dict:
     return {"context_id": info.context_id, "context": info}
 
 
-class ContextApi:
-    def __init__(self, bay: BayApi):
-        self._bay = bay
-
-    def get(self, name: str, create: bool = False) -> ContextResult:
-        """The context called `name`; with create=True it is made when missing."""
+class ContextCalls:
+    def get(self, name: str, create: bool = False) -> Call[ContextResult]:
+        """The context called `name`; with create=True it is made when missing (else NotFoundError)."""
         if create:
             req = Request("POST", "/v1/contexts", json=ContextCreate(name=name).model_dump())
         else:
             req = Request("GET", f"/v1/contexts/by-name/{quote(name, safe='')}")
-        return self._bay._run(calls.result(req, ContextResult, _context))
+        return (yield from calls.result(req, ContextResult, _context))
 
-    def list(self) -> ContextListResult:
-        return self._bay._run(calls.result(Request("GET", "/v1/contexts"), ContextListResult,
-                                           lambda b: {"contexts": ContextList.model_validate(b).contexts}))
+    def get_by_id(self, context_id: str) -> Call[ContextResult]:
+        req = Request("GET", f"/v1/contexts/{quote(context_id, safe='')}")
+        return (yield from calls.result(req, ContextResult, _context))
 
-    def delete(self, context: ContextInfo | str) -> DeleteResult:
+    def list(self) -> Call[ContextListResult]:
+        return (yield from calls.result(Request("GET", "/v1/contexts"), ContextListResult,
+                                        lambda b: {"contexts": ContextList.model_validate(b).contexts}))
+
+    def clear(self, context: ContextInfo | str) -> Call[ContextResult]:
+        """Drop what the context has saved; the context stays, empty."""
+        context_id = context if isinstance(context, str) else context.context_id
+        return (yield from calls.result(Request("POST", f"/v1/contexts/{quote(context_id, safe='')}/clear"),
+                                        ContextResult, _context))
+
+    def list_files(self, context: ContextInfo | str, path: str = "/", page: int = 1,
+                   page_size: int = 50) -> Call[ContextFileList]:
+        """Files and folders directly under `path` in the context's saved content, a page at a time."""
+        context_id = context if isinstance(context, str) else context.context_id
+        req = Request("GET", f"/v1/contexts/{quote(context_id, safe='')}/files",
+                      params={"path": path, "page": page, "page_size": page_size})
+        return (yield from calls.result(req, ContextFileList, lambda b: {"entries": b["entries"], "count": b["count"]}))
+
+    def delete(self, context: ContextInfo | str) -> Call[DeleteResult]:
         """Delete a context and its saved content (by id, or the ContextInfo of get)."""
         context_id = context if isinstance(context, str) else context.context_id
-        return self._bay._run(calls.result(Request("DELETE", f"/v1/contexts/{quote(context_id, safe='')}"),
-                                           DeleteResult, lambda b: {}))
+        return (yield from calls.result(Request("DELETE", f"/v1/contexts/{quote(context_id, safe='')}"),
+                                        DeleteResult, lambda b: {}))
 
 
-def _sync_call(req: Request):
-    result = yield from calls.result(req, ContextSyncResult,
-                                     lambda b: {"syncs": SessionContexts.model_validate(b).syncs})
-    failed = [s for s in result.syncs if req.method == "POST" and not s.saved]
-    if result.success and failed:
-        result.success = False
-        result.error_message = "; ".join(f"{s.context_id}: {s.error_message}" for s in failed)
-    return result
+class ContextApi(Part):
+    """bay.context: named persistent volumes of this key's owner."""
+    get = blocking(ContextCalls.get)
+    get_by_id = blocking(ContextCalls.get_by_id)
+    list = blocking(ContextCalls.list)
+    clear = blocking(ContextCalls.clear)
+    list_files = blocking(ContextCalls.list_files)
+    delete = blocking(ContextCalls.delete)
 
 
-class SessionContextApi:
-    def __init__(self, session: Session):
-        self._session = session
+class AsyncContextApi(AsyncPart):
+    get = awaited(ContextCalls.get)
+    get_by_id = awaited(ContextCalls.get_by_id)
+    list = awaited(ContextCalls.list)
+    clear = awaited(ContextCalls.clear)
+    list_files = awaited(ContextCalls.list_files)
+    delete = awaited(ContextCalls.delete)
 
-    def sync(self) -> ContextSyncResult:
-        """Save the session's contexts now (deleting the session saves them as well)."""
-        return self._session._run(_sync_call(Request("POST", f"{self._session._path}/contexts/sync",
-                                                     timeout_s=600)))
 
-    def info(self) -> ContextSyncResult:
+class SessionContextCalls:
+    _path: str
+
+    def sync(self) -> Call[ContextSyncResult]:
+        """Save the session's contexts now (deleting the session saves them as well).
+        Raises ContextSyncError (with every context's status) when one could not be saved."""
+        req = Request("POST", f"{self._path}/contexts/sync", timeout_s=600)
+        result = yield from calls.result(req, ContextSyncResult,
+                                         lambda b: {"syncs": SessionContexts.model_validate(b).syncs})
+        failed = [s for s in result.syncs if not s.saved]
+        if failed:
+            raise ContextSyncError("; ".join(f"{s.context_id}: {s.error_message}" for s in failed),
+                                   syncs=result.syncs, request_id=result.request_id)
+        return result
+
+    def info(self) -> Call[ContextSyncResult]:
         """Which contexts the session has, at which paths."""
-        return self._session._run(_sync_call(Request("GET", f"{self._session._path}/contexts")))
+        return (yield from calls.result(Request("GET", f"{self._path}/contexts"), ContextSyncResult,
+                                        lambda b: {"syncs": SessionContexts.model_validate(b).syncs}))
+
+
+class SessionContextApi(Part):
+    sync = blocking(SessionContextCalls.sync)
+    info = blocking(SessionContextCalls.info)
+
+
+class AsyncSessionContextApi(AsyncPart):
+    sync = awaited(SessionContextCalls.sync)
+    info = awaited(SessionContextCalls.info)

@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from openbay.protocol.conversations import ConversationInfo, MessagePage
 
 from . import calls
-from .calls import Request
+from .calls import Call, Request
 from .local_files import LocalFileChunks
-
-if TYPE_CHECKING:
-    from .client import BayApi
+from .methods import AsyncPart, Part, awaited, blocking
 
 UPLOAD_TIMEOUT_S = 300
 
@@ -38,44 +36,38 @@ class MessageFilter:
         return out
 
 
-class SessionMessagesApi:
+class SessionMessagesCalls:
     """bay.session_api"""
 
-    def __init__(self, bay: BayApi):
-        self._bay = bay
-
     def get_messages(self, session_id: str, page_num: int = 1, page_size: int = 20,
-                     filter: MessageFilter | None = None) -> MessagePage:
+                     filter: MessageFilter | None = None) -> Call[MessagePage]:
         """One page of the session's messages, oldest first: .page_num .page_size .total
         .total_page .data. A page past the last one is empty; page_num < 1 or a page_size
         outside 1..100 raises APIError (422)."""
         params = {"page_num": page_num, "page_size": page_size, **(filter.params() if filter else {})}
         req = Request("GET", f"/v1/sessions/{session_id}/messages", params=params)
-        return self._bay._run(calls.value(req, MessagePage.model_validate))
+        return (yield from calls.value(req, MessagePage.model_validate))
 
-    def get_between_messages(self, session_id: str, from_message_id: str, to_message_id: str) -> MessagePage:
+    def get_between_messages(self, session_id: str, from_message_id: str, to_message_id: str) -> Call[MessagePage]:
         """The messages from one message to another, both included (at most 1000)."""
         req = Request("GET", f"/v1/sessions/{session_id}/messages/between",
                       params={"from_message_id": from_message_id, "to_message_id": to_message_id})
-        return self._bay._run(calls.value(req, MessagePage.model_validate))
+        return (yield from calls.value(req, MessagePage.model_validate))
 
-    def get_info(self, session_id: str) -> ConversationInfo:
+    def get_info(self, session_id: str) -> Call[ConversationInfo]:
         """Name, status, created/updated times, message count and duration of the session."""
         req = Request("GET", f"/v1/sessions/{session_id}/conversation")
-        return self._bay._run(calls.value(req, ConversationInfo.model_validate))
+        return (yield from calls.value(req, ConversationInfo.model_validate))
 
-    def update_session_name(self, session_id: str, name: str) -> ConversationInfo:
+    def update_session_name(self, session_id: str, name: str) -> Call[ConversationInfo]:
         req = Request("PUT", f"/v1/sessions/{session_id}/name", json={"name": name})
-        return self._bay._run(calls.value(req, ConversationInfo.model_validate))
+        return (yield from calls.value(req, ConversationInfo.model_validate))
 
 
-class FileUploadApi:
+class FileUploadCalls:
     """bay.file_upload"""
 
-    def __init__(self, bay: BayApi):
-        self._bay = bay
-
-    def upload_file(self, file_path: str | os.PathLike, session_id: str | None = None) -> dict:
+    def upload_file(self, file_path: str | os.PathLike, session_id: str | None = None) -> Call[dict[str, Any]]:
         """Upload a local file (streamed) as an attachment: {file_id, file_name, file_url, size}.
         With session_id it is also placed in that session's /home/user/attachments."""
         params = {"file_name": os.path.basename(os.fspath(file_path))}
@@ -84,5 +76,26 @@ class FileUploadApi:
         body = LocalFileChunks(file_path)
         req = Request("POST", "/v1/uploads", params=params, content=body, timeout_s=UPLOAD_TIMEOUT_S,
                       headers={"content-type": "application/octet-stream", "content-length": str(body.size)})
-        return self._bay._run(calls.value(req, lambda b: {k: b[k] for k in ("file_id", "file_name",
-                                                                            "file_url", "size")}))
+        return (yield from calls.value(req, lambda b: {k: b[k] for k in ("file_id", "file_name", "file_url", "size")}))
+
+
+class SessionMessagesApi(Part):
+    get_messages = blocking(SessionMessagesCalls.get_messages)
+    get_between_messages = blocking(SessionMessagesCalls.get_between_messages)
+    get_info = blocking(SessionMessagesCalls.get_info)
+    update_session_name = blocking(SessionMessagesCalls.update_session_name)
+
+
+class AsyncSessionMessagesApi(AsyncPart):
+    get_messages = awaited(SessionMessagesCalls.get_messages)
+    get_between_messages = awaited(SessionMessagesCalls.get_between_messages)
+    get_info = awaited(SessionMessagesCalls.get_info)
+    update_session_name = awaited(SessionMessagesCalls.update_session_name)
+
+
+class FileUploadApi(Part):
+    upload_file = blocking(FileUploadCalls.upload_file)
+
+
+class AsyncFileUploadApi(AsyncPart):
+    upload_file = awaited(FileUploadCalls.upload_file)

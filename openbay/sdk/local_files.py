@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
+from typing import Any
 
 from . import calls
-from .calls import Request
-from .file_results import DownloadResult, FileInfoResult
+from .calls import Call, Request
+from .file_results import DownloadResult
 
 CHUNK = 1024 * 1024
 
@@ -14,7 +16,7 @@ CHUNK = 1024 * 1024
 class LocalFileChunks:
     """A local file as a request body, read afresh on every attempt, with progress."""
 
-    def __init__(self, path, progress=None):
+    def __init__(self, path: str | os.PathLike, progress: Callable[[int, int], Any] | None = None):
         self.path = os.fspath(path)
         self.size = os.path.getsize(self.path)
         self.progress = progress
@@ -40,16 +42,13 @@ class LocalFileChunks:
                 self._report(done)
 
 
-def download_into(base: str, remote_path: str, local_path, progress, timeout_s: float):
+def download_into(base: str, remote_path: str, local_path: str | os.PathLike,
+                  progress: Callable[[int, int], Any] | None, timeout_s: float) -> Call[DownloadResult]:
     """A call: the file's size first (for progress), then its content into
-    `local_path`.part, renamed to `local_path` once complete."""
+    `local_path`.part, renamed to `local_path` once complete (removed on failure)."""
     local_path = os.fspath(local_path)
-    info = yield from calls.result(Request("GET", f"{base}/info", params={"path": remote_path}),
-                                   FileInfoResult, lambda b: {"file_info": b})
-    if not info.success:
-        return DownloadResult(success=False, request_id=info.request_id,
-                              error_message=info.error_message, error_code=info.error_code)
-    total = info.file_info.get("size", 0)
+    total = yield from calls.value(Request("GET", f"{base}/info", params={"path": remote_path}),
+                                   lambda b: int(b.get("size", 0)))
     part = f"{local_path}.part"
     done = 0
     with open(part, "wb") as f:
@@ -60,18 +59,14 @@ def download_into(base: str, remote_path: str, local_path, progress, timeout_s: 
             if progress is not None:
                 progress(done, total)
 
-        req = Request("GET", f"{base}/content", params={"path": remote_path},
-                      timeout_s=timeout_s, on_bytes=write)
+        req = Request("GET", f"{base}/content", params={"path": remote_path}, timeout_s=timeout_s, on_bytes=write)
         try:
             result = yield from calls.result(req, DownloadResult, lambda b: {
-                "remote_path": remote_path, "local_path": local_path})
+                "remote_path": remote_path, "local_path": local_path, "bytes_received": 0})
         except BaseException:
             f.close()
             os.unlink(part)
             raise
-    if result.success:
-        os.replace(part, local_path)
-        result.bytes_received = done
-    else:
-        os.unlink(part)
+    os.replace(part, local_path)
+    result.bytes_received = done
     return result

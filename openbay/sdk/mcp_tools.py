@@ -29,18 +29,20 @@ class McpToolsResult(ApiResult):
 
 @dataclass
 class McpToolResult(ApiResult):
-    """success is False when the tool failed (is_error); error_message then says why."""
+    """What the tool answered. A tool that failed is a result too: is_error, and error_message
+    (its text) says why; a call the server refused raises like any other."""
     data: str = ""  # the text content, joined
     content: list[dict[str, Any]] = field(default_factory=list)  # every block: text, image, ...
     is_error: bool = False
     structured_content: dict | None = None
+    error_message: str = ""
 
 
 def list_tools(path: str) -> Call[McpToolsResult]:
     def build(body: dict) -> dict:
         page = McpToolList.model_validate(body)
         return {"tools": [McpTool(**t.model_dump()) for t in page.tools], "errors": page.errors}
-    return calls.result(Request("GET", f"{path}/mcp/tools", timeout_s=90), McpToolsResult, build)
+    return (yield from calls.result(Request("GET", f"{path}/mcp/tools", timeout_s=90), McpToolsResult, build))
 
 
 def call_tool(path: str, name: str, args: dict | None, timeout_s: float) -> Call[McpToolResult]:
@@ -49,8 +51,7 @@ def call_tool(path: str, name: str, args: dict | None, timeout_s: float) -> Call
     result = yield from calls.result(req, McpToolResult, lambda b: {"content": b.get("content", []),
                                                                     "is_error": b.get("is_error", False),
                                                                     "structured_content": b.get("structured_content")})
-    if result.success:
-        result.data = "".join(c.get("text", "") for c in result.content if c.get("type") == "text")
-        if result.is_error:
-            result.success, result.error_message = False, result.data or "the tool failed"
+    result.data = "".join(c.get("text", "") for c in result.content if c.get("type") == "text")
+    if result.is_error:
+        result.error_message = result.data or "the tool failed"
     return result

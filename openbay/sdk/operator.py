@@ -4,21 +4,20 @@ owner's action cache, which replays acts that worked without asking the model.""
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from openbay.protocol.operator import ActRequest, ActResult, CacheEntry, ObservedAction, PageInfo
 
 from . import calls
 from .calls import Call, Request, Response
 from .errors import ExtractError
-
-if TYPE_CHECKING:
-    from .session import Session
+from .methods import AsyncPart, Part, awaited, blocking
 
 MODEL_TIMEOUT_S = 300  # one call may ask the model a few times
 
 
-def _extracted(request: Request, build) -> Call[Any]:
+def _extracted(request: Request, build: Callable[[Any], Any]) -> Call[Any]:
     """calls.value, but a schema that was never met raises ExtractError with the last answer."""
     inner = calls.value(request, build)
     resp: Response = yield next(inner)
@@ -34,24 +33,21 @@ def _extracted(request: Request, build) -> Call[Any]:
     raise AssertionError("unreachable")
 
 
-class BrowserOperatorApi:
-    def __init__(self, session: Session):
-        self._session = session
+def _post(path: str, what: str, body: dict, build: Callable[[Any], Any],
+          timeout_s: float = MODEL_TIMEOUT_S) -> Call[Any]:
+    req = Request("POST", f"{path}/browser/agent/{what}", json=body, timeout_s=timeout_s)
+    return (yield from calls.value(req, build))
 
-    @property
-    def _path(self) -> str:
-        return f"{self._session._path}/browser/agent"
 
-    def _post(self, what: str, body: dict, build, timeout_s: float = MODEL_TIMEOUT_S):
-        return self._session._run(calls.value(Request("POST", f"{self._path}/{what}", json=body,
-                                                      timeout_s=timeout_s), build))
+class OperatorCalls:
+    _path: str
 
-    def navigate(self, url: str) -> PageInfo:
+    def navigate(self, url: str) -> Call[PageInfo]:
         """Open a URL in the current tab: the page's final URL and title."""
-        return self._post("navigate", {"url": url}, PageInfo.model_validate, 60)
+        return (yield from _post(self._path, "navigate", {"url": url}, PageInfo.model_validate, 60))
 
     def act(self, instruction: str | ObservedAction | dict, variables: dict[str, str] | None = None, *,
-            use_cache: bool = True, llm: dict | None = None) -> ActResult:
+            use_cache: bool = True, llm: dict | None = None) -> Call[ActResult]:
         """Do one thing on the page ("click the login button"); `%name%` in the instruction is
         filled from `variables` when the action runs (the model sees only the name). An
         ObservedAction from observe() is done as is. result.success is False, with the reason,
@@ -62,34 +58,56 @@ class BrowserOperatorApi:
         else:
             body["action"] = ObservedAction.model_validate(instruction).model_dump()
         body = ActRequest.model_validate(body).model_dump(mode="json", exclude_none=True)
-        return self._post("act", body, ActResult.model_validate)
+        return (yield from _post(self._path, "act", body, ActResult.model_validate))
 
-    def observe(self, instruction: str, *, llm: dict | None = None) -> list[ObservedAction]:
+    def observe(self, instruction: str, *, llm: dict | None = None) -> Call[list[ObservedAction]]:
         """Candidate actions for an instruction, best first: selector, method, arguments, description."""
         body = {"instruction": instruction, **({"llm": llm} if llm else {})}
-        return self._post("observe", body, lambda b: [ObservedAction.model_validate(a) for a in b["actions"]])
+        return (yield from _post(self._path, "observe", body,
+                                 lambda b: [ObservedAction.model_validate(a) for a in b["actions"]]))
 
-    def extract(self, instruction: str, schema: type | dict, *, llm: dict | None = None) -> Any:
+    def extract(self, instruction: str, schema: Any, *, llm: dict | None = None) -> Call[Any]:
         """Data from the page: an instance of `schema` (a pydantic model) or an object valid against
         it (a JSON schema). Raises ExtractError, with .last_answer, when the answer never fits."""
         as_json = schema if isinstance(schema, dict) else schema.model_json_schema()
         build = (lambda b: b["data"]) if isinstance(schema, dict) else (lambda b: schema.model_validate(b["data"]))
         body = {"instruction": instruction, "schema": as_json, **({"llm": llm} if llm else {})}
-        return self._session._run(_extracted(Request("POST", f"{self._path}/extract", json=body,
-                                                     timeout_s=MODEL_TIMEOUT_S), build))
+        return (yield from _extracted(Request("POST", f"{self._path}/browser/agent/extract", json=body,
+                                              timeout_s=MODEL_TIMEOUT_S), build))
 
-    def screenshot(self, full_page: bool = False) -> bytes:
+    def screenshot(self, full_page: bool = False) -> Call[bytes]:
         """A PNG of the page the operator is on."""
-        return self._post("screenshot", {"full_page": full_page}, lambda b: base64.b64decode(b["data"]), 90)
+        return (yield from _post(self._path, "screenshot", {"full_page": full_page},
+                                 lambda b: base64.b64decode(b["data"]), 90))
 
-    def list_cache(self, url: str | None = None, limit: int = 100) -> list[CacheEntry]:
+    def list_cache(self, url: str | None = None, limit: int = 100) -> Call[list[CacheEntry]]:
         """The action cache of this key's owner (all sessions), newest first."""
         params = {"limit": limit, **({"url": url} if url else {})}
-        return self._session._run(calls.value(Request("GET", "/v1/browser/action-cache", params=params),
-                                              lambda b: [CacheEntry.model_validate(e) for e in b["entries"]]))
+        return (yield from calls.value(Request("GET", "/v1/browser/action-cache", params=params),
+                                       lambda b: [CacheEntry.model_validate(e) for e in b["entries"]]))
 
-    def clear_cache(self, url: str | None = None) -> int:
+    def clear_cache(self, url: str | None = None) -> Call[int]:
         """Forget cached actions (only those of `url` when given); how many went."""
-        return self._session._run(calls.value(Request("DELETE", "/v1/browser/action-cache",
-                                                      params={"url": url} if url else None),
-                                              lambda b: b["deleted"]))
+        return (yield from calls.value(Request("DELETE", "/v1/browser/action-cache",
+                                               params={"url": url} if url else None), lambda b: int(b["deleted"])))
+
+
+class BrowserOperatorApi(Part):
+    """session.browser.agent (blocking)."""
+    navigate = blocking(OperatorCalls.navigate)
+    act = blocking(OperatorCalls.act)
+    observe = blocking(OperatorCalls.observe)
+    extract = blocking(OperatorCalls.extract)
+    screenshot = blocking(OperatorCalls.screenshot)
+    list_cache = blocking(OperatorCalls.list_cache)
+    clear_cache = blocking(OperatorCalls.clear_cache)
+
+
+class AsyncBrowserOperatorApi(AsyncPart):
+    navigate = awaited(OperatorCalls.navigate)
+    act = awaited(OperatorCalls.act)
+    observe = awaited(OperatorCalls.observe)
+    extract = awaited(OperatorCalls.extract)
+    screenshot = awaited(OperatorCalls.screenshot)
+    list_cache = awaited(OperatorCalls.list_cache)
+    clear_cache = awaited(OperatorCalls.clear_cache)

@@ -1,26 +1,24 @@
-"""Result objects, as in the seed product: success, request_id, error_message and data."""
+"""Typed results of the native SDK. A call that returns one succeeded: every failure
+raises an OpenBayError subclass instead. `request_id` names the request in the server's logs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Generic, TypeVar
 
-from openbay.protocol import SessionInfo
+from openbay.protocol import SessionInfo, SessionMetrics
 
-if TYPE_CHECKING:
-    from .session import Session
+T = TypeVar("T")
+S = TypeVar("S")
 
 
 @dataclass
 class ApiResult:
-    success: bool = True
     request_id: str = ""
-    error_message: str = ""
-    error_code: str = ""
 
 
 @dataclass
-class OperationResult(ApiResult):
-    data: Any = None
+class OperationResult(ApiResult, Generic[T]):
+    data: T = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -29,8 +27,14 @@ class DeleteResult(ApiResult):
 
 
 @dataclass
-class SessionResult(ApiResult):
-    session: Session | None = None
+class SessionResult(ApiResult, Generic[S]):
+    session: S = None  # type: ignore[assignment]
+
+
+@dataclass
+class SessionMetricsResult(ApiResult):
+    """get_metrics: `metrics` has AgentBay's names (cpu_used_pct, mem_used, mem_total, ...)."""
+    metrics: SessionMetrics | None = None
 
 
 @dataclass
@@ -47,12 +51,15 @@ class SessionListResult(ApiResult):
 
 @dataclass
 class CommandResult(ApiResult):
+    """How the command ended: `exit_code`, and `error_message` when the server ended it
+    (timed out, output over the cap, a missing cwd). A non-zero exit is not an SDK error."""
     output: str = ""
     stderr: str = ""
     exit_code: int = -1
     timed_out: bool = False
     truncated: bool = False
     duration_ms: float = 0.0
+    error_message: str = ""
 
     @property
     def stdout(self) -> str:

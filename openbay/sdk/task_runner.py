@@ -5,12 +5,11 @@ TaskResult; run_interactive_session is the terminal loop around it."""
 from __future__ import annotations
 
 import contextlib
-import inspect
 import select
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openbay.protocol.conversations import RunTaskRequest, RunTaskStarted, TaskMode
 from openbay.protocol.tasks import TaskInfo
@@ -19,10 +18,7 @@ from . import calls
 from .calls import Request
 from .errors import OpenBayError
 from .task_stream import AgentEvent, EventDispatcher, run_blocking
-
-if TYPE_CHECKING:
-    from .client import BayApi
-    from .session import Session
+from .transport import SyncRunner
 
 EVENT_TYPES = ("plan", "reasoning", "content", "tool_call", "tool_result", "error", "call_for_user",
                "user_input", "answer", "status")
@@ -38,7 +34,7 @@ class TaskExecutionOptions:
     enable_event_logging: bool | None = None
     completion_timeout: int = 300
     max_user_input_timeout: int = 0  # seconds each wait for the person may last; 0: forever
-    stop_on_x_confirm: bool = False  # kept for parity with the seed product; no X actions here
+    stop_on_x_confirm: bool = False  # kept for parity with Mate's options; no X actions here
 
 
 @dataclass
@@ -103,13 +99,11 @@ class TaskRunner:
     """Runs tasks in one session. `input_fn(prompt, timeout_s)` and `output_fn(text)` are
     how it talks with the person (the terminal by default)."""
 
-    def __init__(self, bay: BayApi, session: Session | str, *,
+    def __init__(self, runner: SyncRunner, session_id: str, *,
                  input_fn: Callable[[str, float], str | None] = terminal_input,
                  output_fn: Callable[[str], Any] = print):
-        if inspect.iscoroutinefunction(getattr(bay, "close", None)):
-            raise TypeError("task_runner follows tasks with the blocking client: use OpenBay, not AsyncOpenBay")
-        self._bay = bay
-        self.session_id = session if isinstance(session, str) else session.session_id
+        self._runner = runner
+        self.session_id = session_id
         self.input_fn, self.output_fn = input_fn, output_fn
 
     def run_task(self, task: str, attachments: list[dict] | None = None,
@@ -129,7 +123,7 @@ class TaskRunner:
                               max_user_input_timeout=options.max_user_input_timeout,
                               **(extra or {})).model_dump(mode="json", exclude_none=True)
         try:
-            started = self._bay._run(calls.value(
+            started = self._runner.run(calls.value(
                 Request("POST", f"/v1/sessions/{self.session_id}/runs", json=body, timeout_s=120),
                 RunTaskStarted.model_validate))
         except OpenBayError as e:
@@ -139,13 +133,12 @@ class TaskRunner:
         task_id = started.task.task_id
         dispatcher = EventDispatcher(self._callbacks(options, on_plan, on_user_input, on_event))
         try:
-            run_blocking(self._bay.base_url, {"Authorization": self._bay._transport.http.headers["authorization"]},
-                         task_id, dispatcher)
+            run_blocking(self._runner.base_url, self._runner.auth_headers, task_id, dispatcher)
         except KeyboardInterrupt:  # the person stopped it: so does the agent
             with contextlib.suppress(OpenBayError):
-                self._bay._run(calls.value(Request("POST", f"/v1/tasks/{task_id}/terminate"), lambda b: b))
+                self._runner.run(calls.value(Request("POST", f"/v1/tasks/{task_id}/terminate"), lambda b: b))
             raise
-        info = self._bay._run(calls.value(Request("GET", f"/v1/tasks/{task_id}"), TaskInfo.model_validate))
+        info = self._runner.run(calls.value(Request("GET", f"/v1/tasks/{task_id}"), TaskInfo.model_validate))
         return _result(info, dispatcher.events, dispatcher.error)
 
     def _callbacks(self, options: TaskExecutionOptions, on_plan, on_user_input, on_event) -> dict:

@@ -1,7 +1,8 @@
 """The task event WebSocket, for both clients: one EventDispatcher holds the logic
 (order, resume point, which callback, replies to call_for_user); a blocking
 driver and an asyncio driver only move messages. A dropped connection is
-resumed from the last sequence number seen, so no event is lost or repeated."""
+resumed from the last sequence number seen, so no event is lost or repeated, and it is
+reopened for up to RECONNECT_WINDOW_S, so a stream outlives a server restart."""
 from __future__ import annotations
 
 import asyncio
@@ -19,10 +20,14 @@ from websockets.asyncio.client import connect as async_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import connect as sync_connect
 
+from openbay.protocol.tasks import TERMINAL_STATUS_NAMES
+
 log = logging.getLogger("openbay.sdk")
-TERMINAL = {"finished", "failed", "cancelled", "timed_out"}
-MAX_RECONNECTS = 8
+TERMINAL = TERMINAL_STATUS_NAMES
+# a dropped stream is reopened (from the last event seen) for this long, e.g. across a server restart
+RECONNECT_WINDOW_S = 120.0
 RECONNECT_BACKOFF_S = 0.2
+MAX_BACKOFF_S = 2.0
 
 
 @dataclass
@@ -114,18 +119,37 @@ def _safe_call(fn: Callable, event: AgentEvent):
         return None
 
 
+class Reconnects:
+    """When to reopen a dropped stream: after a growing pause, for up to RECONNECT_WINDOW_S
+    without a new event (long enough for a server to restart)."""
+
+    def __init__(self, d: EventDispatcher):
+        self.d, self.failures, self.since, self.seen = d, 0, 0.0, d.last_seq
+
+    def delay(self, why: object) -> float | None:
+        """Seconds to wait before the next attempt; None (and the dispatcher's error set) to give up."""
+        now = time.monotonic()
+        if self.d.last_seq > self.seen or not self.since:  # progress: a fresh window
+            self.failures, self.since, self.seen = 0, now, self.d.last_seq
+        self.failures += 1
+        if now - self.since > RECONNECT_WINDOW_S:
+            self.d.error = self.d.error or f"event stream lost: {why}"
+            return None
+        return min(RECONNECT_BACKOFF_S * self.failures, MAX_BACKOFF_S)
+
+
 def run_blocking(base_url: str, headers: dict, task_id: str, d: EventDispatcher,
                  stop: Callable[[], bool] = lambda: False) -> None:
-    failures = 0
+    retry = Reconnects(d)
     while not d.ended and not stop():
+        why: object = "the server closed the stream before the task ended"
         try:
             with sync_connect(stream_url(base_url, task_id, d.last_seq), additional_headers=headers,
                               open_timeout=15, max_size=2**24) as ws:
-                failures = 0
                 for raw in ws:
                     event = d.accept(raw)
                     fn = d.callback(event) if event else None
-                    if fn is not None:
+                    if event is not None and fn is not None:
                         answer = d.reply(event, _safe_call(fn, event))
                         if answer:
                             ws.send(answer)
@@ -135,24 +159,23 @@ def run_blocking(base_url: str, headers: dict, task_id: str, d: EventDispatcher,
             if (reason := _refused(e)) is not None:
                 d.error = d.error or reason
                 return
-            failures += 1
-            if failures > MAX_RECONNECTS:
-                d.error = f"event stream lost: {e}"
-                return
-            time.sleep(RECONNECT_BACKOFF_S * failures)
+            why = e
+        if d.ended or (pause := retry.delay(why)) is None:
+            return
+        time.sleep(pause)
 
 
 async def run_async(base_url: str, headers: dict, task_id: str, d: EventDispatcher) -> None:
-    failures = 0
+    retry = Reconnects(d)
     while not d.ended:
+        why: object = "the server closed the stream before the task ended"
         try:
             async with async_connect(stream_url(base_url, task_id, d.last_seq), additional_headers=headers,
                                      open_timeout=15, max_size=2**24) as ws:
-                failures = 0
                 async for raw in ws:
                     event = d.accept(raw)
                     fn = d.callback(event) if event else None
-                    if fn is not None:
+                    if event is not None and fn is not None:
                         answer = _safe_call(fn, event)
                         if inspect.isawaitable(answer):
                             try:
@@ -168,11 +191,10 @@ async def run_async(base_url: str, headers: dict, task_id: str, d: EventDispatch
             if (reason := _refused(e)) is not None:
                 d.error = d.error or reason
                 return
-            failures += 1
-            if failures > MAX_RECONNECTS:
-                d.error = f"event stream lost: {e}"
-                return
-            await asyncio.sleep(RECONNECT_BACKOFF_S * failures)
+            why = e
+        if d.ended or (pause := retry.delay(why)) is None:
+            return
+        await asyncio.sleep(pause)
 
 
 __all__ = ["AgentEvent", "EventDispatcher", "run_blocking", "run_async"]

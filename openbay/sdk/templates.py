@@ -10,7 +10,7 @@ import io
 import tarfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import quote
 
 from openbay.protocol.snapshots import SnapshotInfo, SnapshotList
@@ -19,9 +19,7 @@ from openbay.protocol.templates import McpServerSpec, TemplateBuildRequest, Temp
 from . import calls
 from .calls import Call, Request
 from .errors import APIError
-
-if TYPE_CHECKING:
-    from .client import BayApi
+from .methods import AsyncPart, Part, awaited, blocking
 
 BUILD_TIMEOUT_S = 3600.0
 
@@ -57,9 +55,10 @@ def _build(body: dict, copies: list[tuple[str | Path, str]],
             lambda b: b["upload_id"])
         body["copy"].append(TemplateCopy(upload_id=upload_id, dest=dest).model_dump())
 
-    def line(event: dict):
+    def line(event: dict) -> Any:
         if event.get("type") == "log" and on_log is not None:
             return on_log(event.get("line", ""))
+        return None
 
     final = yield from calls.value(Request("POST", "/v1/templates", json=body, timeout_s=BUILD_TIMEOUT_S,
                                            on_line=line), lambda b: b)
@@ -69,14 +68,12 @@ def _build(body: dict, copies: list[tuple[str | Path, str]],
     return TemplateInfo.model_validate(final["template"])
 
 
-class TemplateApi:
-    def __init__(self, bay: BayApi):
-        self._bay = bay
+class TemplateCalls:
 
     def build(self, name: str, *, from_image: str = "linux", apt: Iterable[str] = (), pip: Iterable[str] = (),
               npm: Iterable[str] = (), copy: Iterable[tuple[str | Path, str]] = (), run: Iterable[str] = (),
               env: dict[str, str] | None = None, mcp_servers: dict[str, list[str]] | None = None,
-              description: str = "", on_log: Callable[[str], object] | None = None):
+              description: str = "", on_log: Callable[[str], object] | None = None) -> Call[TemplateInfo]:
         """Build `name` from `from_image` (a sandbox runs the steps), streaming the log to on_log.
         `mcp_servers` ({"name": ["command", "arg"]}) are MCP servers its sessions start over stdio
         (session.list_mcp_tools shows their tools as name.tool).
@@ -85,44 +82,70 @@ class TemplateApi:
         body = TemplateBuildRequest(name=name, from_image=from_image, apt=list(apt), pip=list(pip), npm=list(npm),
                                     run=list(run), env=env or {}, mcp_servers=servers, description=description
                                     ).model_dump(by_alias=True)
-        return self._bay._run(_build(body, list(copy), on_log))
+        return (yield from _build(body, list(copy), on_log))
 
-    def import_archive(self, path: str | Path, name: str):
+    def import_archive(self, path: str | Path, name: str) -> Call[TemplateInfo]:
         """Import an OCI image archive (`skopeo copy ... oci-archive:`, `docker save`) as `name`."""
         data = Path(path).read_bytes()
-        return self._bay._run(calls.value(
+        return (yield from calls.value(
             Request("POST", "/v1/templates/import", params={"name": name}, content=data, timeout_s=600),
             TemplateInfo.model_validate))
 
-    def list(self):
+    def list(self) -> Call[list[TemplateInfo]]:
         """Built-in images and this owner's templates."""
-        return self._bay._run(calls.value(Request("GET", "/v1/templates"),
-                                          lambda b: TemplateList.model_validate(b).templates))
+        return (yield from calls.value(Request("GET", "/v1/templates"),
+                                       lambda b: TemplateList.model_validate(b).templates))
 
-    def get(self, name: str):
-        return self._bay._run(calls.value(Request("GET", f"/v1/templates/{quote(name, safe='')}"),
-                                          TemplateInfo.model_validate))
+    def get(self, name: str) -> Call[TemplateInfo]:
+        return (yield from calls.value(Request("GET", f"/v1/templates/{quote(name, safe='')}"),
+                                       TemplateInfo.model_validate))
 
-    def delete(self, name: str):
+    def delete(self, name: str) -> Call[None]:
         """Delete a template (409 while a running session uses it)."""
-        return self._bay._run(calls.value(Request("DELETE", f"/v1/templates/{quote(name, safe='')}"),
-                                          lambda b: None))
+        return (yield from calls.value(Request("DELETE", f"/v1/templates/{quote(name, safe='')}"),
+                                       lambda b: None))
 
 
-class SnapshotApi:
+class SnapshotCalls:
     """`bay.snapshot`: this owner's snapshots (take one with `session.snapshot(name)`)."""
 
-    def __init__(self, bay: BayApi):
-        self._bay = bay
+    def list(self) -> Call[list[SnapshotInfo]]:
+        return (yield from calls.value(Request("GET", "/v1/snapshots"),
+                                       lambda b: SnapshotList.model_validate(b).snapshots))
 
-    def list(self):
-        return self._bay._run(calls.value(Request("GET", "/v1/snapshots"),
-                                          lambda b: SnapshotList.model_validate(b).snapshots))
+    def get(self, snapshot_id: str) -> Call[SnapshotInfo]:
+        return (yield from calls.value(Request("GET", f"/v1/snapshots/{quote(snapshot_id, safe='')}"),
+                                       SnapshotInfo.model_validate))
 
-    def get(self, snapshot_id: str):
-        return self._bay._run(calls.value(Request("GET", f"/v1/snapshots/{quote(snapshot_id, safe='')}"),
-                                          SnapshotInfo.model_validate))
+    def delete(self, snapshot_id: str) -> Call[None]:
+        return (yield from calls.value(Request("DELETE", f"/v1/snapshots/{quote(snapshot_id, safe='')}"),
+                                       lambda b: None))
 
-    def delete(self, snapshot_id: str):
-        return self._bay._run(calls.value(Request("DELETE", f"/v1/snapshots/{quote(snapshot_id, safe='')}"),
-                                          lambda b: None))
+
+class TemplateApi(Part):
+    """bay.template: this owner's own images (build, import_archive, list, get, delete)."""
+    build = blocking(TemplateCalls.build)
+    import_archive = blocking(TemplateCalls.import_archive)
+    list = blocking(TemplateCalls.list)
+    get = blocking(TemplateCalls.get)
+    delete = blocking(TemplateCalls.delete)
+
+
+class AsyncTemplateApi(AsyncPart):
+    build = awaited(TemplateCalls.build)
+    import_archive = awaited(TemplateCalls.import_archive)
+    list = awaited(TemplateCalls.list)
+    get = awaited(TemplateCalls.get)
+    delete = awaited(TemplateCalls.delete)
+
+
+class SnapshotApi(Part):
+    list = blocking(SnapshotCalls.list)
+    get = blocking(SnapshotCalls.get)
+    delete = blocking(SnapshotCalls.delete)
+
+
+class AsyncSnapshotApi(AsyncPart):
+    list = awaited(SnapshotCalls.list)
+    get = awaited(SnapshotCalls.get)
+    delete = awaited(SnapshotCalls.delete)

@@ -1,4 +1,5 @@
-"""Drivers for the calls in calls.py: one over httpx.Client, one over httpx.AsyncClient.
+"""Runners: what drives the calls of calls.py. `SyncRunner` over httpx.Client,
+`AsyncRunner` over httpx.AsyncClient; the sub-APIs depend on these only.
 
 Both retry idempotent requests on connection errors (with backoff) and map
 transport failures to OpenBayError subclasses; nothing else differs.
@@ -9,13 +10,14 @@ import asyncio
 import inspect
 import json
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from .calls import Call, Request, Response
-from .errors import OpenBayConnectionError, OpenBayTimeoutError
+from .errors import OpenBayConnectionError, OpenBayError, OpenBayTimeoutError
 
+T = TypeVar("T")
 RETRIES = 3
 BACKOFF_S = 0.2
 _RETRYABLE = (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
@@ -28,7 +30,7 @@ def _client_kwargs(base_url: str, api_key: str, timeout_s: float) -> dict:
 
 def _request_kwargs(req: Request, asynchronous: bool = False) -> dict:
     kw: dict[str, Any] = {"params": req.params, "headers": req.headers}
-    if hasattr(req.content, "async_chunks"):  # a source read afresh on every attempt
+    if req.content is not None and not isinstance(req.content, bytes):  # a source read afresh on every attempt
         kw["content"] = req.content.async_chunks() if asynchronous else req.content.sync_chunks()
     elif req.content is not None:
         kw["content"] = req.content
@@ -48,7 +50,7 @@ def _response(r: httpx.Response, body: Any = None) -> Response:
     return Response(r.status_code, body, r.headers.get("x-request-id", ""))
 
 
-def _transport_error(e: Exception, req: Request) -> Exception:
+def _transport_error(e: Exception, req: Request) -> OpenBayError:
     if isinstance(e, httpx.TimeoutException):
         return OpenBayTimeoutError(f"{req.method} {req.path}: no answer in time ({type(e).__name__})")
     return OpenBayConnectionError(f"{req.method} {req.path}: cannot reach the server: {e}")
@@ -58,15 +60,34 @@ def _retry(req: Request, attempt: int, e: Exception) -> bool:
     return req.idempotent and isinstance(e, _RETRYABLE) and attempt < RETRIES - 1
 
 
-class SyncTransport:
-    def __init__(self, base_url: str, api_key: str, timeout_s: float):
-        self.http = httpx.Client(**_client_kwargs(base_url, api_key, timeout_s))
+class _Runner:
+    def __init__(self, base_url: str, api_key: str):
+        self.base_url = base_url
+        self._api_key = api_key
 
-    def run(self, call: Call):
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        """For the connections the runner does not make itself (the task event WebSocket)."""
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+
+class SyncRunner(_Runner):
+    def __init__(self, base_url: str, api_key: str, timeout_s: float,
+                 transport: httpx.BaseTransport | None = None):
+        super().__init__(base_url, api_key)
+        self.http = httpx.Client(transport=transport, **_client_kwargs(base_url, api_key, timeout_s))
+
+    def run(self, call: Call[T]) -> T:
+        """Drive `call`; a transport failure is thrown into it, so a call may handle it."""
         try:
             req = next(call)
             while True:
-                req = call.send(self.send(req))
+                try:
+                    resp = self.send(req)
+                except OpenBayError as e:
+                    req = call.throw(e)
+                    continue
+                req = call.send(resp)
         except StopIteration as done:
             return done.value
 
@@ -74,9 +95,9 @@ class SyncTransport:
         for attempt in range(RETRIES):
             try:
                 if req.on_line is not None:
-                    return self._stream(req)
+                    return self._stream(req, req.on_line)
                 if req.on_bytes is not None:
-                    return self._download(req)
+                    return self._download(req, req.on_bytes)
                 return _response(self.http.request(req.method, req.path, **_request_kwargs(req)))
             except httpx.HTTPError as e:
                 if not _retry(req, attempt, e):
@@ -84,7 +105,7 @@ class SyncTransport:
                 time.sleep(BACKOFF_S * 2 ** attempt)
         raise AssertionError("unreachable")
 
-    def _stream(self, req: Request) -> Response:
+    def _stream(self, req: Request, on_line) -> Response:
         with self.http.stream(req.method, req.path, **_request_kwargs(req)) as r:
             if r.status_code >= 300:
                 r.read()
@@ -93,32 +114,45 @@ class SyncTransport:
             for line in r.iter_lines():
                 if line.strip():
                     if last is not None:
-                        req.on_line(last)
+                        on_line(last)
                     last = json.loads(line)
             return _response(r, last)
 
-    def _download(self, req: Request) -> Response:
+    def _download(self, req: Request, on_bytes) -> Response:
         with self.http.stream(req.method, req.path, **_request_kwargs(req)) as r:
             if r.status_code >= 300:
                 r.read()
                 return _response(r)
             for chunk in r.iter_raw():  # as received: no re-chunking copies
-                req.on_bytes(chunk)
+                on_bytes(chunk)
             return _response(r, dict(r.headers))
 
     def close(self) -> None:
         self.http.close()
 
 
-class AsyncTransport:
-    def __init__(self, base_url: str, api_key: str, timeout_s: float):
-        self.http = httpx.AsyncClient(**_client_kwargs(base_url, api_key, timeout_s))
+async def _maybe_await(out: Any) -> None:
+    """A callback of the asyncio client may be a plain function or a coroutine function."""
+    if inspect.isawaitable(out):
+        await out
 
-    async def run(self, call: Call):
+
+class AsyncRunner(_Runner):
+    def __init__(self, base_url: str, api_key: str, timeout_s: float,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        super().__init__(base_url, api_key)
+        self.http = httpx.AsyncClient(transport=transport, **_client_kwargs(base_url, api_key, timeout_s))
+
+    async def run(self, call: Call[T]) -> T:
         try:
             req = next(call)
             while True:
-                req = call.send(await self.send(req))
+                try:
+                    resp = await self.send(req)
+                except OpenBayError as e:
+                    req = call.throw(e)
+                    continue
+                req = call.send(resp)
         except StopIteration as done:
             return done.value
 
@@ -126,9 +160,9 @@ class AsyncTransport:
         for attempt in range(RETRIES):
             try:
                 if req.on_line is not None:
-                    return await self._stream(req)
+                    return await self._stream(req, req.on_line)
                 if req.on_bytes is not None:
-                    return await self._download(req)
+                    return await self._download(req, req.on_bytes)
                 return _response(await self.http.request(req.method, req.path,
                                                          **_request_kwargs(req, True)))
             except httpx.HTTPError as e:
@@ -137,7 +171,7 @@ class AsyncTransport:
                 await asyncio.sleep(BACKOFF_S * 2 ** attempt)
         raise AssertionError("unreachable")
 
-    async def _stream(self, req: Request) -> Response:
+    async def _stream(self, req: Request, on_line) -> Response:
         async with self.http.stream(req.method, req.path, **_request_kwargs(req, True)) as r:
             if r.status_code >= 300:
                 await r.aread()
@@ -146,21 +180,17 @@ class AsyncTransport:
             async for line in r.aiter_lines():
                 if line.strip():
                     if last is not None:
-                        out = req.on_line(last)
-                        if inspect.isawaitable(out):
-                            await out
+                        await _maybe_await(on_line(last))
                     last = json.loads(line)
             return _response(r, last)
 
-    async def _download(self, req: Request) -> Response:
+    async def _download(self, req: Request, on_bytes) -> Response:
         async with self.http.stream(req.method, req.path, **_request_kwargs(req, True)) as r:
             if r.status_code >= 300:
                 await r.aread()
                 return _response(r)
             async for chunk in r.aiter_raw():
-                out = req.on_bytes(chunk)
-                if inspect.isawaitable(out):
-                    await out
+                await _maybe_await(on_bytes(chunk))
             return _response(r, dict(r.headers))
 
     async def close(self) -> None:

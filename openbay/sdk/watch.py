@@ -1,6 +1,6 @@
 """watch_directory: poll a directory's snapshot and report what changed.
 
-Blocking clients poll from a daemon thread, asyncio clients from a task; both
+The blocking client polls from a daemon thread, the asyncio client from a task; both
 compare successive snapshots the same way.
 """
 from __future__ import annotations
@@ -10,10 +10,12 @@ import inspect
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from . import calls
-from .calls import Request
+from .calls import Call, Request
 from .file_results import FileChangeEvent
+from .transport import AsyncRunner, SyncRunner
 
 log = logging.getLogger("openbay.sdk")
 MIN_INTERVAL_S = 0.05
@@ -57,31 +59,38 @@ class DirectoryWatch:
             self._thread.join(timeout)
 
 
-def _snapshot_call(files_api, path: str):
-    req = Request("GET", f"{files_api._base}/snapshot", params={"path": path})
-    return calls.value(req, lambda b: (b["path"], b["entries"]))
+Callback = Callable[[list[FileChangeEvent]], Any]
 
 
-def start_watch(files_api, path: str, callback: Callable, interval: float) -> DirectoryWatch:
-    interval = max(float(interval), MIN_INTERVAL_S)
+def _snapshot(files_path: str, path: str) -> Call[tuple[str, dict]]:
+    req = Request("GET", f"{files_path}/snapshot", params={"path": path})
+    return (yield from calls.value(req, lambda b: (b["path"], b["entries"])))
+
+
+def watch_blocking(runner: SyncRunner, files_path: str, path: str, callback: Callback,
+                   interval: float) -> DirectoryWatch:
     handle = DirectoryWatch()
-    is_async = inspect.isawaitable(first := files_api._run(_snapshot_call(files_api, path)))
-    if is_async:
-        handle._task = asyncio.ensure_future(_watch_async(files_api, path, callback, interval,
-                                                          handle, first))
-        return handle
-    directory, before = first
-    handle._thread = threading.Thread(target=_watch_sync, name=f"watch {path}", daemon=True,
-                                      args=(files_api, path, callback, interval, handle,
-                                            directory, before))
+    directory, before = runner.run(_snapshot(files_path, path))
+    handle._thread = threading.Thread(target=_poll_blocking, name=f"watch {path}", daemon=True,
+                                      args=(runner, files_path, path, callback, max(float(interval), MIN_INTERVAL_S),
+                                            handle, before))
     handle._thread.start()
     return handle
 
 
-def _watch_sync(files_api, path, callback, interval, handle, directory, before) -> None:
+def watch_async(runner: AsyncRunner, files_path: str, path: str, callback: Callback,
+                interval: float) -> DirectoryWatch:
+    handle = DirectoryWatch()
+    handle._task = asyncio.get_running_loop().create_task(
+        _poll_async(runner, files_path, path, callback, max(float(interval), MIN_INTERVAL_S), handle))
+    return handle
+
+
+def _poll_blocking(runner: SyncRunner, files_path: str, path: str, callback: Callback, interval: float,
+                   handle: DirectoryWatch, before: dict) -> None:
     while not handle._stop.wait(interval):
         try:
-            directory, after = files_api._run(_snapshot_call(files_api, path))
+            directory, after = runner.run(_snapshot(files_path, path))
             events = diff_snapshots(directory, before, after)
             before = after
             if events:
@@ -92,12 +101,13 @@ def _watch_sync(files_api, path, callback, interval, handle, directory, before) 
             return
 
 
-async def _watch_async(files_api, path, callback, interval, handle, first) -> None:
+async def _poll_async(runner: AsyncRunner, files_path: str, path: str, callback: Callback, interval: float,
+                      handle: DirectoryWatch) -> None:
     try:
-        directory, before = await first
+        directory, before = await runner.run(_snapshot(files_path, path))
         while not handle._stop.is_set():
             await asyncio.sleep(interval)
-            directory, after = await files_api._run(_snapshot_call(files_api, path))
+            directory, after = await runner.run(_snapshot(files_path, path))
             events = diff_snapshots(directory, before, after)
             before = after
             if events:

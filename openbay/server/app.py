@@ -13,6 +13,7 @@ from openbay.store.context_repository import ContextRepository
 from openbay.store.network_repository import NetworkRepository
 
 from .config import Settings
+from .disk import DiskGuard
 from .errors import install_error_handlers
 from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
@@ -84,11 +85,12 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
             limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                                   max_processes=settings.sandbox_max_processes,
                                   cpu_cores=settings.sandbox_cpus),
-            max_per_owner=settings.max_sessions_per_owner,
+            max_per_owner=settings.max_sessions_per_owner, max_paused_s=settings.max_paused_s,
             public_url=settings.resolved_public_url(),
             disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images,
             dead_grace_s=settings.dead_grace_s)
-
+        state.sessions.disk_guard = DiskGuard([settings.home, Path(getattr(state.backend, "root", settings.home))],
+                                              settings.min_free_disk_mb)
         state.contexts = state.sessions.contexts = ContextService(
             ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
             max_bytes=settings.max_file_bytes)

@@ -68,6 +68,8 @@ class Settings:
     rate_limit_per_s: float = 200.0
     rate_limit_burst: int = 400
     reap_interval_s: float = 5.0
+    max_paused_s: float = 7 * 86400  # a paused session ends after this long paused
+    min_free_disk_mb: int = 512  # below this much free space new sessions and uploads are refused
     log_json: bool = False
     # mobile sessions: Android devices by adb serial (a comma-separated list is a device pool)
     adb_serial: str = ""
@@ -110,6 +112,8 @@ class Settings:
             rate_limit_per_s=_float("OPENBAY_RATE_LIMIT_PER_S", cls.rate_limit_per_s),
             rate_limit_burst=_int("OPENBAY_RATE_LIMIT_BURST", cls.rate_limit_burst),
             reap_interval_s=_float("OPENBAY_REAP_INTERVAL_S", cls.reap_interval_s),
+            max_paused_s=_float("OPENBAY_MAX_PAUSED_S", cls.max_paused_s),
+            min_free_disk_mb=_int("OPENBAY_MIN_FREE_DISK_MB", cls.min_free_disk_mb),
             log_json=os.environ.get("OPENBAY_LOG_JSON") == "1",
             adb_serial=os.environ.get("OPENBAY_ADB_SERIAL", ""),
             adb_server_port=_int("OPENBAY_ADB_SERVER_PORT", cls.adb_server_port),

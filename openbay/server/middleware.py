@@ -8,7 +8,7 @@ import time
 from openbay.protocol import STATUS_OF, ErrorCode
 
 from .metrics import Metrics
-from .request_context import set_request_id
+from .request_context import set_auto_resume, set_request_id
 
 log = logging.getLogger("openbay.access")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
@@ -36,6 +36,7 @@ class RequestMiddleware:
         given = headers.get(b"x-request-id", b"").decode("latin-1")
         rid = given if _CLIENT_ID.match(given) else "req-" + secrets.token_hex(8)
         token = set_request_id(rid)
+        resume_token = set_auto_resume(headers, scope.get("query_string", b""))
         started = time.perf_counter()
         state = {"status": 0}
         try:
@@ -75,6 +76,7 @@ class RequestMiddleware:
                 "request_id": rid, "method": scope.get("method", "WS"), "path": scope["path"],
                 "status": state["status"], "ms": round(elapsed * 1000, 2)}})
             token.var.reset(token)
+            resume_token.var.reset(resume_token)
 
     async def _too_large(self, send, rid: str, state: dict) -> None:
         code = ErrorCode.PAYLOAD_TOO_LARGE

@@ -2,6 +2,7 @@
 of the instruction, the URL and the page's structure. Every lookup is by owner."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -67,3 +68,25 @@ class ActionCacheRepository:
             q = q.where(ActionCacheRow.url == url)
         async with self.db.session() as s, s.begin():
             return (await s.execute(q)).rowcount
+
+
+_COUNTING: set[asyncio.Task] = set()  # hit counts being written (a task nobody holds may vanish)
+
+
+class OwnerActionCache:
+    """The action cache as one owner's browser operator and agent tasks see it."""
+
+    def __init__(self, repo: ActionCacheRepository, owner_id: str):
+        self.repo, self.owner_id = repo, owner_id
+
+    async def get(self, key: str) -> dict | None:
+        row = await self.repo.get(self.owner_id, key)
+        if row is None:
+            return None
+        hit = asyncio.get_running_loop().create_task(self.repo.hit(self.owner_id, key))  # off the hot path
+        _COUNTING.add(hit)
+        hit.add_done_callback(_COUNTING.discard)
+        return {"action": row.action}
+
+    async def put(self, key: str, entry: dict) -> None:
+        await self.repo.put(self.owner_id, key, **entry)

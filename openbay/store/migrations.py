@@ -1,49 +1,92 @@
 """Schema migrations: an ordered list of steps, each applied once, recorded in schema_version.
 
-Step 1 creates the tables as `tables.py` first declared them. A later change to
-the tables adds a step here (ALTER TABLE ...) and never edits an old one.
+Every database, fresh or made by any earlier release, goes through the same steps in the
+same order, so they all end with the same schema: the one the ORM classes describe.
+A step therefore never uses the ORM classes (they describe the schema after the *last*
+step): the tables it creates are frozen in `baseline.py`, the columns it adds are spelled
+out in the step.
+
+To change the schema:
+1. change the ORM class (tables.py, task_tables.py, ...);
+2. append ONE step at the end of MIGRATIONS that makes the same change, written out in
+   full, e.g.
+       add_columns("sessions", Column("paused_at", UTCDateTime, nullable=True)),
+       create_tables(b.snapshots),   # with `snapshots = Table("snapshots", meta, ...)` in baseline.py
+   (a NOT NULL column needs a server_default, old rows get it; `together(...)` makes one
+   step of several); a step may also be any
+   function of a Connection, for data changes;
+3. never edit or reorder a step that has landed on main (databases out there have it).
+   When two branches both append a step, the one that lands second renumbers its own.
+tests/store/test_migrations.py checks that the steps end in the ORM's schema and that a
+database of the previous release upgrades with its rows kept.
 """
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import JSON, Column, Connection, MetaData, String, Table, inspect, select
+from sqlalchemy.schema import CreateColumn
 
-from .action_cache import ActionCacheRow
-from .context_tables import ContextRow
-from .conversation_tables import SessionNameRow, UploadRow
-from .network_tables import OwnerNetworkPolicyRow, SessionPortRow
-from .tables import Base, SchemaVersion, utcnow
-from .task_tables import TaskEventRow, TaskRow, TaskStepRow
+from . import baseline as b
+from .tables import Base, UTCDateTime, utcnow
 
-
-def _initial(conn: Connection) -> None:
-    Base.metadata.create_all(conn)
+Step = Callable[[Connection], None]
 
 
-def _session_networks(conn: Connection) -> None:
-    """Each session's effective egress policy; owners' default policies; exposed ports."""
-    if "network_policy" not in {c["name"] for c in inspect(conn).get_columns("sessions")}:
-        conn.execute(text("ALTER TABLE sessions ADD COLUMN network_policy JSON"))
-    Base.metadata.create_all(conn, tables=[OwnerNetworkPolicyRow.__table__, SessionPortRow.__table__])
+def create_tables(*tables: Table) -> Step:
+    """A step creating these tables (and their indexes) as written here."""
+    for t in tables:
+        if t.metadata is Base.metadata:
+            raise TypeError(f"{t.name}: a migration step must not use the ORM's table (it changes later); "
+                            "write the table out in the step")
+
+    def step(conn: Connection) -> None:
+        for t in tables:
+            t.create(conn)
+    return step
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [
-    _initial,
-    lambda conn: Base.metadata.create_all(conn, tables=[TaskRow.__table__, TaskEventRow.__table__,
-                                                        TaskStepRow.__table__]),
-    lambda conn: Base.metadata.create_all(conn, tables=[ContextRow.__table__]),
-    lambda conn: Base.metadata.create_all(conn, tables=[SessionNameRow.__table__, UploadRow.__table__]),
-    _session_networks,
-    lambda conn: Base.metadata.create_all(conn, tables=[ActionCacheRow.__table__]),
+def add_columns(table: str, *columns: Column) -> Step:
+    """A step adding columns to an existing table (ALTER TABLE ... ADD COLUMN), indexes included."""
+    shell = Table(table, MetaData(), *columns)  # binds the columns to a table for the compiler
+
+    def step(conn: Connection) -> None:
+        for col in shell.columns:
+            ddl = CreateColumn(col).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {conn.dialect.identifier_preparer.quote(table)} ADD COLUMN {ddl}")
+        for index in shell.indexes:
+            index.create(conn)
+    return step
+
+
+def together(*parts: Step) -> Step:
+    """One step made of several (one schema_version number for all of them)."""
+    def step(conn: Connection) -> None:
+        for part in parts:
+            part(conn)
+    return step
+
+
+MIGRATIONS: list[Step] = [
+    create_tables(b.owners, b.api_keys, b.sessions, b.session_labels),      # 1: the first release
+    create_tables(b.tasks, b.task_events, b.task_steps),                    # 2: agent tasks
+    create_tables(b.contexts),                                              # 3: contexts
+    create_tables(b.session_names, b.uploads),                              # 4: conversations
+    together(add_columns("sessions", Column("network_policy", JSON, nullable=True)),  # 5: session networks
+             create_tables(b.owner_network_policies, b.session_ports)),
+    create_tables(b.action_cache),                                          # 6: the operator's action cache
+    add_columns(                                                            # 7: pause and resume
+                "sessions", Column("paused_at", UTCDateTime, nullable=True),
+                Column("on_idle", String(16), nullable=False, server_default="delete")),
 ]
 
 
 def migrate(conn: Connection) -> int:
     """Apply the steps not applied yet; return the schema version now in force."""
-    if not inspect(conn).has_table(SchemaVersion.__tablename__):
-        SchemaVersion.__table__.create(conn)
-    done = set(conn.execute(select(SchemaVersion.version)).scalars())
+    if not inspect(conn).has_table(b.schema_version.name):
+        b.schema_version.create(conn)
+    done = set(conn.execute(select(b.schema_version.c.version)).scalars())
     for number, step in enumerate(MIGRATIONS, start=1):
         if number not in done:
             step(conn)
-            conn.execute(SchemaVersion.__table__.insert().values(version=number, applied_at=utcnow()))
+            conn.execute(b.schema_version.insert().values(version=number, applied_at=utcnow()))
     return len(MIGRATIONS)
+

@@ -8,6 +8,8 @@ from sqlalchemy import delete, func, select, update
 from .db import Database
 from .tables import ApiKey, Owner, SessionLabel, SessionRow, utcnow
 
+LIVE = ("running", "paused")  # a session whose sandbox exists
+
 
 class KeyRepository:
     def __init__(self, db: Database):
@@ -98,15 +100,24 @@ class SessionRepository:
             await s.execute(update(SessionRow).where(SessionRow.id == session_id).values(
                 last_active_at=last_active_at, expires_at=expires_at))
 
+    async def set_paused(self, session_id: str, paused_at: datetime | None, last_active_at: datetime,
+                         expires_at: datetime) -> None:
+        """Paused (paused_at given) or running again (None)."""
+        async with self.db.session() as s, s.begin():
+            await s.execute(update(SessionRow).where(
+                SessionRow.id == session_id, SessionRow.status.in_(LIVE)).values(
+                status="paused" if paused_at else "running", paused_at=paused_at,
+                last_active_at=last_active_at, expires_at=expires_at))
+
     async def end(self, session_id: str, status: str, reason: str) -> None:
         async with self.db.session() as s, s.begin():
             await s.execute(update(SessionRow).where(
-                SessionRow.id == session_id, SessionRow.status == "running").values(
+                SessionRow.id == session_id, SessionRow.status.in_(LIVE)).values(
                 status=status, end_reason=reason, ended_at=utcnow()))
 
     async def end_all_running(self, status: str, reason: str) -> list[str]:
         async with self.db.session() as s, s.begin():
-            ids = list(await s.scalars(select(SessionRow.id).where(SessionRow.status == "running")))
+            ids = list(await s.scalars(select(SessionRow.id).where(SessionRow.status.in_(LIVE))))
             if ids:
                 await s.execute(update(SessionRow).where(SessionRow.id.in_(ids)).values(
                     status=status, end_reason=reason, ended_at=utcnow()))

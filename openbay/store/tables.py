@@ -60,6 +60,9 @@ class SessionRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
     network_policy: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # effective egress policy
+    # pause and resume (migration step 7): when it was paused; what the idle timeout does
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    on_idle: Mapped[str] = mapped_column(String(16), default="delete", server_default="delete")
 
 
 class SessionLabel(Base):

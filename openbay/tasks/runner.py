@@ -3,6 +3,10 @@ at once across sessions, each ending in exactly one final status with a reason.
 
 Every event is committed to the store before it is published, so a client that
 reconnects with the last sequence number it saw misses nothing.
+
+A server that stops leaves its tasks `running` in the store; the next start either resumes
+each from its last stored step (its session is still alive: `resume`) or ends it
+`interrupted` (`interrupt`), every event kept.
 """
 from __future__ import annotations
 
@@ -15,11 +19,14 @@ from typing import Any
 
 from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExceeded
 from openbay.agents.events import StepRecord
+from openbay.agents.history import summary
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
 from openbay.agents.pricing import PriceTable
 from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.agents.screen_runtime import ScreenFailed, run_computer_task, run_mobile_task
+from openbay.agents.step_loop import ResumePoint
 from openbay.protocol.tasks import EventType, TaskCreateRequest, TaskEvent, TaskStatus
+from openbay.store.action_cache import ActionCacheRepository, OwnerActionCache
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
@@ -27,7 +34,14 @@ from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
 from .bus import EventBus
 
 log = logging.getLogger("openbay.tasks")
-INTERRUPTED = "interrupted"
+SUSPENDED = (TaskStatus.RUNNING, "the server stopped")  # end_as of a task left for the next start
+
+
+def _add(a, b):
+    """Two usage values (token counts, costs) summed; a missing one counts as nothing."""
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + b
+    return a if a is not None else b
 
 
 class TaskConflict(Exception):
@@ -46,6 +60,9 @@ class RunningTask:
     end_as: tuple[TaskStatus, str] | None = None  # set by terminate / shutdown before cancelling
     model: str = ""  # the model the task talks to (for its price)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    resume: ResumePoint | None = None  # a task going on after a server restart
+    usage_before: dict = field(default_factory=dict)  # what it spent before the restart
+    messages_before: int = 0
 
 
 class _Hooks:
@@ -80,24 +97,47 @@ class _Hooks:
 
 class TaskRunner:
     def __init__(self, repo: TaskRepository, *, llm: LLMConfig, prices: PriceTable | None = None,
-                 on_usage: Callable[[str, dict], None] | None = None):
+                 on_usage: Callable[[str, dict], None] | None = None,
+                 action_cache: ActionCacheRepository | None = None):
         self.repo = repo
         self.llm = llm
         self.prices = prices or PriceTable()
         self.on_usage = on_usage  # (owner_id, a step's priced usage): totals per owner
+        self.action_cache = action_cache  # browser tasks keep their steps there and reuse them
         self.bus = EventBus()
         self.running: dict[str, RunningTask] = {}
         self.by_session: dict[str, str] = {}
 
-    async def recover(self) -> list[str]:
-        """At startup: tasks the previous run left unfinished cannot go on."""
-        rows = await self.repo.unfinished()
-        for row in rows:
-            if await self.repo.finish(row.id, TaskStatus.FAILED.value, error_message=INTERRUPTED):
-                rt = RunningTask(row, TaskCreateRequest.model_validate(row.params),
-                                 seq=await self.repo.last_seq(row.id))
-                await self._emit(rt, EventType.STATUS, {"status": "failed", "error_message": INTERRUPTED})
-        return [r.id for r in rows]
+    async def unfinished(self) -> list[TaskRow]:
+        """Tasks the store says are pending or running that no runner here runs (a previous
+        server run left them)."""
+        return [r for r in await self.repo.unfinished() if r.id not in self.running]
+
+    async def interrupt(self, row: TaskRow, reason: str) -> bool:
+        """End a task left unfinished as `interrupted`; False when it had ended meanwhile."""
+        if not await self.repo.finish(row.id, TaskStatus.INTERRUPTED.value, error_message=reason):
+            return False
+        rt = RunningTask(row, TaskCreateRequest.model_validate(row.params), seq=await self.repo.last_seq(row.id))
+        await self._emit(rt, EventType.ERROR, {"message": reason, "fatal": True})
+        await self._emit(rt, EventType.STATUS, {"status": TaskStatus.INTERRUPTED.value, "error_message": reason})
+        log.info("task interrupted", extra={"fields": {"task_id": row.id, "reason": reason}})
+        return True
+
+    async def resume(self, row: TaskRow, *, cdp_url: str | None = None, target: Any = None) -> None:
+        """Go on with a task left unfinished, from the step after its last stored one."""
+        if row.session_id in self.by_session:
+            raise TaskConflict(f"session {row.session_id!r} already runs a task")
+        steps = await self.repo.steps(row.id)
+        earlier = [f"step {s.step}: {summary(a.get('name', ''), a.get('args') or {})} -> "
+                   f"{str(a.get('result', ''))[:150]}" for s in steps for a in s.actions]
+        last = max((s.step for s in steps), default=0)
+        rt = RunningTask(row, TaskCreateRequest.model_validate(row.params), cdp_url, target=target,
+                         seq=await self.repo.last_seq(row.id), resume=ResumePoint(last + 1, earlier),
+                         usage_before=dict(row.usage or {}), messages_before=row.message_count or 0)
+        self.by_session[row.session_id] = row.id
+        self.running[row.id] = rt
+        rt.job = asyncio.get_running_loop().create_task(self._execute(rt), name=f"task {row.id}")
+        log.info("task resumed", extra={"fields": {"task_id": row.id, "from_step": last + 1}})
 
     async def submit(self, *, owner_id: str, session_id: str, kind: str,
                      request: TaskCreateRequest, cdp_url: str | None = None, target: Any = None) -> TaskRow:
@@ -109,6 +149,8 @@ class TaskRunner:
         try:
             # the model's key and the secrets stay in memory
             params = request.model_dump(mode="json", exclude={"llm", "sensitive_data"})
+            if request.llm is not None or request.sensitive_data:  # not resumable after a restart:
+                params["own_llm"] = True                             # what it needs is never stored
             row = TaskRow(id=task_id, owner_id=owner_id, session_id=session_id, kind=kind,
                           task=request.task, status=TaskStatus.PENDING.value, error_message="",
                           params=params, steps=0, usage={}, message_count=0, created_at=utcnow())
@@ -146,10 +188,12 @@ class TaskRunner:
         return rt is not None and rt.question is not None and not rt.question.done()
 
     async def shutdown(self) -> None:
+        """Stop every task mid-step, leaving it `running` in the store with its events: the next
+        start resumes it where its session survived, or ends it interrupted."""
         jobs = []
         for rt in list(self.running.values()):
             if rt.job is not None and not rt.job.done():
-                rt.end_as = (TaskStatus.FAILED, f"{INTERRUPTED}: the server shut down")
+                rt.end_as = SUSPENDED
                 rt.job.cancel()
                 jobs.append(rt.job)
         if jobs:
@@ -164,16 +208,22 @@ class TaskRunner:
             llm = self.llm.merged(**(req.llm.model_dump() if req.llm else {}))
             llm.check()
             rt.model = llm.model
-            row.started_at = utcnow()
-            await self.repo.update(row.id, status=TaskStatus.RUNNING.value, started_at=row.started_at)
-            await self._emit(rt, EventType.STATUS, {"status": "running"})
+            if rt.resume is None or row.started_at is None:
+                row.started_at = utcnow()
+                await self.repo.update(row.id, status=TaskStatus.RUNNING.value, started_at=row.started_at)
+            resumed = {"resumed_from_step": rt.resume.next_step} if rt.resume else {}
+            await self._emit(rt, EventType.STATUS, {"status": "running", **resumed})
+            spent = rt.usage_before.get("total_tokens", 0)
             options = AgentOptions(max_steps=req.max_steps, use_vision=req.use_vision,
                                    full_page_screenshot=req.full_page_screenshot,
-                                   output_schema=req.output_schema, max_tokens=req.max_tokens,
+                                   output_schema=req.output_schema,
+                                   max_tokens=max(1, req.max_tokens - spent) if req.max_tokens else None,
                                    plan=req.plan, auto_accept_plan=req.auto_accept_plan,
                                    sensitive_data=req.sensitive_data, allowed_domains=req.allowed_domains,
-                                   prohibited_domains=req.prohibited_domains)
-            async with asyncio.timeout(req.timeout_s):
+                                   prohibited_domains=req.prohibited_domains, resume=rt.resume)
+            # the wall-clock limit counts from the first start, the time the server was down included
+            elapsed = (utcnow() - row.started_at).total_seconds() if rt.resume else 0.0
+            async with asyncio.timeout(max(0.0, req.timeout_s - elapsed)):
                 task = f"{req.context}\n\nThe task now: {req.task}" if req.context else req.task
                 outcome = await self._run_agent(rt, task, llm, options)
             status = TaskStatus.FINISHED if outcome.success else TaskStatus.FAILED
@@ -190,7 +240,8 @@ class TaskRunner:
             log.exception("task %s failed", row.id)
             reason = f"internal error: {type(e).__name__}: {str(e)[:300]}"
         try:
-            await self._finish(rt, status, reason, outcome)
+            if rt.end_as is not SUSPENDED:
+                await self._finish(rt, status, reason, outcome)
         finally:
             self.running.pop(row.id, None)
             self.by_session.pop(row.session_id, None)
@@ -201,15 +252,23 @@ class TaskRunner:
             return await run_computer_task(task, llm=llm, options=options, hooks=hooks, desktop=rt.target)
         if rt.row.kind == "mobile":
             return await run_mobile_task(task, llm=llm, options=options, hooks=hooks, device=rt.target)
-        return await run_browser_task(task, llm=llm, options=options, hooks=hooks, cdp_url=rt.cdp_url)
+        cache = OwnerActionCache(self.action_cache, rt.row.owner_id) \
+            if self.action_cache is not None and rt.request.use_cache else None
+        return await run_browser_task(task, llm=llm, options=options, hooks=hooks, cdp_url=rt.cdp_url, cache=cache)
 
     async def _finish(self, rt: RunningTask, status: TaskStatus, reason: str,
                       outcome: AgentOutcome | None) -> None:
         values: dict[str, Any] = {"error_message": reason}
         if outcome is not None:
-            rt.row.usage = self.prices.priced(rt.model, outcome.usage.as_dict())  # planning included
+            usage = self.prices.priced(rt.model, outcome.usage.as_dict())  # planning included
+            messages = outcome.message_count
+            if rt.resume is not None:  # add what the run before the restart spent
+                before = rt.usage_before
+                usage = {k: _add(usage.get(k), before.get(k)) for k in usage.keys() | before.keys()}
+                messages += rt.messages_before
+            rt.row.usage = usage
             values.update(result=outcome.text or None, data=outcome.data, steps=outcome.steps,
-                          usage=rt.row.usage, message_count=outcome.message_count)
+                          usage=usage, message_count=messages)
         if reason and status != TaskStatus.FINISHED:
             await self._emit(rt, EventType.ERROR, {"message": reason, "fatal": True})
         elif outcome is not None and outcome.success:

@@ -5,6 +5,7 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from tests.helpers import webhost
+from tests.helpers.sessions import new_session
 
 PAGES = {
     "/": """<!doctype html><title>Start</title>
@@ -61,15 +62,8 @@ def pages():
 
 @pytest.fixture
 def browser_session(bay):
-    result = bay.create(_browser_params())
-    assert result.success, result.error_message
-    yield result.session
-    result.session.delete()
-
-
-def _browser_params():
-    from openbay import CreateSessionParams
-    return CreateSessionParams(image_id="browser")
+    with new_session(bay, "browser") as s:
+        yield s
 
 
 HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",

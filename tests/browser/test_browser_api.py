@@ -90,8 +90,8 @@ def test_invalid_options_are_rejected(browser_session):
                 {"viewport": {"width": 10, "height": 10}}, {"persist_profile_context": "../x"}):
         with pytest.raises(Exception):
             BrowserOption.model_validate(bad)
-    server_url = browser_session._bay.base_url
-    key = browser_session._bay._transport.http.headers["authorization"]
+    server_url = browser_session._runner.base_url
+    key = browser_session._runner.http.headers["authorization"]
     r = httpx.post(f"{server_url}/v1/sessions/{browser_session.session_id}/browser/initialize",
                    json={"timezone": "../../etc"}, headers={"Authorization": key})
     assert r.status_code == 422
@@ -100,7 +100,8 @@ def test_invalid_options_are_rejected(browser_session):
 def test_a_linux_session_has_no_browser(session):
     with pytest.raises(APIError, match="no browser"):
         session.browser.get_endpoint_url()
-    assert session.browser.initialize() is False
+    with pytest.raises(APIError, match="no browser"):
+        session.browser.initialize()
 
 
 def test_persistent_profile_keeps_cookies_across_restarts(browser_session, pages):

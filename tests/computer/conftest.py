@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from openbay import CreateSessionParams
 from tests.helpers.sandbox_procs import sandbox_pids
+from tests.helpers.sessions import new_session
 
 
 def wait_for(predicate, timeout_s: float = 20.0, interval_s: float = 0.1, what: str = "condition"):
@@ -27,7 +27,6 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 def window_titled(session, text: str):
     windows = session.window.list_root_windows()
-    assert windows.success, windows.error_message
     return next((w for w in windows.data if text in w.title), None)
 
 
@@ -39,12 +38,8 @@ def pids_of(session_id: str, name: str) -> list[int]:
 @pytest.fixture(scope="module")
 def desktop(server):
     """One computer session shared by a module's tests (a desktop takes a while to start)."""
-    bay = server.client()
-    result = bay.create(CreateSessionParams(image_id="computer"))
-    assert result.success, result.error_message
-    yield result.session
-    result.session.delete()
-    bay.close()
+    with new_session(server, "computer") as s:
+        yield s
 
 
 def decode_png(data: bytes) -> tuple[int, int, bytes]:

@@ -2,18 +2,18 @@
 import httpx
 import pytest
 
+from tests.helpers.errors import raised
+
 from .conftest import png_size, wait_for, window_titled
 
 
 def test_screenshot_is_a_png_of_the_screen_and_changes_after_an_action(desktop):
     size = desktop.computer.get_screen_size()
-    assert size.success, size.error_message
     assert (size.data.width, size.data.height) == (1280, 800)
     before = desktop.computer.screenshot()
     assert png_size(before) == (1280, 800)
 
     started = desktop.application.start_app("xterm -T shot-test -bg white -geometry 80x24+100+100")
-    assert started.success, started.error_message
     wait_for(lambda: window_titled(desktop, "shot-test"), what="the xterm window")
     after = wait_for(lambda: (lambda s: s if s != before else None)(desktop.computer.screenshot()),
                      what="a different screenshot")
@@ -22,33 +22,32 @@ def test_screenshot_is_a_png_of_the_screen_and_changes_after_an_action(desktop):
 
 
 def test_mouse_moves_and_the_cursor_follows(desktop):
-    assert desktop.computer.move_mouse(321, 123).success
+    desktop.computer.move_mouse(321, 123)
     pos = desktop.computer.get_cursor_position()
     assert (pos.data.x, pos.data.y) == (321, 123)
-    assert desktop.computer.click_mouse(400, 300, "right").success
-    assert desktop.computer.drag_mouse(10, 10, 200, 150).success
+    desktop.computer.click_mouse(400, 300, "right")
+    desktop.computer.drag_mouse(10, 10, 200, 150)
     pos = desktop.computer.get_cursor_position()
     assert (pos.data.x, pos.data.y) == (200, 150)
-    assert desktop.computer.scroll(640, 400, "down", 3).success
-    assert desktop.computer.press_keys(["Escape"]).success
+    desktop.computer.scroll(640, 400, "down", 3)
+    desktop.computer.press_keys(["Escape"])
 
 
 def test_typed_line_is_saved_from_the_text_editor(desktop):
     run = desktop.command.execute_command("printf '' > /home/user/note.txt")
     assert run.exit_code == 0
-    started = desktop.application.start_app("mousepad /home/user/note.txt")
-    assert started.success, started.error_message
+    desktop.application.start_app("mousepad /home/user/note.txt")
     editor = wait_for(lambda: window_titled(desktop, "note.txt"), timeout_s=30, what="the editor window")
-    assert desktop.window.activate_window(editor.window_id).success
+    desktop.window.activate_window(editor.window_id)
     wait_for(lambda: (lambda a: a.data and a.data.window_id == editor.window_id)(
         desktop.window.get_active_window()), what="the editor to have focus")
 
-    assert desktop.computer.input_text("hello from the desktop").success
-    assert desktop.computer.press_keys(["ctrl", "s"]).success
+    desktop.computer.input_text("hello from the desktop")
+    desktop.computer.press_keys(["ctrl", "s"])
     content = wait_for(lambda: desktop.command.execute_command("cat /home/user/note.txt").output,
                        what="the saved file")
     assert content.strip() == "hello from the desktop"
-    assert desktop.window.close_window(editor.window_id).success
+    desktop.window.close_window(editor.window_id)
     wait_for(lambda: window_titled(desktop, "note.txt") is None, what="the editor to close")
 
 
@@ -59,27 +58,26 @@ def test_windows_list_and_change_state(desktop):
     assert win.pid == pid and win.pname == "xterm"
     assert win.width > 0 and win.height > 0
 
-    assert desktop.window.maximize_window(win.window_id).success
+    desktop.window.maximize_window(win.window_id)
     wait_for(lambda: window_titled(desktop, "win-test").width >= 1200, what="a maximized window")
-    assert desktop.window.resize_window(win.window_id, 500, 300).success
+    desktop.window.resize_window(win.window_id, 500, 300)
     wait_for(lambda: abs(window_titled(desktop, "win-test").width - 500) <= 20, what="a resized window")
-    assert desktop.window.fullscreen_window(win.window_id).success
+    desktop.window.fullscreen_window(win.window_id)
     wait_for(lambda: window_titled(desktop, "win-test").height == 800, what="a fullscreen window")
-    assert desktop.window.restore_window(win.window_id).success
-    assert desktop.window.minimize_window(win.window_id).success
-    assert desktop.window.activate_window(win.window_id).success
+    desktop.window.restore_window(win.window_id)
+    desktop.window.minimize_window(win.window_id)
+    desktop.window.activate_window(win.window_id)
     wait_for(lambda: (lambda a: a.data and a.data.window_id == win.window_id)(
         desktop.window.get_active_window()), what="the window to be active")
 
-    assert desktop.window.close_window(win.window_id).success
+    desktop.window.close_window(win.window_id)
     wait_for(lambda: window_titled(desktop, "win-test") is None, what="the window to close")
-    missing = desktop.window.close_window(win.window_id)
-    assert not missing.success and missing.error_code == "not_found"
+    missing = raised(lambda: desktop.window.close_window(win.window_id))
+    assert missing.code == "not_found"
 
 
 def test_applications_installed_started_listed_and_stopped(desktop):
     installed = desktop.application.get_installed_apps()
-    assert installed.success
     commands = {app.start_cmd.split()[0] for app in installed.data}
     assert {"xterm", "mousepad"} <= commands
     assert "x11vnc" not in commands  # it would listen on the shared host network
@@ -90,12 +88,12 @@ def test_applications_installed_started_listed_and_stopped(desktop):
     wait_for(lambda: pid in {p.pid for p in desktop.application.list_visible_apps().data},
              what="the app among the running ones")
     stopped = desktop.application.stop_app_by_pid(pid)
-    assert stopped.success and stopped.data == [pid]
+    assert stopped.data == [pid]
     wait_for(lambda: pid not in {p.pid for p in desktop.application.list_visible_apps().data},
              what="the app to be gone")
-    assert not desktop.application.stop_app_by_pname("no-such-app").success
+    raised(lambda: desktop.application.stop_app_by_pname("no-such-app"))
     # the desktop's own processes are not apps to stop
-    assert not desktop.application.stop_app_by_pname("Xvfb").success
+    raised(lambda: desktop.application.stop_app_by_pname("Xvfb"))
 
 
 def test_bad_input_is_refused_with_a_clear_error(server, desktop):
@@ -115,6 +113,6 @@ def test_bad_input_is_refused_with_a_clear_error(server, desktop):
 
 
 def test_a_linux_session_has_no_desktop(session):
-    r = session.window.list_root_windows()
-    assert not r.success and r.error_code == "bad_request"
-    assert "computer" in r.error_message
+    r = raised(lambda: session.window.list_root_windows())
+    assert r.code == "bad_request"
+    assert "computer" in r.message

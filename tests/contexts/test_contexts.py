@@ -3,27 +3,27 @@ import httpx
 import pytest
 
 from openbay import ContextSync, CreateSessionParams, SyncPolicy, UploadPolicy
+from tests.helpers.errors import raised
 
 
 def _session_with(bay, context_id, path="/home/user/data", policy=None):
     sync = ContextSync.new(context_id, path, policy)
     result = bay.create(CreateSessionParams(context_syncs=[sync]))
-    assert result.success, result.error_message
     return result.session
 
 
 def test_get_create_list_delete(bay):
-    missing = bay.context.get("ctx-crud")
-    assert not missing.success and missing.error_code == "not_found"
+    missing = raised(lambda: bay.context.get("ctx-crud"))
+    assert missing.code == "not_found"
     made = bay.context.get("ctx-crud", create=True)
-    assert made.success and made.context_id.startswith("ctx-") and made.context.name == "ctx-crud"
+    assert made.context_id.startswith("ctx-") and made.context.name == "ctx-crud"
     again = bay.context.get("ctx-crud", create=True)
     assert again.context_id == made.context_id  # get-or-create, not a second one
     assert bay.context.get("ctx-crud").context_id == made.context_id
     assert "ctx-crud" in [c.name for c in bay.context.list().contexts]
-    assert bay.context.delete(made.context).success
-    assert not bay.context.get("ctx-crud").success
-    assert not bay.context.delete(made.context_id).success
+    bay.context.delete(made.context)
+    raised(lambda: bay.context.get("ctx-crud"))
+    raised(lambda: bay.context.delete(made.context_id))
 
 
 def test_two_sessions_in_a_row_share_saved_files(bay):
@@ -32,7 +32,7 @@ def test_two_sessions_in_a_row_share_saved_files(bay):
     assert first.file_system.list_directory("/home/user/data").entries == []
     first.file_system.write_file("/home/user/data/notes.txt", "from the first session")
     first.file_system.write_file("/home/user/data/sub/deep.bin", b"\x00\x01\x02")
-    assert first.delete().success  # saves the context
+    first.delete()  # saves the context
 
     info = bay.context.get("ctx-relay").context
     assert info.saved_at is not None and info.size_bytes > 0
@@ -46,7 +46,6 @@ def test_two_sessions_in_a_row_share_saved_files(bay):
         fs.delete_file("/home/user/data/notes.txt")
         fs.write_file("/home/user/data/new.txt", "second")
         synced = second.context.sync()  # on demand, while the session runs
-        assert synced.success, synced.error_message
         assert synced.syncs[0].saved and synced.syncs[0].context_id == ctx
     finally:
         second.delete()
@@ -68,12 +67,12 @@ def test_another_owner_never_sees_a_context(server, bay):
     stranger = server.client(server.new_owner_key("ctx-stranger"))
     try:
         assert "ctx-private" not in [c.name for c in stranger.context.list().contexts]
-        assert not stranger.context.get("ctx-private").success
+        raised(lambda: stranger.context.get("ctx-private"))
         theirs = stranger.context.get("ctx-private", create=True)  # same name, their own context
-        assert theirs.success and theirs.context_id != ctx
-        refused = stranger.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)]))
-        assert not refused.success and refused.error_code == "not_found"
-        assert not stranger.context.delete(ctx).success
+        assert theirs.context_id != ctx
+        refused = raised(lambda: stranger.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)])))
+        assert refused.code == "not_found"
+        raised(lambda: stranger.context.delete(ctx))
         own = _session_with(stranger, theirs.context_id)
         try:
             assert own.file_system.list_directory("/home/user/data").entries == []
@@ -130,14 +129,14 @@ def test_async_client_and_session_context_info(server):
             s = (await bay.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)]))).session
             try:
                 info = await s.context.info()
-                assert info.success and [(x.context_id, x.path) for x in info.syncs] == [
+                assert [(x.context_id, x.path) for x in info.syncs] == [
                     (ctx, "/home/user/data")]
                 await s.file_system.write_file("/home/user/data/a.txt", "async")
-                assert (await s.context.sync()).success
+                await s.context.sync()
             finally:
                 await s.delete()
             assert (await bay.context.get("ctx-async")).context.size_bytes > 0
             assert "ctx-async" in [c.name for c in (await bay.context.list()).contexts]
-            assert (await bay.context.delete(ctx)).success
+            await bay.context.delete(ctx)
 
     asyncio.run(main())

@@ -10,11 +10,10 @@ from tests.helpers.scripted_llm import Turn, call, done
 def run_two_tasks(llm, bsession, site) -> None:
     llm.set_script([Turn(reasoning="Open the page.", tool_calls=[("go_to_url", {"url": site + "/weather"})]),
                     done("Shanghai is sunny")])
-    assert bsession.agent.browser.execute_task_and_wait("Shanghai weather?", timeout=120).success
+    assert bsession.agent.browser.execute_task_and_wait("Shanghai weather?", timeout=120).finished
     llm.set_script([call("call_for_user", question="Which city?"), done("Beijing is cloudy")])
-    r = bsession.agent.browser.execute_task_and_wait("Another city", timeout=120,
+    bsession.agent.browser.execute_task_and_wait("Another city", timeout=120,
                                                      on_call_for_user=lambda e: "Beijing")
-    assert r.success, r.error_message
 
 
 def test_messages_are_the_tasks_events_paged_and_filtered(llm, abay, bsession, site):
@@ -120,7 +119,7 @@ def test_name_and_info(llm, abay, bsession, site):
 
 def test_another_owner_sees_nothing(llm, abay, bsession, site, stranger):
     llm.set_script([done("private answer")])
-    assert bsession.agent.browser.execute_task_and_wait("private task", timeout=120).success
+    assert bsession.agent.browser.execute_task_and_wait("private task", timeout=120).finished
     sid = bsession.session_id
     mine = abay.session_api.get_messages(sid)
     for attempt in (lambda: stranger.session_api.get_messages(sid),
@@ -136,7 +135,7 @@ def test_another_owner_sees_nothing(llm, abay, bsession, site, stranger):
 async def test_the_asyncio_client_has_the_same_calls(agent_server, llm, bsession, tmp_path):
     from openbay import AsyncOpenBay
     llm.set_script([done("async answer")])
-    assert bsession.agent.browser.execute_task_and_wait("async task", timeout=120).success
+    assert bsession.agent.browser.execute_task_and_wait("async task", timeout=120).finished
     src = tmp_path / "notes.txt"
     src.write_text("async upload")
     async with AsyncOpenBay(api_key=agent_server.admin_key, base_url=agent_server.base_url) as bay:
@@ -146,6 +145,5 @@ async def test_the_asyncio_client_has_the_same_calls(agent_server, llm, bsession
         assert (await bay.session_api.get_info(bsession.session_id)).task_count == 1
         up = await bay.file_upload.upload_file(src, session_id=bsession.session_id)
         assert up["size"] == len("async upload")
-        with pytest.raises(TypeError, match="blocking client"):
-            bay.task_runner(bsession.session_id)
+        assert not hasattr(bay, "task_runner")  # a TaskRunner follows tasks with the blocking client
     assert bsession.file_system.read_file("/home/user/attachments/notes.txt").content == "async upload"

@@ -100,7 +100,7 @@ def test_errors_come_as_json_before_the_stream(agent_server, abay, bsession, str
         (auth(agent_server.admin_key), {"query": ""}, 422, "validation_error"),
         (auth(agent_server.admin_key), {"nothing": 1}, 422, "validation_error"),
         (auth(agent_server.admin_key), {"query": "x", "conversation_id": "s-nope"}, 404, "not_found"),
-        (stranger._transport.http.headers, {"query": "x", "conversation_id": bsession.session_id}, 404,
+        (stranger._runner.http.headers, {"query": "x", "conversation_id": bsession.session_id}, 404,
          "not_found"),
     ]
     for headers, body, status, code in cases:
@@ -123,8 +123,8 @@ def test_curl_reads_the_stream(agent_server, llm, abay, conversations):
          "--data", json.dumps({"query": "say hi", "screenshots": False})],
         capture_output=True, text=True, timeout=180, check=True).stdout
     lines = [line for line in out.split("\n") if line]
-    assert lines and all(line.startswith("data: ") for line in lines)
-    messages = [json.loads(line[len("data: "):]) for line in lines]
+    assert lines and all(line.startswith(("data: ", "id: ")) for line in lines)  # id: for Last-Event-ID
+    messages = [json.loads(line[len("data: "):]) for line in lines if line.startswith("data: ")]
     conversations.append(messages[-1]["conversation_id"])
     assert [a["text"]["info"] for a in parts(messages, CHAT)] == ["curl works"]
     assert messages[-1]["status"] == "done" and messages[-1]["message_id"]
@@ -159,3 +159,23 @@ def test_a_question_from_the_agent_is_answered_while_the_stream_runs(agent_serve
     conversations.append(seen[-1]["conversation_id"])
     assert [a["text"]["info"] for a in parts(seen, CHAT) if a["type"] == "text"] == ["Hangzhou it is"]
     assert "the person answered: Hangzhou" in str(llm.requests[1]["messages"])
+
+
+def test_a_dropped_stream_goes_on_after_its_last_event_id(agent_server, llm, conversations):
+    """What a client whose connection dropped reads: the messages after Last-Event-ID, with the
+    ids they would have had (so tool results still pair with their calls)."""
+    llm.set_script([Turn(reasoning="Looking.", tool_calls=[("wait", {"seconds": 0})]), done("went on")])
+    with httpx.Client(base_url=agent_server.base_url, timeout=120) as client:
+        with connect_sse(client, "POST", "/v2/agent/browser_use/run", json={"query": "two steps"},
+                         headers=auth(agent_server.admin_key)) as source:
+            whole = [(e.id, json.loads(e.data)) for e in source.iter_sse()]
+        conversations.append(whole[-1][1]["conversation_id"])
+        task_id = whole[-1][1]["task_id"]
+        cut = next(i for i, (event_id, _) in enumerate(whole) if event_id)  # dropped after this one
+        with connect_sse(client, "GET", f"/v2/agent/browser_use/tasks/{task_id}/stream",
+                         headers={**auth(agent_server.admin_key), "Last-Event-ID": whole[cut][0]}) as source:
+            rest = [json.loads(e.data) for e in source.iter_sse()]
+        assert rest == [m for _, m in whole[cut + 1:]]
+        other = httpx.get(f"{agent_server.base_url}/v2/agent/browser_use/tasks/{task_id}/stream",
+                          headers=auth(agent_server.new_owner_key("qianfan-stranger")))
+        assert other.status_code == 404

@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from openbay import APIError, NotFoundError
+from tests.helpers.errors import raised
 
 LIMIT = 10 * 1024 * 1024
 
@@ -23,7 +24,7 @@ def test_upload_and_fetch_and_place_in_a_session(agent_server, abay, bsession, t
     placed = abay.file_upload.upload_file(src, session_id=bsession.session_id)
     assert placed["file_id"] != up["file_id"]
     content = bsession.file_system.read_file("/home/user/attachments/list.csv")
-    assert content.success and content.content == "name,price\nteapot,12\n"
+    assert content.content == "name,price\nteapot,12\n"
 
 
 def test_an_upload_at_the_limit_passes_and_one_over_it_leaves_nothing(agent_server, abay, tmp_path):
@@ -77,10 +78,10 @@ def test_uploads_are_private(agent_server, abay, bsession, stranger, tmp_path):
     src = tmp_path / "secret.md"
     src.write_text("# secret")
     up = abay.file_upload.upload_file(src)
-    key = stranger._transport.http.headers["authorization"]
+    key = stranger._runner.http.headers["authorization"]
     assert httpx.get(up["file_url"], headers={"Authorization": key}).status_code == 404
     assert httpx.get(f"{agent_server.base_url}/v1/uploads/{up['file_id']}",
                      headers={"Authorization": key}).status_code == 404
     with pytest.raises(NotFoundError):  # nor can a stranger drop files into my session
         stranger.file_upload.upload_file(src, session_id=bsession.session_id)
-    assert not bsession.file_system.read_file("/home/user/attachments/secret.md").success
+    raised(lambda: bsession.file_system.read_file("/home/user/attachments/secret.md"))

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.errors import raised
 from tests.helpers.server import thread_server
 
 SIZE = 48 * 1024 * 1024 + 123  # several chunks and an odd tail
@@ -27,7 +28,6 @@ def test_upload_and_download_a_large_file_with_progress(session, tmp_path):
     sent = []
     up = session.file_system.upload_file(src, "/home/user/big.bin",
                                          progress=lambda done, total: sent.append((done, total)))
-    assert up.success, up.error_message
     assert up.bytes_sent == SIZE
     assert sent[-1] == (SIZE, SIZE) and len(sent) > 10
     assert [d for d, _ in sent] == sorted(d for d, _ in sent)
@@ -39,7 +39,6 @@ def test_upload_and_download_a_large_file_with_progress(session, tmp_path):
     got = []
     down = session.file_system.download_file("/home/user/big.bin", dst,
                                              progress=lambda done, total: got.append((done, total)))
-    assert down.success, down.error_message
     assert down.bytes_received == SIZE and got[-1] == (SIZE, SIZE)
     assert _sha(dst) == _sha(src)
     assert not (tmp_path / "back.bin.part").exists()
@@ -47,8 +46,8 @@ def test_upload_and_download_a_large_file_with_progress(session, tmp_path):
 
 def test_download_of_a_missing_file_leaves_nothing(session, tmp_path):
     dst = tmp_path / "nothing.bin"
-    r = session.file_system.download_file("/home/user/missing.bin", dst)
-    assert not r.success and r.error_code == "not_found"
+    r = raised(lambda: session.file_system.download_file("/home/user/missing.bin", dst))
+    assert r.code == "not_found"
     assert not dst.exists() and not (tmp_path / "nothing.bin.part").exists()
 
 
@@ -56,8 +55,7 @@ def test_upload_bypasses_the_json_body_cap(server, session):
     # the global body cap (16 MiB) does not apply to file content
     cap = server.app.state.settings.max_body_bytes
     data = b"z" * (cap + 1024)
-    r = session.file_system.write_file("over-cap.bin", data)
-    assert r.success, r.error_message
+    session.file_system.write_file("over-cap.bin", data)
     assert session.file_system.get_file_info("over-cap.bin").file_info.size == len(data)
 
 
@@ -73,10 +71,10 @@ def test_over_the_file_limit_is_413_with_the_limit(small_limit_server, tmp_path)
     s = bay.create().session
     try:
         fs = s.file_system
-        assert fs.write_file("ok.bin", b"x" * (1024 * 1024)).success
-        too_big = fs.write_file("big.bin", b"x" * (1024 * 1024 + 1))
-        assert not too_big.success and too_big.error_code == "payload_too_large"
-        assert "1048576" in too_big.error_message
+        fs.write_file("ok.bin", b"x" * (1024 * 1024))
+        too_big = raised(lambda: fs.write_file("big.bin", b"x" * (1024 * 1024 + 1)))
+        assert too_big.code == "payload_too_large"
+        assert "1048576" in too_big.message
 
         # a chunked body (no length given up front) is cut off at the limit as well
         def chunks():

@@ -1,6 +1,7 @@
 """A real OpenBay server on loopback for tests: in this process (a thread) or as `openbay serve`."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -29,10 +30,15 @@ class RunningServer:
     admin_key: str
     home: Path
     app: object = None
+    loop: asyncio.AbstractEventLoop | None = None  # the server's own loop (thread servers)
 
     def client(self, api_key: str | None = None):
         from openbay import OpenBay
         return OpenBay(api_key=api_key or self.admin_key, base_url=self.base_url)
+
+    def call(self, coro, timeout_s: float = 60):
+        """Run a coroutine in the (thread) server's event loop, e.g. a service method; its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
 
     def new_owner_key(self, name: str) -> str:
         r = httpx.post(f"{self.base_url}/v1/keys", json={"name": name},
@@ -54,7 +60,8 @@ def thread_server(home: Path, extend=None, **overrides):
         extend(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            ws="websockets-sansio"))
-    thread = threading.Thread(target=server.run, daemon=True)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -64,10 +71,12 @@ def thread_server(home: Path, extend=None, **overrides):
     key_file = home / "admin_key"
     admin = keys[0] if keys else (key_file.read_text().strip() if key_file.exists() else "")
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", admin, home, app)
+        yield RunningServer(f"http://127.0.0.1:{port}", admin, home, app, loop)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        if not thread.is_alive():
+            loop.close()
         # and its sandbox root with the disks of dead sessions kept for restore_from
         root = getattr(getattr(app.state, "backend", None), "root", None)
         if root is not None and settings.stop_sandboxes_on_exit:
@@ -76,9 +85,10 @@ def thread_server(home: Path, extend=None, **overrides):
 
 
 @contextlib.contextmanager
-def process_server(home: Path, env: dict | None = None):
-    """`openbay serve` as a child process, the way a user runs it."""
-    port = free_port()
+def process_server(home: Path, env: dict | None = None, port: int | None = None):
+    """`openbay serve` as a child process, the way a user runs it (on `port`: e.g. the port of a
+    server it replaces, so clients find it again)."""
+    port = port or free_port()
     full_env = {**os.environ, "OPENBAY_HOME": str(home), "OPENBAY_STOP_SANDBOXES_ON_EXIT": "1", **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -65,8 +65,9 @@ def test_an_owners_default_is_joined_with_each_sessions_policy(server, bay):
             session.delete()
         # a session cannot allow what its owner's default denies
         for entry in ("10.1.2.0/24", "db.internal.example", "*.internal.example"):
-            result = owner.create(CreateSessionParams(network_policy={"allow_out": [entry]}))
-            assert not result.success and entry in result.error_message and "denies" in result.error_message
+            with pytest.raises(APIError) as refused:
+                owner.create(CreateSessionParams(network_policy={"allow_out": [entry]}))
+            assert entry in refused.value.message and "denies" in refused.value.message
         # a session that says nothing gets the owner's default
         plain = owner.create().session
         try:

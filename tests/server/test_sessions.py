@@ -4,18 +4,18 @@ import time
 import httpx
 import pytest
 
-from openbay import CreateSessionParams, NotFoundError, OpenBay
+from openbay import BadRequestError, CreateSessionParams, GoneError, NotFoundError, OpenBay, RateLimitError
 from tests.helpers.server import thread_server
 
 
 def test_create_info_labels_link_delete(bay):
     r = bay.create(CreateSessionParams(image_id="linux", labels={"project": "demo"}, timeout_s=600))
-    assert r.success and r.request_id.startswith("req-") and r.error_message == ""
+    assert r.request_id.startswith("req-")
     s = r.session
     info = s.info()
     assert info.session_id == s.session_id and info.status.value == "running"
     assert info.labels == {"project": "demo"} and info.timeout_s == 600
-    assert s.set_labels({"env": "test"}).success
+    s.set_labels({"env": "test"})
     assert s.get_labels() == {"env": "test"}
     link = s.get_link()
     page = httpx.get(link)
@@ -23,13 +23,13 @@ def test_create_info_labels_link_delete(bay):
     assert httpx.get(link.split("?")[0]).status_code == 401
     assert httpx.get(link.split("?")[0] + "?token=1.abc").status_code == 401
     assert bay.get(s.session_id).session.session_id == s.session_id
-    d = s.delete()
-    assert d.success
+    s.delete()
     after = bay.get(s.session_id).session.info()
     assert after.status.value == "deleted"
-    assert s.delete().success  # deleting twice is harmless (DELETE is retried by the SDK)
-    out = s.command.execute_command("true")
-    assert not out.success and out.error_code == "gone" and "ended" in out.error_message
+    s.delete()  # deleting twice is harmless (DELETE is retried by the SDK)
+    with pytest.raises(GoneError) as gone:
+        s.command.execute_command("true")
+    assert gone.value.status == 410 and gone.value.code == "gone" and "ended" in gone.value.message
 
 
 def test_list_filters_by_labels_and_paginates(bay):
@@ -37,7 +37,7 @@ def test_list_filters_by_labels_and_paginates(bay):
     made = [bay.create(CreateSessionParams(labels={"batch": tag, "i": str(i)})).session for i in range(5)]
     try:
         first = bay.list(labels={"batch": tag}, limit=2)
-        assert first.success and first.total_count == 5 and len(first.session_ids) == 2
+        assert first.total_count == 5 and len(first.session_ids) == 2
         seen = list(first.session_ids)
         token = first.next_token
         while token:
@@ -49,8 +49,8 @@ def test_list_filters_by_labels_and_paginates(bay):
         one = bay.list(labels={"batch": tag, "i": "3"})
         assert one.session_ids == [made[3].session_id]
         assert bay.list(labels={"batch": "no-such-batch"}).total_count == 0
-        bad = bay.list(next_token="garbage!")
-        assert not bad.success and "next_token" in bad.error_message
+        with pytest.raises(BadRequestError, match="next_token"):
+            bay.list(next_token="garbage!")
     finally:
         for s in made:
             s.delete()
@@ -65,19 +65,20 @@ def test_two_owners_cannot_see_each_other(server):
     try:
         s.command.execute_command("echo secret > /home/user/mine.txt")
         assert bob.list(labels={"owner": "alice"}).total_count == 0
-        got = bob.get(s.session_id)
-        assert not got.success and got.error_code == "not_found"
-        bobs_view = bob.get(s.session_id)
-        assert bobs_view.session is None
-        as_bob = type(s)(bob, s.info())  # a session handle with bob's key
+        with pytest.raises(NotFoundError) as got:
+            bob.get(s.session_id)
+        assert got.value.code == "not_found" and got.value.request_id
+        as_bob = type(s)(bob._runner, s.info())  # a session handle with bob's key
         with pytest.raises(NotFoundError):
             as_bob.info()
         with pytest.raises(NotFoundError):
             as_bob.get_labels()
-        out = as_bob.command.execute_command("cat /home/user/mine.txt")
-        assert not out.success and out.error_code == "not_found" and out.output == ""
-        assert not as_bob.set_labels({"x": "y"}).success
-        assert not as_bob.delete().success
+        with pytest.raises(NotFoundError):
+            as_bob.command.execute_command("cat /home/user/mine.txt")
+        with pytest.raises(NotFoundError):
+            as_bob.set_labels({"x": "y"})
+        with pytest.raises(NotFoundError):
+            as_bob.delete()
         assert s.info().status.value == "running"  # bob's delete did nothing
     finally:
         s.delete()
@@ -87,7 +88,7 @@ def test_keep_alive_extends_expiry(session):
     before = session.info().expires_at
     time.sleep(0.05)
     r = session.keep_alive()
-    assert r.success and r.data.expires_at > before
+    assert r.data.expires_at > before
 
 
 def test_idle_sessions_are_reaped(tmp_path):
@@ -108,10 +109,11 @@ def test_per_owner_session_cap_is_429(tmp_path):
     with thread_server(tmp_path, max_sessions_per_owner=2) as srv:
         bay = srv.client()
         a, _ = bay.create().session, bay.create().session
-        third = bay.create()
-        assert not third.success and third.error_code == "rate_limited" and "at most 2" in third.error_message
+        with pytest.raises(RateLimitError, match="at most 2") as third:
+            bay.create()
+        assert third.value.code == "rate_limited"
         a.delete()
-        assert bay.create().success
+        bay.create()
 
 
 def test_async_client_has_the_same_surface(server):
@@ -124,10 +126,10 @@ def test_async_client_has_the_same_surface(server):
             s = (await bay.create(CreateSessionParams(labels={"kind": "async"}))).session
             out = await s.command.execute_command("echo $((6*7))")
             assert out.exit_code == 0 and out.output == "42\n"
-            assert (await s.set_labels({"kind": "async2"})).success
+            await s.set_labels({"kind": "async2"})
             assert await s.get_labels() == {"kind": "async2"}
             assert (await bay.list(labels={"kind": "async2"})).session_ids == [s.session_id]
-            assert (await s.delete()).success
+            await s.delete()
 
     asyncio.run(main())
 
@@ -136,4 +138,4 @@ def test_sdk_reads_key_and_url_from_env(server, monkeypatch):
     monkeypatch.setenv("OPENBAY_API_KEY", server.admin_key)
     monkeypatch.setenv("OPENBAY_BASE_URL", server.base_url)
     with OpenBay() as bay:
-        assert bay.list().success
+        bay.list()

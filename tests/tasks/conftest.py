@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from openbay import CreateSessionParams
 from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import ScriptedLLM
 from tests.helpers.server import thread_server
+from tests.helpers.sessions import new_session
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +40,5 @@ def abay(agent_server):
 @pytest.fixture
 def bsession(abay):
     """A fresh browser session of the agent server, deleted afterwards."""
-    result = abay.create(CreateSessionParams(image_id="browser"))
-    assert result.success, result.error_message
-    yield result.session
-    result.session.delete()
+    with new_session(abay, "browser") as s:
+        yield s

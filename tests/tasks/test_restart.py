@@ -1,12 +1,15 @@
-"""A server that stops during a task: the task ends failed 'interrupted', never stays running."""
+"""A server that stops during a task never leaves it running: the next start resumes it where
+its session survived, or ends it `interrupted` with every event kept; clients that were
+streaming it reconnect by themselves and miss nothing."""
+import json
+import threading
 import time
 
 import httpx
-import pytest
 
-from openbay import CreateSessionParams, OpenBayConnectionError
-from tests.helpers.scripted_llm import ScriptedLLM, Turn
-from tests.helpers.server import process_server, thread_server
+from openbay import CreateSessionParams
+from tests.helpers.scripted_llm import ScriptedLLM, Turn, done
+from tests.helpers.server import free_port, process_server, thread_server
 
 
 def _wait_running(agent, task_id, model):
@@ -16,46 +19,84 @@ def _wait_running(agent, task_id, model):
         time.sleep(0.1)
 
 
-def test_a_killed_server_leaves_no_task_running(tmp_path):
+def _get(server, path: str, **kw):
+    return httpx.get(f"{server.base_url}{path}", headers={"Authorization": f"Bearer {server.admin_key}",
+                                                          **kw.pop("headers", {})}, **kw)
+
+
+def sse_events(server, task_id: str, last_event_id: int) -> list[tuple[int, dict]]:
+    """(id, event) of each Server-Sent Event after Last-Event-ID, until the stream ends."""
+    out, event_id = [], None
+    with httpx.stream("GET", f"{server.base_url}/v1/tasks/{task_id}/events/stream", timeout=30,
+                      headers={"Authorization": f"Bearer {server.admin_key}",
+                               "Last-Event-ID": str(last_event_id)}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            if line.startswith("id: "):
+                event_id = int(line[4:])
+            elif line.startswith("data: "):
+                out.append((event_id, json.loads(line[6:])))
+    return out
+
+
+def test_a_killed_server_ends_its_task_interrupted_and_streaming_clients_go_on(tmp_path):
+    port = free_port()
     with ScriptedLLM([Turn(hold_s=120, tool_calls=[("wait", {})])]) as model:
         env = {"OPENBAY_LLM_BASE_URL": model.base_url, "OPENBAY_LLM_MODEL": "scripted"}
-        with process_server(tmp_path, env) as (server, proc):
+        with process_server(tmp_path, env, port=port) as (server, proc):
+            bay = server.client()
+            s = bay.create(CreateSessionParams(image_id="browser")).session
+            seen = []
+            ex = s.agent.browser.execute_task("a long one", on_status=seen.append)
+            _wait_running(s.agent.browser, ex.task_id, model)
+            proc.kill()  # SIGKILL: no shutdown code runs, as in a crash
+            proc.wait()
+        model.set_script([done("went on after the restart")])  # if the session survived
+        # the next run, on the same port: the SDK's stream finds it again by itself
+        with process_server(tmp_path, env, port=port) as (server, proc):
+            r = ex.wait(timeout=90)
+            session = _get(server, f"/v1/sessions/{s.session_id}").json()
+            events = _get(server, f"/v1/tasks/{ex.task_id}/events").json()["events"]
+            assert [e["seq"] for e in events] == list(range(1, len(events) + 1))  # none lost
+            # what the SDK's stream delivered is exactly what the store has, each event once
+            assert [e.seq for e in ex.events] == [e["seq"] for e in events]
+            assert seen[-1].payload["status"] == r.task_status
+            if session["status"] == "running":  # its sandbox survived the crash: the task went on
+                assert r.task_status == "finished" and r.task_result == "went on after the restart"
+            else:
+                assert r.task_status == "interrupted" and "did not survive" in r.error_message
+                assert events[-1]["payload"]["status"] == "interrupted"
+            # an SSE client that saw the first two events reconnects with Last-Event-ID: the rest
+            rest = sse_events(server, ex.task_id, 2)
+            assert [i for i, _ in rest] == [e["seq"] for e in events[2:]]
+            assert [e for _, e in rest] == events[2:]
+        bay.close()
+
+
+def test_a_server_shut_down_mid_task_leaves_no_task_running(tmp_path):
+    started = threading.Event()
+    with ScriptedLLM([lambda body: (started.set(), Turn(hold_s=120, tool_calls=[("wait", {})]))[1]]) as model:
+        with thread_server(tmp_path, llm_base_url=model.base_url, llm_model="scripted") as server:
             bay = server.client()
             s = bay.create(CreateSessionParams(image_id="browser")).session
             ex = s.agent.browser.execute_task("a long one")
-            _wait_running(s.agent.browser, ex.task_id, model)
-            proc.kill()  # no shutdown code runs: as in a crash
-            proc.wait()
-            bay.close()
-    # the next run, with no model configured at all
-    with thread_server(tmp_path, llm_base_url="", llm_model="", llm_api_key="") as server:
-        bay = server.client()
-        info = httpx.get(f"{server.base_url}/v1/tasks/{ex.task_id}",
-                         headers={"Authorization": f"Bearer {server.admin_key}"}).json()
-        assert info["status"] == "failed" and info["error_message"] == "interrupted"
-        events = httpx.get(f"{server.base_url}/v1/tasks/{ex.task_id}/events",
-                           headers={"Authorization": f"Bearer {server.admin_key}"}).json()["events"]
-        assert events[-1]["payload"] == {"status": "failed", "error_message": "interrupted"}
-        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-        # and a task with no model configured fails at once, saying how to configure one
-        s2 = bay.create(CreateSessionParams(image_id="browser")).session
-        r = s2.agent.browser.execute_task_and_wait("anything", timeout=30)
-        assert r.task_status == "failed" and "OPENBAY_LLM_BASE_URL" in r.error_message
-        s2.delete()
+            assert started.wait(60)
         bay.close()
-
-
-def test_a_server_shut_down_mid_task_fails_it_as_interrupted(tmp_path):
-    with ScriptedLLM([Turn(hold_s=120, tool_calls=[("wait", {})])]) as model:
-        with thread_server(tmp_path, llm_base_url=model.base_url, llm_model="scripted") as server:
+        with thread_server(tmp_path, llm_base_url="", llm_model="") as server:
+            info = _get(server, f"/v1/tasks/{ex.task_id}").json()
+            session = _get(server, f"/v1/sessions/{s.session_id}").json()
+            if session["status"] == "running":  # the sandbox outlived the server: the task went on,
+                deadline = time.monotonic() + 30  # and failed for want of a model this time
+                while info["status"] == "running" and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    info = _get(server, f"/v1/tasks/{ex.task_id}").json()
+                assert info["status"] == "failed" and "OPENBAY_LLM_BASE_URL" in info["error_message"]
+            else:  # the session ended with the server: the task cannot go on
+                assert info["status"] == "interrupted" and "did not survive" in info["error_message"]
+            # and a task with no model configured fails at once, saying how to configure one
             bay = server.client()
-            s = bay.create(CreateSessionParams(image_id="browser")).session
-            ex = s.agent.browser.execute_task("a long one", on_status=lambda e: None)
-            _wait_running(s.agent.browser, ex.task_id, model)
-        with pytest.raises(OpenBayConnectionError):  # the server is gone, and the SDK says so
-            ex.wait(timeout=5)
-        bay.close()
-        with thread_server(tmp_path, llm_base_url=model.base_url, llm_model="scripted") as server:
-            info = httpx.get(f"{server.base_url}/v1/tasks/{ex.task_id}",
-                             headers={"Authorization": f"Bearer {server.admin_key}"}).json()
-    assert info["status"] == "failed" and info["error_message"] == "interrupted: the server shut down"
+            s2 = bay.create(CreateSessionParams(image_id="browser")).session
+            r = s2.agent.browser.execute_task_and_wait("anything", timeout=30)
+            assert r.task_status == "failed" and "OPENBAY_LLM_BASE_URL" in r.error_message
+            s2.delete()
+            bay.close()

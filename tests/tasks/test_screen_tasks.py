@@ -6,7 +6,9 @@ import time
 import pytest
 
 from openbay import CreateSessionParams
+from tests.helpers.errors import raised
 from tests.helpers.scripted_llm import Turn, call, done, page_state_of
+from tests.helpers.sessions import new_session
 
 LINE = "hello from the computer agent"
 _WINDOW = re.compile(r"- window (\d+): '([^']*)' \((\w*)\) at x (\d+)\.\.(\d+), y (\d+)\.\.(\d+)")
@@ -15,12 +17,8 @@ _WINDOW = re.compile(r"- window (\d+): '([^']*)' \((\w*)\) at x (\d+)\.\.(\d+), 
 @pytest.fixture(scope="module")
 def csession(agent_server):
     """A computer session of the agent server."""
-    bay = agent_server.client()
-    created = bay.create(CreateSessionParams(image_id="computer"))
-    assert created.success, created.error_message
-    yield created.session
-    created.session.delete()
-    bay.close()
+    with new_session(agent_server, "computer") as s:
+        yield s
 
 
 def when_window(llm, title_part: str, then, tries: int = 60):
@@ -55,7 +53,6 @@ def test_computer_task_writes_a_line_in_the_text_editor_and_saves_it(llm, csessi
     r = csession.agent.computer.execute_task_and_wait(
         "Open /home/user/note.txt in the text editor, write a line and save it", timeout=180,
         on_tool_call=lambda e: tool_calls.append(e.payload["name"]))
-    assert r.success, r.error_message
     assert r.task_status == "finished" and r.task_result == "typed the line and saved the file"
     assert tool_calls[:2] == ["run_command", "start_app"] and tool_calls[-2:] == ["read_file", "done"]
     assert {"activate_window", "click", "type_text", "press_keys"} <= set(tool_calls)
@@ -82,35 +79,34 @@ def test_terminate_a_computer_task_mid_step(llm, csession):
     llm.set_script([Turn(hold_s=60, tool_calls=[("wait", {"seconds": 1})])])
     agent = csession.agent.computer
     ex = agent.execute_task("think for a long time")
-    assert ex.success, ex.error_message
     deadline = time.monotonic() + 60
     while agent.get_task_status(ex.task_id).task_status != "running" or not llm.requests:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     stopped = agent.terminate_task(ex.task_id)
-    assert stopped.success and stopped.task_status == "cancelled"
+    assert stopped.task_status == "cancelled"
     r = ex.wait(timeout=30)
-    assert not r.success and r.task_status == "cancelled" and "terminated by the user" in r.error_message
+    assert r.task_status == "cancelled" and "terminated by the user" in r.error_message
     # the session takes the next task at once
     llm.set_script([done("next")])
-    assert agent.execute_task_and_wait("next one", timeout=60).success
+    assert agent.execute_task_and_wait("next one", timeout=60).finished
 
 
 def test_screen_agents_need_their_kind_of_session(abay):
     linux = abay.create().session
     try:
-        ex = linux.agent.computer.execute_task("click something")
-        assert not ex.success and "image_id 'computer'" in ex.error_message
-        assert ex.wait(timeout=5).error_code == "bad_request"
+        ex = raised(lambda: linux.agent.computer.execute_task("click something"))
+        assert "image_id 'computer'" in ex.message
+        assert ex.code == "bad_request"
         # no Android device on this server: it says at once how to attach one
-        mobile = linux.agent.mobile.execute_task("open the settings", max_steps=50)
-        assert not mobile.success and mobile.wait(timeout=5).error_code == "unavailable"
-        assert "no device is configured" in mobile.error_message
-        assert "adb connect" in mobile.error_message and "OPENBAY_ADB_SERIAL" in mobile.error_message
-        waited = linux.agent.mobile.execute_task_and_wait("open the settings", timeout=30)
-        assert not waited.success and "OPENBAY_ADB_SERIAL" in waited.error_message
+        mobile = raised(lambda: linux.agent.mobile.execute_task("open the settings", max_steps=50))
+        assert mobile.code == "unavailable"
+        assert "no device is configured" in mobile.message
+        assert "adb connect" in mobile.message and "OPENBAY_ADB_SERIAL" in mobile.message
+        waited = raised(lambda: linux.agent.mobile.execute_task_and_wait("open the settings", timeout=30))
+        assert "OPENBAY_ADB_SERIAL" in waited.message
         # and a mobile session cannot be made either, for the same reason
-        created = abay.create(CreateSessionParams(image_id="mobile"))
-        assert not created.success and "OPENBAY_ADB_SERIAL" in created.error_message
+        created = raised(lambda: abay.create(CreateSessionParams(image_id="mobile")))
+        assert "OPENBAY_ADB_SERIAL" in created.message
     finally:
         linux.delete()

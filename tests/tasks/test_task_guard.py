@@ -3,6 +3,7 @@ real server, a browser session and the scripted model."""
 import httpx
 
 from tests.helpers.scripted_llm import Turn, call, done, index_of, page_state_of
+from tests.helpers.webhost import ADDRESS, OTHER_ADDRESS
 
 USER, PASSWORD = "ada-the-admin", "pw-9f8e7d6c"
 
@@ -24,7 +25,7 @@ def test_secrets_reach_only_the_page_and_usage_is_priced(llm, bsession, site, ag
     r = bsession.agent.browser.execute_task_and_wait(
         "log in", timeout=120, sensitive_data={"x_user": USER, "x_password": PASSWORD},
         on_usage=usage_events.append)
-    assert r.success, r.error_message
+    assert r.finished, r.error_message
     # the page got the values: it greets the user and counts the password's letters...
     assert f"hello <secret>x_user</secret> {len(PASSWORD)}" in seen_state[0]
     # ...while the model was told the names only, and saw the value typed back as its tag
@@ -44,35 +45,35 @@ def test_secrets_reach_only_the_page_and_usage_is_priced(llm, bsession, site, ag
 
 
 def test_a_secret_limited_to_a_domain_is_refused_elsewhere(llm, bsession, site):
-    other = site.replace("127.0.0.1", "localhost")
+    other = site.replace(ADDRESS, OTHER_ADDRESS)
     llm.set_script([call("go_to_url", url=f"{site}/login"),
                     lambda b: call("input_text", index=index_of(b, "Password"), text="<secret>x_password</secret>"),
                     done("could not")])
     r = bsession.agent.browser.execute_task_and_wait(
         "log in", timeout=120, sensitive_data={other: {"x_password": PASSWORD}})
     typed = r.execution_logs[1]["actions"][0]
-    assert typed["ok"] is False and "may not be used on 127.0.0.1" in typed["result"]
+    assert typed["ok"] is False and f"may not be used on {ADDRESS}" in typed["result"]
 
 
 def test_navigation_outside_the_allowed_domains_is_refused(llm, bsession, site):
     port = site.rsplit(":", 1)[1]
-    other = site.replace("127.0.0.1", "localhost")
+    other = site.replace(ADDRESS, OTHER_ADDRESS)
     llm.set_script([call("go_to_url", url=f"{other}/weather"),
                     call("go_to_url", url=f"{site}/tabs"),
                     lambda b: call("click_element", index=index_of(b, "Open weather")),
                     done("ok")])
     r = bsession.agent.browser.execute_task_and_wait(
-        "open pages", timeout=120, allowed_domains=[f"127.0.0.1:{port}"])
+        "open pages", timeout=120, allowed_domains=[f"{ADDRESS}:{port}"])
     results = [a["result"] for log in r.execution_logs for a in log["actions"]]
-    assert results[0].startswith("navigation refused: localhost") and "allowed domains" in results[0]
+    assert results[0].startswith(f"navigation refused: {OTHER_ADDRESS}") and "allowed domains" in results[0]
     assert results[1].startswith("opened")
     llm.set_script([call("go_to_url", url=f"{site}/tabs"),
                     lambda b: call("click_element", index=index_of(b, "Open weather")),
                     done("ok")])
     r = bsession.agent.browser.execute_task_and_wait(
-        "open pages", timeout=120, prohibited_domains=["127.0.0.1"])
+        "open pages", timeout=120, prohibited_domains=[ADDRESS])
     results = [a["result"] for log in r.execution_logs for a in log["actions"]]
-    assert results[0].startswith("navigation refused: 127.0.0.1") and "prohibited" in results[0]
+    assert results[0].startswith(f"navigation refused: {ADDRESS}") and "prohibited" in results[0]
 
 
 def test_bad_guard_settings_are_refused(bsession, agent_server):

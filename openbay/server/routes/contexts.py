@@ -45,6 +45,20 @@ async def get_context(context_id: str, request: Request, who: Principal = Depend
     return svc.info(await svc.get(who, context_id))
 
 
+@router.get("/v1/contexts/{context_id}/files")
+async def list_context_files(context_id: str, request: Request, path: str = "/", page: int = 1,
+                             page_size: int = 50, who: Principal = Depends(require_principal)) -> dict:
+    """Files and folders directly under `path` in the context's saved content, sorted by path."""
+    return await request.app.state.contexts.files(who, context_id, path, page, page_size)
+
+
+@router.post("/v1/contexts/{context_id}/clear", response_model=ContextInfo)
+async def clear_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
+    """Drop the context's saved content; the context itself stays."""
+    svc = request.app.state.contexts
+    return svc.info(await svc.clear(who, context_id))
+
+
 @router.delete("/v1/contexts/{context_id}", response_model=ContextInfo)
 async def delete_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
     svc = request.app.state.contexts

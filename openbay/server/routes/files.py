@@ -88,6 +88,8 @@ async def write_file(session_id: str, request: Request, path: str = PathQuery,
         sandbox = await request.app.state.sessions.require_running(who, session_id)
         if body.declared_too_large():
             raise BodyTooLarge()
+        declared = request.headers.get("content-length", "")
+        request.app.state.sessions.disk_guard.require("the upload", int(declared) if declared.isdigit() else 0)
         answer = await upload(sandbox.envd, {"op": "fs.write", "path": _path(path), "mode": mode},
                               body.chunks())
     except BodyTooLarge:

@@ -3,7 +3,7 @@ A conversation_id is the OpenBay session the conversation lives in; without one,
 a new browser session is made. Errors come as JSON before the stream starts."""
 import base64
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from openbay.protocol import CreateSessionParams
@@ -13,7 +13,8 @@ from openbay.protocol.tasks import TaskCreateRequest
 from ..auth import require_principal
 from ..errors import not_found
 from ..services.keys import Principal
-from ..services.qianfan import KEEPALIVE, QianfanStream, conversation_so_far, follow, sse
+from ..services.qianfan import KEEPALIVE, QianfanStream, conversation_so_far, follow, last_event_id, sse
+from ..services.tasks import event_of
 
 router = APIRouter(prefix="/v2/agent/browser_use", tags=["qianfan"])
 SSE_HEADERS = {"cache-control": "no-cache", "x-accel-buffering": "no"}
@@ -41,16 +42,37 @@ async def run(body: QianfanRunRequest, request: Request, who: Principal = Depend
         if made:
             await state.sessions.delete(who, session_id)
         raise
-    shots = f"{state.settings.resolved_public_url()}{router.prefix}/screenshots/{task.id}/{{step}}"
-    stream = QianfanStream(session_id, shots if body.screenshots else None)
+    return _stream(state, task.id, session_id, body.screenshots, after=0)
+
+
+@router.get("/tasks/{task_id}/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def reconnect(task_id: str, request: Request, who: Principal = Depends(require_principal),
+                    after_seq: int = Query(default=0, ge=0)):
+    """The stream of a run again, from after the Last-Event-ID header (or after_seq): what a
+    client whose connection dropped (or whose server restarted) reads to go on."""
+    state = request.app.state
+    row = await state.tasks.row(who, task_id)  # another owner's task: 404
+    after = last_event_id(request.headers.get("last-event-id"), after_seq)
+    return _stream(state, row.id, row.session_id, bool(row.params.get("use_vision")), after)
+
+
+def _stream(state, task_id: str, session_id: str, screenshots: bool, after: int) -> StreamingResponse:
+    """Qianfan messages of the task's events after seq `after`; each event's last message carries
+    the event's seq as its SSE id."""
+    shots = f"{state.settings.resolved_public_url()}{router.prefix}/screenshots/{task_id}/{{step}}"
+    stream = QianfanStream(session_id, shots if screenshots else None)
 
     async def events():
-        async for event in follow(state.tasks, task.id):
+        if after:  # the ids of messages the client has not seen follow on from those it has
+            stream.replay([event_of(r) for r in await state.tasks.repo.events(task_id, 0, after)])
+        async for event in follow(state.tasks, task_id, after):
             if event is None:
                 yield KEEPALIVE
                 continue
-            for message in stream.messages(event):
-                yield sse(message)
+            messages = stream.messages(event)
+            for i, message in enumerate(messages):
+                yield sse(message, event.seq if i == len(messages) - 1 else None)
 
     return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends, Query, Request
 
-from openbay.protocol import CreateSessionParams, ErrorCode, LabelsBody, SessionInfo, SessionList
+from openbay.protocol import CreateSessionParams, ErrorCode, LabelsBody, SessionInfo, SessionList, SessionMetrics
 from openbay.protocol.ports import LinkRequest, PortLink
 from openbay.protocol.sessions import validate_labels
 
@@ -71,6 +71,25 @@ async def set_labels(session_id: str, body: LabelsBody, request: Request,
 async def keep_alive(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     svc = request.app.state.sessions
     return svc.info(await svc.keep_alive(who, session_id))
+
+
+@router.post("/{session_id}/pause", response_model=SessionInfo)
+async def pause_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    """Freeze every process of the session (memory kept, no CPU); it does not expire while paused."""
+    svc = request.app.state.sessions
+    return svc.info(await svc.pause(who, session_id))
+
+
+@router.post("/{session_id}/resume", response_model=SessionInfo)
+async def resume_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    svc = request.app.state.sessions
+    return svc.info(await svc.resume(who, session_id))
+
+
+@router.get("/{session_id}/metrics", response_model=SessionMetrics)
+async def session_metrics(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    """CPU, memory, disk, network, processes and uptime of a live session (null: not measured)."""
+    return await request.app.state.sessions.metrics_of(who, session_id)
 
 
 @router.post("/{session_id}/link", response_model=PortLink)

@@ -4,6 +4,7 @@ import contextlib
 import json
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from openbay.protocol import STATUS_OF, ErrorCode
@@ -22,7 +23,9 @@ from openbay.protocol.tasks import (
 from ..auth import bearer_secret, principal_for, require_principal
 from ..errors import ApiError
 from ..services.keys import Principal
+from ..services.qianfan import KEEPALIVE, follow, last_event_id, sse
 from ..services.tasks import event_of
+from .qianfan import SSE_HEADERS
 
 router = APIRouter(tags=["tasks"])
 MAX_EVENTS_PAGE = 1000
@@ -50,6 +53,23 @@ async def terminate_task(task_id: str, request: Request, who: Principal = Depend
 async def reply(task_id: str, body: UserReply, request: Request, who: Principal = Depends(require_principal)):
     """The person's answer to the task's pending call_for_user."""
     await request.app.state.tasks.reply(who, task_id, body.content)
+
+
+@router.get("/v1/tasks/{task_id}/events/stream", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def stream_events_sse(task_id: str, request: Request, who: Principal = Depends(require_principal),
+                            after_seq: int = Query(default=0, ge=0)):
+    """The task's events as Server-Sent Events (id: seq, event: type, data: the event), until it
+    ends. A client that reconnects sends Last-Event-ID (or after_seq) and misses nothing."""
+    tasks = request.app.state.tasks
+    row = await tasks.row(who, task_id)  # another owner's task: 404
+    after = last_event_id(request.headers.get("last-event-id"), after_seq)
+
+    async def events():
+        async for event in follow(tasks, row.id, after):
+            yield KEEPALIVE if event is None else sse(event.model_dump(mode="json"), event.seq, event.type.value)
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
 @router.get("/v1/tasks/{task_id}/events", response_model=TaskEventList)

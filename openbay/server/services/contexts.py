@@ -23,6 +23,7 @@ from openbay.store.context_repository import ContextRepository
 from openbay.store.context_tables import ContextRow
 
 from ..errors import ApiError, not_found
+from .context_files import list_files
 from .keys import Principal
 
 log = logging.getLogger("openbay.contexts")
@@ -71,6 +72,17 @@ class ContextService:
 
     async def list(self, who: Principal) -> list[ContextRow]:
         return await self.repo.list(who.owner_id)
+
+    async def files(self, who: Principal, context_id: str, folder: str, page: int, page_size: int) -> dict:
+        row = await self.get(who, context_id)
+        return await list_files(self._archive(who.owner_id, row.id), folder, page, page_size)
+
+    async def clear(self, who: Principal, context_id: str) -> ContextRow:
+        """Drop the saved content; the context stays (empty) for the next save."""
+        row = await self.get(who, context_id)
+        self._archive(who.owner_id, row.id).unlink(missing_ok=True)
+        await self.repo.mark_saved(row.id, 0)
+        return await self.get(who, context_id)
 
     async def delete(self, who: Principal, context_id: str) -> ContextRow:
         row = await self.get(who, context_id)

@@ -33,7 +33,7 @@ from openbay.protocol.operator import (
     PageInfo,
 )
 from openbay.protocol.tasks import LLMOverride, TaskUsage
-from openbay.store.action_cache import ActionCacheRepository, ActionCacheRow
+from openbay.store.action_cache import ActionCacheRepository, ActionCacheRow, OwnerActionCache
 
 from ..errors import ApiError
 from ..metrics import Metrics
@@ -48,23 +48,6 @@ class _Connection:
     stack: contextlib.AsyncExitStack
     browser: BrowserSession
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-class OwnerCache:
-    """The action cache as one owner's operator sees it."""
-
-    def __init__(self, repo: ActionCacheRepository, owner_id: str):
-        self.repo, self.owner_id = repo, owner_id
-
-    async def get(self, key: str) -> dict | None:
-        row = await self.repo.get(self.owner_id, key)
-        if row is None:
-            return None
-        asyncio.get_running_loop().create_task(self.repo.hit(self.owner_id, key))  # not on the hot path
-        return {"action": row.action}
-
-    async def put(self, key: str, entry: dict) -> None:
-        await self.repo.put(self.owner_id, key, **entry)
 
 
 def cache_entry(row: ActionCacheRow) -> CacheEntry:
@@ -160,7 +143,7 @@ class OperatorService:
             async with conn.lock:
                 try:
                     return await run(BrowserOperator(self._client(override), conn.browser,
-                                                     OwnerCache(self.repo, who.owner_id)))
+                                                     OwnerActionCache(self.repo, who.owner_id)))
                 except LLMError as e:
                     raise ApiError(ErrorCode.MODEL_ERROR, str(e)) from None
                 except ActionError as e:

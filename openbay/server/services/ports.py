@@ -42,6 +42,11 @@ def link_path(session_id: str, port: int) -> str:
     return f"{LINKS_PREFIX}/{session_id}/{port}/"
 
 
+def _port_op(port: int, first: bytes) -> dict:
+    # a whole request goes with the op, and envd's "ok" comes with the answer's first bytes
+    return {"op": "port", "port": port, **({"ok_with_answer": True} if first else {})}
+
+
 @dataclass
 class Access:
     """Who passed, and the cookie to set when the token came in the URL."""
@@ -163,7 +168,7 @@ class PortService:
         502 when nothing listens there."""
         sandbox = self.touch(access, session_id)
         try:
-            channel = await asyncio.wait_for(open_channel(sandbox.envd, {"op": "port", "port": port}, first),
+            channel = await asyncio.wait_for(open_channel(sandbox.envd, _port_op(port, first), first),
                                              OPEN_TIMEOUT_S)
         except asyncio.TimeoutError:
             raise ApiError(ErrorCode.SANDBOX_ERROR, f"session {session_id!r} did not answer within "

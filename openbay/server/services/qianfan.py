@@ -35,15 +35,23 @@ async def conversation_so_far(repo, owner_id: str, session_id: str) -> str | Non
     return "\n".join(lines)
 
 
-def sse(obj: dict) -> bytes:
-    return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
+def sse(obj: dict, event_id: int | None = None, event: str | None = None) -> bytes:
+    """One Server-Sent Event; `event_id` is what a reconnecting client sends back as Last-Event-ID."""
+    head = (f"id: {event_id}\n" if event_id is not None else "") + (f"event: {event}\n" if event else "")
+    return f"{head}data: {json.dumps(obj, ensure_ascii=False)}\n\n".encode()
 
 
-async def follow(tasks: TaskService, task_id: str) -> AsyncIterator[TaskEvent | None]:
-    """Every event of the task, in order, until its end, and None after each
+def last_event_id(header: str | None, after_seq: int) -> int:
+    """Where a (re)connecting SSE client resumes: its Last-Event-ID header, else after_seq."""
+    header = (header or "").strip()
+    return int(header) if header.isdigit() else after_seq
+
+
+async def follow(tasks: TaskService, task_id: str, after: int = 0) -> AsyncIterator[TaskEvent | None]:
+    """Every event of the task after seq `after`, in order, until its end, and None after each
     KEEPALIVE_S without one. The store is the source (events are committed before they are
     published); the bus only says when to look again."""
-    runner, last = tasks.runner, 0
+    runner, last = tasks.runner, after
     wake = runner.bus.subscribe(task_id)
     try:
         while True:
@@ -85,6 +93,11 @@ class QianfanStream:
         return {"role": role, "status": "running", "content": [{
             "name": name, "type": type, "text": text,
             "event": {"id": self._id(key), "status": status, "name": name}}]}
+
+    def replay(self, events: list[TaskEvent]) -> None:
+        """Take in events a client already has (it reconnected), so later messages keep their ids."""
+        for e in events:
+            self.messages(e)
 
     def messages(self, e: TaskEvent) -> list[dict]:
         p, step = e.payload, e.payload.get("step", 0)

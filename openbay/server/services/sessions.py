@@ -10,10 +10,17 @@ import asyncio
 import base64
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from openbay.protocol import CreateSessionParams, ErrorCode, SessionInfo, SessionStatus
+from openbay.protocol import (
+    CreateSessionParams,
+    ErrorCode,
+    SessionInfo,
+    SessionLifecycle,
+    SessionMetrics,
+    SessionStatus,
+)
 from openbay.protocol.network import NetworkPolicyParams
 from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
 from openbay.store import SessionRepository
@@ -21,12 +28,16 @@ from openbay.store.tables import SessionRow, utcnow
 
 from ..errors import ApiError, not_found
 from ..metrics import Metrics
+from ..request_context import auto_resume_allowed
 from .keys import Principal
 from .network_policies import backend_policy
+from .session_metrics import sandbox_metrics
 
 log = logging.getLogger("openbay.sessions")
 TOUCH_PERSIST_S = 5.0
 MAX_PAGE = 100
+DEFAULT_MAX_PAUSED_S = 7 * 86400
+PAUSED = SessionStatus.PAUSED.value
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class LiveSession:
     row: SessionRow
     sandbox: Sandbox
     persisted_at: datetime
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # pause and resume, one at a time
     kind: str = ""  # the built-in image the session's image descends from
     image_ref: str = ""  # the image store's name of it (templates: "<owner>/<name>")
 
@@ -77,7 +89,8 @@ def _parse_token(token: str) -> int:
 class SessionService:
     def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
-                 disk: DiskSettings | None = None, dead_grace_s: float = 86400.0):
+                 disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
+                 max_paused_s: float = DEFAULT_MAX_PAUSED_S):
         self.repo = repo
         self.backend = backend
         self.images = images  # an ImageService: which image a name means
@@ -87,6 +100,7 @@ class SessionService:
         self.max_per_owner = max_per_owner
         self.public_url = public_url
         self.metrics = metrics
+        self.max_paused_s = max_paused_s
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
         self._ending: dict[str, asyncio.Future] = {}  # sessions being ended: done when their sandbox is
@@ -99,7 +113,9 @@ class SessionService:
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
         self.before_end: list = []
-        metrics.gauge("sessions_running", lambda: len(self.live))
+        self.disk_guard = None  # a DiskGuard: no new session on a (nearly) full disk
+        metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
+        metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
         if hasattr(backend, "on_exit"):  # a sandbox that dies is marked dead at once, with the reason
             backend.on_exit = self._sandbox_exited
 
@@ -126,6 +142,7 @@ class SessionService:
                            disk_used_bytes=used, disk_quota_bytes=quota, end_reason=row.end_reason,
                            exposed_ports=self.ports.listed(row.id) if self.ports else [],
                            network_policy=row.network_policy and NetworkPolicyParams.model_validate(row.network_policy),
+                           paused_at=row.paused_at, lifecycle=SessionLifecycle(on_idle=row.on_idle or "delete"),
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
     def oom_kills(self, session_id: str) -> int:
@@ -154,6 +171,8 @@ class SessionService:
             raise ApiError(ErrorCode.RATE_LIMITED,
                            f"at most {self.max_per_owner} running sessions per owner; delete some first")
         policy = await self._network_policy(who, params)
+        if self.disk_guard is not None:
+            self.disk_guard.require("a new session")
         session_id = "s-" + secrets.token_hex(6)
         check = self.preflight.get(image.kind)
         if check is not None:
@@ -176,7 +195,7 @@ class SessionService:
                          status=SessionStatus.RUNNING.value, network=params.network,
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
                          last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s),
-                         network_policy=policy.model_dump())
+                         network_policy=policy.model_dump(), on_idle=params.lifecycle.on_idle)
         try:
             if params.context_syncs and self.contexts:
                 await self.contexts.attach(who, session_id, sandbox, params.context_syncs)
@@ -225,7 +244,7 @@ class SessionService:
                    limit: int, next_token: str | None) -> tuple[list[SessionRow], str | None, int]:
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(ErrorCode.VALIDATION, f"limit must be between 1 and {MAX_PAGE}")
-        statuses = [status] if status else [SessionStatus.RUNNING.value]
+        statuses = [status] if status else [SessionStatus.RUNNING.value, PAUSED]  # the live ones
         if status == "all":
             statuses = []
         elif status and status not in {s.value for s in SessionStatus}:
@@ -247,7 +266,14 @@ class SessionService:
         return live.sandbox
 
     async def require_running(self, who: Principal, session_id: str) -> Sandbox:
-        """Like `sandbox`, but says precisely why a known session cannot be used."""
+        """Like `sandbox`, but says precisely why a known session cannot be used, and resumes a
+        paused one first (unless the request said auto_resume=false)."""
+        live = self.live.get(session_id)
+        if live is not None and live.row.owner_id == who.owner_id and live.row.status == PAUSED:
+            if not auto_resume_allowed():
+                raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} is paused; resume it first "
+                               "(or leave out auto_resume=false and it is resumed for the call)")
+            await self.resume(who, session_id)
         if session_id in self.live:
             return self.sandbox(who, session_id)
         row = await self.get(who, session_id)
@@ -278,6 +304,63 @@ class SessionService:
             live.row.labels = dict(labels)
         return row
 
+    async def pause(self, who: Principal, session_id: str) -> SessionRow:
+        """Freeze every process of the session (memory kept, no CPU); it does not expire while
+        paused, up to max_paused_s. Pausing a paused session changes nothing."""
+        live = self._live_of(who, session_id)
+        if live.row.status != PAUSED:
+            await self._freeze(live)
+        return live.row
+
+    async def resume(self, who: Principal, session_id: str) -> SessionRow:
+        """Thaw a paused session; its idle timeout starts again. A running one is left as it is."""
+        live = self._live_of(who, session_id)
+        async with live.lock:
+            if live.row.status == PAUSED:
+                await self._backend_call("resume", session_id)
+                now = utcnow()
+                live.row.status, live.row.paused_at = SessionStatus.RUNNING.value, None
+                live.row.last_active_at, live.row.expires_at = now, now + timedelta(seconds=live.row.timeout_s)
+                live.persisted_at = now
+                await self.repo.set_paused(session_id, None, live.row.last_active_at, live.row.expires_at)
+                self.metrics.count("sessions_resumed")
+                log.info("session resumed", extra={"fields": {"session_id": session_id}})
+        return live.row
+
+    async def metrics_of(self, who: Principal, session_id: str) -> SessionMetrics:
+        """The session's resource use now (nulls where the backend cannot tell)."""
+        live = self._live_of(who, session_id)
+        return await sandbox_metrics(self.backend, live.row, self.limits)
+
+    def _live_of(self, who: Principal, session_id: str) -> LiveSession:
+        live = self.live.get(session_id)
+        if live is None or live.row.owner_id != who.owner_id:
+            raise not_found("running session", session_id)
+        return live
+
+    async def _freeze(self, live: LiveSession) -> None:
+        async with live.lock:
+            if live.row.status == PAUSED:
+                return
+            await self._backend_call("pause", live.row.id)
+            live.row.status, live.row.paused_at = PAUSED, utcnow()
+            await self.repo.set_paused(live.row.id, live.row.paused_at, live.row.last_active_at,
+                                       live.row.expires_at)
+            self.metrics.count("sessions_paused")
+            log.info("session paused", extra={"fields": {"session_id": live.row.id}})
+
+    async def _backend_call(self, name: str, session_id: str) -> None:
+        method = getattr(self.backend, name, None)
+        try:
+            if method is None:
+                raise NotImplementedError
+            await method(session_id)
+        except NotImplementedError:
+            raise ApiError(ErrorCode.UNAVAILABLE, f"the {self.backend.name} sandbox backend cannot "
+                           f"{name} sessions") from None
+        except SandboxError as e:
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not {name} session {session_id!r}: {e}") from None
+
     async def delete(self, who: Principal, session_id: str) -> SessionRow:
         row = await self.get(who, session_id)
         if session_id in self.live:
@@ -297,6 +380,11 @@ class SessionService:
     async def _end(self, session_id: str, status: SessionStatus, reason: str) -> None:
         live = self.live.pop(session_id, None)
         await self.repo.end(session_id, status.value, reason)
+        if live is not None and live.row.status == PAUSED:  # thawed, so it can close cleanly
+            try:
+                await self._backend_call("resume", session_id)
+            except ApiError as e:
+                log.warning("could not resume %s before ending it: %s", session_id, e.message)
         if live is not None:
             live.row.status = status.value
             live.row.end_reason = reason
@@ -324,12 +412,28 @@ class SessionService:
         for session_id, live in list(self.live.items()):
             if not self.backend.is_alive(session_id):
                 await self.end(session_id, SessionStatus.DEAD, "sandbox exited")
+            elif live.row.status == PAUSED:
+                if (now - live.row.paused_at).total_seconds() < self.max_paused_s:
+                    continue
+                await self.end(session_id, SessionStatus.EXPIRED,
+                               f"paused longer than max_paused_s ({self.max_paused_s:g}s)")
             elif live.row.expires_at <= now:
+                if live.row.on_idle == "pause" and await self._pause_idle(live):
+                    continue
                 await self.end(session_id, SessionStatus.EXPIRED, "idle past its timeout")
             else:
                 continue
             ended.append(session_id)
         return ended
+
+    async def _pause_idle(self, live: LiveSession) -> bool:
+        """lifecycle.on_idle == "pause": pause instead of ending; False when the backend cannot."""
+        try:
+            await self._freeze(live)
+            return True
+        except ApiError as e:
+            log.warning("could not pause idle session %s, ending it: %s", live.row.id, e.message)
+            return False
 
     async def reap_forever(self, interval_s: float) -> None:
         while True:

@@ -9,6 +9,7 @@ from openbay.protocol import ErrorCode
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.mobile import MOBILE_IMAGES
 from openbay.protocol.tasks import AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo, TaskStatus, TaskUsage
+from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
@@ -44,21 +45,51 @@ class TaskService:
         if kind not in AVAILABLE_KINDS:
             raise ApiError(ErrorCode.BAD_REQUEST, f"the {kind} agent is not available yet; "
                            f"agents: {', '.join(AVAILABLE_KINDS)}")
-        sandbox = await self.sessions.require_running(who, session_id)
-        image = self.sessions.kind(session_id)
-        cdp_url, target = None, None
-        if kind != "browser":
-            target = self._screen_of(kind, session_id, image, sandbox)
-        elif image not in BROWSER_IMAGES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"the browser agent needs a session with image_id "
-                           f"'browser'; session {session_id!r} runs {image!r}")
-        elif self.browser_service is not None:
-            cdp_url = await self.browser_service.endpoint_url(who, session_id)
+        cdp_url, target = await self._agent_view(who, session_id, kind)
         try:
             return await self.runner.submit(owner_id=who.owner_id, session_id=session_id, kind=kind,
                                             request=request, cdp_url=cdp_url, target=target)
         except TaskConflict as e:
             raise ApiError(ErrorCode.CONFLICT, str(e)) from None
+
+    async def _agent_view(self, who: Principal, session_id: str, kind: str) -> tuple[str | None, object]:
+        """What the agent acts through: the session's CDP URL (browser) or its screen (others)."""
+        sandbox = await self.sessions.require_running(who, session_id)
+        image = self.sessions.kind(session_id)
+        if kind != "browser":
+            return None, self._screen_of(kind, session_id, image, sandbox)
+        if image not in BROWSER_IMAGES:
+            raise ApiError(ErrorCode.BAD_REQUEST, f"the browser agent needs a session with image_id "
+                           f"'browser'; session {session_id!r} runs {image!r}")
+        if self.browser_service is not None:
+            return await self.browser_service.endpoint_url(who, session_id), None
+        return None, None
+
+    async def recover(self) -> tuple[list[str], list[str]]:
+        """At startup: each task a previous run left unfinished goes on from its last stored step
+        where its session is still alive, and ends `interrupted` (events kept) where it is not.
+        (resumed ids, interrupted ids)"""
+        resumed, interrupted = [], []
+        for row in await self.runner.unfinished():
+            live = self.sessions.live.get(row.session_id)
+            reason = ""
+            if live is None or live.row.owner_id != row.owner_id:
+                reason = "interrupted: the server stopped and the task's session did not survive it"
+            elif row.params.get("own_llm"):
+                reason = ("interrupted: the server stopped, and a task with its own model settings (llm) "
+                          "cannot go on without them (its key is never stored)")
+            else:
+                who = Principal(owner_id=row.owner_id, key_id="", name="", admin=False)
+                try:
+                    cdp_url, target = await self._agent_view(who, row.session_id, row.kind)
+                    await self.runner.resume(row, cdp_url=cdp_url, target=target)
+                    resumed.append(row.id)
+                    continue
+                except (ApiError, TaskConflict) as e:
+                    reason = f"interrupted: could not go on after the server restarted: {e}"
+            if await self.runner.interrupt(row, reason):
+                interrupted.append(row.id)
+        return resumed, interrupted
 
     def _screen_of(self, kind: str, session_id: str, image: str, sandbox):
         """What a computer agent (the desktop) or a mobile agent (the device) acts on."""
@@ -119,12 +150,15 @@ class TaskService:
 
 
 async def start_task_service(state, settings) -> TaskService:
-    """The task service of a starting server; tasks a previous run left running are failed."""
+    """The task service of a starting server; tasks a previous run left running go on where
+    their session survived and end interrupted where it did not."""
     llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
-    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage)
-    interrupted = await runner.recover()
-    if interrupted:
-        log.warning("marked %d tasks of the previous run failed (interrupted)", len(interrupted))
-    return TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
-                       getattr(state, "mobile", None))
+    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
+                        action_cache=ActionCacheRepository(state.db))
+    service = TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
+                          getattr(state, "mobile", None))
+    resumed, interrupted = await service.recover()
+    if resumed or interrupted:
+        log.warning("tasks of the previous run: %d resumed, %d interrupted", len(resumed), len(interrupted))
+    return service

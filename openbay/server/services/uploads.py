@@ -16,6 +16,7 @@ from openbay.store.conversation_repository import ConversationRepository
 from openbay.store.conversation_tables import UploadRow
 from openbay.store.tables import utcnow
 
+from ..disk import is_disk_full
 from ..errors import ApiError, not_found
 from .envd_calls import envd_api_error
 from .keys import Principal
@@ -64,6 +65,9 @@ class UploadService:
         check_file_name(file_name)
         if session_id:
             await self.sessions.get(who, session_id)  # another owner's session: 404
+        disk = self.sessions.disk_guard
+        if disk is not None:
+            disk.require("the upload")
         file_id = "f-" + secrets.token_hex(8)
         folder = self.root / who.owner_id
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -77,6 +81,10 @@ class UploadService:
                         raise too_large(self.max_bytes)
                     out.write(chunk)
             os.replace(temp, folder / file_id)
+        except OSError as e:
+            if disk is not None and is_disk_full(e):
+                raise disk.full("the upload") from None
+            raise
         finally:
             temp.unlink(missing_ok=True)
         row = await self.repo.add_upload(UploadRow(id=file_id, owner_id=who.owner_id, session_id=session_id,

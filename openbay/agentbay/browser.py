@@ -1,0 +1,178 @@
+"""session.browser as AgentBay has it: initialize(BrowserOption) then get_endpoint_url() for
+Playwright's connect_over_cdp. Options map onto OpenBay's; what only Alibaba's cloud does
+(captcha solving, its managed proxies) makes initialize answer False with last_error saying so."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from openbay.protocol.browser import BrowserOption as NativeBrowserOption
+from openbay.protocol.browser import ProxyOption, Viewport
+from openbay.sdk.browser import BrowserCalls
+from openbay.sdk.calls import Call
+from openbay.sdk.contexts import ContextCalls
+from openbay.sdk.errors import OpenBayError
+from openbay.sdk.methods import AsyncPart, Part
+
+from .failures import CLOUD_ONLY
+
+log = logging.getLogger("openbay.agentbay")
+
+
+class BrowserViewport:
+    def __init__(self, width: int = 1920, height: int = 1080):
+        self.width, self.height = width, height
+
+
+class BrowserScreen(BrowserViewport):
+    pass
+
+
+class BrowserProxy:
+    """proxy_type "custom" (your own server) works on OpenBay; "wuying" and "managed" are Alibaba's."""
+
+    def __init__(self, proxy_type: str = "custom", server: str | None = None, username: str | None = None,
+                 password: str | None = None, strategy: str | None = None, pollsize: int = 10, **extra: Any):
+        self.type, self.server, self.username, self.password = proxy_type, server, username, password
+        self.strategy, self.pollsize, self.extra = strategy, pollsize, extra
+
+
+class BrowserFingerprint:
+    def __init__(self, devices: list[str] | None = None, operating_systems: list[str] | None = None,
+                 locales: list[str] | None = None):
+        self.devices, self.operating_systems, self.locales = devices, operating_systems, locales
+
+
+class BrowserOption:
+    """AgentBay's BrowserOption. Used on OpenBay: user_agent, viewport, proxies (custom),
+    fingerprint.locales[0] as the locale. Accepted and not applied: use_stealth, screen,
+    fingerprint devices/OS, extension_path, cmd_args, browser_type."""
+
+    def __init__(self, use_stealth: bool = False, user_agent: str | None = None,
+                 viewport: BrowserViewport | None = None, screen: BrowserScreen | None = None,
+                 fingerprint: BrowserFingerprint | None = None, fingerprint_format: Any = None,
+                 fingerprint_persistent: bool = False, solve_captchas: bool = False, auto_login: bool = False,
+                 call_for_user: bool = False, proxies: list[BrowserProxy] | None = None,
+                 extension_path: str | None = None, cmd_args: list[str] | None = None,
+                 default_navigate_url: str | None = None, browser_type: str | None = None, **extra: Any):
+        self.use_stealth, self.user_agent, self.viewport, self.screen = use_stealth, user_agent, viewport, screen
+        self.fingerprint, self.fingerprint_format = fingerprint, fingerprint_format
+        self.fingerprint_persistent, self.auto_login = fingerprint_persistent, auto_login
+        self.solve_captchas = solve_captchas
+        self.call_for_user, self.proxies, self.extension_path = call_for_user, proxies or [], extension_path
+        self.cmd_args, self.default_navigate_url, self.browser_type = cmd_args, default_navigate_url, browser_type
+        self.extra = extra
+
+    def cloud_only(self) -> str:
+        """Why this option cannot run on OpenBay, or ""."""
+        if self.solve_captchas:
+            return CLOUD_ONLY.format(feature="solve_captchas", why="OpenBay solves no captchas for you; an agent "
+                                     "task can hand one to a person with call_for_user")
+        managed = [p.type for p in self.proxies if p.type != "custom"]
+        if managed:
+            return CLOUD_ONLY.format(feature=f"{managed[0]!r} proxies", why="Alibaba's managed and residential "
+                                     "proxies; use BrowserProxy('custom', server=...) with your own")
+        return ""
+
+    def native(self, profile_context: str | None) -> NativeBrowserOption:
+        proxy = next((p for p in self.proxies if p.server), None)
+        locale = self.fingerprint.locales[0] if self.fingerprint and self.fingerprint.locales else None
+        return NativeBrowserOption(
+            viewport=Viewport(width=self.viewport.width, height=self.viewport.height) if self.viewport else None,
+            user_agent=self.user_agent, locale=locale,
+            proxy=ProxyOption(server=proxy.server) if proxy and proxy.server else None,
+            persist_profile_context=profile_context)
+
+
+class AgentBayBrowserCalls:
+    _path: str
+    _profile_context_id: str | None
+    last_error: str
+
+    def _initialize(self, option: BrowserOption | None) -> Call[bool]:
+        option = option or BrowserOption()
+        self.last_error = option.cloud_only()
+        if self.last_error:
+            log.warning("browser.initialize: %s", self.last_error)
+            return False
+        try:
+            profile = None
+            if self._profile_context_id:  # CreateSessionParams(browser_context=...): the profile lives there
+                ctx = yield from ContextCalls.get_by_id(self, self._profile_context_id)  # type: ignore[arg-type]
+                profile = ctx.context.name if ctx.context else None
+            yield from BrowserCalls.initialize(self, option.native(profile))  # type: ignore[arg-type]
+        except (OpenBayError, ValueError) as e:
+            self.last_error = str(e)
+            log.warning("browser.initialize failed: %s", e)
+            return False
+        return True
+
+    def _endpoint(self) -> Call[str]:
+        return (yield from BrowserCalls.get_endpoint_url(self))  # type: ignore[arg-type]
+
+
+class _BrowserState:
+    def _setup(self, profile_context_id: str | None) -> None:
+        self._profile_context_id = profile_context_id
+        self._option: BrowserOption | None = None
+        self._initialized = False
+        self.last_error = ""
+
+    def is_initialized(self) -> bool:
+        return self._initialized
+
+    def get_option(self) -> BrowserOption | None:
+        return self._option
+
+
+class Browser(_BrowserState, Part):
+    def __init__(self, runner: Any, path: str, profile_context_id: str | None = None):
+        Part.__init__(self, runner, path)
+        self._setup(profile_context_id)
+
+    def initialize(self, option: BrowserOption | None = None) -> bool:
+        """(Re)start the session's browser with `option`; False (see last_error) when it cannot."""
+        self._initialized = self._runner.run(AgentBayBrowserCalls._initialize(self, option))  # type: ignore[arg-type]
+        self._option = option if self._initialized else self._option
+        return self._initialized
+
+    init = initialize
+
+    def get_endpoint_url(self) -> str:
+        """The CDP URL for Playwright's connect_over_cdp (raises BrowserError when there is none)."""
+        return _endpoint_or_raise(lambda: self._runner.run(AgentBayBrowserCalls._endpoint(self)))  # type: ignore[arg-type]
+
+    def screenshot(self, page: Any, full_page: bool = False, **options: Any) -> bytes:
+        """A PNG of a Playwright page of this browser."""
+        return page.screenshot(full_page=full_page, **options)
+
+
+class AsyncBrowser(_BrowserState, AsyncPart):
+    def __init__(self, runner: Any, path: str, profile_context_id: str | None = None):
+        AsyncPart.__init__(self, runner, path)
+        self._setup(profile_context_id)
+
+    async def initialize(self, option: BrowserOption | None = None) -> bool:
+        self._initialized = await self._runner.run(AgentBayBrowserCalls._initialize(self, option))  # type: ignore[arg-type]
+        self._option = option if self._initialized else self._option
+        return self._initialized
+
+    init = initialize
+
+    async def get_endpoint_url(self) -> str:
+        try:
+            return await self._runner.run(AgentBayBrowserCalls._endpoint(self))  # type: ignore[arg-type]
+        except OpenBayError as e:
+            from .errors import BrowserError
+            raise BrowserError(f"no browser endpoint: {e}") from None
+
+    async def screenshot(self, page: Any, full_page: bool = False, **options: Any) -> bytes:
+        return await page.screenshot(full_page=full_page, **options)
+
+
+def _endpoint_or_raise(get: Any) -> str:
+    from .errors import BrowserError
+    try:
+        return get()
+    except OpenBayError as e:
+        raise BrowserError(f"no browser endpoint: {e}") from None

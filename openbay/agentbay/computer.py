@@ -1,0 +1,196 @@
+"""session.browser, session.computer and session.mobile as AgentBay has them, on
+OpenBay's native calls; results in AgentBay's shape."""
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from openbay.sdk.calls import Call
+from openbay.sdk.computer import ApplicationCalls, ComputerCalls, WindowCalls
+from openbay.sdk.errors import OpenBayError
+from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
+
+from .failures import from_error
+from .results import ApiResponse, BoolResult, OperationResult
+
+log = logging.getLogger("openbay.agentbay")
+
+
+class MouseButton(str, Enum):
+    LEFT = "left"
+    RIGHT = "right"
+    MIDDLE = "middle"
+    DOUBLE_LEFT = "double_left"
+
+
+class ScrollDirection(str, Enum):
+    UP = "up"
+    DOWN = "down"
+    LEFT = "left"
+    RIGHT = "right"
+
+
+@dataclass
+class InstalledAppListResult(ApiResponse):
+    success: bool = False
+    data: list = field(default_factory=list)
+    error_message: str = ""
+
+
+@dataclass
+class ProcessListResult(ApiResponse):
+    success: bool = False
+    data: list = field(default_factory=list)
+    error_message: str = ""
+
+
+@dataclass
+class AppOperationResult(ApiResponse):
+    success: bool = False
+    error_message: str = ""
+
+
+@dataclass
+class WindowListResult(ApiResponse):
+    success: bool = False
+    windows: list = field(default_factory=list)
+    error_message: str = ""
+
+
+@dataclass
+class WindowInfoResult(ApiResponse):
+    success: bool = False
+    window: Any = None
+    error_message: str = ""
+
+
+@dataclass
+class UIElementListResult(ApiResponse):
+    success: bool = False
+    elements: list = field(default_factory=list)
+    error_message: str = ""
+    raw: str = ""
+    format: str = "json"
+
+
+def adapt(call: Call[Any], cls: Callable[..., Any] = OperationResult, key: str = "data",
+          build: Callable[[Any], Any] = lambda d: d) -> Call[Any]:
+    """A native call answered in AgentBay's shape: cls(success=True, <key>=build(data))."""
+    try:
+        r = yield from call
+    except OpenBayError as e:
+        return from_error(cls, e)
+    data = getattr(r, "data", r)
+    out = cls(request_id=getattr(r, "request_id", ""), success=True)
+    if key:
+        setattr(out, key, build(data))
+    return out
+
+
+def _png_url(png: bytes) -> str:
+    """Where AgentBay hands out a hosted screenshot URL, OpenBay hands the PNG as a data: URL."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _dumped(items: Any) -> Any:
+    if isinstance(items, list):
+        return [i.model_dump() if hasattr(i, "model_dump") else i for i in items]
+    return items.model_dump() if hasattr(items, "model_dump") else items
+
+
+class AgentBayComputerCalls:
+    _path: str
+
+    def click_mouse(self, x: int, y: int, button: MouseButton | str = MouseButton.LEFT) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.click_mouse(self, x, y, str(getattr(button, "value", button))),  # type: ignore[arg-type]
+                                 BoolResult, build=lambda d: True))
+
+    def move_mouse(self, x: int, y: int) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.move_mouse(self, x, y), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def drag_mouse(self, from_x: int, from_y: int, to_x: int, to_y: int,
+                   button: MouseButton | str = MouseButton.LEFT) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.drag_mouse(self, from_x, from_y, to_x, to_y,  # type: ignore[arg-type]
+                                                          str(getattr(button, "value", button))),
+                                 BoolResult, build=lambda d: True))
+
+    def scroll(self, x: int, y: int, direction: ScrollDirection | str = ScrollDirection.UP,
+               amount: int = 1) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.scroll(self, x, y, str(getattr(direction, "value", direction)),  # type: ignore[arg-type]
+                                                      amount), BoolResult, build=lambda d: True))
+
+    def input_text(self, text: str) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.input_text(self, text), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def press_keys(self, keys: list[str], hold: bool = False) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.press_keys(self, keys, hold), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def release_keys(self, keys: list[str]) -> Call[BoolResult]:
+        return (yield from adapt(ComputerCalls.release_keys(self, keys), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def get_cursor_position(self) -> Call[OperationResult]:
+        return (yield from adapt(ComputerCalls.get_cursor_position(self), build=_dumped))  # type: ignore[arg-type]
+
+    def get_screen_size(self) -> Call[OperationResult]:
+        return (yield from adapt(ComputerCalls.get_screen_size(self), build=_dumped))  # type: ignore[arg-type]
+
+    def screenshot(self) -> Call[OperationResult]:
+        """data: the screen as a data: URL of a PNG."""
+        return (yield from adapt(ComputerCalls.screenshot(self), build=_png_url))  # type: ignore[arg-type]
+
+    def list_root_windows(self, timeout_ms: int = 3000) -> Call[WindowListResult]:
+        return (yield from adapt(WindowCalls.list_root_windows(self), WindowListResult, "windows", _dumped))  # type: ignore[arg-type]
+
+    def get_active_window(self) -> Call[WindowInfoResult]:
+        return (yield from adapt(WindowCalls.get_active_window(self), WindowInfoResult, "window", _dumped))  # type: ignore[arg-type]
+
+    def activate_window(self, window_id: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.activate_window(self, window_id), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def close_window(self, window_id: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.close_window(self, window_id), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def maximize_window(self, window_id: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.maximize_window(self, window_id), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def minimize_window(self, window_id: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.minimize_window(self, window_id), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def restore_window(self, window_id: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.restore_window(self, window_id), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def resize_window(self, window_id: int, width: int, height: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.resize_window(self, window_id, width, height), BoolResult,  # type: ignore[arg-type]
+                                 build=lambda d: True))
+
+    def fullscreen_window(self, window_id: int) -> Call[BoolResult]:
+        return (yield from adapt(WindowCalls.fullscreen_window(self, window_id), BoolResult, build=lambda d: True))  # type: ignore[arg-type]
+
+    def get_installed_apps(self, start_menu: bool = True, desktop: bool = False,
+                           ignore_system_apps: bool = True) -> Call[InstalledAppListResult]:
+        return (yield from adapt(ApplicationCalls.get_installed_apps(self), InstalledAppListResult, build=_dumped))  # type: ignore[arg-type]
+
+    def start_app(self, start_cmd: str, work_directory: str = "", activity: str = "") -> Call[ProcessListResult]:
+        return (yield from adapt(ApplicationCalls.start_app(self, start_cmd, work_directory), ProcessListResult,  # type: ignore[arg-type]
+                                 build=_dumped))
+
+    def list_visible_apps(self) -> Call[ProcessListResult]:
+        return (yield from adapt(ApplicationCalls.list_visible_apps(self), ProcessListResult, build=_dumped))  # type: ignore[arg-type]
+
+    def stop_app_by_pname(self, pname: str) -> Call[AppOperationResult]:
+        return (yield from adapt(ApplicationCalls.stop_app_by_pname(self, pname), AppOperationResult, key=""))  # type: ignore[arg-type]
+
+    def stop_app_by_pid(self, pid: int) -> Call[AppOperationResult]:
+        return (yield from adapt(ApplicationCalls.stop_app_by_pid(self, pid), AppOperationResult, key=""))  # type: ignore[arg-type]
+
+    def stop_app_by_cmd(self, stop_cmd: str) -> Call[AppOperationResult]:
+        return (yield from adapt(ApplicationCalls.stop_app_by_cmd(self, stop_cmd), AppOperationResult, key=""))  # type: ignore[arg-type]
+
+
+_COMPUTER = [n for n in vars(AgentBayComputerCalls) if not n.startswith("_")]
+Computer = type("Computer", (Part,), {n: blocking(getattr(AgentBayComputerCalls, n)) for n in _COMPUTER})
+AsyncComputer = type("AsyncComputer", (AsyncPart,), {n: awaited(getattr(AgentBayComputerCalls, n)) for n in _COMPUTER})

@@ -1,0 +1,285 @@
+"""agent_bay.context (ContextService: persistent contexts of the key's owner) and
+session.context (ContextManager: the contexts a session was created with), as AgentBay has them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from openbay.protocol.contexts import ContextInfo
+from openbay.sdk.calls import Call
+from openbay.sdk.contexts import ContextCalls, SessionContextCalls
+from openbay.sdk.errors import ContextSyncError, OpenBayError
+from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
+
+from .failures import failure, from_error
+from .results import ApiResponse, OperationResult
+
+
+@dataclass
+class Context:
+    """A context: `id` and `name` (AgentBay's fields), plus when it was made and last saved."""
+    id: str
+    name: str
+    created_at: str | None = None
+    last_used_at: str | None = None
+    size_bytes: int = 0
+
+    @property
+    def context_id(self) -> str:
+        return self.id
+
+    @classmethod
+    def of(cls, info: ContextInfo) -> Context:
+        return cls(id=info.context_id, name=info.name, created_at=info.created_at.isoformat(),
+                   last_used_at=info.saved_at.isoformat() if info.saved_at else None, size_bytes=info.size_bytes)
+
+
+@dataclass
+class ContextResult(ApiResponse):
+    success: bool = False
+    context_id: str = ""
+    context: Context | None = None
+    error_message: str = ""
+
+
+@dataclass
+class ContextListResult(ApiResponse):
+    success: bool = False
+    contexts: list[Context] = field(default_factory=list)
+    next_token: str | None = None
+    max_results: int | None = None
+    total_count: int | None = None
+    error_message: str = ""
+
+
+@dataclass
+class ContextListParams:
+    max_results: int | None = None
+    next_token: str | None = None
+    session_id: str | None = None
+
+
+@dataclass
+class ContextStatusData:
+    context_id: str = ""
+    path: str = ""
+    error_message: str = ""
+    status: str = ""
+    start_time: int = 0
+    finish_time: int = 0
+    task_type: str = ""
+
+
+@dataclass
+class ContextInfoResult(ApiResponse):
+    success: bool = True
+    context_status_data: list[ContextStatusData] = field(default_factory=list)
+    error_message: str = ""
+
+
+@dataclass
+class ContextSyncResult(ApiResponse):
+    success: bool = False
+    error_message: str = ""
+
+
+@dataclass
+class ContextBinding:
+    context_id: str = ""
+    context_name: str = ""
+    path: str = ""
+    policy: str = ""
+    bind_time: str = ""
+
+
+@dataclass
+class ContextBindingsResult(ApiResponse):
+    success: bool = False
+    bindings: list[ContextBinding] = field(default_factory=list)
+    error_message: str = ""
+
+
+@dataclass
+class FileUrlResult(ApiResponse):
+    success: bool = False
+    url: str = ""
+    expire_time: int | None = None
+    error_message: str = ""
+
+
+@dataclass
+class ContextFileEntry:
+    file_id: str = ""
+    file_name: str = ""
+    file_path: str = ""
+    file_type: str | None = None
+    gmt_create: str | None = None
+    gmt_modified: int | str | None = None
+    size: int | None = None
+    status: str | None = None
+
+
+@dataclass
+class ContextFileListResult(ApiResponse):
+    success: bool = False
+    entries: list = field(default_factory=list)
+    count: int | None = None
+    next_token: str | None = None
+    error_message: str = ""
+
+
+@dataclass
+class ClearContextResult(ApiResponse):
+    success: bool = False
+    error_message: str = ""
+    status: str | None = None
+    context_id: str | None = None
+
+
+# a context is one archive of a directory on OpenBay; file-level access to it is not served yet
+NOT_YET = ("{feature} is not served by this OpenBay server yet: a context is saved as one archive of "
+           "its directory; mount it in a session (ContextSync) to read, change or remove its files")
+
+
+def _not_yet(cls: Any, feature: str) -> Any:
+    return failure(cls, NOT_YET.format(feature=feature))
+
+
+def _context_result(call: Call[Any]) -> Call[ContextResult]:
+    try:
+        r = yield from call
+    except OpenBayError as e:
+        return from_error(ContextResult, e)
+    return ContextResult(request_id=r.request_id, success=True, context_id=r.context_id, context=Context.of(r.context))
+
+
+class ContextServiceCalls:
+    _path: str
+
+    def get(self, name: str | None = None, create: bool = False,
+            context_id: str | None = None) -> Call[ContextResult]:
+        """A context by name (made when create=True and missing) or by context_id."""
+        if context_id:
+            return (yield from _context_result(ContextCalls.get_by_id(self, context_id)))  # type: ignore[arg-type]
+        if not name:
+            return failure(ContextResult, "name or context_id is required")
+        return (yield from _context_result(ContextCalls.get(self, name, create)))  # type: ignore[arg-type]
+
+    def create(self, name: str) -> Call[ContextResult]:
+        return (yield from ContextServiceCalls.get(self, name, create=True))
+
+    def list(self, params: ContextListParams | None = None) -> Call[ContextListResult]:
+        """A page of contexts (newest first): params.max_results (default 10) and the next_token of the last page."""
+        params = params or ContextListParams()
+        try:
+            r = yield from ContextCalls.list(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(ContextListResult, e)
+        size = params.max_results or 10
+        start = int(params.next_token) if (params.next_token or "").isdigit() else 0
+        every = sorted(r.contexts, key=lambda c: c.created_at, reverse=True)
+        page = every[start:start + size]
+        more = start + size < len(every)
+        return ContextListResult(request_id=r.request_id, success=True, contexts=[Context.of(c) for c in page],
+                                 next_token=str(start + size) if more else None, max_results=size,
+                                 total_count=len(every))
+
+    def delete(self, context: Context | str) -> Call[OperationResult]:
+        """Delete a context and what is saved in it."""
+        context_id = context if isinstance(context, str) else context.id
+        try:
+            r = yield from ContextCalls.delete(self, context_id)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(request_id=r.request_id, success=True, data=True)
+
+
+    def update(self, context: Context) -> Call[OperationResult]:
+        return _not_yet(OperationResult, "renaming a context (update)")
+        yield
+
+    def list_files(self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50,
+                   max_results: int | None = None, next_token: str | None = None) -> Call[ContextFileListResult]:
+        """The files directly under parent_folder_path in what the context has saved."""
+        try:
+            r = yield from ContextCalls.list_files(self, context_id, parent_folder_path or "/",  # type: ignore[arg-type]
+                                                   page_number, max_results or page_size)
+        except OpenBayError as e:
+            return from_error(ContextFileListResult, e)
+        entries = [ContextFileEntry(file_id=e["file_path"], **e) for e in r.entries]
+        return ContextFileListResult(request_id=r.request_id, success=True, entries=entries, count=r.count)
+
+    def get_file_upload_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
+        return _not_yet(FileUrlResult, "get_file_upload_url")
+        yield
+
+    def get_file_download_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
+        return _not_yet(FileUrlResult, "get_file_download_url")
+        yield
+
+    def delete_file(self, context_id: str, file_path: str) -> Call[OperationResult]:
+        return _not_yet(OperationResult, "delete_file")
+        yield
+
+    def clear(self, context_id: str, timeout: int = 60, poll_interval: float = 2.0) -> Call[ClearContextResult]:
+        """Drop what the context has saved (done when this returns: status "available")."""
+        try:
+            r = yield from ContextCalls.clear(self, context_id)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(ClearContextResult, e)
+        return ClearContextResult(request_id=r.request_id, success=True, status="available", context_id=context_id)
+
+
+_SERVICE = {n: n for n in ("get", "create", "list", "delete", "update", "list_files", "get_file_upload_url",
+                            "get_file_download_url", "delete_file", "clear")}
+_SERVICE.update(clear_async="clear", start_clear="clear")  # OpenBay clears at once
+ContextService = type("ContextService", (Part,), {n: blocking(getattr(ContextServiceCalls, c))
+                                                  for n, c in _SERVICE.items()})
+AsyncContextService = type("AsyncContextService", (AsyncPart,), {n: awaited(getattr(ContextServiceCalls, c))
+                                                                 for n, c in _SERVICE.items()})
+
+
+class ContextManagerCalls:
+    _path: str
+
+    def info(self, context_id: str | None = None, path: str | None = None,
+             task_type: str | None = None) -> Call[ContextInfoResult]:
+        """The session's contexts and paths (status "Success": restored and in place)."""
+        try:
+            r = yield from SessionContextCalls.info(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(ContextInfoResult, e)
+        data = [ContextStatusData(context_id=s.context_id, path=s.path, status="Success", task_type="download")
+                for s in r.syncs if (not context_id or s.context_id == context_id) and (not path or s.path == path)]
+        return ContextInfoResult(request_id=r.request_id, success=True, context_status_data=data)
+
+    def sync(self, context_id: str | None = None, path: str | None = None, mode: str | None = None,
+             max_retries: int = 150, retry_interval: int = 500) -> Call[ContextSyncResult]:
+        """Save the session's contexts now; done when this returns (no polling needed)."""
+        try:
+            r = yield from SessionContextCalls.sync(self)  # type: ignore[arg-type]
+        except ContextSyncError as e:
+            return failure(ContextSyncResult, e.message, e.request_id)
+        except OpenBayError as e:
+            return from_error(ContextSyncResult, e)
+        return ContextSyncResult(request_id=r.request_id, success=True)
+
+    def list_bindings(self) -> Call[ContextBindingsResult]:
+        try:
+            r = yield from SessionContextCalls.info(self)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(ContextBindingsResult, e)
+        return ContextBindingsResult(request_id=r.request_id, success=True,
+                                     bindings=[ContextBinding(context_id=s.context_id, path=s.path) for s in r.syncs])
+
+
+class ContextManager(Part):
+    info = blocking(ContextManagerCalls.info)
+    sync = blocking(ContextManagerCalls.sync)
+    list_bindings = blocking(ContextManagerCalls.list_bindings)
+
+
+class AsyncContextManager(AsyncPart):
+    info = awaited(ContextManagerCalls.info)
+    sync = awaited(ContextManagerCalls.sync)
+    list_bindings = awaited(ContextManagerCalls.list_bindings)

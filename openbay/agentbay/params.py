@@ -1,0 +1,240 @@
+"""AgentBay's parameter classes: CreateSessionParams, BrowserContext, ListSessionParams,
+ContextSync with its policies, and the mapping of AgentBay's image names onto OpenBay's."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from openbay.protocol.contexts import ContextSync as WireContextSync
+from openbay.protocol.contexts import DownloadPolicy as WireDownloadPolicy
+from openbay.protocol.contexts import SyncPolicy as WireSyncPolicy
+from openbay.protocol.contexts import UploadPolicy as WireUploadPolicy
+
+# AgentBay's system images and the OpenBay image that does the same
+IMAGES = {
+    "linux_latest": "linux", "code_latest": "code", "browser_latest": "browser",
+    "computer_latest": "computer", "linux_computer_latest": "computer", "ubuntu_latest": "computer",
+    "mobile_latest": "mobile", "android_latest": "mobile", "imgc-07eksy57nw6r759fb": "linux",
+}
+WINDOWS_IMAGES = ("windows_latest", "windows_computer_latest")
+BROWSER_PROFILE_PATH = "/home/user/.config/openbay-browser-context"
+
+
+def openbay_image(image_id: str | None) -> str:
+    return IMAGES.get(image_id or "linux_latest", image_id or "linux")
+
+
+class UploadStrategy(Enum):
+    UPLOAD_BEFORE_RESOURCE_RELEASE = "UploadBeforeResourceRelease"
+
+
+class DownloadStrategy(Enum):
+    DOWNLOAD_ASYNC = "DownloadAsync"
+
+
+class UploadMode(Enum):
+    FILE = "File"
+    ARCHIVE = "Archive"
+
+
+class Lifecycle(Enum):
+    LIFECYCLE_1DAY = "Lifecycle_1Day"
+    LIFECYCLE_3DAYS = "Lifecycle_3Days"
+    LIFECYCLE_5DAYS = "Lifecycle_5Days"
+    LIFECYCLE_10DAYS = "Lifecycle_10Days"
+    LIFECYCLE_15DAYS = "Lifecycle_15Days"
+    LIFECYCLE_30DAYS = "Lifecycle_30Days"
+    LIFECYCLE_90DAYS = "Lifecycle_90Days"
+    LIFECYCLE_180DAYS = "Lifecycle_180Days"
+    LIFECYCLE_360DAYS = "Lifecycle_360Days"
+    LIFECYCLE_FOREVER = "Lifecycle_Forever"
+
+
+@dataclass
+class UploadPolicy:
+    auto_upload: bool = True
+    upload_strategy: UploadStrategy = UploadStrategy.UPLOAD_BEFORE_RESOURCE_RELEASE
+    upload_mode: UploadMode = UploadMode.FILE
+    archive_exclude_paths: list[str] = field(default_factory=list)
+
+    @classmethod
+    def default(cls) -> UploadPolicy:
+        return cls()
+
+
+@dataclass
+class DownloadPolicy:
+    auto_download: bool = True
+    download_strategy: DownloadStrategy = DownloadStrategy.DOWNLOAD_ASYNC
+
+    @classmethod
+    def default(cls) -> DownloadPolicy:
+        return cls()
+
+
+@dataclass
+class DeletePolicy:
+    sync_local_file: bool = True
+
+    @classmethod
+    def default(cls) -> DeletePolicy:
+        return cls()
+
+
+@dataclass
+class ExtractPolicy:
+    extract: bool = True
+    delete_src_file: bool = True
+    extract_current_folder: bool = False
+
+    @classmethod
+    def default(cls) -> ExtractPolicy:
+        return cls()
+
+
+@dataclass
+class RecyclePolicy:
+    lifecycle: Lifecycle = Lifecycle.LIFECYCLE_FOREVER
+    paths: list[str] = field(default_factory=lambda: [""])
+
+    @classmethod
+    def default(cls) -> RecyclePolicy:
+        return cls()
+
+
+@dataclass
+class WhiteList:
+    path: str = ""
+    exclude_paths: list[str] = field(default_factory=list)
+    is_path_regex: bool = False
+    is_exclude_regex: bool = False
+
+
+@dataclass
+class BWList:
+    white_lists: list[WhiteList] = field(default_factory=list)
+
+
+@dataclass
+class MappingPolicy:
+    path: str = ""
+
+    @classmethod
+    def default(cls) -> MappingPolicy:
+        return cls()
+
+
+@dataclass
+class SyncPolicy:
+    """OpenBay honours upload_policy.auto_upload and download_policy.auto_download; a context
+    is one archive of the whole directory, so the other policies are accepted and kept as given."""
+    upload_policy: UploadPolicy | None = None
+    download_policy: DownloadPolicy | None = None
+    delete_policy: DeletePolicy | None = None
+    extract_policy: ExtractPolicy | None = None
+    recycle_policy: RecyclePolicy | None = None
+    bw_list: BWList | None = None
+    mapping_policy: MappingPolicy | None = None
+
+    def __post_init__(self) -> None:
+        self.upload_policy = self.upload_policy or UploadPolicy()
+        self.download_policy = self.download_policy or DownloadPolicy()
+        self.delete_policy = self.delete_policy or DeletePolicy()
+        self.extract_policy = self.extract_policy or ExtractPolicy()
+        self.recycle_policy = self.recycle_policy or RecyclePolicy()
+        self.bw_list = self.bw_list or BWList(white_lists=[WhiteList()])
+
+    @classmethod
+    def default(cls) -> SyncPolicy:
+        return cls()
+
+
+@dataclass
+class ContextSync:
+    context_id: str
+    path: str
+    policy: SyncPolicy | None = None
+    beta_wait_for_completion: bool | None = None
+
+    @classmethod
+    def new(cls, context_id: str, path: str, policy: SyncPolicy | None = None,
+            beta_wait_for_completion: bool | None = None) -> ContextSync:
+        return cls(context_id, path, policy, beta_wait_for_completion)
+
+    def with_policy(self, policy: SyncPolicy) -> ContextSync:
+        self.policy = policy
+        return self
+
+    def to_wire(self) -> WireContextSync:
+        policy = self.policy or SyncPolicy()
+        upload = policy.upload_policy.auto_upload if policy.upload_policy else True
+        download = policy.download_policy.auto_download if policy.download_policy else True
+        return WireContextSync(context_id=self.context_id, path=self.path, policy=WireSyncPolicy(
+            upload_policy=WireUploadPolicy(auto_upload=upload),
+            download_policy=WireDownloadPolicy(auto_download=download)))
+
+
+class BrowserSyncMode(Enum):
+    MINIMAL = "minimal"
+    STANDARD = "standard"
+
+
+@dataclass
+class BrowserContext:
+    """A context that keeps the browser's profile (cookies, storage) between sessions."""
+    context_id: str
+    auto_upload: bool = True
+    sync_mode: BrowserSyncMode | None = None
+    extension_option: Any = None
+    fingerprint_context: Any = None
+
+
+@dataclass
+class ListSessionParams:
+    max_results: int = 10
+    next_token: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LifecyclePolicy:
+    """Accepted for AgentBay's signature; OpenBay's lifetime is idle_release_timeout."""
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class CreateSessionParams:
+    """AgentBay's CreateSessionParams. OpenBay uses image_id (AgentBay's names map onto
+    OpenBay's images), labels, context_syncs, browser_context and idle_release_timeout;
+    the others are accepted. `extra_configs` with mobile settings needs AgentBay's cloud phones."""
+
+    def __init__(self, labels: dict[str, str] | None = None, image_id: str | None = None,
+                 idle_release_timeout: int | None = None, lifecycle_policy: LifecyclePolicy | None = None,
+                 context_syncs: list[ContextSync] | None = None, beta_context_mounts: list | None = None,
+                 browser_context: BrowserContext | None = None, policy_id: str | None = None,
+                 beta_network_id: str | None = None, enable_browser_replay: bool | None = None,
+                 extra_configs: Any = None, framework: str | None = None, load_skills: bool | None = None,
+                 skill_names: list[str] | None = None, is_vpc: bool | None = None):
+        self.labels = labels or {}
+        self.image_id = image_id
+        self.idle_release_timeout = idle_release_timeout
+        self.lifecycle_policy = lifecycle_policy
+        self.context_syncs = list(context_syncs or [])
+        self.beta_context_mounts = beta_context_mounts or []
+        self.browser_context = browser_context
+        self.policy_id = policy_id
+        self.beta_network_id = beta_network_id
+        self.enable_browser_replay = enable_browser_replay
+        self.extra_configs = extra_configs
+        self.framework = framework
+        self.load_skills = load_skills
+        self.skill_names = skill_names
+        self.is_vpc = is_vpc
+
+    def all_context_syncs(self) -> list[ContextSync]:
+        syncs = list(self.context_syncs)
+        if self.browser_context is not None:
+            upload = UploadPolicy(auto_upload=self.browser_context.auto_upload)
+            syncs.append(ContextSync(self.browser_context.context_id, BROWSER_PROFILE_PATH,
+                                     SyncPolicy(upload_policy=upload)))
+        return syncs

@@ -1,0 +1,60 @@
+"""`session.command`: shell commands in the session."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from openbay.protocol import CommandRequest
+
+from . import calls
+from .calls import Call, Request
+from .methods import AsyncPart, Part, awaited, blocking
+from .results import CommandResult
+
+OutputCallback = Callable[[str], Any]
+
+
+class CommandCalls:
+    _path: str
+
+    def execute_command(self, command: str, timeout_ms: int = 60_000, cwd: str | None = None,
+                        envs: dict[str, str] | None = None, *,
+                        on_stdout: OutputCallback | None = None,
+                        on_stderr: OutputCallback | None = None) -> Call[CommandResult]:
+        """Run `command` with bash in the session. With on_stdout/on_stderr, output
+        arrives as it is written (streamed); the result then has it all the same.
+        With AsyncOpenBay the callbacks may be coroutine functions."""
+        body = CommandRequest(command=command, timeout_ms=timeout_ms, cwd=cwd,
+                              envs=envs or {}).model_dump()
+        timeout_s = timeout_ms / 1000 + 30
+        path = f"{self._path}/commands"
+        if on_stdout is None and on_stderr is None:
+            req = Request("POST", path, json=body, timeout_s=timeout_s)
+            return (yield from calls.result(req, CommandResult, lambda b: calls.model_fields(CommandResult, b)))
+        seen: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        handlers = {"stdout": on_stdout, "stderr": on_stderr}
+
+        def on_line(chunk: dict) -> Any:
+            kind = chunk.get("type")
+            if kind in seen:
+                seen[kind].append(chunk.get("data", ""))
+                handler = handlers[kind]
+                if handler is not None:
+                    return handler(chunk.get("data", ""))
+            return None
+
+        def build(final: dict) -> dict:
+            out = calls.model_fields(CommandResult, final.get("result") or {})
+            out["output"], out["stderr"] = "".join(seen["stdout"]), "".join(seen["stderr"])
+            return out
+
+        req = Request("POST", f"{path}/stream", json=body, timeout_s=timeout_s, on_line=on_line)
+        return (yield from calls.result(req, CommandResult, build))
+
+
+class CommandApi(Part):
+    execute_command = blocking(CommandCalls.execute_command)
+
+
+class AsyncCommandApi(AsyncPart):
+    execute_command = awaited(CommandCalls.execute_command)

@@ -1,0 +1,41 @@
+"""Many clients at once: 100 concurrent clients (10 owners, 20 sessions) run 20 commands each
+against one `openbay serve`, and every one of the 2000 commands answers right."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from openbay import CreateSessionParams, OpenBay
+from tests.helpers.server import process_server
+
+CLIENTS, COMMANDS, OWNERS, SESSIONS_PER_OWNER = 100, 20, 10, 2
+
+
+def test_100_concurrent_clients_times_20_commands_without_an_error(tmp_path):
+    with process_server(tmp_path) as (server, _):
+        keys = [server.new_owner_key(f"owner{i}") for i in range(OWNERS)]
+        sessions = []  # (key, session id)
+        for key in keys:
+            with OpenBay(api_key=key, base_url=server.base_url) as bay:
+                for _ in range(SESSIONS_PER_OWNER):
+                    r = bay.create(CreateSessionParams(labels={"chaos": "clients"}))
+                    assert r.success, r.error_message
+                    sessions.append((key, r.session.session_id))
+        start = threading.Barrier(CLIENTS)
+
+        def client(n: int) -> list[str]:
+            key, session_id = sessions[n % len(sessions)]
+            errors = []
+            with OpenBay(api_key=key, base_url=server.base_url) as bay:
+                session = bay.get(session_id).session
+                start.wait(60)
+                for j in range(COMMANDS):
+                    r = session.command.execute_command(f"echo c{n}-{j}")
+                    if not r.success or r.output != f"c{n}-{j}\n":
+                        errors.append(f"client {n} command {j}: {r.error_code} {r.error_message or r.output!r}")
+            return errors
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            errors = [e for found in pool.map(client, range(CLIENTS)) for e in found]
+        assert errors == []
+        for key, session_id in sessions:
+            with OpenBay(api_key=key, base_url=server.base_url) as bay:
+                assert bay.delete(session_id).success

@@ -107,9 +107,7 @@ def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(ser
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 410 and "exited" in r.json()["error"]["message"]
     # nothing is deleted because of a crash: a new session starts with the dead one's files
-    r = bay.create(CreateSessionParams(restore_from=s.session_id))
-    assert r.success, r.error_message
-    restored = r.session
+    restored = bay.create(CreateSessionParams(restore_from=s.session_id)).session
     try:
         assert restored.command.execute_command("cat /home/user/work.txt").output == "precious\n"
     finally:

@@ -5,14 +5,15 @@ tests serve to a session's browser live on this host instead: 198.51.100.2 and .
 documentation range, routed only to this namespace while it exists), reachable from the
 sessions (public addresses pass the default egress policy) and from the host. Listening
 sockets are made inside the namespace by a thread that enters it for the bind; the server
-threads that use them run in the test process as usual.
+threads that use them run in the test process as usual. The addresses are the same for every
+test process, so two test runs at once on one machine reach each other's web host: run one
+at a time (CI does).
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import os
-import secrets
 import socket
 import subprocess
 import threading
@@ -30,8 +31,18 @@ def _run(*argv: str) -> None:
     subprocess.run(argv, check=True, capture_output=True)
 
 
+def _sweep_stale() -> None:
+    """Web hosts of test processes that died without cleaning up: their route to the same
+    addresses would win over ours."""
+    for name in os.listdir("/run/netns") if os.path.isdir("/run/netns") else []:
+        if name.startswith("obt-web-") and name[8:].isdigit() and not os.path.exists(f"/proc/{name[8:]}"):
+            subprocess.run(["ip", "link", "del", f"obtw{name[8:]}"], capture_output=True)
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
 def _create() -> str:
-    tag = secrets.token_hex(3)
+    _sweep_stale()
+    tag = os.getpid()  # one web host per test process; a dead process's is swept by the next
     ns, veth = f"obt-web-{tag}", f"obtw{tag}"
     _run("ip", "netns", "add", ns)
     _run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns)

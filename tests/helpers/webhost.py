@@ -35,8 +35,9 @@ def _sweep_stale() -> None:
     """Web hosts of test processes that died without cleaning up: their route to the same
     addresses would win over ours."""
     for name in os.listdir("/run/netns") if os.path.isdir("/run/netns") else []:
-        if name.startswith("obt-web-") and name[8:].isdigit() and not os.path.exists(f"/proc/{name[8:]}"):
-            subprocess.run(["ip", "link", "del", f"obtw{name[8:]}"], capture_output=True)
+        owner = name[8:]
+        if name.startswith("obt-web-") and not (owner.isdigit() and os.path.exists(f"/proc/{owner}")):
+            subprocess.run(["ip", "link", "del", f"obtw{owner}"], capture_output=True)
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 

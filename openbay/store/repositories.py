@@ -68,9 +68,11 @@ class SessionRepository:
             return await s.scalar(q)
 
     async def list(self, owner_id: str, *, labels: dict[str, str], statuses: list[str],
-                   limit: int, before_seq: int | None) -> tuple[list[SessionRow], int]:
+                   limit: int, before_seq: int | None, image_id: str | None = None) -> tuple[list[SessionRow], int]:
         """Newest first; rows with seq below `before_seq` (the page token); and the total."""
         where = [SessionRow.owner_id == owner_id]
+        if image_id:
+            where.append(SessionRow.image_id == image_id)
         if statuses:
             where.append(SessionRow.status.in_(statuses))
         for k, v in labels.items():

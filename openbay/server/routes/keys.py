@@ -20,7 +20,9 @@ async def list_keys(request: Request, _: Principal = Depends(require_admin)):
 
 @router.delete("/keys/{key_id}", response_model=KeyInfo)
 async def revoke_key(key_id: str, request: Request, _: Principal = Depends(require_admin)):
-    return await request.app.state.keys.revoke(key_id)
+    revoked = await request.app.state.keys.revoke(key_id)
+    request.app.state.console_visits.close_key(key_id)  # its console visitors are signed out
+    return revoked
 
 
 @router.get("/whoami")

@@ -67,6 +67,13 @@ class KeyService:
         self._cache[digest] = (now, principal)
         return principal
 
+    async def principal_of_owner(self, owner_id: str) -> Principal | None:
+        """Who a session link acts as: a live key of the session's owner."""
+        for key in await self.repo.list():
+            if key.owner_id == owner_id and key.revoked_at is None:
+                return Principal(key.owner_id, key.id, key.name, key.admin)
+        return None
+
     async def list(self) -> list[KeyInfo]:
         return [_info(k) for k in await self.repo.list()]
 

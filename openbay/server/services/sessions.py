@@ -237,7 +237,8 @@ class SessionService:
         return row
 
     async def list(self, who: Principal, *, labels: dict[str, str], status: str | None,
-                   limit: int, next_token: str | None) -> tuple[list[SessionRow], str | None, int]:
+                   limit: int, next_token: str | None,
+                   image_id: str | None = None) -> tuple[list[SessionRow], str | None, int]:
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(ErrorCode.VALIDATION, f"limit must be between 1 and {MAX_PAGE}")
         statuses = [status] if status else [SessionStatus.RUNNING.value, PAUSED]  # the live ones
@@ -248,7 +249,7 @@ class SessionService:
                            + ", ".join(s.value for s in SessionStatus))
         before = _parse_token(next_token) if next_token else None
         rows, total = await self.repo.list(who.owner_id, labels=labels, statuses=statuses,
-                                           limit=limit + 1, before_seq=before)
+                                           limit=limit + 1, before_seq=before, image_id=image_id)
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (_token(rows[-1].seq) if more else None), total

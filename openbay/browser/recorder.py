@@ -35,11 +35,12 @@ def recorder_script(rrweb_record_js: str) -> str:
   }}
   window.__openbayRecording = true;
   {rrweb_record_js}
-  const send = globalThis[{json.dumps(BINDING)}];
   let batch = [], timer = null;
   const flush = () => {{
     timer = null;
-    if (!batch.length || typeof send !== "function") return;
+    const send = globalThis[{json.dumps(BINDING)}];  // looked up late: it may come after this script
+    if (!batch.length) return;
+    if (typeof send !== "function") {{ timer = setTimeout(flush, {FLUSH_MS}); return; }}
     const out = batch; batch = [];
     try {{ send(JSON.stringify(out)); }} catch (e) {{}}
   }};
@@ -100,6 +101,7 @@ class BrowserRecorder:
 
     async def _set_up(self, session: str, waiting: bool) -> None:
         try:
+            await self.cdp.send("Runtime.enable", session_id=session)  # bindings reach only inspected contexts
             await self.cdp.send("Runtime.addBinding", {"name": BINDING}, session_id=session)
             await self.cdp.send("Page.addScriptToEvaluateOnNewDocument",
                                 {"source": self.script, "runImmediately": True}, session_id=session)

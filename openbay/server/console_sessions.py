@@ -8,6 +8,7 @@ came through a get_link() URL is scoped to that one session.
 """
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import secrets
 import time
@@ -53,6 +54,12 @@ class ConsoleVisits:
 
     def close(self, visit_id: str) -> None:
         self._visits.pop(visit_id, None)
+
+    def update_key(self, key_id: str, max_sessions: int | None) -> None:
+        """A key's quota changed: its visitors act under the new one."""
+        for visit in self._visits.values():
+            if visit.principal.key_id == key_id:
+                visit.principal = dataclasses.replace(visit.principal, max_sessions=max_sessions)
 
     def close_key(self, key_id: str) -> None:
         """A revoked key signs its visitors out."""

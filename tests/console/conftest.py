@@ -1,6 +1,8 @@
 """Console tests: one real server (with the scripted model for tasks), a real Chromium on the host."""
+import asyncio
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -50,12 +52,36 @@ def shots() -> Path:
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def pw():
+    """Playwright (sync), once: it keeps an event loop of its own in this thread."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(pw):
+    """A person's browser on the host."""
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+def run_async(coro) -> None:
+    """asyncio.run in a thread of its own (Playwright's loop holds this one)."""
+    errors = []
+
+    def target():
+        try:
+            asyncio.run(coro)
+        except BaseException as e:  # noqa: BLE001 - handed back to the test
+            errors.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def sign_in(chromium, server, key: str):

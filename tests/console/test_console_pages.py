@@ -35,7 +35,7 @@ def test_sign_in_list_open_terminal_files(chromium, console_server, cbay, shots,
     try:
         page = sign_in(chromium, console_server, console_server.admin_key)
         # the list shows the session, and filters by label
-        page.get_by_label("Label").fill(f"suite={tag}")
+        page.get_by_label("Label", exact=True).fill(f"suite={tag}")
         page.get_by_role("button", name="Filter").click()
         row = page.locator(f'tr[data-session="{s.session_id}"]')
         row.wait_for()

@@ -7,6 +7,8 @@ import pytest
 from openbay import AsyncOpenBay
 from openbay.sdk.errors import AuthenticationError, OpenBayConnectionError
 
+from .conftest import run_async
+
 
 def _until(pred, what: str, timeout: float = 15):
     deadline = time.monotonic() + timeout
@@ -85,4 +87,4 @@ def test_async_terminal(console_server, linux):
             await t.write("exit\n")
             assert await t.wait(timeout=15) == 0
             await t.kill()
-    asyncio.run(main())
+    run_async(main())

@@ -6,7 +6,6 @@ import time
 
 import httpx
 import pytest
-from playwright.sync_api import sync_playwright
 
 from openbay import CreateSessionParams
 from openbay.protocol.recordings import RecordingInfo
@@ -24,23 +23,22 @@ def _events(bay_key: str, base: str, rid: str) -> list[dict]:
 
 
 def test_a_browser_session_records_its_pages_and_the_console_replays_them(
-        chromium, console_server, cbay, site, shots):
+        pw, chromium, console_server, cbay, site, shots):
     s = cbay.create(CreateSessionParams(image_id="browser", record=True)).session
     try:
         [rec] = s.recording.list()
         assert rec.kind == "rrweb" and rec.status == "recording"
-        with sync_playwright() as p:
-            b = p.chromium.connect_over_cdp(s.browser.get_endpoint_url())
-            page = b.contexts[0].pages[0]
-            page.goto(site + "/weather")
-            page.fill("#q", "Hangzhou")
-            page.click("text=Search")
-            page.wait_for_function("document.getElementById('out').textContent.includes('Hangzhou')")
-            # a page opened later is recorded as well
-            second = b.contexts[0].new_page()
-            second.goto(site + "/counter")
-            time.sleep(0.6)  # the pages hand over their events every 200 ms
-            b.close()
+        b = pw.chromium.connect_over_cdp(s.browser.get_endpoint_url())
+        page = b.contexts[0].pages[0]
+        page.goto(site + "/weather")
+        page.fill("#q", "Hangzhou")
+        page.click("text=Search")
+        page.wait_for_function("document.getElementById('out').textContent.includes('Hangzhou')")
+        # a page opened later is recorded as well
+        second = b.contexts[0].new_page()
+        second.goto(site + "/counter")
+        time.sleep(0.6)  # the pages hand over their events every 200 ms
+        b.close()
         events = _events(console_server.admin_key, console_server.base_url, rec.recording_id)
         snapshots = [json.dumps(e) for e in events if e["type"] == 2]  # full snapshots: one per document
         assert any("Weather today" in snap for snap in snapshots)

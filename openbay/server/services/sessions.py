@@ -166,9 +166,10 @@ class SessionService:
         image, restore_disk = await self._image_and_disk(who, params)
         disk_bytes = self.disk.bytes_for(params.disk_quota_mb)
         running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
-        if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
+        limit = min(self.max_per_owner, who.max_sessions or self.max_per_owner)  # the key's quota
+        if running + self._creating.get(who.owner_id, 0) >= limit:
             raise ApiError(ErrorCode.RATE_LIMITED,
-                           f"at most {self.max_per_owner} running sessions per owner; delete some first")
+                           f"at most {limit} running sessions for this key; delete some first")
         policy = await self._network_policy(who, params)
         if self.disk_guard is not None:
             self.disk_guard.require("a new session")

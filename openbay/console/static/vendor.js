@@ -16,7 +16,8 @@ export function loadScript(path) {
 
 export function loadStyle(path) {
   if (!document.querySelector(`link[data-vendor="${path}"]`)) {
-    document.head.append(Object.assign(document.createElement("link"),
-      {rel: "stylesheet", href: `/console/static/vendor/${path}`, dataset: {vendor: path}}));
+    const link = Object.assign(document.createElement("link"), {rel: "stylesheet", href: `/console/static/vendor/${path}`});
+    link.dataset.vendor = path;
+    document.head.append(link);
   }
 }

@@ -74,7 +74,7 @@ class RecordingService:
             raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs {image!r}, which has no screen "
                            "to record; browser sessions record their pages, computer sessions a video")
         info = RecordingInfo(recording_id="r-" + secrets.token_hex(6), session_id=session_id,
-                             owner_id=who.owner_id, kind="rrweb" if image in BROWSER_IMAGES else "video",
+                             owner_id=who.owner_id, kind="video" if image in COMPUTER_IMAGES else "rrweb",
                              task_ids=[task_id] if task_id else [], started_at=utcnow())
         active = _Active(info, sandbox)
         if info.kind == "rrweb":

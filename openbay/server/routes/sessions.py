@@ -1,6 +1,14 @@
 from fastapi import APIRouter, Depends, Query, Request
 
-from openbay.protocol import CreateSessionParams, ErrorCode, LabelsBody, SessionInfo, SessionList, SessionMetrics
+from openbay.protocol import (
+    IMAGE_IDS,
+    CreateSessionParams,
+    ErrorCode,
+    LabelsBody,
+    SessionInfo,
+    SessionList,
+    SessionMetrics,
+)
 from openbay.protocol.browser import BROWSER_IMAGES
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.ports import LinkRequest, PortLink
@@ -31,7 +39,7 @@ def _labels_from_query(pairs: list[str]) -> dict[str, str]:
 async def create_session(params: CreateSessionParams, request: Request,
                          who: Principal = Depends(require_principal)):
     svc = request.app.state.sessions
-    if params.record and params.image_id not in RECORDABLE_IMAGES:
+    if params.record and params.image_id in IMAGE_IDS and params.image_id not in RECORDABLE_IMAGES:
         raise ApiError(ErrorCode.BAD_REQUEST, f"image {params.image_id!r} has no screen to record; "
                        "record=True works with browser and computer sessions")
     row = await svc.create(who, params)

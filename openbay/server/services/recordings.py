@@ -69,7 +69,8 @@ class RecordingService:
                 info.task_ids.append(task_id)
                 self.store.save(info)
             return info
-        image = self.sessions.live[session_id].row.image_id
+        info_now = self.sessions.info(self.sessions.live[session_id].row)
+        image = info_now.kind or info_now.image_id  # a template records as the image it descends from
         if image not in BROWSER_IMAGES and image not in COMPUTER_IMAGES:
             raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs {image!r}, which has no screen "
                            "to record; browser sessions record their pages, computer sessions a video")

@@ -73,10 +73,10 @@ export async function metricsText(sessionId) {
   try {
     const m = await api(`/v1/sessions/${encodeURIComponent(sessionId)}/metrics`);
     const parts = [];
-    if (m.cpu_percent !== null && m.cpu_percent !== undefined) parts.push(`CPU ${m.cpu_percent.toFixed(0)}%`);
-    if (m.memory_used_bytes) parts.push(`mem ${bytes(m.memory_used_bytes)}`);
-    if (m.disk_used_bytes) parts.push(`disk ${bytes(m.disk_used_bytes)}`);
-    if (m.processes) parts.push(`${m.processes} proc`);
+    if (m.cpu_used_pct !== null && m.cpu_used_pct !== undefined) parts.push(`CPU ${m.cpu_used_pct.toFixed(0)}%`);
+    if (m.mem_used) parts.push(`mem ${bytes(m.mem_used)}${m.mem_total ? ` of ${bytes(m.mem_total)}` : ""}`);
+    if (m.disk_used) parts.push(`disk ${bytes(m.disk_used)}`);
+    if (m.pids) parts.push(`${m.pids} proc`);
     return parts.join(" · ");
   } catch {
     return "";

@@ -188,5 +188,5 @@ def open_pty(runner, session_path: str, *, cols: int, rows: int, cwd: str | None
     _check_size(cols, rows)
     url = pty_url(runner.base_url, session_path, cols, rows, cwd)
     if asynchronous:
-        return AsyncPtyHandle(on_output)._open(url, runner.auth_headers())
-    return PtyHandle(url, runner.auth_headers(), on_output)
+        return AsyncPtyHandle(on_output)._open(url, runner.auth_headers)
+    return PtyHandle(url, runner.auth_headers, on_output)

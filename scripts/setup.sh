@@ -27,4 +27,5 @@ fi
 if [ "${OPENBAY_SKIP_IMAGES:-0}" != "1" ]; then
   .venv/bin/python -m openbay.sandbox.image_build
 fi
+bash scripts/console_vendor.sh
 echo "setup done: $(.venv/bin/python --version), $(runc --version | head -1)"

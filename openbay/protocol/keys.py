@@ -9,6 +9,12 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 class KeyCreateRequest(BaseModel):
     name: str = Field(pattern=NAME_PATTERN, description="owner name; a new name makes a new owner")
     admin: bool = False
+    max_sessions: int | None = Field(default=None, ge=1, le=100_000,
+                                     description="running sessions at once (default: the server's limit)")
+
+
+class KeyUpdate(BaseModel):
+    max_sessions: int | None = Field(ge=1, le=100_000, description="null: the server's limit")
 
 
 class KeyInfo(BaseModel):
@@ -19,6 +25,7 @@ class KeyInfo(BaseModel):
     admin: bool
     created_at: datetime
     revoked_at: datetime | None = None
+    max_sessions: int | None = None
 
 
 class KeyCreated(KeyInfo):

@@ -103,6 +103,8 @@ class TaskCreateRequest(BaseModel):
                 raise ValueError(f"{d[:100]!r} is not a domain pattern (example.com, *.example.com, "
                                  "127.0.0.1:8080, https://example.com)")
         return domains
+    record: bool = Field(default=False, description="record the session from this task on (until the session ends "
+                         "or the recording is stopped)")
 
     @field_validator("output_schema")
     @classmethod
@@ -185,3 +187,20 @@ class ClientMessage(BaseModel):
     """What a client may send on the events WebSocket."""
     type: Literal["reply"]
     content: str = Field(max_length=100_000)
+
+
+class TaskSummary(BaseModel):
+    """A task in a list: what it was asked and how it went, without steps or screenshots."""
+    task_id: str
+    session_id: str
+    kind: str
+    task: str
+    status: TaskStatus
+    steps: int = 0
+    result: str | None = None
+    created_at: datetime
+    ended_at: datetime | None = None
+
+
+class TaskSummaryList(BaseModel):
+    tasks: list[TaskSummary]

@@ -41,18 +41,19 @@ class AgentCalls:
                      on_reasoning: AgentEventCallback = None, on_content: AgentEventCallback = None,
                      on_tool_call: AgentEventCallback = None, on_tool_result: AgentEventCallback = None,
                      on_error: AgentEventCallback = None, on_call_for_user: AgentEventCallback = None,
-                     on_status: AgentEventCallback = None, on_usage: AgentEventCallback = None) -> Call[Started]:
+                     on_status: AgentEventCallback = None, on_usage: AgentEventCallback = None,
+                     record: bool = False) -> Call[Started]:
         """Start a task (non-blocking): a TaskExecution whose wait() gives the ExecutionResult.
         `timeout` bounds the task on the server. With any on_* callback, events stream over a
         WebSocket as they happen; on_call_for_user returns the person's answer (a str; with
-        AsyncOpenBay also an awaitable of one)."""
+        AsyncOpenBay also an awaitable of one). record=True records the session from this task on."""
         body = TaskCreateRequest(
             task=task, max_steps=max_steps, use_vision=use_vision, full_page_screenshot=full_page_screenshot,
             output_schema=_schema_of(output_schema), timeout_s=timeout, max_tokens=max_tokens,
             call_for_user_timeout_s=call_for_user_timeout,
             llm=LLMOverride.model_validate(llm) if isinstance(llm, dict) else llm,
             sensitive_data=sensitive_data, allowed_domains=allowed_domains or [],
-            prohibited_domains=prohibited_domains or [], use_cache=use_cache,
+            prohibited_domains=prohibited_domains or [], use_cache=use_cache, record=record,
         ).model_dump(mode="json", exclude_none=True)
         callbacks = {"on_reasoning": on_reasoning, "on_content": on_content, "on_tool_call": on_tool_call,
                      "on_tool_result": on_tool_result, "on_error": on_error,

@@ -9,6 +9,8 @@ from openbay.protocol import CommandRequest
 from . import calls
 from .calls import Call, Request
 from .methods import AsyncPart, Part, awaited, blocking
+from .pty import AsyncPtyHandle, PtyHandle, open_pty
+from .pty import OutputCallback as PtyOutput
 from .results import CommandResult
 
 OutputCallback = Callable[[str], Any]
@@ -55,6 +57,19 @@ class CommandCalls:
 class CommandApi(Part):
     execute_command = blocking(CommandCalls.execute_command)
 
+    def pty(self, cols: int = 80, rows: int = 24, cwd: str | None = None, *,
+            on_output: PtyOutput | None = None) -> PtyHandle:
+        """An interactive shell on a terminal: `.write(keys)`, `.resize(cols, rows)`,
+        `.wait()` (its exit code), `.kill()`; on_output gets what the screen shows."""
+        return open_pty(self._runner, self._path, cols=cols, rows=rows, cwd=cwd, on_output=on_output,
+                        asynchronous=False)
+
 
 class AsyncCommandApi(AsyncPart):
     execute_command = awaited(CommandCalls.execute_command)
+
+    async def pty(self, cols: int = 80, rows: int = 24, cwd: str | None = None, *,
+                  on_output: PtyOutput | None = None) -> AsyncPtyHandle:
+        """The terminal of CommandApi.pty, for asyncio (on_output may be a coroutine function)."""
+        return await open_pty(self._runner, self._path, cols=cols, rows=rows, cwd=cwd, on_output=on_output,
+                              asynchronous=True)

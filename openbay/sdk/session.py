@@ -18,6 +18,7 @@ from .files import AsyncFileSystemApi, FileSystemApi
 from .mcp_tools import McpToolResult, McpToolsResult
 from .methods import AsyncPart, Part, awaited, blocking
 from .mobile import AsyncMobileApi, MobileApi
+from .recordings import AsyncRecordingApi, RecordingApi
 from .results import DeleteResult, OperationResult, SessionMetricsResult
 from .transport import AsyncRunner, SyncRunner
 
@@ -135,6 +136,7 @@ class Session(_SessionFacts, Part):
         self.window = WindowApi(runner, path)
         self.application = ApplicationApi(runner, path)
         self.mobile = MobileApi(runner, path)
+        self.recording = RecordingApi(runner, path)
 
     info = blocking(SessionCalls.info)
     get_labels = blocking(SessionCalls.get_labels)
@@ -170,6 +172,7 @@ class AsyncSession(_SessionFacts, AsyncPart):
         self.window = AsyncWindowApi(runner, path)
         self.application = AsyncApplicationApi(runner, path)
         self.mobile = AsyncMobileApi(runner, path)
+        self.recording = AsyncRecordingApi(runner, path)
 
     info = awaited(SessionCalls.info)
     get_labels = awaited(SessionCalls.get_labels)

@@ -13,6 +13,7 @@ from openbay.store.context_repository import ContextRepository
 from openbay.store.network_repository import NetworkRepository
 
 from .config import Settings
+from .console_sessions import ConsoleVisits
 from .disk import DiskGuard
 from .errors import install_error_handlers
 from .link_proxy import LinkProxy
@@ -28,6 +29,8 @@ from .routes import mobile as mobile_routes
 from .routes import network_policies as network_policy_routes
 from .routes import operator as operator_routes
 from .routes import ports as port_routes
+from .routes import pty as pty_routes
+from .routes import recordings as recording_routes
 from .routes import session_mcp as session_mcp_routes
 from .routes import snapshots as snapshot_routes
 from .routes import tasks as task_routes
@@ -43,6 +46,8 @@ from .services.network_policies import NetworkPolicyService
 from .services.operator import start_operator_service
 from .services.pools import start_pools
 from .services.ports import PortService
+from .services.recording_store import RecordingStore
+from .services.recordings import RecordingService
 from .services.sessions import DiskSettings, SessionService
 from .services.tasks import start_task_service
 
@@ -116,12 +121,16 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         metrics.gauge("pool_ready", lambda: sum(p.ready for p in state.sessions.pools.values()))
         state.tasks = await start_task_service(state, settings)
         state.operator = start_operator_service(state, settings, metrics)
+        state.recordings = RecordingService(RecordingStore(settings.home / "recordings"), state.sessions,
+                                            state.browser, settings.recording_retention_days * 86400)
         start_conversation_services(state, settings)
         reaper = asyncio.create_task(state.sessions.reap_forever(settings.reap_interval_s))
+        sweeper = asyncio.create_task(state.recordings.sweep_forever())
         try:
             yield
         finally:
             reaper.cancel()
+            sweeper.cancel()
             await state.tasks.runner.shutdown()
             await state.operator.close()
             for pool in state.sessions.pools.values():
@@ -138,6 +147,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     app.state.links = LinkSigner(load_secret(settings.home))
     app.state.template_uploads = {}  # (owner, upload id) -> archive for that owner's next build
+    app.state.console_visits = ConsoleVisits()
     install_error_handlers(app)
     # routes match in order: the hot ones (commands, sessions, health) first
     for module in (health, keys, sessions, commands, console, files, code, contexts):
@@ -150,6 +160,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(live_view.router)
     app.include_router(computer_routes.router)
     app.include_router(vnc.router)
+    app.include_router(pty_routes.router)
+    app.include_router(recording_routes.router)
     app.include_router(mobile_routes.router)
     app.include_router(port_routes.router)
     app.include_router(network_policy_routes.router)

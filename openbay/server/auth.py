@@ -5,6 +5,7 @@ from fastapi import Depends, Request
 
 from openbay.protocol import ErrorCode
 
+from .console_sessions import COOKIE, visit_of
 from .errors import ApiError
 from .services.keys import Principal
 
@@ -31,7 +32,15 @@ async def principal_for(request_app, secret: str) -> Principal:
 
 
 async def require_principal(request: Request) -> Principal:
-    return await principal_for(request.app, bearer_secret(request.headers.get("authorization", "")))
+    """The Bearer key; without one, a signed-in console visit (cookie, CSRF header, same origin)."""
+    secret = bearer_secret(request.headers.get("authorization", ""))
+    if not secret and COOKIE in request.cookies:
+        visit = visit_of(request)
+        if visit is None:
+            raise ApiError(ErrorCode.UNAUTHORIZED, "the console visit is signed out, expired, or this "
+                           "request lacks its CSRF header or comes from another origin")
+        return visit.principal
+    return await principal_for(request.app, secret)
 
 
 async def require_admin(principal: Principal = Depends(require_principal)) -> Principal:

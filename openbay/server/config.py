@@ -87,6 +87,7 @@ class Settings:
     max_disk_mb: int = 100 * 1024  # the most a session may ask for
     # ports of this machine sessions may ask for as host.openbay.internal: "", "*" or "8000,3000"
     allow_host_ports: str = ""
+    recording_retention_days: float = 7.0  # session recordings are deleted this long after they end
 
     def pool_sizes(self) -> dict[str, int]:
         sizes = parse_pool_sizes(self.pool)
@@ -128,6 +129,7 @@ class Settings:
             llm_prices=os.environ.get("OPENBAY_LLM_PRICES", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
             allow_host_ports=_host_ports("OPENBAY_ALLOW_HOST_PORTS"),
+            recording_retention_days=_float("OPENBAY_RECORDING_RETENTION_DAYS", cls.recording_retention_days),
         )
         for k, v in overrides.items():
             setattr(s, k, v)

@@ -22,7 +22,7 @@ database of the previous release upgrades with its rows kept.
 """
 from collections.abc import Callable
 
-from sqlalchemy import JSON, Column, Connection, MetaData, String, Table, inspect, select
+from sqlalchemy import JSON, Column, Connection, Integer, MetaData, String, Table, inspect, select
 from sqlalchemy.schema import CreateColumn
 
 from . import baseline as b
@@ -76,6 +76,7 @@ MIGRATIONS: list[Step] = [
     add_columns(                                                            # 7: pause and resume
                 "sessions", Column("paused_at", UTCDateTime, nullable=True),
                 Column("on_idle", String(16), nullable=False, server_default="delete")),
+    add_columns("api_keys", Column("max_sessions", Integer, nullable=True)),  # 8: per-key session quotas
 ]
 
 

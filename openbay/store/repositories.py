@@ -20,7 +20,7 @@ class KeyRepository:
             return await s.scalar(select(func.count()).select_from(ApiKey))
 
     async def create(self, *, key_id: str, owner_id: str, name: str, prefix: str,
-                     secret_hash: str, admin: bool) -> ApiKey:
+                     secret_hash: str, admin: bool, max_sessions: int | None = None) -> ApiKey:
         """A key for the owner called `name`; the owner is created on first use."""
         async with self.db.session() as s, s.begin():
             owner = await s.scalar(select(Owner).where(Owner.name == name))
@@ -29,7 +29,7 @@ class KeyRepository:
                 s.add(owner)
                 await s.flush()
             key = ApiKey(id=key_id, owner_id=owner.id, name=name, prefix=prefix,
-                         secret_hash=secret_hash, admin=admin, created_at=utcnow())
+                         secret_hash=secret_hash, admin=admin, created_at=utcnow(), max_sessions=max_sessions)
             s.add(key)
         return key
 
@@ -40,6 +40,13 @@ class KeyRepository:
     async def list(self) -> list[ApiKey]:
         async with self.db.session() as s:
             return list(await s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+
+    async def set_quota(self, key_id: str, max_sessions: int | None) -> ApiKey | None:
+        async with self.db.session() as s, s.begin():
+            key = await s.get(ApiKey, key_id)
+            if key is not None:
+                key.max_sessions = max_sessions
+            return key
 
     async def revoke(self, key_id: str) -> ApiKey | None:
         async with self.db.session() as s, s.begin():
@@ -68,9 +75,11 @@ class SessionRepository:
             return await s.scalar(q)
 
     async def list(self, owner_id: str, *, labels: dict[str, str], statuses: list[str],
-                   limit: int, before_seq: int | None) -> tuple[list[SessionRow], int]:
+                   limit: int, before_seq: int | None, image_id: str | None = None) -> tuple[list[SessionRow], int]:
         """Newest first; rows with seq below `before_seq` (the page token); and the total."""
         where = [SessionRow.owner_id == owner_id]
+        if image_id:
+            where.append(SessionRow.image_id == image_id)
         if statuses:
             where.append(SessionRow.status.in_(statuses))
         for k, v in labels.items():

@@ -42,6 +42,8 @@ class ApiKey(Base):
     admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # running sessions this key may have at once (None: the server's default)
+    max_sessions: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class SessionRow(Base):

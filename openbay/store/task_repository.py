@@ -28,6 +28,13 @@ class TaskRepository:
         async with self.db.session() as s:
             return await s.scalar(q)
 
+    async def for_session(self, session_id: str, owner_id: str, limit: int = 100) -> list[TaskRow]:
+        """The session's tasks, newest first."""
+        q = (select(TaskRow).where(TaskRow.session_id == session_id, TaskRow.owner_id == owner_id)
+             .order_by(TaskRow.created_at.desc()).limit(limit))
+        async with self.db.session() as s:
+            return list(await s.scalars(q))
+
     async def update(self, task_id: str, **values) -> None:
         async with self.db.session() as s, s.begin():
             await s.execute(update(TaskRow).where(TaskRow.id == task_id).values(**values))

@@ -10,6 +10,7 @@ from openbay.protocol.browser import BrowserEndpoint, BrowserOption, BrowserStat
 from openbay.sandbox.envd.channel import EnvdChannel
 
 from ..auth import bearer_secret, principal_for, require_principal
+from ..console_sessions import visit_of
 from ..errors import ApiError
 from ..services.browser import CDP_PURPOSE, CDP_TOKEN_TTL_S
 from ..services.keys import Principal
@@ -56,10 +57,12 @@ async def screenshot_json(session_id: str, request: Request, body: ScreenshotReq
 
 async def websocket_principal(ws: HTTPConnection, session_id: str, token: str,
                               purpose: str = CDP_PURPOSE) -> Principal | None:
-    """A link token of this purpose, or an API key as ?token= or Authorization: Bearer."""
+    """A link token of this purpose, an API key as ?token= or Authorization: Bearer, or a
+    signed-in console visit (its cookie, from our own origin)."""
     secret = token or bearer_secret(ws.headers.get("authorization", ""))
     if not secret:
-        return None
+        visit = visit_of(ws)
+        return visit.principal if visit else None
     if secret.startswith("ob_"):
         try:
             return await principal_for(ws.app, secret)

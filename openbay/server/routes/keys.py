@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Depends, Request
 
-from openbay.protocol import KeyCreated, KeyCreateRequest, KeyInfo, KeyList
+from openbay.protocol import KeyCreated, KeyCreateRequest, KeyInfo, KeyList, KeyUpdate
 
 from ..auth import require_admin, require_principal
 from ..services.keys import Principal
@@ -10,7 +10,7 @@ router = APIRouter(prefix="/v1", tags=["keys"])
 
 @router.post("/keys", status_code=201, response_model=KeyCreated)
 async def create_key(body: KeyCreateRequest, request: Request, _: Principal = Depends(require_admin)):
-    return await request.app.state.keys.create(body.name, admin=body.admin)
+    return await request.app.state.keys.create(body.name, admin=body.admin, max_sessions=body.max_sessions)
 
 
 @router.get("/keys", response_model=KeyList)
@@ -18,9 +18,19 @@ async def list_keys(request: Request, _: Principal = Depends(require_admin)):
     return KeyList(keys=await request.app.state.keys.list())
 
 
+@router.patch("/keys/{key_id}", response_model=KeyInfo)
+async def update_key(key_id: str, body: KeyUpdate, request: Request, _: Principal = Depends(require_admin)):
+    """Set the key's session quota (null: the server's limit); its visitors keep their sign-in."""
+    updated = await request.app.state.keys.set_quota(key_id, body.max_sessions)
+    request.app.state.console_visits.update_key(key_id, body.max_sessions)
+    return updated
+
+
 @router.delete("/keys/{key_id}", response_model=KeyInfo)
 async def revoke_key(key_id: str, request: Request, _: Principal = Depends(require_admin)):
-    return await request.app.state.keys.revoke(key_id)
+    revoked = await request.app.state.keys.revoke(key_id)
+    request.app.state.console_visits.close_key(key_id)  # its console visitors are signed out
+    return revoked
 
 
 @router.get("/whoami")

@@ -1,6 +1,16 @@
 from fastapi import APIRouter, Depends, Query, Request
 
-from openbay.protocol import CreateSessionParams, ErrorCode, LabelsBody, SessionInfo, SessionList, SessionMetrics
+from openbay.protocol import (
+    IMAGE_IDS,
+    CreateSessionParams,
+    ErrorCode,
+    LabelsBody,
+    SessionInfo,
+    SessionList,
+    SessionMetrics,
+)
+from openbay.protocol.browser import BROWSER_IMAGES
+from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.ports import LinkRequest, PortLink
 from openbay.protocol.sessions import validate_labels
 
@@ -9,6 +19,7 @@ from ..errors import ApiError
 from ..services.keys import Principal
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+RECORDABLE_IMAGES = (*BROWSER_IMAGES, *COMPUTER_IMAGES)
 
 
 def _labels_from_query(pairs: list[str]) -> dict[str, str]:
@@ -28,17 +39,28 @@ def _labels_from_query(pairs: list[str]) -> dict[str, str]:
 async def create_session(params: CreateSessionParams, request: Request,
                          who: Principal = Depends(require_principal)):
     svc = request.app.state.sessions
-    return svc.info(await svc.create(who, params))
+    if params.record and params.image_id in IMAGE_IDS and params.image_id not in RECORDABLE_IMAGES:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"image {params.image_id!r} has no screen to record; "
+                       "record=True works with browser and computer sessions")
+    row = await svc.create(who, params)
+    if params.record:
+        try:
+            await request.app.state.recordings.start(who, row.id)
+        except ApiError:
+            await svc.delete(who, row.id)  # asked to record and cannot: no half-made session
+            raise
+    return svc.info(row)
 
 
 @router.get("", response_model=SessionList)
 async def list_sessions(request: Request, who: Principal = Depends(require_principal),
                         label: list[str] = Query(default=[], description="key=value, repeatable"),
                         status: str | None = Query(default=None, description="running (default), all, ..."),
+                        image: str | None = Query(default=None, max_length=64, description="only this image"),
                         limit: int = Query(default=20), next_token: str | None = None):
     svc = request.app.state.sessions
     rows, token, total = await svc.list(who, labels=_labels_from_query(label), status=status,
-                                        limit=limit, next_token=next_token)
+                                        limit=limit, next_token=next_token, image_id=image)
     return SessionList(sessions=[svc.info(r) for r in rows], next_token=token,
                        total_count=total, max_results=limit)
 

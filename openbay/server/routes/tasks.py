@@ -17,10 +17,12 @@ from openbay.protocol.tasks import (
     TaskEventList,
     TaskInfo,
     TaskStatus,
+    TaskSummaryList,
     UserReply,
 )
 
 from ..auth import bearer_secret, principal_for, require_principal
+from ..console_sessions import visit_of
 from ..errors import ApiError
 from ..services.keys import Principal
 from ..services.qianfan import KEEPALIVE, follow, last_event_id, sse
@@ -35,8 +37,18 @@ _TERMINAL = {s.value for s in TERMINAL_STATUSES}
 @router.post("/v1/sessions/{session_id}/agent/{kind}/tasks", status_code=201, response_model=TaskInfo)
 async def create_task(session_id: str, kind: str, body: TaskCreateRequest, request: Request,
                       who: Principal = Depends(require_principal)):
-    svc = request.app.state.tasks
-    return await svc.info_of(await svc.submit(who, session_id, kind, body))
+    svc, recordings = request.app.state.tasks, request.app.state.recordings
+    if body.record:  # before the task starts, so its first page is in the recording
+        await recordings.start(who, session_id)
+    row = await svc.submit(who, session_id, kind, body)
+    recordings.note_task(session_id, row.id)  # a recording of the session shows its tasks
+    return await svc.info_of(row)
+
+
+@router.get("/v1/sessions/{session_id}/tasks", response_model=TaskSummaryList)
+async def session_tasks(session_id: str, request: Request, who: Principal = Depends(require_principal)):
+    """The session's tasks, newest first (the last 100)."""
+    return TaskSummaryList(tasks=await request.app.state.tasks.of_session(who, session_id))
 
 
 @router.get("/v1/tasks/{task_id}", response_model=TaskInfo)
@@ -97,11 +109,12 @@ async def stream_events(ws: WebSocket, task_id: str):
     The client may send {"type": "reply", "content": "..."} to answer call_for_user."""
     app = ws.app
     secret = bearer_secret(ws.headers.get("authorization", "")) or ws.query_params.get("token", "")
+    visit = None if secret else visit_of(ws)  # the console's own pages use their sign-in
     try:
         raw_after = ws.query_params.get("after_seq", "0")
         if not raw_after.isdigit():
             raise ApiError(ErrorCode.VALIDATION, "after_seq must be a whole number >= 0")
-        who = await principal_for(app, secret)
+        who = visit.principal if visit else await principal_for(app, secret)
         row = await app.state.tasks.row(who, task_id)
     except ApiError as e:
         return await _refuse(ws, e)

@@ -25,6 +25,7 @@ class Principal:
     key_id: str
     name: str
     admin: bool
+    max_sessions: int | None = None  # this key's session quota (None: the server's limit)
 
 
 def hash_secret(secret: str) -> str:
@@ -33,7 +34,12 @@ def hash_secret(secret: str) -> str:
 
 def _info(key: ApiKey) -> KeyInfo:
     return KeyInfo(key_id=key.id, name=key.name, owner_id=key.owner_id, prefix=key.prefix,
-                   admin=key.admin, created_at=key.created_at, revoked_at=key.revoked_at)
+                   admin=key.admin, created_at=key.created_at, revoked_at=key.revoked_at,
+                   max_sessions=key.max_sessions)
+
+
+def _principal(key: ApiKey) -> Principal:
+    return Principal(key.owner_id, key.id, key.name, key.admin, key.max_sessions)
 
 
 class KeyService:
@@ -42,13 +48,14 @@ class KeyService:
         self.cache_ttl_s = cache_ttl_s
         self._cache: dict[str, tuple[float, Principal]] = {}
 
-    async def create(self, name: str, admin: bool = False, secret: str | None = None) -> KeyCreated:
+    async def create(self, name: str, admin: bool = False, secret: str | None = None,
+                     max_sessions: int | None = None) -> KeyCreated:
         secret = secret or "ob_" + secrets.token_urlsafe(32)
         if not KEY_FORMAT.match(secret):
             raise ApiError(ErrorCode.BAD_REQUEST, "an API key looks like ob_ and 20+ letters, digits, - or _")
         key = await self.repo.create(key_id="k-" + secrets.token_hex(6), owner_id="o-" + secrets.token_hex(6),
                                      name=name, prefix=secret[:10], secret_hash=hash_secret(secret),
-                                     admin=admin)
+                                     admin=admin, max_sessions=max_sessions)
         return KeyCreated(**_info(key).model_dump(), key=secret)
 
     async def authenticate(self, secret: str) -> Principal | None:
@@ -63,12 +70,26 @@ class KeyService:
         if key is None or key.revoked_at is not None:
             self._cache.pop(digest, None)
             return None
-        principal = Principal(key.owner_id, key.id, key.name, key.admin)
+        principal = _principal(key)
         self._cache[digest] = (now, principal)
         return principal
 
+    async def principal_of_owner(self, owner_id: str) -> Principal | None:
+        """Who a session link acts as: a live key of the session's owner."""
+        for key in await self.repo.list():
+            if key.owner_id == owner_id and key.revoked_at is None:
+                return _principal(key)
+        return None
+
     async def list(self) -> list[KeyInfo]:
         return [_info(k) for k in await self.repo.list()]
+
+    async def set_quota(self, key_id: str, max_sessions: int | None) -> KeyInfo:
+        key = await self.repo.set_quota(key_id, max_sessions)
+        if key is None:
+            raise not_found("key", key_id)
+        self._cache = {h: v for h, v in self._cache.items() if v[1].key_id != key_id}
+        return _info(key)
 
     async def revoke(self, key_id: str) -> KeyInfo:
         key = await self.repo.revoke(key_id)

@@ -167,9 +167,10 @@ class SessionService:
         image, restore_disk = await self._image_and_disk(who, params)
         disk_bytes = self.disk.bytes_for(params.disk_quota_mb)
         running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
-        if running + self._creating.get(who.owner_id, 0) >= self.max_per_owner:
+        limit = min(self.max_per_owner, who.max_sessions or self.max_per_owner)  # the key's quota
+        if running + self._creating.get(who.owner_id, 0) >= limit:
             raise ApiError(ErrorCode.RATE_LIMITED,
-                           f"at most {self.max_per_owner} running sessions per owner; delete some first")
+                           f"at most {limit} running sessions for this key; delete some first")
         policy = await self._network_policy(who, params)
         if self.disk_guard is not None:
             self.disk_guard.require("a new session")
@@ -241,7 +242,8 @@ class SessionService:
         return row
 
     async def list(self, who: Principal, *, labels: dict[str, str], status: str | None,
-                   limit: int, next_token: str | None) -> tuple[list[SessionRow], str | None, int]:
+                   limit: int, next_token: str | None,
+                   image_id: str | None = None) -> tuple[list[SessionRow], str | None, int]:
         if not 1 <= limit <= MAX_PAGE:
             raise ApiError(ErrorCode.VALIDATION, f"limit must be between 1 and {MAX_PAGE}")
         statuses = [status] if status else [SessionStatus.RUNNING.value, PAUSED]  # the live ones
@@ -252,7 +254,7 @@ class SessionService:
                            + ", ".join(s.value for s in SessionStatus))
         before = _parse_token(next_token) if next_token else None
         rows, total = await self.repo.list(who.owner_id, labels=labels, statuses=statuses,
-                                           limit=limit + 1, before_seq=before)
+                                           limit=limit + 1, before_seq=before, image_id=image_id)
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (_token(rows[-1].seq) if more else None), total

@@ -8,7 +8,16 @@ from openbay.agents.llm import LLMConfig
 from openbay.protocol import ErrorCode
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.mobile import MOBILE_IMAGES
-from openbay.protocol.tasks import AGENT_KINDS, StepLog, TaskCreateRequest, TaskEvent, TaskInfo, TaskStatus, TaskUsage
+from openbay.protocol.tasks import (
+    AGENT_KINDS,
+    StepLog,
+    TaskCreateRequest,
+    TaskEvent,
+    TaskInfo,
+    TaskStatus,
+    TaskSummary,
+    TaskUsage,
+)
 from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
@@ -131,6 +140,13 @@ class TaskService:
             screenshots=[s.screenshot for s in steps if s.screenshot],
             created_at=row.created_at, started_at=row.started_at, ended_at=row.ended_at,
             session_duration_s=round(duration, 3), message_count=row.message_count)
+
+    async def of_session(self, who: Principal, session_id: str) -> list[TaskSummary]:
+        await self.sessions.get(who, session_id)  # another owner's session is not found
+        return [TaskSummary(task_id=r.id, session_id=r.session_id, kind=r.kind, task=r.task,
+                            status=TaskStatus(r.status), steps=r.steps, result=r.result,
+                            created_at=r.created_at, ended_at=r.ended_at)
+                for r in await self.repo.for_session(session_id, who.owner_id)]
 
     async def terminate(self, who: Principal, task_id: str) -> TaskInfo:
         row = await self.row(who, task_id)

@@ -1,0 +1,69 @@
+"""Recordings: start and stop them, list a session's, fetch one (rrweb events as a JSON
+array, or the desktop's video), delete them."""
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, StreamingResponse
+
+from openbay.protocol.recordings import RecordingInfo, RecordingList, RecordingStart
+
+from ..auth import require_principal
+from ..services.keys import Principal
+
+router = APIRouter(tags=["recordings"])
+CHUNK_LINES = 500
+
+
+@router.post("/v1/sessions/{session_id}/recordings", status_code=201, response_model=RecordingInfo)
+async def start_recording(session_id: str, request: Request, body: RecordingStart | None = None,
+                          who: Principal = Depends(require_principal)):
+    """Browser sessions record their pages (rrweb); computer sessions their screen (video)."""
+    return await request.app.state.recordings.start(who, session_id, body.task_id if body else None)
+
+
+@router.get("/v1/sessions/{session_id}/recordings", response_model=RecordingList)
+async def list_recordings(session_id: str, request: Request, who: Principal = Depends(require_principal),
+                          task_id: str | None = Query(default=None, max_length=64)):
+    await request.app.state.sessions.get(who, session_id)  # another owner's session: 404
+    return RecordingList(recordings=request.app.state.recordings.of_session(who, session_id, task_id))
+
+
+@router.get("/v1/recordings/{recording_id}", response_model=RecordingInfo)
+async def get_recording(recording_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return request.app.state.recordings.get(who, recording_id)
+
+
+@router.post("/v1/recordings/{recording_id}/stop", response_model=RecordingInfo)
+async def stop_recording(recording_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return await request.app.state.recordings.stop(who, recording_id)
+
+
+@router.delete("/v1/recordings/{recording_id}", response_model=RecordingInfo)
+async def delete_recording(recording_id: str, request: Request, who: Principal = Depends(require_principal)):
+    return await request.app.state.recordings.delete(who, recording_id)
+
+
+@router.get("/v1/recordings/{recording_id}/content",
+            responses={200: {"content": {"application/json": {}, "video/mp4": {}}}})
+async def recording_content(recording_id: str, request: Request, who: Principal = Depends(require_principal)):
+    """rrweb: the events so far as one JSON array (what rrweb's player takes); video: the MP4."""
+    info, path = request.app.state.recordings.content_path(who, recording_id)
+    if info.kind == "video":
+        return FileResponse(path, media_type="video/mp4", filename=f"{recording_id}.mp4")
+
+    def events():
+        yield b"["
+        first = True
+        try:
+            f = open(path, "rb")  # noqa: SIM115
+        except FileNotFoundError:
+            f = None
+        if f is not None:
+            with f:
+                for line in f:
+                    line = line.strip()
+                    if not line:
+                        continue
+                    yield (b"" if first else b",") + line
+                    first = False
+        yield b"]"
+
+    return StreamingResponse(events(), media_type="application/json")

@@ -1,0 +1,95 @@
+"""Console tests: one real server (with the scripted model for tasks), a real Chromium on the host."""
+import asyncio
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.pages import serve_pages
+from tests.helpers.scripted_llm import ScriptedLLM
+from tests.helpers.server import thread_server
+
+HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
+                       "--disable-background-networking", "--disable-component-update",
+                       "--disable-sync", "--no-default-browser-check"]
+
+
+@pytest.fixture(scope="session")
+def llm():
+    with ScriptedLLM() as model:
+        yield model
+
+
+@pytest.fixture(scope="session")
+def console_server(llm):
+    home = Path(tempfile.mkdtemp(prefix="obconsole-"))
+    with thread_server(home, llm_base_url=llm.base_url, llm_model="scripted", llm_api_key="sk-test") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def site():
+    with serve_pages() as base:
+        yield base
+
+
+@pytest.fixture
+def cbay(console_server):
+    client = console_server.client()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    """Where the page screenshots go for a reviewer (OPENBAY_TEST_OUTPUT, else build/)."""
+    root = Path(os.environ.get("OPENBAY_TEST_OUTPUT") or Path(__file__).resolve().parents[2] / "build")
+    out = root / "console-screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pw():
+    """Playwright (sync), once: it keeps an event loop of its own in this thread."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(pw):
+    """A person's browser on the host."""
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+def run_async(coro) -> None:
+    """asyncio.run in a thread of its own (Playwright's loop holds this one)."""
+    errors = []
+
+    def target():
+        try:
+            asyncio.run(coro)
+        except BaseException as e:  # noqa: BLE001 - handed back to the test
+            errors.append(e)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def sign_in(chromium, server, key: str):
+    """A fresh browser context signed in to the console with `key`; its first page."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(server.base_url + "/console/")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("#sessions")
+    return page

@@ -19,7 +19,7 @@ from .errors import install_error_handlers
 from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
 from .metrics import Metrics
-from .middleware import RequestMiddleware
+from .middleware import install_middleware
 from .ratelimit import RateLimiter
 from .routes import browser as browser_routes
 from .routes import code, commands, console, contexts, files, health, keys, live_view, qianfan, sessions, uploads, vnc
@@ -68,6 +68,34 @@ def default_backend(settings: Settings) -> Backend:
     return backend
 
 
+def compose_services(state, settings: Settings, metrics: Metrics) -> None:
+    """Every service of a starting server and what each is wired to, declared in one place, in
+    the order they depend on one another (the store, backend and link signer are on `state`)."""
+    state.keys = KeyService(KeyRepository(state.db))
+    state.images = ImageService(state.backend, settings.home / "template-logs",
+                                in_use=lambda ref: state.sessions.uses_image(ref))
+    state.network_policies = NetworkPolicyService(NetworkRepository(state.db), settings.host_port_allowed)
+    state.contexts = ContextService(
+        ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
+        max_bytes=settings.max_file_bytes)
+    state.sessions = SessionService(
+        SessionRepository(state.db), state.backend, metrics=metrics,
+        limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
+                              max_processes=settings.sandbox_max_processes, cpu_cores=settings.sandbox_cpus),
+        max_per_owner=settings.max_sessions_per_owner, max_paused_s=settings.max_paused_s,
+        public_url=settings.resolved_public_url(),
+        disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images,
+        dead_grace_s=settings.dead_grace_s, contexts=state.contexts, network_policies=state.network_policies,
+        disk_guard=DiskGuard([settings.home, Path(getattr(state.backend, "root", settings.home))],
+                             settings.min_free_disk_mb),
+        # a mobile session claims its device first (state.mobile is made just below)
+        preflight={"mobile": lambda session_id: state.mobile.claim(session_id)})
+    state.browser = BrowserService(state.sessions, state.links, settings.resolved_public_url())
+    state.computer = ComputerService(state.sessions)
+    state.ports = PortService(state.sessions, state.links, settings.resolved_public_url(), NetworkRepository(state.db))
+    state.mobile = MobileService.from_settings(state.sessions, settings)
+
+
 def create_app(settings: Settings | None = None, backend: Backend | None = None,
                on_bootstrap_key=None) -> FastAPI:
     """`on_bootstrap_key(key, home)` is called once when an empty store got its admin key."""
@@ -82,31 +110,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state.db = Database(settings.resolved_database_url())
         await state.db.migrate()
         state.backend = backend or default_backend(settings)
-        state.keys = KeyService(KeyRepository(state.db))
-        state.images = ImageService(state.backend, settings.home / "template-logs",
-                                    in_use=lambda ref: state.sessions.uses_image(ref))
-        state.sessions = SessionService(
-            SessionRepository(state.db), state.backend, metrics=metrics,
-            limits=ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
-                                  max_processes=settings.sandbox_max_processes,
-                                  cpu_cores=settings.sandbox_cpus),
-            max_per_owner=settings.max_sessions_per_owner, max_paused_s=settings.max_paused_s,
-            public_url=settings.resolved_public_url(),
-            disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=state.images,
-            dead_grace_s=settings.dead_grace_s)
-        state.sessions.disk_guard = DiskGuard([settings.home, Path(getattr(state.backend, "root", settings.home))],
-                                              settings.min_free_disk_mb)
-        state.contexts = state.sessions.contexts = ContextService(
-            ContextRepository(state.db), Path(getattr(state.backend, "root", settings.home)) / "contexts",
-            max_bytes=settings.max_file_bytes)
-        state.browser = BrowserService(state.sessions, app.state.links, settings.resolved_public_url())
-        state.computer = ComputerService(state.sessions)
-        state.network_policies = state.sessions.network_policies = NetworkPolicyService(
-            NetworkRepository(state.db), settings.host_port_allowed)
-        state.ports = PortService(state.sessions, app.state.links, settings.resolved_public_url(),
-                                  NetworkRepository(state.db))
-        state.mobile = MobileService.from_settings(state.sessions, settings)
-        state.sessions.preflight["mobile"] = state.mobile.claim
+        compose_services(state, settings, metrics)
         dead = await state.sessions.recover()
         log.info("reattached %d sessions", len(state.sessions.live))
         await state.ports.restore()
@@ -167,8 +171,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(network_policy_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
-    app.add_middleware(LinkProxy)  # inside RequestMiddleware: links get request ids, metrics, body limits
-    app.add_middleware(RequestMiddleware, max_body_bytes=settings.max_body_bytes, metrics=metrics,
+    app.add_middleware(LinkProxy)  # innermost: links get request ids, metrics, body limits
+    install_middleware(app, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS
                        + template_routes.UNLIMITED_PATHS)
     return app

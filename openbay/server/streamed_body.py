@@ -1,5 +1,5 @@
 """A request body read chunk by chunk under a limit, for uploads that bypass the
-global body cap (see RequestMiddleware.unlimited_prefixes)."""
+global body cap (see BodyLimitMiddleware.unlimited_prefixes)."""
 from fastapi import Request
 
 # after a refusal, read (and drop) this much more so that the client gets to see

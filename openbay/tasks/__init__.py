@@ -1,5 +1,5 @@
 """Task runner: scheduling, cancellation, budgets, event persistence, call-for-user rendezvous."""
 from .bus import EventBus
-from .runner import TaskConflict, TaskRunner
+from .runner import TaskConflict, TaskScheduler
 
-__all__ = ["EventBus", "TaskConflict", "TaskRunner"]
+__all__ = ["EventBus", "TaskConflict", "TaskScheduler"]

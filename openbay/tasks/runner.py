@@ -68,7 +68,7 @@ class RunningTask:
 class _Hooks:
     """What the agent reports through: events, steps, questions to the person."""
 
-    def __init__(self, runner: TaskRunner, rt: RunningTask):
+    def __init__(self, runner: TaskScheduler, rt: RunningTask):
         self.runner, self.rt = runner, rt
 
     async def emit(self, type: str, payload: dict[str, Any]) -> None:
@@ -95,7 +95,10 @@ class _Hooks:
         await self.runner._record_step(self.rt, step)
 
 
-class TaskRunner:
+class TaskScheduler:
+    """Schedules agent tasks on the server: stores each before it starts, runs one per session at
+    a time (many across sessions), persists then publishes its events, ends it exactly once."""
+
     def __init__(self, repo: TaskRepository, *, llm: LLMConfig, prices: PriceTable | None = None,
                  on_usage: Callable[[str, dict], None] | None = None,
                  action_cache: ActionCacheRepository | None = None):

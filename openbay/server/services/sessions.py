@@ -90,7 +90,8 @@ class SessionService:
     def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
                  disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
-                 max_paused_s: float = DEFAULT_MAX_PAUSED_S):
+                 max_paused_s: float = DEFAULT_MAX_PAUSED_S, contexts=None, preflight: dict | None = None,
+                 network_policies=None, disk_guard=None):
         self.repo = repo
         self.backend = backend
         self.images = images  # an ImageService: which image a name means
@@ -106,14 +107,14 @@ class SessionService:
         self._ending: dict[str, asyncio.Future] = {}  # sessions being ended: done when their sandbox is
         self.pools: dict = {}  # image ref -> WarmPool, for the images the server keeps started
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
-        self.preflight: dict = {}
-        self.ports = None  # a PortService: the ports each session exposes
-        self.network_policies = None  # a NetworkPolicyService: owners' defaults joined with each session's
-        self.contexts = None  # a ContextService: restores context_syncs, saves them at the end
+        self.preflight: dict = dict(preflight or {})
+        self.ports = None  # a PortService: the ports each session exposes (it registers itself)
+        self.network_policies = network_policies  # owners' defaults joined with each session's
+        self.contexts = contexts  # a ContextService: restores context_syncs, saves them at the end
         # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
         self.before_end: list = []
-        self.disk_guard = None  # a DiskGuard: no new session on a (nearly) full disk
+        self.disk_guard = disk_guard  # a DiskGuard: no new session on a (nearly) full disk
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
         if hasattr(backend, "on_exit"):  # a sandbox that dies is marked dead at once, with the reason
@@ -227,6 +228,7 @@ class SessionService:
                            f"({'it is still running' if dead.id in self.live else 'only a dead session has'}; "
                            "they are kept for OPENBAY_DEAD_SESSION_GRACE_S after it died)")
         return self.images.resolve(who, dead.image_id), str(kept)
+
     async def _network_policy(self, who: Principal, params: CreateSessionParams) -> NetworkPolicyParams:
         if self.network_policies is None:
             return params.network_policy or NetworkPolicyParams()

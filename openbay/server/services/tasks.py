@@ -22,7 +22,7 @@ from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
-from openbay.tasks import TaskConflict, TaskRunner
+from openbay.tasks import TaskConflict, TaskScheduler
 
 from ..errors import ApiError, not_found
 from .keys import Principal
@@ -40,7 +40,7 @@ def event_of(row: TaskEventRow) -> TaskEvent:
 
 
 class TaskService:
-    def __init__(self, repo: TaskRepository, runner: TaskRunner, sessions: SessionService,
+    def __init__(self, repo: TaskRepository, runner: TaskScheduler, sessions: SessionService,
                  browser_service=None, mobile_service=None):
         self.repo = repo
         self.mobile_service = mobile_service  # the device of a mobile session
@@ -170,7 +170,7 @@ async def start_task_service(state, settings) -> TaskService:
     their session survived and end interrupted where it did not."""
     llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
-    runner = TaskRunner(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
+    runner = TaskScheduler(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
                         action_cache=ActionCacheRepository(state.db))
     service = TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
                           getattr(state, "mobile", None))

@@ -9,6 +9,12 @@ _TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
 _PROXY_SERVER = re.compile(r"^(https?|socks4|socks5)://[A-Za-z0-9.\-\[\]:]{1,255}$")
 _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 BROWSER_IMAGES = ("browser", "computer")
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _described(regex: re.Pattern, **kw):
+    """Field metadata that tells the spec the pattern the validator below enforces."""
+    return Field(json_schema_extra={"pattern": regex.pattern}, **kw)
 
 
 def _printable(value: str, what: str) -> str:
@@ -23,17 +29,17 @@ class Viewport(BaseModel):
 
 
 class ProxyOption(BaseModel):
-    server: str = Field(description="e.g. http://127.0.0.1:3128 or socks5://host:1080")
+    server: str = _described(_PROXY_SERVER, description="e.g. http://127.0.0.1:3128 or socks5://host:1080")
     username: str | None = Field(default=None, max_length=256, description="for a proxy that asks for a login")
     password: str | None = Field(default=None, max_length=256, repr=False,
                                  description="never shown back (status shows it as ***)")
-    bypass: str | None = Field(default=None, max_length=2048,
+    bypass: str | None = Field(default=None, max_length=2048, json_schema_extra={"pattern": PRINTABLE},
                                description="comma-separated hosts that skip the proxy")
 
     @field_validator("server")
     @classmethod
     def _server(cls, v: str) -> str:
-        if not _PROXY_SERVER.match(v):
+        if not _PROXY_SERVER.fullmatch(v):
             raise ValueError("proxy server must look like scheme://host:port "
                              "(http, https, socks4, socks5)")
         return v
@@ -47,14 +53,16 @@ class ProxyOption(BaseModel):
 class BrowserOption(BaseModel):
     """How the session's Chromium is launched; `initialize` applies it (restarting the browser)."""
     viewport: Viewport | None = None
-    user_agent: str | None = Field(default=None, max_length=1024)
-    locale: str | None = Field(default=None, description="e.g. en-US")
-    timezone: str | None = Field(default=None, description="an IANA zone, e.g. Europe/Berlin")
+    user_agent: str | None = Field(default=None, max_length=1024, json_schema_extra={"pattern": PRINTABLE})
+    locale: str | None = _described(_LOCALE, default=None, description="e.g. en-US")
+    timezone: str | None = _described(_TIMEZONE, default=None, description="an IANA zone, e.g. Europe/Berlin")
     proxy: ProxyOption | None = None
-    extra_headers: dict[str, str] = Field(default_factory=dict,
-                                          description="sent with every request of every page")
-    persist_profile_context: str | None = Field(
-        default=None, description="name of a profile (cookies, storage) kept across restarts")
+    extra_headers: dict[str, str] = Field(default_factory=dict, json_schema_extra={
+        "maxProperties": 64, "propertyNames": {"pattern": _HEADER_NAME.pattern},
+        "additionalProperties": {"type": "string", "maxLength": 8192, "pattern": PRINTABLE}},
+        description="sent with every request of every page")
+    persist_profile_context: str | None = _described(
+        _PROFILE, default=None, description="name of a profile (cookies, storage) kept across restarts")
 
     @field_validator("user_agent")
     @classmethod
@@ -64,14 +72,14 @@ class BrowserOption(BaseModel):
     @field_validator("locale")
     @classmethod
     def _locale(cls, v: str | None) -> str | None:
-        if v and not _LOCALE.match(v):
+        if v and not _LOCALE.fullmatch(v):
             raise ValueError("locale must look like en or en-US")
         return v
 
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, v: str | None) -> str | None:
-        if v and not _TIMEZONE.match(v):
+        if v and not _TIMEZONE.fullmatch(v):
             raise ValueError("timezone must be an IANA name such as Europe/Berlin")
         return v
 
@@ -81,7 +89,7 @@ class BrowserOption(BaseModel):
         if len(v) > 64:
             raise ValueError("at most 64 extra headers")
         for name, value in v.items():
-            if not _HEADER_NAME.match(name):
+            if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"header name {name!r} is not a valid HTTP token")
             if len(value) > 8192:
                 raise ValueError(f"header {name!r}: value over 8 KiB")
@@ -91,7 +99,7 @@ class BrowserOption(BaseModel):
     @field_validator("persist_profile_context")
     @classmethod
     def _profile(cls, v: str | None) -> str | None:
-        if v and not _PROFILE.match(v):
+        if v and not _PROFILE.fullmatch(v):
             raise ValueError(f"persist_profile_context must match {_PROFILE.pattern}")
         return v
 

@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .sessions import validate_envs
+from .sessions import envs_field, validate_envs
 
 MAX_TIMEOUT_MS = 3_600_000
 
@@ -12,7 +12,7 @@ class CommandRequest(BaseModel):
     command: str = Field(min_length=1, max_length=1_000_000)
     timeout_ms: int = Field(default=60_000, ge=1, le=MAX_TIMEOUT_MS)
     cwd: str | None = Field(default=None, max_length=4096)
-    envs: dict[str, str] = Field(default_factory=dict)
+    envs: dict[str, str] = envs_field()
 
     _check_envs = field_validator("envs")(validate_envs)
 

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .tasks import LLMOverride, TaskInfo
 
@@ -57,8 +57,11 @@ class ConversationInfo(BaseModel):
 
 
 class TaskMode(str, Enum):
+    """Default: the task as given. DeepSearch: several sources, cross-checked, cited.
+    Marketing: research of audience, competitors and channels, with drafts (never published)."""
     Default = "default"
     DeepSearch = "deep_search"
+    Marketing = "marketing"
 
 
 class Attachment(BaseModel):
@@ -78,6 +81,10 @@ class RunTaskRequest(BaseModel):
     max_user_input_timeout: float = Field(default=0, ge=0, le=86_400, description="0: wait forever")
     max_steps: int | None = Field(default=None, ge=1, le=1000)
     llm: LLMOverride | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, max_length=64,
+                                  description="further parameters, given to the agent with the task")
+
+    model_config = ConfigDict(extra="forbid")  # a field this server does not know is refused, not dropped
 
 
 class RunTaskStarted(BaseModel):
@@ -99,4 +106,5 @@ class QianfanRunRequest(BaseModel):
     query: str = Field(min_length=1, max_length=20_000)
     conversation_id: str | None = Field(default=None, max_length=64)
     stream: Literal[True] = True
-    screenshots: bool = Field(default=True, description="a screenshot per step, fetchable by URL")
+    screenshots: bool = Field(default=False, description="a screenshot per step, shown to the model and "
+                              "fetchable by a signed URL; off by default, as text-only models cannot see images")

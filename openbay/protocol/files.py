@@ -5,7 +5,7 @@ PUT/GET /v1/sessions/{id}/files/content, streamed both ways.
 """
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 MAX_PATH = 4096
 
@@ -16,7 +16,7 @@ def _no_nul(path: str) -> str:
     return path
 
 
-FilePath = Annotated[str, Field(min_length=1, max_length=MAX_PATH), AfterValidator(_no_nul)]
+FilePath = Annotated[str, Field(min_length=1, max_length=MAX_PATH, pattern=r"^[^\x00]*$"), AfterValidator(_no_nul)]
 
 
 class FileEntry(BaseModel):
@@ -106,4 +106,6 @@ class ReadManyResult(BaseModel):
 class DirectorySnapshot(BaseModel):
     """name -> (is_directory, size, mtime_ns): what watchers compare between polls."""
     path: str
-    entries: dict[str, tuple[bool, int, int]]
+    # described as a plain array: tuple schemas (prefixItems) trip common OpenAPI tools
+    entries: dict[str, Annotated[tuple[bool, int, int], WithJsonSchema(
+        {"type": "array", "minItems": 3, "maxItems": 3, "items": {"type": ["boolean", "integer"]}})]]

@@ -1,14 +1,14 @@
 """API keys: what an admin creates, lists and revokes."""
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 
 
 class KeyCreateRequest(BaseModel):
     name: str = Field(pattern=NAME_PATTERN, description="owner name; a new name makes a new owner")
-    admin: bool = False
+    admin: StrictBool = False
     max_sessions: int | None = Field(default=None, ge=1, le=100_000,
                                      description="running sessions at once (default: the server's limit)")
 

@@ -30,7 +30,7 @@ def validate_labels(labels: dict[str, str]) -> dict[str, str]:
     if len(labels) > MAX_LABELS:
         raise ValueError(f"at most {MAX_LABELS} labels")
     for k, v in labels.items():
-        if not _LABEL_KEY.match(k):
+        if not _LABEL_KEY.fullmatch(k):
             raise ValueError(f"label key {k!r} must match {_LABEL_KEY.pattern}")
         if len(v) > MAX_LABEL_VALUE:
             raise ValueError(f"label {k!r}: value longer than {MAX_LABEL_VALUE} characters")
@@ -41,11 +41,28 @@ def validate_envs(envs: dict[str, str]) -> dict[str, str]:
     if len(envs) > 256:
         raise ValueError("at most 256 environment variables")
     for k, v in envs.items():
-        if not _ENV_KEY.match(k):
+        if not _ENV_KEY.fullmatch(k):
             raise ValueError(f"environment variable name {k!r} must match {_ENV_KEY.pattern}")
         if "\0" in v or len(v) > 32_768:
             raise ValueError(f"environment variable {k!r}: value has a NUL byte or is over 32 KiB")
     return envs
+
+
+def _keyed(key: re.Pattern, max_items: int, max_value: int, value_pattern: str | None = None):
+    """A dict field whose schema says what validate_labels / validate_envs check."""
+    value: dict = {"type": "string", "maxLength": max_value}
+    if value_pattern:
+        value["pattern"] = value_pattern
+    return Field(default_factory=dict, json_schema_extra={
+        "maxProperties": max_items, "propertyNames": {"pattern": key.pattern}, "additionalProperties": value})
+
+
+def labels_field():
+    return _keyed(_LABEL_KEY, MAX_LABELS, MAX_LABEL_VALUE)
+
+
+def envs_field():
+    return _keyed(_ENV_KEY, 256, 32_768, r"^[^\x00]*$")
 
 
 class SessionLifecycle(BaseModel):
@@ -55,10 +72,10 @@ class SessionLifecycle(BaseModel):
 
 class CreateSessionParams(BaseModel):
     image_id: str = Field(default="linux", max_length=64)
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = labels_field()
     timeout_s: int = Field(default=1800, ge=1, le=7 * 86400,
                            description="idle lifetime: the session is reaped this long after its last use")
-    envs: dict[str, str] = Field(default_factory=dict)
+    envs: dict[str, str] = envs_field()
     network: Literal["default", "none"] = "default"
     disk_quota_mb: int | None = Field(default=None, ge=16, description=(
         "disk quota of the session (its changes to the image, home and /tmp); default 10 GiB, "
@@ -81,7 +98,7 @@ class CreateSessionParams(BaseModel):
 
 
 class LabelsBody(BaseModel):
-    labels: dict[str, str]
+    labels: dict[str, str] = labels_field()
 
     _check_labels = field_validator("labels")(validate_labels)
 

@@ -20,6 +20,7 @@ from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import install_middleware
+from .openapi import install_openapi
 from .ratelimit import RateLimiter
 from .routes import browser as browser_routes
 from .routes import code, commands, console, contexts, files, health, keys, live_view, qianfan, sessions, uploads, vnc
@@ -171,6 +172,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.include_router(network_policy_routes.router)
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
+    install_openapi(app)
     app.add_middleware(LinkProxy)  # innermost: links get request ids, metrics, body limits
     install_middleware(app, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS

@@ -4,6 +4,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openbay.protocol import STATUS_OF, ErrorCode, ErrorDetail, ErrorResponse
@@ -22,6 +23,29 @@ class ApiError(Exception):
     @property
     def status(self) -> int:
         return STATUS_OF[self.code]
+
+
+# what each error status means in this API, for the OpenAPI spec
+STATUS_DESCRIPTIONS = {
+    400: "bad input the schema cannot express (a body that is not JSON, a token this server did not give out)",
+    401: "no API key, or an invalid or revoked one",
+    403: "the key may not do this (admin only)",
+    404: "no such thing, or another owner's",
+    405: "method not allowed here (the Allow header lists those that are)",
+    409: "conflicts with the current state (a task already running, the wrong kind of session, ...)",
+    410: "the session has ended (deleted, expired or dead): it and all under it are gone",
+    413: "request body over the limit",
+    422: "the request does not validate",
+    429: "too many requests, or too many running sessions (Retry-After says when to retry)",
+    502: "the sandbox failed to do it",
+    503: "what this needs is not available on this server (say, no Android device)",
+}
+
+
+def responses(*statuses: int) -> dict[int, dict]:
+    """`responses=` for a route or router: these error statuses, each with the error model.
+    Every route declares what it may answer; the spec is checked against the live server."""
+    return {s: {"model": ErrorResponse, "description": STATUS_DESCRIPTIONS[s]} for s in statuses}
 
 
 def not_found(what: str, ident: str) -> ApiError:
@@ -50,6 +74,16 @@ def _describe(errors: list[dict]) -> str:
     return "; ".join(parts)
 
 
+def allowed_methods(app, path: str) -> list[str]:
+    """Every method some route serves at `path` (Starlette's own 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):  # routes of included routers too
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(path):
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError):
@@ -63,14 +97,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(ErrorCode.VALIDATION, _describe(errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, ErrorCode.INTERNAL)
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        body = ErrorResponse(error=ErrorDetail(code=code, message=message, request_id=current_request_id()))
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            return JSONResponse(ErrorResponse(error=ErrorDetail(
-                code=code, message=message, request_id=current_request_id())).model_dump(mode="json"),
-                status_code=405)
-        return error_response(code, message)
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception):

@@ -114,5 +114,5 @@ def test_bad_input_is_refused_with_a_clear_error(server, desktop):
 
 def test_a_linux_session_has_no_desktop(session):
     r = raised(lambda: session.window.list_root_windows())
-    assert r.code == "bad_request"
+    assert r.code == "conflict"  # the wrong kind of session
     assert "computer" in r.message

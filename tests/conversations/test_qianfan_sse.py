@@ -40,7 +40,7 @@ def conversations(abay):
 def test_a_run_streams_thoughts_tool_calls_and_the_answer(agent_server, llm, abay, site, conversations):
     llm.set_script([Turn(reasoning="The weather page has it.", tool_calls=[("go_to_url", {"url": site + "/weather"})]),
                     done("Shanghai is sunny", success=True)])
-    messages = run(agent_server, {"query": "Shanghai weather today?"})
+    messages = run(agent_server, {"query": "Shanghai weather today?", "screenshots": True})
     final = messages[-1]
     conversations.append(final["conversation_id"])
     assert final["role"] == "tool" and final["status"] == "done" and final["content"] == []
@@ -56,18 +56,28 @@ def test_a_run_streams_thoughts_tool_calls_and_the_answer(agent_server, llm, aba
     assert go["type"] == "browser" and go["event"]["status"] == "preparing"
     assert go["text"]["action"] == [{"go_to_url": {"url": site + "/weather"}}]
     assert go["text"]["thought"]["next_goal"] == "The weather page has it."
+    # where a person can watch the browser, without the key: the session's signed page
+    watch = go["text"]["browser_url"]
+    assert final["conversation_id"] in watch and "token=" in watch and httpx.get(watch).status_code == 200
     assert went["text"]["status"] == "success" and went["event"]["id"] == go["event"]["id"]
     assert finished["text"]["action"] == [{"done": {"text": "Shanghai is sunny", "success": True}}]
     assert finished["event"]["status"] == "done"
     answer = parts(messages, CHAT)
     assert [a["text"]["info"] for a in answer] == ["Shanghai is sunny"]
-    assert len({thoughts[0]["event"]["id"], go["event"]["id"], answer[0]["event"]["id"]}) == 3
+    ids = {thoughts[0]["event"]["id"], go["event"]["id"], answer[0]["event"]["id"]}
+    assert len(ids) == 3 and all(i.startswith(final["task_id"] + ".") for i in ids)  # unique in the conversation
 
-    # the screenshot the client is pointed at can be fetched with the key, and only with it
-    shot = httpx.get(went["text"]["screenshot"]["url"], headers=auth(agent_server.admin_key))
+    # a front end shows the screenshot from its signed URL, without the key
+    shot_ref = went["text"]["screenshot"]
+    assert shot_ref["file_id"] == f"{final['task_id']}.1"
+    shot = httpx.get(shot_ref["url"])
     assert shot.status_code == 200 and shot.headers["content-type"] == "image/jpeg"
     assert shot.content[:2] == b"\xff\xd8"
-    assert httpx.get(went["text"]["screenshot"]["url"]).status_code == 401
+    bare = shot_ref["url"].split("?")[0]
+    assert httpx.get(bare).status_code == 401
+    assert httpx.get(bare + "?token=9999999999.00000000000000000000000000000000").status_code == 401
+    assert httpx.get(bare.rsplit("/", 1)[0] + "/2?" + shot_ref["url"].split("?")[1]).status_code == 401
+    assert httpx.get(bare, headers=auth(agent_server.admin_key)).status_code == 200
 
 
 def test_a_conversation_id_continues_the_same_session(agent_server, llm, abay, site, conversations):
@@ -85,12 +95,32 @@ def test_a_conversation_id_continues_the_same_session(agent_server, llm, abay, s
     assert [m.content for m in tasks.data] == ["Open the weather page", "And Beijing?"]
 
 
-def test_a_failed_task_ends_the_stream_with_its_error(agent_server, llm, conversations):
+def test_a_failed_task_ends_the_stream_with_its_error(agent_server, llm, abay, conversations):
     llm.set_script([Turn(status=500, content="model down")] * 4)
     final = run(agent_server, {"query": "anything", "screenshots": False})[-1]
     conversations.append(final["conversation_id"])
     assert final["status"] == "done" and final["task_status"] == "failed"
     assert final["error"]["code"] == "task_failed" and final["error"]["message"]
+    gone = abay.get(final["conversation_id"])  # the browser session made for it was deleted
+    assert not gone.success and "deleted" in gone.error_message
+
+
+def test_vision_is_off_unless_screenshots_are_asked_for(agent_server, llm, conversations):
+    llm.set_script([done("no pictures")])
+    messages = run(agent_server, {"query": "say hi"})
+    conversations.append(messages[-1]["conversation_id"])
+    sent = str(llm.requests[0]["messages"])
+    assert "image_url" not in sent  # a text-only model works with the defaults
+
+
+def test_a_long_answer_streams_in_pieces(agent_server, llm, conversations):
+    text = "The forecast for Shanghai: " + " ".join(f"hour {h} sunny and warm;" for h in range(24))
+    llm.set_script([done(text)])
+    messages = run(agent_server, {"query": "forecast"})
+    conversations.append(messages[-1]["conversation_id"])
+    answer = parts(messages, CHAT)
+    assert len(answer) > 3 and "".join(a["text"]["info"] for a in answer) == text
+    assert len({a["event"]["id"] for a in answer}) == 1  # one event, in pieces
 
 
 def test_errors_come_as_json_before_the_stream(agent_server, abay, bsession, stranger):

@@ -49,7 +49,7 @@ def test_a_configured_device_that_is_not_attached_fails_at_once():
 
 def test_a_session_without_a_device_has_no_mobile_api(server, session):
     tap = raised(lambda: session.mobile.tap(10, 10))
-    assert tap.code == "bad_request"
+    assert tap.code == "conflict"  # the wrong kind of session
     assert "mobile" in tap.message
     # another owner cannot even learn that the session exists
     stranger = server.new_owner_key("mobile-stranger")

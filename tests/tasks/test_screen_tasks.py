@@ -97,7 +97,7 @@ def test_screen_agents_need_their_kind_of_session(abay):
     try:
         ex = raised(lambda: linux.agent.computer.execute_task("click something"))
         assert "image_id 'computer'" in ex.message
-        assert ex.code == "bad_request"
+        assert ex.code == "conflict"  # the wrong kind of session
         # no Android device on this server: it says at once how to attach one
         mobile = raised(lambda: linux.agent.mobile.execute_task("open the settings", max_steps=50))
         assert mobile.code == "unavailable"

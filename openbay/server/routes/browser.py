@@ -11,12 +11,12 @@ from openbay.sandbox.envd.channel import EnvdChannel
 
 from ..auth import bearer_secret, principal_for, require_principal
 from ..console_sessions import visit_of
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.browser import CDP_PURPOSE, CDP_TOKEN_TTL_S
 from ..services.keys import Principal
 from ..ws_bridge import pump_both_ways
 
-router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["browser"])
+router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["browser"], responses=responses(409, 502))
 POLICY_VIOLATION = 1008
 
 
@@ -110,7 +110,8 @@ async def cdp_list(session_id: str, request: Request, token: str = ""):
 for _path, _endpoint in (("/cdp/json/version", cdp_version), ("/cdp/json/list", cdp_list),
                          ("/cdp/json", cdp_list)):
     for _suffix in ("", "/"):  # clients ask with and without the slash
-        router.add_api_route(_path + _suffix, _endpoint, methods=["GET"], include_in_schema=not _suffix)
+        router.add_api_route(_path + _suffix, _endpoint, methods=["GET"], include_in_schema=not _suffix,
+                             responses=responses(401, 429))  # a link token or an API key
 
 
 async def serve_cdp(ws: WebSocket, session_id: str, token: str, target_id: str = "") -> None:

@@ -4,10 +4,11 @@ from fastapi import APIRouter, Depends, Request
 from openbay.protocol.code import CodeRunResult, RestartKernelRequest, RunCodeRequest
 
 from ..auth import require_principal
+from ..errors import responses
 from ..services.envd_calls import envd_call
 from ..services.keys import Principal
 
-router = APIRouter(prefix="/v1/sessions/{session_id}/code", tags=["code"])
+router = APIRouter(prefix="/v1/sessions/{session_id}/code", tags=["code"], responses=responses(502))
 
 
 @router.post("/run", response_model=CodeRunResult)

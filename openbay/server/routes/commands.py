@@ -7,10 +7,10 @@ from openbay.protocol import CommandChunk, CommandOutput, CommandRequest, ErrorC
 from openbay.sandbox import EnvdError
 
 from ..auth import require_principal
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.keys import Principal
 
-router = APIRouter(prefix="/v1/sessions/{session_id}/commands", tags=["commands"])
+router = APIRouter(prefix="/v1/sessions/{session_id}/commands", tags=["commands"], responses=responses(502))
 
 
 def _envd_request(body: CommandRequest, request: Request) -> dict:

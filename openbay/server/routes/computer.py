@@ -27,9 +27,10 @@ from openbay.protocol.computer import (
 from openbay.sandbox import Sandbox
 
 from ..auth import require_principal
+from ..errors import responses
 from ..services.keys import Principal
 
-router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["computer"])
+router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["computer"], responses=responses(409, 502))
 WindowId = Path(gt=0, lt=2 ** 32, description="a window_id from list_windows")
 
 

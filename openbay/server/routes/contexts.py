@@ -7,10 +7,10 @@ from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, S
 from openbay.protocol.keys import NAME_PATTERN
 
 from ..auth import require_principal
-from ..errors import not_found
+from ..errors import not_found, responses
 from ..services.keys import Principal
 
-router = APIRouter(tags=["contexts"])
+router = APIRouter(tags=["contexts"], responses=responses(502))
 _NAME = re.compile(NAME_PATTERN)
 
 

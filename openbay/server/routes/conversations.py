@@ -5,32 +5,66 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Query, Request
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.conversations import ConversationInfo, MessagePage, RunTaskRequest, RunTaskStarted, SessionName
+from openbay.protocol.conversations import (
+    MAX_PAGE_SIZE,
+    MESSAGE_ROLES,
+    MESSAGE_TYPES,
+    ConversationInfo,
+    MessagePage,
+    RunTaskRequest,
+    RunTaskStarted,
+    SessionName,
+)
 
 from ..auth import require_principal
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.task_runs import start_run
 
-router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversations"])
+router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversations"], responses=responses(409, 502))
+
+
+# The spec states each rule; the service checks them with messages that name the rule.
+
+
+def _one_of(values: tuple[str, ...]):
+    return Query(default=[], description="repeatable", json_schema_extra={"items": {"enum": list(values)}})
+
+
+def _timestamp():
+    # an RFC 3339 time: a string, so that a bare number (pydantic's Unix time) is refused
+    return Query(default=None, max_length=64, json_schema_extra={"format": "date-time"})
+
+
+def _message_id():
+    return Query(min_length=3, max_length=80, pattern=r"^[\s\S]+\.[0-9]{1,18}$", description="<task_id>.<seq>")
+
+
+def _time(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value.upper())
+    except ValueError:
+        raise ApiError(ErrorCode.VALIDATION, f"{name} must be an RFC 3339 time such as "
+                       "2026-01-31T12:00:00Z") from None
 
 
 @router.get("/messages", response_model=MessagePage)
 async def get_messages(session_id: str, request: Request, who: Principal = Depends(require_principal),
-                       page_num: int = 1, page_size: int = 20,
-                       role: list[str] = Query(default=[], description="repeatable"),
-                       type: list[str] = Query(default=[], description="repeatable"),
-                       since: datetime | None = None, until: datetime | None = None):
+                       page_num: int = Query(default=1, json_schema_extra={"minimum": 1}),
+                       page_size: int = Query(default=20, json_schema_extra={"minimum": 1, "maximum": MAX_PAGE_SIZE}),
+                       role: list[str] = _one_of(MESSAGE_ROLES), type: list[str] = _one_of(MESSAGE_TYPES),
+                       since: str | None = _timestamp(), until: str | None = _timestamp()):
     """The session's messages (every event of every task), oldest first, a page at a time."""
     return await request.app.state.conversations.messages(
         who, session_id, page_num=page_num, page_size=page_size, roles=role, types=type,
-        since=since, until=until)
+        since=_time(since, "since"), until=_time(until, "until"))
 
 
 @router.get("/messages/between", response_model=MessagePage)
 async def get_between_messages(session_id: str, request: Request,
-                               from_message_id: str = Query(min_length=1, max_length=80),
-                               to_message_id: str = Query(min_length=1, max_length=80),
+                               from_message_id: str = _message_id(), to_message_id: str = _message_id(),
                                who: Principal = Depends(require_principal)):
     """The messages from one message to another, both included."""
     return await request.app.state.conversations.between(who, session_id, from_message_id, to_message_id)

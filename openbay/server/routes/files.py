@@ -28,12 +28,12 @@ from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.upload import upload
 
 from ..auth import require_principal
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.envd_calls import envd_api_error, envd_call
 from ..services.keys import Principal
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
 
-router = APIRouter(prefix="/v1/sessions/{session_id}/files", tags=["files"])
+router = APIRouter(prefix="/v1/sessions/{session_id}/files", tags=["files"], responses=responses(400, 403, 409, 502))
 # the upload route reads its body itself, under max_file_bytes instead of the global cap
 UNLIMITED_PATHS = ("/v1/sessions/*/files/content",)
 PathQuery = Query(min_length=1, max_length=MAX_PATH)

@@ -1,8 +1,9 @@
 from fastapi import APIRouter, Depends, Request
 
-from openbay.protocol import KeyCreated, KeyCreateRequest, KeyInfo, KeyList, KeyUpdate
+from openbay.protocol import ErrorCode, KeyCreated, KeyCreateRequest, KeyInfo, KeyList, KeyUpdate
 
 from ..auth import require_admin, require_principal
+from ..errors import ApiError, responses
 from ..services.keys import Principal
 
 router = APIRouter(prefix="/v1", tags=["keys"])
@@ -26,8 +27,10 @@ async def update_key(key_id: str, body: KeyUpdate, request: Request, _: Principa
     return updated
 
 
-@router.delete("/keys/{key_id}", response_model=KeyInfo)
-async def revoke_key(key_id: str, request: Request, _: Principal = Depends(require_admin)):
+@router.delete("/keys/{key_id}", response_model=KeyInfo, responses=responses(409))
+async def revoke_key(key_id: str, request: Request, who: Principal = Depends(require_admin)):
+    if key_id == who.key_id:  # an admin never locks itself out; another admin key may revoke this one
+        raise ApiError(ErrorCode.CONFLICT, "this is the key making the request; revoke it with another admin key")
     revoked = await request.app.state.keys.revoke(key_id)
     request.app.state.console_visits.close_key(key_id)  # its console visitors are signed out
     return revoked

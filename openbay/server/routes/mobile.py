@@ -19,9 +19,10 @@ from openbay.sandbox.adb import AdbDevice
 from openbay.sandbox.uiautomator import clickable_elements
 
 from ..auth import require_principal
+from ..errors import responses
 from ..services.keys import Principal
 
-router = APIRouter(prefix="/v1/sessions/{session_id}/mobile", tags=["mobile"])
+router = APIRouter(prefix="/v1/sessions/{session_id}/mobile", tags=["mobile"], responses=responses(400, 409, 502, 503))
 
 
 async def device(session_id: str, request: Request,

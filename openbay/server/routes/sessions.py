@@ -1,4 +1,7 @@
+from typing import Annotated, Literal
+
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import StringConstraints
 
 from openbay.protocol import (
     IMAGE_IDS,
@@ -8,6 +11,7 @@ from openbay.protocol import (
     SessionInfo,
     SessionList,
     SessionMetrics,
+    SessionStatus,
 )
 from openbay.protocol.browser import BROWSER_IMAGES
 from openbay.protocol.computer import COMPUTER_IMAGES
@@ -15,9 +19,12 @@ from openbay.protocol.ports import LinkRequest, PortLink
 from openbay.protocol.sessions import validate_labels
 
 from ..auth import require_principal
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.keys import Principal
+from ..services.sessions import MAX_PAGE
 
+LabelFilter = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}=[\s\S]{0,256}$")]
+STATUS_VALUES = tuple(s.value for s in SessionStatus)
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 RECORDABLE_IMAGES = (*BROWSER_IMAGES, *COMPUTER_IMAGES)
 
@@ -35,7 +42,7 @@ def _labels_from_query(pairs: list[str]) -> dict[str, str]:
         raise ApiError(ErrorCode.VALIDATION, str(e)) from None
 
 
-@router.post("", status_code=201, response_model=SessionInfo)
+@router.post("", status_code=201, response_model=SessionInfo, responses=responses(404, 502, 503))
 async def create_session(params: CreateSessionParams, request: Request,
                          who: Principal = Depends(require_principal)):
     svc = request.app.state.sessions
@@ -54,10 +61,12 @@ async def create_session(params: CreateSessionParams, request: Request,
 
 @router.get("", response_model=SessionList)
 async def list_sessions(request: Request, who: Principal = Depends(require_principal),
-                        label: list[str] = Query(default=[], description="key=value, repeatable"),
-                        status: str | None = Query(default=None, description="running (default), all, ..."),
+                        label: list[LabelFilter] = Query(default=[], description="key=value, repeatable"),
+                        status: Literal["all", *STATUS_VALUES] | None = Query(  # type: ignore[valid-type]
+                            default=None, description="running (default), all, or one status"),
                         image: str | None = Query(default=None, max_length=64, description="only this image"),
-                        limit: int = Query(default=20), next_token: str | None = None):
+                        limit: int = Query(default=20, ge=1, le=MAX_PAGE),
+                        next_token: str | None = Query(default=None, pattern=r"^[0-9]{1,18}$")):
     svc = request.app.state.sessions
     rows, token, total = await svc.list(who, labels=_labels_from_query(label), status=status,
                                         limit=limit, next_token=next_token, image_id=image)
@@ -126,5 +135,9 @@ async def get_link(session_id: str, request: Request, body: LinkRequest | None =
         return PortLink(url=url, expires_in_s=body.expires_in_s, port=body.port)
     svc = request.app.state.sessions
     info = svc.info(await svc.get(who, session_id))
-    token = request.app.state.links.sign(session_id, "page", body.expires_in_s)
-    return PortLink(url=f"{info.resource_url}?token={token}", expires_in_s=body.expires_in_s)
+    return PortLink(url=page_link(request.app.state, info, body.expires_in_s), expires_in_s=body.expires_in_s)
+
+
+def page_link(state, info: SessionInfo, ttl_s: int = LINK_TTL_S) -> str:
+    """The session's page (status, live view), signed so that it opens without the API key."""
+    return f"{info.resource_url}?token={state.links.sign(info.session_id, 'page', ttl_s)}"

@@ -23,13 +23,13 @@ from openbay.protocol.tasks import (
 
 from ..auth import bearer_secret, principal_for, require_principal
 from ..console_sessions import visit_of
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.qianfan import KEEPALIVE, follow, last_event_id, sse
 from ..services.tasks import event_of
 from .qianfan import SSE_HEADERS
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], responses=responses(409, 502, 503))
 MAX_EVENTS_PAGE = 1000
 _TERMINAL = {s.value for s in TERMINAL_STATUSES}
 

@@ -3,21 +3,26 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.conversations import UploadInfo
+from openbay.protocol.conversations import UPLOAD_EXTENSIONS, UploadInfo
 
 from ..auth import require_principal
-from ..errors import ApiError
+from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.uploads import too_large
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
 
-router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
+router = APIRouter(prefix="/v1/uploads", tags=["uploads"], responses=responses(400))
+# what check_file_name allows (and says, when a name breaks the rule): a plain name,
+# not starting with a dot, with an allowed extension
+FILE_NAME = (r"^[^./\\\x00][^/\\\x00]*\.(" + "|".join(
+    "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in e[1:]) for e in UPLOAD_EXTENSIONS) + ")$")
 UNLIMITED_PATHS = ("/v1/uploads",)  # the route reads its body itself, under max_upload_bytes
 
 
-@router.post("", status_code=201, response_model=UploadInfo,
+@router.post("", status_code=201, response_model=UploadInfo, responses=responses(404, 410),
              openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}}})
-async def upload_file(request: Request, file_name: str = Query(min_length=1, max_length=255),
+async def upload_file(request: Request, file_name: str = Query(min_length=1, max_length=255,
+                                                                json_schema_extra={"pattern": FILE_NAME}),
                       session_id: str | None = Query(default=None, max_length=64),
                       who: Principal = Depends(require_principal)):
     svc = request.app.state.uploads

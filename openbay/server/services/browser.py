@@ -44,7 +44,7 @@ class BrowserService:
         sandbox = await self.sessions.require_running(who, session_id)
         image = self.sessions.kind(session_id)
         if image not in BROWSER_IMAGES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
+            raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} runs image {image!r}, "
                            f"which has no browser; use one of: {', '.join(BROWSER_IMAGES)}")
         return sandbox
 

@@ -37,7 +37,7 @@ class ComputerService:
         sandbox = await self.sessions.require_running(who, session_id)
         image = self.sessions.kind(session_id)
         if image not in COMPUTER_IMAGES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
+            raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} runs image {image!r}, "
                            "which has no desktop; create one with image_id='computer'")
         return sandbox
 

@@ -101,7 +101,7 @@ class MobileService:
         await self.sessions.require_running(who, session_id)
         image = self.sessions.kind(session_id)
         if image not in MOBILE_IMAGES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs image {image!r}, "
+            raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} runs image {image!r}, "
                            "which has no device; create one with image_id='mobile'")
         return self.device_for(session_id)
 

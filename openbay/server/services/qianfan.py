@@ -76,18 +76,37 @@ async def follow(tasks: TaskService, task_id: str, after: int = 0) -> AsyncItera
         runner.bus.unsubscribe(task_id, wake)
 
 
-class QianfanStream:
-    """Turns one task's events into Qianfan messages."""
+ANSWER_CHUNK = 64  # characters of the answer per message: it streams in pieces, as Qianfan's does
 
-    def __init__(self, conversation_id: str, screenshot_url: str | None):
+
+def chunks(text: str, size: int = ANSWER_CHUNK) -> list[str]:
+    """The text in pieces of about `size` characters, cut after a space where one is near."""
+    out = []
+    while len(text) > size:
+        cut = text.rfind(" ", size // 2, size) + 1 or size
+        out.append(text[:cut])
+        text = text[cut:]
+    return out + [text]
+
+
+class QianfanStream:
+    """Turns one task's events into Qianfan messages. `screenshot_url(step)` is a signed URL of
+    a step's screenshot (None: no screenshots); `browser_url` is where a person can watch the
+    session's browser, given with the first tool call (its "preparing" message)."""
+
+    def __init__(self, conversation_id: str, task_id: str, screenshot_url=None, browser_url: str = ""):
         self.conversation_id = conversation_id
-        self.screenshot_url = screenshot_url  # with {step}; None: no screenshots
+        self.task_id = task_id
+        self.screenshot_url = screenshot_url
+        self.browser_url = browser_url
         self._ids: dict[tuple, str] = {}
         self._thought: dict[int, str] = {}  # step -> what the model said it was about to do
         self._args: dict[str, dict] = {}  # tool call id -> its arguments, for its result
 
     def _id(self, key: tuple) -> str:
-        return self._ids.setdefault(key, str(len(self._ids) + 1))
+        """An event's id: the same for all messages of one event, unique in the conversation
+        (the run's task id, then a counter)."""
+        return self._ids.setdefault(key, f"{self.task_id}.{len(self._ids) + 1}")
 
     def _message(self, role: str, name: str, type: str, text: dict, key: tuple, status: str) -> dict:
         return {"role": role, "status": "running", "content": [{
@@ -110,7 +129,8 @@ class QianfanStream:
         if e.type == "tool_result" and p.get("name") != "done":
             return [self._tool_result(p, step)]
         if e.type == "answer":
-            return [self._message("assistant", CHAT, "text", {"info": p.get("content", "")}, (CHAT,), "running")]
+            return [self._message("assistant", CHAT, "text", {"info": piece}, (CHAT,), "running")
+                    for piece in chunks(p.get("content", ""))]
         if e.type == "call_for_user":
             return [self._message("assistant", CHAT, "call_for_user",
                                   {"info": p.get("content", ""), "task_id": e.task_id,
@@ -128,7 +148,9 @@ class QianfanStream:
         return {"next_goal": goal[:1000]} if goal else {}
 
     def _screenshot(self, step: int) -> dict:
-        return {"url": self.screenshot_url.format(step=step)} if self.screenshot_url and step else {}
+        if not (self.screenshot_url and step):
+            return {}
+        return {"url": self.screenshot_url(step), "file_id": f"{self.task_id}.{step}"}
 
     def _tool_call(self, p: dict, step: int) -> dict:
         name, args = p.get("name", ""), p.get("args") or {}
@@ -140,6 +162,8 @@ class QianfanStream:
                 "name": TOOL, "type": "browser", "text": {"status": "success", "action": [action]},
                 "event": {"id": self._id(key), "status": "done", "name": TOOL}}]}
         text: dict[str, Any] = {"status": "preparing", "thought": self._thinking(step), "action": [{name: args}]}
+        if self.browser_url:
+            text["browser_url"], self.browser_url = self.browser_url, ""  # once, with the first call
         return self._message("tool", TOOL, "browser", text, key, "preparing")
 
     def _tool_result(self, p: dict, step: int) -> dict:

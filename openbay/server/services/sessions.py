@@ -7,7 +7,6 @@ store). Activity is written back at most every few seconds.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -72,18 +71,7 @@ def _human_bytes(n: int) -> str:
 
 
 def _token(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def _parse_token(token: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        kind, _, value = raw.partition(":")
-        if kind != "seq":
-            raise ValueError
-        return int(value)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(ErrorCode.BAD_REQUEST, "next_token is not one this server gave out") from None
+    return str(seq)  # the list is newest first: the next page starts below this seq
 
 
 class SessionService:
@@ -234,7 +222,8 @@ class SessionService:
             return params.network_policy or NetworkPolicyParams()
         return await self.network_policies.effective(who.owner_id, params.network_policy)
 
-    async def get(self, who: Principal, session_id: str) -> SessionRow:
+    async def record(self, who: Principal, session_id: str) -> SessionRow:
+        """The caller's session, running or ended (list with status=all shows ended ones)."""
         live = self.live.get(session_id)
         if live is not None and live.row.owner_id == who.owner_id:
             return live.row
@@ -242,6 +231,15 @@ class SessionService:
         if row is None:  # another owner's session is as invisible as a missing one
             raise not_found("session", session_id)
         return row
+
+    async def get(self, who: Principal, session_id: str) -> SessionRow:
+        """The caller's running session. An ended one (deleted, expired, dead) is gone: it and
+        everything under it answer 410, saying why it ended."""
+        row = await self.record(who, session_id)
+        if row.status in (SessionStatus.RUNNING.value, SessionStatus.PAUSED.value):
+            return row
+        raise ApiError(ErrorCode.GONE, f"session {session_id!r} has ended ({row.status}"
+                       + (f": {row.end_reason})" if row.end_reason else ")"))
 
     async def list(self, who: Principal, *, labels: dict[str, str], status: str | None,
                    limit: int, next_token: str | None,
@@ -254,7 +252,7 @@ class SessionService:
         elif status and status not in {s.value for s in SessionStatus}:
             raise ApiError(ErrorCode.VALIDATION, "status must be one of: all, "
                            + ", ".join(s.value for s in SessionStatus))
-        before = _parse_token(next_token) if next_token else None
+        before = int(next_token) if next_token else None  # the route checks it is digits
         rows, total = await self.repo.list(who.owner_id, labels=labels, statuses=statuses,
                                            limit=limit + 1, before_seq=before, image_id=image_id)
         more = len(rows) > limit
@@ -280,9 +278,8 @@ class SessionService:
             await self.resume(who, session_id)
         if session_id in self.live:
             return self.sandbox(who, session_id)
-        row = await self.get(who, session_id)
-        raise ApiError(ErrorCode.GONE, f"session {session_id!r} has ended ({row.status}"
-                       + (f": {row.end_reason})" if row.end_reason else ")"))
+        row = await self.get(who, session_id)  # 404 or 410
+        raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} is {row.status}; resume it first")
 
     def _touch(self, live: LiveSession) -> None:
         now = utcnow()
@@ -366,7 +363,8 @@ class SessionService:
             raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not {name} session {session_id!r}: {e}") from None
 
     async def delete(self, who: Principal, session_id: str) -> SessionRow:
-        row = await self.get(who, session_id)
+        """Idempotent: deleting an ended session answers its record."""
+        row = await self.record(who, session_id)
         if session_id in self.live:
             await self.end(session_id, SessionStatus.DELETED, "deleted by owner")
             row = await self.repo.get(session_id)

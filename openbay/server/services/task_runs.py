@@ -2,6 +2,7 @@
 home, the task mode turned into instructions, and a browser task that plans first."""
 from __future__ import annotations
 
+import json
 from pathlib import PurePosixPath
 
 from openbay.protocol import ErrorCode
@@ -14,9 +15,18 @@ from .tasks import TaskService
 from .uploads import UploadService
 
 FOREVER_S = 86_400  # max_user_input_timeout=0: as long as a wait for the person may last
-DEFAULT_STEPS = {TaskMode.Default: 50, TaskMode.DeepSearch: 100}
-DEEP_SEARCH = ("Deep search: read several independent sources (use extract_content on each), "
-               "cross-check what they say, and cite the URL of every source in your answer.")
+DEFAULT_STEPS = {TaskMode.Default: 50, TaskMode.DeepSearch: 100, TaskMode.Marketing: 100}
+# what each research mode asks of the agent, after the task
+MODE_INSTRUCTIONS = {
+    TaskMode.DeepSearch: ("Deep search: read several independent sources (use extract_content on each), "
+                          "cross-check what they say, and cite the URL of every source in your answer."),
+    TaskMode.Marketing: ("Marketing research: find who the product or topic is for, what the audience says "
+                         "about it and its competitors (their sites, reviews, social posts), and which "
+                         "channels and messages reach that audience; answer with concrete findings, "
+                         "suggested messages or posts, and the URL of every source. Publish nothing: "
+                         "drafts only."),
+}
+MAX_EXTRA_CHARS = 8000
 
 
 # what Chromium shows itself when opened from a file (anything else it would download)
@@ -39,7 +49,7 @@ async def start_run(tasks: TaskService, uploads: UploadService, who: Principal, 
     for a in req.attachments:
         file_id = a.file_id or uploads.file_id_of(a.file_url)
         if not file_id:
-            raise ApiError(ErrorCode.VALIDATION, f"attachment {a.file_name[:80]!r} names no upload of this "
+            raise ApiError(ErrorCode.NOT_FOUND, f"attachment {a.file_name[:80]!r} names no upload of this "
                            "server: give the file_id or file_url that upload_file returned")
         rows.append(await uploads.get(who, file_id))
     placed = [await uploads.place(who, row, session_id) for row in rows]
@@ -48,8 +58,13 @@ async def start_run(tasks: TaskService, uploads: UploadService, who: Principal, 
         links = [await _browser_link(uploads, who, row, path, session_id) for path, row in zip(placed, rows)]
         text += "\n\nAttached files (in the session at the path; to read one, open its link):\n" + "\n".join(
             f"- {path}: {link}" for path, link in zip(placed, links))
-    if req.task_mode == TaskMode.DeepSearch:
-        text += "\n\n" + DEEP_SEARCH
+    if req.task_mode in MODE_INSTRUCTIONS:
+        text += "\n\n" + MODE_INSTRUCTIONS[req.task_mode]
+    if req.extra:  # what the caller passed beyond OpenBay's own fields goes to the agent, never dropped
+        extra = json.dumps(req.extra, ensure_ascii=False, sort_keys=True)
+        if len(extra) > MAX_EXTRA_CHARS:
+            raise ApiError(ErrorCode.VALIDATION, f"extra is over {MAX_EXTRA_CHARS} characters as JSON")
+        text += "\n\nParameters given with the task (JSON): " + extra
     if len(text) > 20_000:
         raise ApiError(ErrorCode.VALIDATION, "the task with its attachment list is over 20000 characters")
     request = TaskCreateRequest(

@@ -68,7 +68,7 @@ class TaskService:
         if kind != "browser":
             return None, self._screen_of(kind, session_id, image, sandbox)
         if image not in BROWSER_IMAGES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"the browser agent needs a session with image_id "
+            raise ApiError(ErrorCode.CONFLICT, f"the browser agent needs a session with image_id "
                            f"'browser'; session {session_id!r} runs {image!r}")
         if self.browser_service is not None:
             return await self.browser_service.endpoint_url(who, session_id), None
@@ -104,7 +104,7 @@ class TaskService:
         """What a computer agent (the desktop) or a mobile agent (the device) acts on."""
         if kind == "computer":
             if image not in COMPUTER_IMAGES:
-                raise ApiError(ErrorCode.BAD_REQUEST, "the computer agent needs a session with image_id "
+                raise ApiError(ErrorCode.CONFLICT, "the computer agent needs a session with image_id "
                                f"'computer' (a desktop); session {session_id!r} runs {image!r}")
             return EnvdDesktop(sandbox.envd)
         if image not in MOBILE_IMAGES:
@@ -112,7 +112,7 @@ class TaskService:
                 raise ApiError(ErrorCode.UNAVAILABLE, "the mobile agent needs a session with image_id "
                                "'mobile', bound to an Android device, and no device is configured; "
                                + HOW_TO_ATTACH)
-            raise ApiError(ErrorCode.BAD_REQUEST, "the mobile agent needs a session with image_id "
+            raise ApiError(ErrorCode.CONFLICT, "the mobile agent needs a session with image_id "
                            f"'mobile' (bound to an Android device); session {session_id!r} runs {image!r}")
         return self.mobile_service.device_for(session_id)
 

@@ -41,6 +41,19 @@ def check_file_name(name: str) -> str:
     return name
 
 
+PLACED_NAME_BYTES = 200  # a file system takes 255 bytes a name; envd writes beside it under a longer one
+
+
+def placed_name(name: str) -> str:
+    """The name an upload gets in a session: its own, its stem shortened (extension kept) when
+    the name is too long in bytes for the session's file system."""
+    if len(name.encode()) <= PLACED_NAME_BYTES:
+        return name
+    path = PurePosixPath(name)
+    stem = path.stem.encode()[:PLACED_NAME_BYTES - len(path.suffix.encode())].decode(errors="ignore")
+    return stem + path.suffix
+
+
 def too_large(limit: int) -> ApiError:
     return ApiError(ErrorCode.PAYLOAD_TOO_LARGE,
                     f"an upload may be at most {limit} bytes (OPENBAY_MAX_UPLOAD_BYTES)")
@@ -117,7 +130,7 @@ class UploadService:
     async def place(self, who: Principal, row: UploadRow, session_id: str, suffix: str = "") -> str:
         """Copy an upload into the session's attachments folder (its name + `suffix`); its path there."""
         sandbox = await self.sessions.require_running(who, session_id)
-        target = f"{ATTACHMENTS_DIR}/{row.file_name}{suffix}"
+        target = f"{ATTACHMENTS_DIR}/{placed_name(row.file_name)}{suffix}"
 
         async def chunks():
             with open(self.path_of(row), "rb") as f:

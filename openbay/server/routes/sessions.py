@@ -27,6 +27,7 @@ LabelFilter = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_
 STATUS_VALUES = tuple(s.value for s in SessionStatus)
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 RECORDABLE_IMAGES = (*BROWSER_IMAGES, *COMPUTER_IMAGES)
+PAGE_LINK_TTL_S = 3600
 
 
 def _labels_from_query(pairs: list[str]) -> dict[str, str]:
@@ -138,6 +139,6 @@ async def get_link(session_id: str, request: Request, body: LinkRequest | None =
     return PortLink(url=page_link(request.app.state, info, body.expires_in_s), expires_in_s=body.expires_in_s)
 
 
-def page_link(state, info: SessionInfo, ttl_s: int = LINK_TTL_S) -> str:
+def page_link(state, info: SessionInfo, ttl_s: int = PAGE_LINK_TTL_S) -> str:
     """The session's page (status, live view), signed so that it opens without the API key."""
     return f"{info.resource_url}?token={state.links.sign(info.session_id, 'page', ttl_s)}"

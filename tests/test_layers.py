@@ -19,6 +19,7 @@ ALLOWED = {
     # the MCP server: a client of the SDK; on the server (/mcp) it uses the server's auth
     "mcp": {"protocol", "sdk", "server"},
     "agentbay": {"protocol", "sdk"},
+    "mate": {"protocol", "sdk"},  # WyseOS Mate's client, on the native SDK
 }
 # third-party packages a layer must never need
 FORBIDDEN_THIRD_PARTY = {
@@ -26,6 +27,7 @@ FORBIDDEN_THIRD_PARTY = {
     "sdk": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
     "store": {"fastapi", "httpx"},
     "agentbay": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
+    "mate": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
 }
 # `openbay serve` and `openbay mcp` start servers (imported lazily, inside those commands)
 LAZY_EXCEPTIONS = {("cli", "server"), ("cli", "mcp")}

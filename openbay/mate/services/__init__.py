@@ -1,0 +1,1 @@
+"""Mate's services: session, file_upload, browser."""

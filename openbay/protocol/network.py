@@ -16,6 +16,15 @@ MAX_ENTRIES = 256
 MAX_HOST_PORTS = 64
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _HOST_NAME = re.compile(rf"^{_LABEL}(\.{_LABEL})*$")
+# What the API takes as an entry, stated in the spec and checked first: "*", an IPv4 address or
+# CIDR, or a host name (optionally "*."-prefixed) whose last label starts with a letter.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_SPEC_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_SPEC_TLD = r"[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+ENTRY_PATTERN = (rf"^(?:\*|{_OCTET}(?:\.{_OCTET}){{3}}(?:/(?:3[0-2]|[12]?[0-9]))?"
+                 rf"|(?:\*\.)?(?:{_SPEC_LABEL}\.)*{_SPEC_TLD}\.?)$")
+_ENTRY = re.compile(ENTRY_PATTERN)
+MAX_ENTRY = 253
 
 
 def normalize_destination(entry: str) -> str:
@@ -55,6 +64,8 @@ def _destinations(field: str):
         out: list[str] = []
         for entry in entries:
             try:
+                if not isinstance(entry, str) or len(entry) > MAX_ENTRY or not _ENTRY.fullmatch(entry):
+                    raise ValueError(f"entry {entry!r} is not a CIDR, a host name or a *.wildcard name")
                 value = normalize_destination(entry)
             except ValueError as e:
                 raise ValueError(f"{field}: {e}") from None
@@ -73,11 +84,18 @@ def _host_ports(ports: list[int]) -> list[int]:
     return sorted(set(ports))
 
 
+_HOST_PORTS = {"maxItems": MAX_HOST_PORTS, "items": {"type": "integer", "minimum": 1, "maximum": 65535}}
+_ENTRIES = {"maxItems": MAX_ENTRIES, "items": {"type": "string", "maxLength": MAX_ENTRY, "pattern": ENTRY_PATTERN}}
+
+
 class NetworkPolicyParams(BaseModel):
-    allow_out: list[str] = Field(default_factory=list, description="CIDRs, host names or *.wildcard names")
-    deny_out: list[str] = Field(default_factory=list, description="CIDRs, host names or *.wildcard names")
+    allow_out: list[str] = Field(default_factory=list, description="CIDRs, host names or *.wildcard names",
+                                 json_schema_extra=_ENTRIES)
+    deny_out: list[str] = Field(default_factory=list, description="CIDRs, host names or *.wildcard names",
+                                json_schema_extra=_ENTRIES)
     allow_host_ports: list[int] = Field(default_factory=list,
-                                        description="ports of the OpenBay machine, as host.openbay.internal")
+                                        description="ports of the OpenBay machine, as host.openbay.internal",
+                                        json_schema_extra=_HOST_PORTS)
 
     _check_allow = field_validator("allow_out", mode="before")(
         lambda v: _destinations("allow_out")(_list(v, "allow_out")))

@@ -21,8 +21,8 @@ def test_a_malformed_entry_is_a_422_naming_it(server, entry):
 
 def test_host_ports_need_the_admin_setting(server):
     body = {"network_policy": {"allow_host_ports": [8000]}}
-    r = _create(server, server.admin_key, body)
-    assert r.status_code == 422 and "port 8000" in r.json()["error"]["message"]
+    r = _create(server, server.admin_key, body)  # well formed, but the admin has not permitted it
+    assert r.status_code == 403 and "port 8000" in r.json()["error"]["message"]
     assert "OPENBAY_ALLOW_HOST_PORTS" in r.json()["error"]["message"]
     assert _create(server, server.admin_key, {"network_policy": {"allow_host_ports": [70000]}}).status_code == 422
     settings = server.app.state.settings
@@ -33,7 +33,7 @@ def test_host_ports_need_the_admin_setting(server):
         assert r.json()["network_policy"]["allow_host_ports"] == [8000]
         httpx.delete(f"{server.base_url}/v1/sessions/{r.json()['session_id']}",
                      headers={"Authorization": f"Bearer {server.admin_key}"})
-        assert _create(server, server.admin_key, {"network_policy": {"allow_host_ports": [8002]}}).status_code == 422
+        assert _create(server, server.admin_key, {"network_policy": {"allow_host_ports": [8002]}}).status_code == 403
     finally:
         settings.allow_host_ports = ""
 
@@ -68,6 +68,7 @@ def test_an_owners_default_is_joined_with_each_sessions_policy(server, bay):
             with pytest.raises(APIError) as refused:
                 owner.create(CreateSessionParams(network_policy={"allow_out": [entry]}))
             assert entry in refused.value.message and "denies" in refused.value.message
+            assert refused.value.code == "conflict"  # with the owner's default
         # a session that says nothing gets the owner's default
         plain = owner.create().session
         try:

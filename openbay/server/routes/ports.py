@@ -1,5 +1,5 @@
 """Ports inside a session: list, expose and unexpose them (the links themselves: link_proxy)."""
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from openbay.protocol.ports import ExposedPort, ExposedPortList, ExposePortRequest
 
@@ -15,14 +15,20 @@ async def list_ports(session_id: str, request: Request, who: Principal = Depends
     return ExposedPortList(ports=request.app.state.ports.listed(session_id))
 
 
+# the range check_port enforces (with a message that names it), stated for the spec
+def _port():
+    return Path(json_schema_extra={"minimum": 1, "maximum": 65535})
+
+
 @router.put("/v1/sessions/{session_id}/ports/{port}", response_model=ExposedPort)
-async def expose_port(session_id: str, port: int, request: Request, body: ExposePortRequest | None = None,
+async def expose_port(session_id: str, request: Request, port: int = _port(), body: ExposePortRequest | None = None,
                       who: Principal = Depends(require_principal)):
     return await request.app.state.ports.expose(who, session_id, port, (body or ExposePortRequest()).public)
 
 
 @router.delete("/v1/sessions/{session_id}/ports/{port}", response_model=ExposedPortList)
-async def unexpose_port(session_id: str, port: int, request: Request, who: Principal = Depends(require_principal)):
+async def unexpose_port(session_id: str, request: Request, port: int = _port(),
+                        who: Principal = Depends(require_principal)):
     return ExposedPortList(ports=await request.app.state.ports.unexpose(who, session_id, port))
 
 

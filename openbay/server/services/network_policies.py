@@ -84,7 +84,7 @@ class NetworkPolicyService:
     def _check_host_ports(self, ports: list[int]) -> None:
         refused = [p for p in ports if not self.host_port_allowed(p)]
         if refused:
-            raise ApiError(ErrorCode.VALIDATION, f"allow_host_ports: port {refused[0]} of this machine is not one "
+            raise ApiError(ErrorCode.FORBIDDEN, f"allow_host_ports: port {refused[0]} of this machine is not one "
                            "the admin lets sessions reach (the server's OPENBAY_ALLOW_HOST_PORTS)")
 
     async def effective(self, owner_id: str, asked: NetworkPolicyParams | None) -> NetworkPolicyParams:
@@ -95,7 +95,7 @@ class NetworkPolicyService:
         for entry in asked.allow_out:
             denied = next((d for d in default.deny_out if overlaps(entry, d)), None)
             if denied is not None:
-                raise ApiError(ErrorCode.VALIDATION, f"allow_out entry {entry!r} overlaps {denied!r}, which the "
+                raise ApiError(ErrorCode.CONFLICT, f"allow_out entry {entry!r} overlaps {denied!r}, which the "
                                "owner's default network policy denies")
         # the admin setting has the last word, also over a default set before it changed
         host_ports = [p for p in default.allow_host_ports if self.host_port_allowed(p)]

@@ -53,6 +53,9 @@ class LLMOverride(BaseModel):
     model: str | None = Field(default=None, max_length=256)
 
 
+_DOMAINS = {"items": {"type": "string", "pattern": _DOMAIN.pattern}}  # what _domains checks, for the spec
+
+
 class TaskCreateRequest(BaseModel):
     task: str = Field(min_length=1, max_length=20_000)
     max_steps: int = Field(default=50, ge=1, le=1000)
@@ -70,9 +73,9 @@ class TaskCreateRequest(BaseModel):
     sensitive_data: dict[str, str | dict[str, str]] | None = Field(
         default=None, repr=False, description='secrets the agent types without seeing: {"x_password": "..."}, '
         'or per domain {"https://*.example.com": {"x_password": "..."}}; the model sees <secret>x_password</secret>')
-    allowed_domains: list[str] = Field(default_factory=list, max_length=100,
+    allowed_domains: list[str] = Field(default_factory=list, max_length=100, json_schema_extra=_DOMAINS,
                                        description="only these may be opened (example.com, *.example.com, host:port)")
-    prohibited_domains: list[str] = Field(default_factory=list, max_length=100,
+    prohibited_domains: list[str] = Field(default_factory=list, max_length=100, json_schema_extra=_DOMAINS,
                                           description="these may never be opened")
     use_cache: bool = Field(default=False, description="reuse the steps of an earlier run of the same task "
                             "(browser agent, the owner's action cache) where its pages are the same")
@@ -86,10 +89,10 @@ class TaskCreateRequest(BaseModel):
             raise ValueError("at most 64 sensitive_data entries")
         for key, value in data.items():
             pairs = value.items() if isinstance(value, dict) else [(key, value)]
-            if isinstance(value, dict) and not _DOMAIN.match(key):
+            if isinstance(value, dict) and not _DOMAIN.fullmatch(key):
                 raise ValueError(f"sensitive_data: {key[:100]!r} is not a domain pattern")
             for name, secret in pairs:
-                if not _SECRET_NAME.match(name):
+                if not _SECRET_NAME.fullmatch(name):
                     raise ValueError(f"sensitive_data: {name[:64]!r} is not a name (letters, digits, _)")
                 if len(secret) > 10_000:
                     raise ValueError(f"sensitive_data: the value of {name!r} is over 10,000 characters")
@@ -99,7 +102,7 @@ class TaskCreateRequest(BaseModel):
     @classmethod
     def _domains(cls, domains: list[str]) -> list[str]:
         for d in domains:
-            if not _DOMAIN.match(d):
+            if not _DOMAIN.fullmatch(d):
                 raise ValueError(f"{d[:100]!r} is not a domain pattern (example.com, *.example.com, "
                                  "127.0.0.1:8080, https://example.com)")
         return domains

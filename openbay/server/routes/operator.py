@@ -16,9 +16,11 @@ from openbay.protocol.operator import (
 )
 
 from ..auth import require_principal
+from ..errors import responses
 from ..services.keys import Principal
 
-router = APIRouter(tags=["browser operator"])
+# 400: the page refused the action; 409: not a browser session; 502: the model or the browser failed
+router = APIRouter(tags=["browser operator"], responses=responses(400, 409, 502))
 AGENT = "/v1/sessions/{session_id}/browser/agent"
 CACHE = "/v1/browser/action-cache"
 URL_FILTER = Query(default=None, max_length=4096, description="only the entries of this URL")

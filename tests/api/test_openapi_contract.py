@@ -24,13 +24,13 @@ def contract_server():
 
 
 def test_spec_declares_what_the_server_does(contract_server):
-    spec = httpx.get(f"{contract_server.base_url}/openapi.json").json()
+    spec = httpx.get(f"{contract_server.base_url}/openapi.json", timeout=120).json()  # built on first ask
     labels = spec["paths"]["/v1/sessions/{session_id}/labels"]["get"]
     assert {"401", "404", "410", "413", "429"} <= set(labels["responses"])
     assert labels["responses"]["410"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorResponse"}
     assert labels["security"] == [{"bearerAuth": []}]
-    r = httpx.delete(f"{contract_server.base_url}/v1/sessions/x/labels",
+    r = httpx.delete(f"{contract_server.base_url}/v1/sessions/x/labels", timeout=60,
                      headers={"Authorization": f"Bearer {contract_server.admin_key}"})
     assert r.status_code == 405 and r.headers["allow"] == "GET, PUT" and r.json()["error"]["request_id"]
 

@@ -33,7 +33,7 @@ STATUS_DESCRIPTIONS = {
     404: "no such thing, or another owner's",
     405: "method not allowed here (the Allow header lists those that are)",
     409: "conflicts with the current state (a task already running, the wrong kind of session, ...)",
-    410: "the session has ended (deleted, expired or dead): it and all under it are gone",
+    410: "the session has ended (deleted, expired or dead): all under it is gone (a deleted one's record too)",
     413: "request body over the limit",
     422: "the request does not validate",
     429: "too many requests, or too many running sessions (Retry-After says when to retry)",

@@ -78,7 +78,7 @@ async def list_sessions(request: Request, who: Principal = Depends(require_princ
 @router.get("/{session_id}", response_model=SessionInfo)
 async def get_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     svc = request.app.state.sessions
-    return svc.info(await svc.get(who, session_id))
+    return svc.info(await svc.shown(who, session_id))
 
 
 @router.delete("/{session_id}", response_model=SessionInfo)

@@ -206,7 +206,7 @@ class SessionService:
             return self.images.resolve_snapshot(who, params.snapshot_id), None
         if not params.restore_from:
             return self.images.resolve(who, params.image_id), None
-        dead = await self.get(who, params.restore_from)
+        dead = await self.record(who, params.restore_from)  # an ended session, by design
         if dead.id in self._ending:  # its files are being put aside right now
             await asyncio.shield(self._ending[dead.id])
         kept_disk = getattr(self.backend, "kept_disk", None)
@@ -232,9 +232,17 @@ class SessionService:
             raise not_found("session", session_id)
         return row
 
+    async def shown(self, who: Principal, session_id: str) -> SessionRow:
+        """The caller's session as GET /v1/sessions/{id} shows it: one that ended by itself
+        (expired, dead) keeps its record readable, to say why; one its owner deleted is gone (410)."""
+        row = await self.record(who, session_id)
+        if row.status == SessionStatus.DELETED.value:
+            raise ApiError(ErrorCode.GONE, f"session {session_id!r} was deleted")
+        return row
+
     async def get(self, who: Principal, session_id: str) -> SessionRow:
-        """The caller's running session. An ended one (deleted, expired, dead) is gone: it and
-        everything under it answer 410, saying why it ended."""
+        """The caller's running session. Everything under an ended one (deleted, expired, dead)
+        answers 410, saying why it ended."""
         row = await self.record(who, session_id)
         if row.status in (SessionStatus.RUNNING.value, SessionStatus.PAUSED.value):
             return row

@@ -104,7 +104,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
-        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status_code, headers=headers)
+        return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=exc.status_code,
+                            headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception):

@@ -2,6 +2,7 @@
 from pydantic import BaseModel, Field, field_validator
 
 _PACKAGE = r"^[A-Za-z0-9@][A-Za-z0-9@._+:/=<>!~,\[\]-]{0,200}$"
+TEMPLATE_NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"  # what the image service checks
 
 
 class TemplateCopy(BaseModel):
@@ -15,7 +16,7 @@ class McpServerSpec(BaseModel):
 
 
 class TemplateBuildRequest(BaseModel):
-    name: str = Field(max_length=63, description="lowercase letters, digits, '.', '_' and '-'")
+    name: str = Field(max_length=63, pattern=TEMPLATE_NAME, description="lowercase letters, digits, '.', '_' and '-'")
     from_image: str = Field(default="linux", alias="from", max_length=64)
     apt: list[str] = Field(default_factory=list, max_length=200)
     pip: list[str] = Field(default_factory=list, max_length=200)

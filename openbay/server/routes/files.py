@@ -36,7 +36,7 @@ from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
 router = APIRouter(prefix="/v1/sessions/{session_id}/files", tags=["files"], responses=responses(400, 403, 409, 502))
 # the upload route reads its body itself, under max_file_bytes instead of the global cap
 UNLIMITED_PATHS = ("/v1/sessions/*/files/content",)
-PathQuery = Query(min_length=1, max_length=MAX_PATH)
+PathQuery = Query(min_length=1, max_length=MAX_PATH, json_schema_extra={"pattern": r"^[^\x00]*$"})  # _path: no NUL
 
 
 def _path(path: str) -> str:

@@ -2,14 +2,14 @@
 import json
 import secrets
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.templates import TemplateBuildRequest, TemplateInfo, TemplateList, TemplateUpload
+from openbay.protocol.templates import TEMPLATE_NAME, TemplateBuildRequest, TemplateInfo, TemplateList, TemplateUpload
 
 from ..auth import require_principal
-from ..errors import ApiError, not_found
+from ..errors import ApiError, not_found, responses
 from ..services.images import keep_upload
 from ..services.keys import Principal
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
@@ -46,7 +46,7 @@ async def list_templates(request: Request, who: Principal = Depends(require_prin
     return TemplateList(templates=request.app.state.images.list(who))
 
 
-@router.post("/uploads", response_model=TemplateUpload, status_code=201)
+@router.post("/uploads", response_model=TemplateUpload, status_code=201, responses=responses(422))
 async def upload_files(request: Request, who: Principal = Depends(require_principal)):
     """A tar archive of files for a build's `copy` step; valid for this owner's next build."""
     upload_id, path, size = await _receive(request, f"{who.owner_id[:8]}-")
@@ -54,8 +54,9 @@ async def upload_files(request: Request, who: Principal = Depends(require_princi
     return TemplateUpload(upload_id=upload_id, bytes=size)
 
 
-@router.post("/import", response_model=TemplateInfo, status_code=201)
-async def import_template(name: str, request: Request, who: Principal = Depends(require_principal)):
+@router.post("/import", response_model=TemplateInfo, status_code=201, responses=responses(409, 502))
+async def import_template(request: Request, name: str = Query(max_length=63, pattern=TEMPLATE_NAME),
+                          who: Principal = Depends(require_principal)):
     """An OCI image archive (`skopeo copy ... oci-archive:`, `docker save`, `podman save`)."""
     _, path, _ = await _receive(request, "import-")
     return await request.app.state.images.import_oci(who, name, path)

@@ -41,10 +41,11 @@ def test_schemathesis_finds_no_failure(contract_server):
            "-H", f"Authorization: Bearer {contract_server.admin_key}",
            "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful",
            "--max-examples", "5", "--max-time", str(MAX_TIME_S), "--seed", "20261201",
-           "--workers", "2", "--request-timeout", "30", "--no-color"]
+           "--workers", "1", "--request-timeout", "30", "--no-color"]  # one: hypothesis reads lambdas racily
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=MAX_TIME_S + 120)
     out = run.stdout
-    failures = out[out.find("FAILURES"):out.find("WARNINGS")] if "FAILURES" in out else ""
+    start = min((out.find(h) for h in ("ERRORS", "FAILURES") if h in out), default=len(out))
+    failures = out[start:out.find("SUMMARY")]
     tail = failures[:12000] + out[-3000:] + run.stderr[-2000:]
     assert run.returncode == 0, tail
     assert "Stateful" in run.stdout and " passed" in run.stdout, tail

@@ -89,7 +89,7 @@ def test_options_quiet_by_default_and_verbose_when_asked(mate, mate_session, llm
         verbose=True, capture_screenshots=True))
     assert any(line.startswith("plan v1") for line in lines) and "answer: Sunny" in lines
     assert [log["step"] for log in r.execution_logs] == [1, 2]  # event logging follows verbose
-    assert len(r.screenshots) == 2 and r.screenshots[1]["url"] == site + "/weather"
+    assert len(r.screenshots) == 2 and all(s["image"] and s["format"] == "jpeg" for s in r.screenshots)
     assert "image_url" in str(llm.requests[-1]["messages"])
 
     llm.set_script([call("plan", steps=["Open it"]), done("Sunny")])

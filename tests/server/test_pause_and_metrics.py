@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openbay import AsyncOpenBay, CreateSessionParams, NotFoundError, ServiceUnavailableError
+from openbay import AsyncOpenBay, CreateSessionParams, GoneError, NotFoundError, ServiceUnavailableError
 from tests.helpers.server import thread_server
 from tests.helpers.sessions import new_session
 
@@ -76,8 +76,9 @@ def test_a_paused_session_is_listed_and_can_be_deleted(bay, session):
     assert session.session_id in bay.list().session_ids  # live sessions: running and paused
     assert session.session_id in bay.list(status="paused").session_ids
     session.delete()
-    info = session.info()
-    assert info.status.value == "deleted"
+    with pytest.raises(GoneError):  # a deleted session is gone; list(status="deleted") keeps its record
+        session.info()
+    assert session.session_id in bay.list(status="deleted").session_ids
 
 
 def test_another_owner_can_neither_pause_nor_measure(server, session):

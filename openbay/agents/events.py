@@ -15,6 +15,8 @@ class StepRecord:
     usage: dict[str, int]
     screenshot: str | None
     duration_s: float
+    messages: int = 0  # messages sent to the model so far in the task (message_count)
+    model: str = ""    # the model that answered this step (the fallback's name once it took over)
 
 
 class AgentHooks(Protocol):
@@ -31,23 +33,29 @@ class AgentHooks(Protocol):
 
 @dataclass
 class DeltaBuffer:
-    """Streams model text as events without one store commit per token: flushes
-    every `max_chars` characters or `max_age_s` seconds, and at the end."""
+    """Streams model text as events without one store commit per token: the first
+    flush comes after `first_age_s`, each later one waits twice as long as the one
+    before (up to `max_age_s`) or for `max_chars` characters, and the rest at the
+    end of the step. A long answer makes a handful of events, not hundreds."""
     hooks: AgentHooks
     type: str
     step: int
-    max_chars: int = 256
-    max_age_s: float = 0.25
+    max_chars: int = 8_000
+    first_age_s: float = 0.5
+    max_age_s: float = 8.0
     _parts: list[str] = field(default_factory=list)
     _size: int = 0
     _since: float = 0.0
+    _age_s: float = 0.0
 
     async def add(self, text: str) -> None:
         if not self._parts:
             self._since = time.monotonic()
+            self._age_s = self._age_s or self.first_age_s
         self._parts.append(text)
         self._size += len(text)
-        if self._size >= self.max_chars or time.monotonic() - self._since >= self.max_age_s:
+        if self._size >= self.max_chars or time.monotonic() - self._since >= self._age_s:
+            self._age_s = min(self.max_age_s, self._age_s * 2)
             await self.flush()
 
     async def flush(self) -> None:

@@ -48,6 +48,7 @@ class ScreenAgent(StepAgent):
     """The loop for screens; subclasses give `actions()`, `capture()` and `describe()`."""
 
     screen_name = "screen"
+    needs_vision = True
     errors: tuple[type[Exception], ...] = (ValueError,)  # what an action's failure raises
 
     def __init__(self, llm: ChatClient, hooks: AgentHooks, options: AgentOptions, *,

@@ -9,6 +9,7 @@ output schema, handing errors back to the model a bounded number of times.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,16 +19,21 @@ from jsonschema import Draft202012Validator
 
 from .events import AgentHooks, DeltaBuffer, StepRecord
 from .history import Exchange, History, summary
-from .llm import ChatClient, ToolCall, Usage
+from .llm import ChatClient, ChatTurn, ContextOverflow, LLMError, ToolCall, Usage
 from .planning import UPDATE_PLAN_TOOL, Planner, PlanRejected
 
 MAX_SCHEMA_RETRIES = 3
 MAX_SILENT_TURNS = 3  # model answers without any tool call
+MAX_OVERFLOW_RETRIES = 3  # a step whose request did not fit the context is trimmed and sent again
 LOOP_WARN_AFTER = 2
 
 
 class BudgetExceeded(Exception):
     """The task used more tokens than it was allowed."""
+
+    def __init__(self, message: str, usage: Usage | None = None):
+        super().__init__(message)
+        self.usage = usage or Usage()  # what the step that went over cost
 
 
 @dataclass
@@ -100,6 +106,8 @@ def invalid_arguments(parameters: dict, args: dict) -> str:
 class StepAgent:
     """The loop; subclasses add observe, state_message, step_view, system_prompt, _run_action."""
 
+    needs_vision = False  # True: works from screenshots alone (computer, mobile), so needs a model that sees
+
     def __init__(self, llm: ChatClient, hooks: AgentHooks, options: AgentOptions, tools: list[dict]):
         self.llm, self.hooks, self.options = llm, hooks, options
         self.tools = tools + common_tools(options.output_schema)
@@ -151,6 +159,9 @@ class StepAgent:
     # -- the loop ------------------------------------------------------------------------------
 
     async def run(self, task: str) -> AgentOutcome:
+        problem = await self._check_model()
+        if problem:
+            return self._end(False, error=problem)
         resume = self.options.resume
         if self.planner is not None and resume is None:
             try:
@@ -161,25 +172,43 @@ class StepAgent:
         notes: list[str] = []
         for step in range(resume.next_step if resume else 1, self.options.max_steps + 1):
             started = time.monotonic()
-            state = await self.observe()
-            messages = history.messages(self.state_message(state, step, notes))
-            self.messages_sent += len(messages)
-            turn = await self._cached_turn(step) or await self._ask(messages, step)
-            notes = []
-            results, log = await self._act(turn.tool_calls, state, step)
+            state, step_usage = None, None
+            try:
+                state = await self.observe()
+                turn = await self._cached_turn(step) or \
+                    await self._ask(history, self.state_message(state, step, notes), step)
+                step_usage = turn.usage
+                notes = []
+                results, log = await self._act(turn.tool_calls, state, step)
+            except (LLMError, BudgetExceeded) as e:
+                usage = e.usage if isinstance(e, BudgetExceeded) else step_usage or self._cut_usage(cancelled=False)
+                await self._record(step, state, [], usage, started)
+                await self._report_notices()
+                return self._end(False, error=str(e), steps=step)
+            except asyncio.CancelledError:  # terminated or timed out: the step still counts
+                usage = step_usage or self._cut_usage(cancelled=True)
+                await asyncio.shield(self._record(step, state, [], usage, started))
+                raise
+            ending = None
             if not turn.tool_calls:
                 self._silent_turns += 1
+                if turn.truncated:
+                    notes.append(f"Your answer was cut off at the limit of {self.llm.output_cap()} tokens. "
+                                 "Answer with short tool calls only.")
                 if self._silent_turns >= MAX_SILENT_TURNS:
-                    return self._end(False, error="the model answered without calling any tool "
-                                     f"{MAX_SILENT_TURNS} times in a row", steps=step)
+                    reason = f"the model answered without calling any tool {MAX_SILENT_TURNS} times in a row"
+                    if self.llm.switch_to_fallback(reason):
+                        self._silent_turns = 0
+                    else:
+                        ending = self._end(False, error=reason + self._no_tools_hint(), steps=step)
                 notes.append("You must answer with tool calls (call done when finished).")
             else:
                 self._silent_turns = 0
             history.add(Exchange(step, turn.assistant_message(), results))
-            view = self.step_view(state)
-            await self.hooks.record_step(StepRecord(
-                step=step, url=view.url, title=view.title, actions=log, usage=turn.usage.as_dict(),
-                screenshot=view.screenshot, duration_s=time.monotonic() - started))
+            await self._record(step, state, log, turn.usage, started)
+            await self._report_notices()
+            if ending is not None:
+                return ending
             if self._outcome is not None:
                 self._outcome.steps = step
                 if self._outcome.success and self.planner is not None:
@@ -188,24 +217,82 @@ class StepAgent:
         return self._end(False, error=f"max_steps ({self.options.max_steps}) reached before the task "
                          "was done", steps=self.options.max_steps)
 
+    async def _check_model(self) -> str:
+        """Ask the server what the model can take; why the task cannot run ('' when it can)."""
+        info = await self.llm.prepare()
+        if info.supports_vision is False:
+            if self.needs_vision:
+                return (f"the model {self.llm.config.model!r} at {self.llm.config.base_url} cannot take images "
+                        f"({info.server or 'the server'} says so); this agent works from screenshots and needs "
+                        "a vision model")
+            if self.options.use_vision:
+                self.options.use_vision = False
+                self.llm.notices.append("vision is off: the model cannot take images "
+                                        f"({info.server or 'the server'} says so)")
+        if self.llm.text_tools and info.supports_tools is False:
+            self.llm.notices.append(
+                f"{info.server or 'the model server'} reports no tool calling for this model (llama.cpp: start "
+                "llama-server with --jinja and a tool-capable chat template); the tools are described in the "
+                "prompt and read back from the answer's text")
+        await self._report_notices()
+        return ""
+
+    def _no_tools_hint(self) -> str:
+        if self.llm.text_tools:
+            return ""
+        return ("; the server may ignore the tools (llama.cpp: --jinja and a tool-capable chat template), or the "
+                "model cannot call tools: OPENBAY_LLM_TOOL_MODE=text describes them in the prompt instead")
+
+    def _cut_usage(self, *, cancelled: bool) -> Usage:
+        """What the answer that was cut off (or failed mid-stream) cost: counted, not reported."""
+        partial = self.llm.partial
+        if partial is None or not (cancelled or partial.deltas):
+            return Usage()
+        self.llm.partial = None
+        self.usage.add(partial.usage)
+        return partial.usage
+
+    async def _record(self, step: int, state: Any, log: list[dict], usage: Usage, started: float) -> None:
+        view = self.step_view(state) if state is not None else StepView()
+        await self.hooks.record_step(StepRecord(
+            step=step, url=view.url, title=view.title, actions=log, usage=usage.as_dict(),
+            screenshot=view.screenshot, duration_s=time.monotonic() - started,
+            messages=self.messages_sent, model=self.llm.config.model))
+
+    async def _report_notices(self) -> None:
+        notices, self.llm.notices = self.llm.notices, []
+        for notice in notices:
+            await self.hooks.emit("error", {"message": notice, "fatal": False})
+
     def _end(self, success: bool, *, text: str = "", data: Any = None, error: str = "",
              steps: int = 0) -> AgentOutcome:
         return AgentOutcome(success=success, text=text, data=data, error=error, steps=steps,
                             usage=self.usage, message_count=self.messages_sent)
 
-    async def _ask(self, messages: list[dict], step: int):
-        reasoning = DeltaBuffer(self.hooks, "reasoning", step)
-        content = DeltaBuffer(self.hooks, "content", step)
-        try:
-            turn = await self.llm.complete(messages, self.tools, on_reasoning=reasoning.add,
-                                           on_content=content.add)
-        finally:
-            await reasoning.flush()
-            await content.flush()
+    async def _ask(self, history: History, state_message: dict, step: int) -> ChatTurn:
+        """The model's answer for this step; the history is trimmed again when it did not fit."""
+        for attempt in range(MAX_OVERFLOW_RETRIES + 1):
+            messages = history.messages(state_message, budget=self.llm.prompt_budget(self.tools))
+            self.messages_sent += len(messages)
+            reasoning = DeltaBuffer(self.hooks, "reasoning", step)
+            content = DeltaBuffer(self.hooks, "content", step)
+            try:
+                turn = await self.llm.complete(messages, self.tools, on_reasoning=reasoning.add,
+                                               on_content=content.add)
+            except ContextOverflow as e:
+                if attempt == MAX_OVERFLOW_RETRIES:
+                    raise
+                self.llm.learn_context(e, messages, self.tools)
+                await self._report_notices()
+                continue
+            finally:
+                await reasoning.flush()
+                await content.flush()
+            break
         self.usage.add(turn.usage)
         if self.options.max_tokens and self.usage.total_tokens > self.options.max_tokens:
             raise BudgetExceeded(f"token budget exceeded: used {self.usage.total_tokens} of "
-                                 f"{self.options.max_tokens} tokens")
+                                 f"{self.options.max_tokens} tokens", turn.usage)
         return turn
 
     async def _act(self, calls: list[ToolCall], state: Any, step: int):

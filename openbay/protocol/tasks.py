@@ -51,6 +51,14 @@ class LLMOverride(BaseModel):
     base_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://")
     api_key: str | None = Field(default=None, max_length=4096, repr=False)
     model: str | None = Field(default=None, max_length=256)
+    max_output_tokens: int | None = Field(default=None, ge=16, le=1_000_000,
+                                          description="the cap on one answer of the model (max_tokens)")
+    context_tokens: int | None = Field(default=None, ge=256, le=10_000_000,
+                                       description="the model's context when the server does not say")
+    fallback_model: str | None = Field(default=None, max_length=256,
+                                       description="takes over after rate limits, errors or invalid output")
+    tool_mode: Literal["auto", "native", "text"] | None = Field(
+        default=None, description="text: tools described in the prompt, for servers without tool calling")
 
 
 _DOMAINS = {"items": {"type": "string", "pattern": _DOMAIN.pattern}}  # what _domains checks, for the spec

@@ -293,7 +293,8 @@ class TaskScheduler:
                                        timestamp=row.timestamp, payload=payload))
 
     async def _record_step(self, rt: RunningTask, step: StepRecord) -> None:
-        priced = self.prices.priced(rt.model, step.usage)
+        model = step.model or rt.model  # the fallback model's price once it took over
+        priced = self.prices.priced(model, step.usage)
         await self.repo.add_step(TaskStepRow(
             task_id=rt.row.id, step=step.step, url=step.url[:4096], title=step.title[:1000],
             actions=step.actions, usage=priced, screenshot=step.screenshot,
@@ -302,7 +303,7 @@ class TaskScheduler:
         for k, v in priced.items():
             usage[k] = round(usage.get(k, 0) + v, 8)
         rt.row.usage, rt.row.steps = usage, step.step
-        await self.repo.update(rt.row.id, steps=step.step, usage=usage)
-        await self._emit(rt, EventType.USAGE, {"step": step.step, "model": rt.model, **priced, "task": usage})
+        await self.repo.update(rt.row.id, steps=step.step, usage=usage, message_count=step.messages)
+        await self._emit(rt, EventType.USAGE, {"step": step.step, "model": model, **priced, "task": usage})
         if self.on_usage is not None:
             self.on_usage(rt.row.owner_id, priced)

@@ -4,7 +4,9 @@ It answers each chat-completions request with the next turn of a script
 (tool calls, content, reasoning, usage, or an HTTP error), streamed as SSE or
 not, and records every request so tests can assert on what the model was shown.
 A turn may also be a function of the request, e.g. to click the element whose
-visible text is "Accept" in the page state the agent just sent.
+visible text is "Accept" in the page state the agent just sent. `gets` answers GET
+(and Ollama's POST /api/show) with fixed JSON, and `server` may answer a request in
+place of the script, as a real server would (see model_servers.py).
 """
 from __future__ import annotations
 
@@ -26,7 +28,10 @@ class Turn:
     reasoning: str = ""
     status: int = 200            # not 200: answer with this HTTP error instead
     hold_s: float = 0.0          # think this long first (ended early by close())
-    usage: tuple[int, int] = (100, 20)
+    usage: tuple[int, int] | None = (100, 20)  # None: no usage sent (as some servers when streaming)
+    finish: str = ""             # finish_reason instead of stop / tool_calls (e.g. "length")
+    error: dict | None = None    # the whole error body, for an error status
+    piece_s: float = 0.0         # pause between streamed pieces
 
 
 Script = list["Turn | Callable[[dict], Turn]"]
@@ -74,8 +79,11 @@ def on_text(name: str, text: str, **args) -> Callable[[dict], Turn]:
 
 
 class ScriptedLLM:
-    def __init__(self, script: Script | None = None):
+    def __init__(self, script: Script | None = None, *, gets: dict[str, Any] | None = None,
+                 server: Callable[[dict], Turn | None] | None = None):
         self.script: Script = list(script or [])
+        self.gets: dict[str, Any] = dict(gets or {})  # path -> JSON answered to GET
+        self.server = server  # answers a request before the script (a real server's own checks)
         self.requests: list[dict] = []
         self.auth: list[str] = []  # the Authorization header of each request
         self._lock = threading.Lock()
@@ -106,6 +114,9 @@ class ScriptedLLM:
     def _next_turn(self, body: dict) -> Turn:
         with self._lock:
             self.requests.append(body)
+            own = self.server(body) if self.server else None
+            if own is not None:
+                return own
             step = self.script.pop(0) if self.script else None
         if step is None:
             return Turn(status=400, content="the script is exhausted")
@@ -121,7 +132,15 @@ class ScriptedLLM:
             def log_message(self, *a):
                 pass
 
+            def do_GET(self):
+                answer = llm.gets.get(self.path.rstrip("/"))
+                if answer is None:
+                    return self._json(404, {"error": {"message": "File Not Found", "type": "not_found_error"}})
+                return self._json(200, answer)
+
             def do_POST(self):
+                if self.path == "/api/show" and "/api/show" in llm.gets:
+                    return self._json(200, llm.gets["/api/show"])
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     return self._json(404, {"error": {"message": "not found"}})
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
@@ -130,8 +149,8 @@ class ScriptedLLM:
                 if turn.hold_s:
                     llm._closing.wait(turn.hold_s)
                 if turn.status != 200:
-                    return self._json(turn.status, {"error": {"message": turn.content or "scripted error",
-                                                              "type": "scripted"}})
+                    return self._json(turn.status, turn.error or {
+                        "error": {"message": turn.content or "scripted error", "type": "scripted"}})
                 try:
                     if body.get("stream"):
                         return self._stream(turn, body.get("model", ""))
@@ -154,6 +173,8 @@ class ScriptedLLM:
                 for chunk in _chunks(turn, model, f"chatcmpl-{next(llm._ids)}"):
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.flush()
+                    if turn.piece_s and llm._closing.wait(turn.piece_s):
+                        return
                 self.wfile.write(b"data: [DONE]\n\n")
 
         return Handler
@@ -166,7 +187,7 @@ def _tool_calls(turn: Turn) -> list[dict]:
 
 
 def _usage(turn: Turn) -> dict:
-    p, c = turn.usage
+    p, c = turn.usage or (0, 0)
     return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
 
 
@@ -183,8 +204,13 @@ def _chunks(turn: Turn, model: str, cid: str):
         yield chunk({"content": piece})
     for tc in _tool_calls(turn):
         yield chunk({"tool_calls": [tc]})
-    yield chunk({}, "tool_calls" if turn.tool_calls else "stop")
-    yield {**base, "choices": [], "usage": _usage(turn)}
+    yield chunk({}, _finish(turn))
+    if turn.usage is not None:
+        yield {**base, "choices": [], "usage": _usage(turn)}
+
+
+def _finish(turn: Turn) -> str:
+    return turn.finish or ("tool_calls" if turn.tool_calls else "stop")
 
 
 def _pieces(text: str, size: int = 8):
@@ -200,4 +226,4 @@ def _completion(turn: Turn, model: str, ids) -> dict:
     return {"id": f"chatcmpl-{next(ids)}", "object": "chat.completion", "created": int(time.time()),
             "model": model, "usage": _usage(turn),
             "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if turn.tool_calls else "stop"}]}
+                         "finish_reason": _finish(turn)}]}

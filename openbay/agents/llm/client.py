@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import openai
@@ -33,8 +33,8 @@ from .errors import (
     refuses_tools,
     server_message,
 )
-from .messages import estimate_tokens, images_in, shape, without_images
-from .text_tools import parse_tool_calls, strip_calls
+from .messages import CHARS_PER_TOKEN, estimate_tokens, images_in, shape, without_images
+from .text_tools import parse_tool_calls, strip_calls, tools_prompt
 
 log = logging.getLogger("openbay.llm")
 DeltaCallback = Callable[[str], Awaitable[None]] | None
@@ -159,7 +159,9 @@ class ChatClient:
         """How many tokens the messages may take (None: the context is unknown)."""
         if not self.context_tokens:
             return None
-        return self.context_tokens - self.output_cap() - estimate_tokens([], tools) - PROMPT_MARGIN
+        described = int(len(tools_prompt(tools)) / CHARS_PER_TOKEN) if self.text_tools and tools else \
+            estimate_tokens([], tools)
+        return self.context_tokens - self.output_cap() - described - PROMPT_MARGIN
 
     def learn_context(self, e: ContextOverflow, messages: list[dict], tools: list[dict]) -> None:
         """After an overflow: the size the server named, else less than what did not fit."""
@@ -167,7 +169,7 @@ class ChatClient:
         smaller = e.n_ctx if e.n_ctx and (not self.context_tokens or e.n_ctx < self.context_tokens) \
             else int(min(sent, self.context_tokens or sent) * 0.75)
         self.info.context_tokens = smaller
-        self.config = self.config.merged(context_tokens=None) if self.config.context_tokens else self.config
+        self.config = replace(self.config, context_tokens=None)  # what the server said beats the setting
         self.notices.append(f"the request did not fit the model's context; the history is trimmed to "
                             f"about {smaller} tokens")
 

@@ -1,0 +1,31 @@
+"""Tasks whose model fails or runs out of time, through a real server and the SDK: the
+status, reason, steps, logs, usage and message count a user gets back add up."""
+from tests.helpers.scripted_llm import Turn, call
+
+
+def test_wait_reports_the_servers_timed_out_not_still_running(llm, bsession):
+    # the model streams slowly past the task's timeout; the SDK waits as long as the server
+    llm.set_script([Turn(content="word " * 3000, piece_s=0.01, usage=(100, 3000))])
+    r = bsession.agent.browser.execute_task_and_wait("write a lot", timeout=3)
+    assert r.task_status == "timed_out" and not r.success, r.error_message
+    assert "timeout of 3s" in r.error_message and "goes on" not in r.error_message
+    # the step the timeout cut is counted: its tokens, and its entry in the logs
+    assert r.steps == 1 == len(r.execution_logs)
+    assert r.usage["prompt_tokens"] > 0 and r.usage["completion_tokens"] > 0
+
+
+def test_a_model_error_keeps_the_steps_logs_and_message_count(llm, bsession):
+    llm.set_script([call("wait", seconds=0), Turn(status=400, content="model 'scripted' does not exist")])
+    r = bsession.agent.browser.execute_task_and_wait("wait, then fail", timeout=60)
+    assert r.task_status == "failed"
+    assert r.error_message.endswith("answered HTTP 400: model 'scripted' does not exist")
+    assert "Error code" not in r.error_message
+    assert r.steps == 2 == len(r.execution_logs) and r.message_count > 0
+    assert r.usage["total_tokens"] == 120
+
+
+def test_silence_ends_with_as_many_logs_as_steps(llm, bsession):
+    llm.set_script([Turn(content="I think it is sunny.")] * 3)
+    r = bsession.agent.browser.execute_task_and_wait("weather?", timeout=60)
+    assert r.task_status == "failed" and "without calling any tool 3 times" in r.error_message
+    assert r.steps == 3 == len(r.execution_logs) and r.message_count > 0

@@ -205,7 +205,7 @@ class StepAgent:
             else:
                 self._silent_turns = 0
             history.add(Exchange(step, turn.assistant_message(), results))
-            await self._record(step, state, log, turn.usage, started)
+            await self._record(step, state, log, turn.usage, started, model=turn.model)
             await self._report_notices()
             if ending is not None:
                 return ending
@@ -252,12 +252,13 @@ class StepAgent:
         self.usage.add(partial.usage)
         return partial.usage
 
-    async def _record(self, step: int, state: Any, log: list[dict], usage: Usage, started: float) -> None:
+    async def _record(self, step: int, state: Any, log: list[dict], usage: Usage, started: float, *,
+                      model: str = "") -> None:
         view = self.step_view(state) if state is not None else StepView()
         await self.hooks.record_step(StepRecord(
             step=step, url=view.url, title=view.title, actions=log, usage=usage.as_dict(),
             screenshot=view.screenshot, duration_s=time.monotonic() - started,
-            messages=self.messages_sent, model=self.llm.config.model))
+            messages=self.messages_sent, model=model or self.llm.config.model))
 
     async def _report_notices(self) -> None:
         notices, self.llm.notices = self.llm.notices, []

@@ -128,7 +128,7 @@ async def test_the_fallback_model_takes_over_after_invalid_output(agent_on):
     assert outcome.success, outcome.error
     assert [r["model"] for r in requests] == ["big", "big", "big", "small"]
     assert "switching to the fallback model 'small'" in notices(hooks)
-    assert [s.model for s in hooks.steps] == ["big", "big", "small", "small"]
+    assert [s.model for s in hooks.steps] == ["big", "big", "big", "small"]
 
 
 async def test_vision_is_turned_off_for_a_model_that_cannot_see(agent_on, site):

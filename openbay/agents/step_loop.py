@@ -113,7 +113,6 @@ class StepAgent:
         self.tools = tools + common_tools(options.output_schema)
         self.schema = Draft202012Validator(options.output_schema) if options.output_schema else None
         self.usage = Usage()
-        self.messages_sent = 0
         self._schema_failures = 0
         self._silent_turns = 0
         self._seen: dict[tuple[str, str], int] = {}
@@ -258,7 +257,7 @@ class StepAgent:
         await self.hooks.record_step(StepRecord(
             step=step, url=view.url, title=view.title, actions=log, usage=usage.as_dict(),
             screenshot=view.screenshot, duration_s=time.monotonic() - started,
-            messages=self.messages_sent, model=model or self.llm.config.model))
+            messages=self.llm.messages_sent, model=model or self.llm.config.model))
 
     async def _report_notices(self) -> None:
         notices, self.llm.notices = self.llm.notices, []
@@ -268,13 +267,12 @@ class StepAgent:
     def _end(self, success: bool, *, text: str = "", data: Any = None, error: str = "",
              steps: int = 0) -> AgentOutcome:
         return AgentOutcome(success=success, text=text, data=data, error=error, steps=steps,
-                            usage=self.usage, message_count=self.messages_sent)
+                            usage=self.usage, message_count=self.llm.messages_sent)
 
     async def _ask(self, history: History, state_message: dict, step: int) -> ChatTurn:
         """The model's answer for this step; the history is trimmed again when it did not fit."""
         for attempt in range(MAX_OVERFLOW_RETRIES + 1):
             messages = history.messages(state_message, budget=self.llm.prompt_budget(self.tools))
-            self.messages_sent += len(messages)
             reasoning = DeltaBuffer(self.hooks, "reasoning", step)
             content = DeltaBuffer(self.hooks, "content", step)
             try:

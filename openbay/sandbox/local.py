@@ -89,7 +89,7 @@ class LocalBackend:
         self._by_address: dict[str, _Running] = {}  # session address -> session (the DNS proxy asks)
         self._cleanups: set[asyncio.Task] = set()
         self._keeping: dict[str, asyncio.Future] = {}  # dead sessions whose disk is being put aside
-        self.firewall = Firewall(self.tag)
+        self.firewall = Firewall()
         upstream = os.environ.get("OPENBAY_DNS_UPSTREAM")
         self.dns = DnsProxy(self._dns_client, _host_port(upstream) if upstream else upstream_from_resolv_conf())
         self._network_ready: asyncio.Future | None = None
@@ -494,7 +494,6 @@ class LocalBackend:
         await asyncio.gather(*list(self._cleanups))
         self.dns.close()
         if not self.runc.containers() and not any(self.dead_dir.glob("s-*")):
-            await self.firewall.drop_table()
             remove_tree(self.root)
             shutil.rmtree(self.runc.state_dir, ignore_errors=True)
 

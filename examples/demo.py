@@ -67,7 +67,8 @@ def main() -> None:
         print(s.command.execute_command("ls /; ps -e | wc -l").output, end="")
 
         step("delete")
-        print("deleted: request", s.delete().request_id, "->", bay.get(s.session_id).session.info().status.value)
+        s.delete()
+        print("deleted: True ->", bay.get(s.session_id).session.info().status.value)
 
         step("a browser session, driven with Playwright over CDP")
         t = time.perf_counter()

@@ -2,6 +2,7 @@
 import asyncio
 import contextlib
 import logging
+import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -63,6 +64,9 @@ def _version() -> str:
 
 
 def default_backend(settings: Settings) -> Backend:
+    if os.environ.get("OPENBAY_BACKEND", "local") == "kubernetes":  # sessions as pods (docs/kubernetes.md)
+        from openbay.sandbox.kubernetes import KubernetesBackend
+        return KubernetesBackend.from_env()
     from openbay.sandbox.local import LocalBackend, default_sandbox_root
     backend = LocalBackend(settings.sandbox_root or default_sandbox_root(settings.home))
     backend.check()

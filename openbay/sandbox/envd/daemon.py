@@ -95,6 +95,11 @@ async def main(socket_path: str) -> None:
         os.unlink(socket_path)
     server = await asyncio.start_unix_server(serve_connection, path=socket_path)
     os.chmod(socket_path, 0o600)
+    await serve_until_stopped(server)
+
+
+async def serve_until_stopped(server: asyncio.AbstractServer) -> None:
+    """What every listener (this unix socket, tls_listen's TCP) does once it listens."""
     ready_fd = os.environ.pop("ENVD_READY_FD", None)
     if ready_fd:  # tell the backend we listen, without it polling the socket
         os.write(int(ready_fd), b"ready\n")

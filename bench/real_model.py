@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 from _common import print_table, write_json
@@ -23,7 +26,6 @@ from _common import print_table, write_json
 from openbay.agents.browser_agent import AgentOptions, BrowserAgent
 from openbay.agents.llm import ChatClient, LLMConfig
 from openbay.browser.launch import open_browser
-from tests.helpers.pages import serve_pages
 from tests.helpers.real_llama import llama_server, locate
 
 PAGE = {"/consent": """<!doctype html><title>Cookies</title><h1>We use cookies</h1>
@@ -56,9 +58,32 @@ class Printer:
               f"{step.usage['completion_tokens']} completion tokens; {did or 'no tool call'}")
 
 
+@contextlib.contextmanager
+def serve_pages(pages: dict[str, str]):
+    """The page on loopback (the browser here runs on the host, not in a session)."""
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            body = pages.get(self.path, "not found").encode()
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("content-type", "text/html; charset=utf-8")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
 def bare_completion(base_url: str) -> dict:
     t = time.perf_counter()
-    r = httpx.post(base_url + "/chat/completions", timeout=120, json={
+    r = httpx.post(base_url + "/chat/completions", timeout=900, json={
         "model": "gemma", "max_tokens": 64, "messages": [{"role": "user", "content": "Say hello in one line."}]})
     seconds = time.perf_counter() - t
     usage = r.json().get("usage", {})

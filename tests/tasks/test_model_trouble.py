@@ -8,7 +8,7 @@ def test_a_step_cut_by_the_timeout_is_counted(llm, bsession):
     llm.set_script([Turn(content="word " * 8000, piece_s=0.01, usage=(100, 8000))])
     r = bsession.agent.browser.execute_task("write a lot", timeout=10).wait(60)
     assert llm.requests, "the model was asked before the timeout"
-    assert r.task_status == "timed_out" and not r.success, r.error_message
+    assert r.task_status == "timed_out", r.error_message
     assert "timeout of 10s" in r.error_message
     # the step the timeout cut is counted: its tokens, and its entry in the logs
     assert r.steps == 1 == len(r.execution_logs)

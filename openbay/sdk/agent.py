@@ -106,8 +106,13 @@ def _execution(agent: TaskAgent, started: Started) -> TaskExecution:
     return TaskExecution(agent._runner, started)
 
 
+# the server ends a task that ran out of time as `timed_out` itself: wait a little past the
+# task's own deadline so the caller gets that final status, not "still running"
+SERVER_TIMEOUT_GRACE_S = 15.0
+
+
 def _waited(agent: TaskAgent, started: Started) -> ExecutionResult:
-    return TaskExecution(agent._runner, started).wait(started.timeout)
+    return TaskExecution(agent._runner, started).wait(started.timeout + SERVER_TIMEOUT_GRACE_S)
 
 
 async def _async_execution(agent: AsyncTaskAgent, started: Started) -> AsyncTaskExecution:
@@ -115,7 +120,7 @@ async def _async_execution(agent: AsyncTaskAgent, started: Started) -> AsyncTask
 
 
 async def _async_waited(agent: AsyncTaskAgent, started: Started) -> ExecutionResult:
-    return await AsyncTaskExecution(agent._runner, started).wait(started.timeout)
+    return await AsyncTaskExecution(agent._runner, started).wait(started.timeout + SERVER_TIMEOUT_GRACE_S)
 
 
 class TaskAgent(Part):

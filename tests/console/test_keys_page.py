@@ -4,7 +4,7 @@ import time
 import pytest
 
 from openbay import OpenBay
-from openbay.sdk.errors import AuthenticationError
+from openbay.sdk.errors import AuthenticationError, RateLimitError
 
 from .conftest import sign_in
 
@@ -28,18 +28,14 @@ def test_keys_page_creates_sets_quotas_and_revokes(chromium, console_server, sho
     bay = OpenBay(api_key=secret, base_url=console_server.base_url)
     made = []
     try:
-        first = bay.create()
-        assert first.success
-        made.append(first.session)
-        second = bay.create()
-        assert not second.success and second.error_code == "rate_limited" and "at most 1" in second.error_message
+        made.append(bay.create().session)
+        with pytest.raises(RateLimitError, match="at most 1"):
+            bay.create()
         # the quota goes up from the page: a second session fits
         row.get_by_label(f"Session quota of {name}").fill("2")
         row.get_by_role("button", name="Save").click()
         page.wait_for_function(f"document.getElementById('new-secret').textContent === 'Quota of {name} saved.'")
-        third = bay.create()
-        assert third.success, third.error_message
-        made.append(third.session)
+        made.append(bay.create().session)
         for s in made:
             s.delete()
         made.clear()

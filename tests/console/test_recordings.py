@@ -9,6 +9,7 @@ import pytest
 
 from openbay import CreateSessionParams
 from openbay.protocol.recordings import RecordingInfo
+from openbay.sdk.errors import BadRequestError
 from openbay.server.services.recording_store import RecordingStore
 from openbay.store.tables import utcnow
 from tests.helpers.scripted_llm import call, done
@@ -66,7 +67,7 @@ def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_se
         llm.set_script([call("go_to_url", url=site + "/weather"), done("sunny")])
         ex = s.agent.browser.execute_task("Tell me the weather", record=True)
         r = ex.wait(timeout=120)
-        assert r.success, r.error_message
+        assert r.task_status == "finished", r.error_message
         [rec] = s.recording.list(task_id=r.task_id)
         assert r.task_id in rec.task_ids
         page = sign_in(chromium, console_server, console_server.admin_key)
@@ -99,15 +100,15 @@ def test_recordings_belong_to_their_owner(chromium, console_server, cbay, tmp_pa
         page.context.close()
         # the owner downloads it
         out = tmp_path / "rec.json"
-        assert s.recording.download(rid, out).success
+        s.recording.download(rid, out)
         assert isinstance(json.loads(out.read_text()), list)
     finally:
         s.delete()
 
 
 def test_a_linux_session_has_nothing_to_record(cbay):
-    r = cbay.create(CreateSessionParams(image_id="linux", record=True))
-    assert not r.success and r.error_code == "bad_request" and "no screen" in r.error_message
+    with pytest.raises(BadRequestError, match="no screen"):
+        cbay.create(CreateSessionParams(image_id="linux", record=True))
 
 
 def test_retention_deletes_old_recordings(tmp_path):
@@ -135,7 +136,7 @@ def test_a_desktop_session_records_a_video(console_server, cbay, tmp_path):
         stopped = s.recording.stop(rec.recording_id)
         assert stopped.status == "stopped" and stopped.bytes > 1000, stopped.error_message
         out = tmp_path / "desktop.mp4"
-        assert s.recording.download(rec.recording_id, out).success
+        s.recording.download(rec.recording_id, out)
         assert out.read_bytes()[4:8] == b"ftyp"  # an MP4
     finally:
         s.delete()

@@ -16,6 +16,7 @@ DOWNLOAD_TIMEOUT_S = 600
 
 
 def _download(recording_id: str, local_path: str):
+    """The content into `local_path`.part, renamed once whole; an error raises and leaves nothing."""
     part = f"{local_path}.part"
     with open(part, "wb") as f:
         req = Request("GET", f"/v1/recordings/{recording_id}/content", timeout_s=DOWNLOAD_TIMEOUT_S,
@@ -26,10 +27,7 @@ def _download(recording_id: str, local_path: str):
             f.close()
             os.unlink(part)
             raise
-    if result.success:
-        os.replace(part, local_path)
-    else:
-        os.unlink(part)
+    os.replace(part, local_path)
     return result
 
 

@@ -40,7 +40,9 @@ def _schema(props: dict, required: list[str]) -> dict:
 
 INDEX = {"type": "integer", "minimum": 1, "description": "element index from the page state"}
 TAB = {"type": "integer", "minimum": 0, "description": "tab index from the page state"}
-URL = {"type": "string", "maxLength": 4096, "pattern": "^(https?://|about:blank$|file:///)"}
+URL = {"type": "string", "maxLength": 4096,
+       # the session's own files too (attachments are put in /home/user): nothing else of its disk
+       "pattern": "^(https?://|about:blank$|file:///home/user/)"}
 
 
 async def _settle(session: BrowserSession) -> None:

@@ -127,8 +127,8 @@ class AsyncPtyHandle:
 
     def __init__(self, on_output: OutputCallback | None):
         self._screen = _Screen(on_output)
-        self._ws = None
-        self._reader: asyncio.Task | None = None
+        self._ws: Any = None  # a websockets ClientConnection once opened
+        self._reader: Any = None  # the asyncio.Task that reads its output
 
     async def _open(self, url: str, headers: dict) -> AsyncPtyHandle:
         try:

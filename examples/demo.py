@@ -8,6 +8,7 @@ import time
 from playwright.sync_api import sync_playwright
 
 from openbay import CreateSessionParams, OpenBay
+from openbay.sdk.errors import GoneError
 
 PAGE = """<!doctype html><title>OpenBay demo</title>
 <button onclick="document.querySelector('#out').textContent = 'clicked at ' + Date.now()">Go</button>
@@ -68,7 +69,11 @@ def main() -> None:
 
         step("delete")
         s.delete()
-        print("deleted: True ->", bay.get(s.session_id).session.info().status.value)
+        try:
+            bay.get(s.session_id)
+            print("deleted: True -> still there?")
+        except GoneError:  # a deleted session is gone: its id answers 410
+            print("deleted: True -> deleted")
 
         step("a browser session, driven with Playwright over CDP")
         t = time.perf_counter()

@@ -50,16 +50,10 @@ KNOWN_BROKEN = {
         "the SDK raises BadRequestError where the test expects a result",
     "tests/console/test_recordings.py::test_a_desktop_session_records_a_video": "recordings on the raising SDK",
     "tests/contexts/test_contexts.py::test_async_client_and_session_context_info": "async test on the raising SDK",
-    "tests/conversations/test_messages.py::test_the_asyncio_client_has_the_same_calls":
-        "asyncio test calls a blocking runner inside a running loop",
     "tests/conversations/test_qianfan_sse.py::test_a_failed_task_ends_the_stream_with_its_error":
         "a run that fails now deletes its session (Qianfan work); the stream's last event differs",
     "tests/conversations/test_qianfan_sse.py::test_a_dropped_stream_goes_on_after_its_last_event_id":
         "the preparing message now carries browser_url; the replayed events differ from the first read",
-    "tests/mate/test_task_runner.py::test_auto_accepted_plan_progress_and_the_result":
-        "the task and the first page state are one user turn now (real-model work); the test reads the old shape",
-    "tests/mate/test_task_runner.py::test_attachments_in_the_session_home_and_deep_search":
-        "attachments open from the session's own files now (file://); the Mate port still expects the server link",
 }
 
 

@@ -71,7 +71,6 @@ from .results import ApiResult, CommandResult, DeleteResult, OperationResult, Se
 from .session import AsyncSession, Session
 from .task_execution import AsyncTaskExecution, TaskExecution
 from .task_results import ExecutionResult, QueryResult
-from .task_runner import TaskExecutionOptions, TaskMode, TaskResult, TaskRunner
 from .task_stream import AgentEvent
 from .watch import DirectoryWatch
 
@@ -87,7 +86,7 @@ __all__ = [
     "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",
     "FileContentResult", "FileInfoResult", "FileSearchResult", "FileWriteResult", "MultipleFileContentResult",
     "UploadResult", "CodeExecutionResult", "ContextListResult", "ContextResult", "ContextSyncResult",
-    "ExecutionResult", "QueryResult", "AgentEvent", "TaskResult",
+    "ExecutionResult", "QueryResult", "AgentEvent",
     # sub-APIs, blocking and asyncio
     "CommandApi", "AsyncCommandApi", "FileSystemApi", "AsyncFileSystemApi", "DirectoryWatch",
     "CodeApi", "AsyncCodeApi", "ContextApi", "AsyncContextApi", "SessionContextApi", "AsyncSessionContextApi",
@@ -95,7 +94,7 @@ __all__ = [
     "TaskExecution", "AsyncTaskExecution", "ComputerApi", "AsyncComputerApi", "WindowApi", "AsyncWindowApi",
     "ApplicationApi", "AsyncApplicationApi", "MobileApi", "AsyncMobileApi", "KeyCode",
     "SessionMessagesApi", "AsyncSessionMessagesApi", "FileUploadApi", "AsyncFileUploadApi", "MessageFilter",
-    "BrowserOperatorApi", "AsyncBrowserOperatorApi", "TaskExecutionOptions", "TaskMode", "TaskRunner",
+    "BrowserOperatorApi", "AsyncBrowserOperatorApi",
     "McpTool", "McpToolResult", "McpToolsResult",
     "NetworkPolicyApi", "AsyncNetworkPolicyApi",
 ]

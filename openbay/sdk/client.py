@@ -17,7 +17,6 @@ from .methods import AsyncPart, Part, awaited, awaited_as, blocking, blocking_as
 from .network_policies import AsyncNetworkPolicyApi, NetworkPolicyApi
 from .results import DeleteResult, SessionListResult, SessionResult
 from .session import AsyncSession, Session, session_path
-from .task_runner import TaskRunner
 from .templates import AsyncSnapshotApi, AsyncTemplateApi, SnapshotApi, TemplateApi
 from .transport import AsyncRunner, SyncRunner
 
@@ -96,10 +95,6 @@ class OpenBay(Part):
     get = blocking_as(BayCalls.get, _session)
     list = blocking(BayCalls.list)
     delete = blocking(BayCalls.delete)
-
-    def task_runner(self, session: Session | str, **kwargs: Any) -> TaskRunner:
-        """A TaskRunner for `session` (a Session or its id): run_task, run_interactive_session."""
-        return TaskRunner(self._runner, session if isinstance(session, str) else session.session_id, **kwargs)
 
     def close(self) -> None:
         self._runner.close()

@@ -53,14 +53,3 @@ async def download_upload(file_id: str, request: Request, who: Principal = Depen
     svc = request.app.state.uploads
     row = await svc.get(who, file_id)
     return FileResponse(svc.path_of(row), filename=row.file_name, media_type="application/octet-stream")
-
-
-@router.get("/{file_id}/view", response_class=FileResponse)
-async def view_upload(file_id: str, request: Request, token: str = Query(min_length=1, max_length=512)):
-    """An upload for a browser, by a signed link (the agent's browser has no API key):
-    shown inline, never as HTML or script on this origin."""
-    svc = request.app.state.uploads
-    row = await svc.viewable(file_id, token)
-    return FileResponse(svc.path_of(row), media_type=svc.view_type(row), content_disposition_type="inline",
-                        filename=row.file_name,
-                        headers={"x-content-type-options": "nosniff", "content-security-policy": "sandbox"})

@@ -23,10 +23,6 @@ from .keys import Principal
 from .sessions import SessionService
 
 READ_CHUNK = 1024 * 1024
-VIEW_PURPOSE = "upload-view"
-# how a browser is shown an upload: never as active content on the server's origin
-VIEW_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-              ".pdf": "application/pdf"}  # everything else: text/plain
 
 
 def check_file_name(name: str) -> str:
@@ -111,21 +107,6 @@ class UploadService:
         if row is None:  # another owner's upload is as invisible as a missing one
             raise not_found("upload", file_id)
         return row
-
-    def view_url(self, row: UploadRow, ttl_s: int) -> str:
-        """A link a browser (the agent's) can open without the API key, for ttl_s."""
-        token = self.links.sign(f"{row.id}|{row.owner_id}", VIEW_PURPOSE, ttl_s)
-        return f"{self.public_url}/v1/uploads/{row.id}/view?token={token}"
-
-    async def viewable(self, file_id: str, token: str) -> UploadRow:
-        row = await self.repo.upload(None, file_id) if len(file_id) <= 32 else None
-        if row is None or not self.links.verify(token, f"{row.id}|{row.owner_id}", VIEW_PURPOSE):
-            raise not_found("upload", file_id)  # a bad link says no more than a missing file
-        return row
-
-    @staticmethod
-    def view_type(row: UploadRow) -> str:
-        return VIEW_TYPES.get(PurePosixPath(row.file_name).suffix.lower(), "text/plain; charset=utf-8")
 
     async def place(self, who: Principal, row: UploadRow, session_id: str, suffix: str = "") -> str:
         """Copy an upload into the session's attachments folder (its name + `suffix`); its path there."""

@@ -86,5 +86,5 @@ def _element(node: ET.Element) -> UiElement:
 
 
 def clickable_elements(roots: list[UiElement]) -> list[UiElement]:
-    """Flattened elements a tap would act on (the seed's get_clickable_ui_elements)."""
+    """Flattened elements a tap would act on (AgentBay's get_clickable_ui_elements)."""
     return [e for root in roots for e in root.walk() if e.clickable]

@@ -390,8 +390,7 @@ class LocalBackend:
         if pid is None or image is None:
             return None
         sandbox = Sandbox(session_id, EnvdClient.unix(str(directory / "run" / "envd.sock")), pid)
-        frozen = _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
-        if not frozen and not await _proves_identity(sandbox, meta["identity"]):
+        if not self._frozen(session_id) and not await _proves_identity(sandbox, meta["identity"]):
             log.warning("sandbox %s did not prove its identity; not reattached", session_id)
             return None
         net = network.SessionNet.load(directory / "net.json")
@@ -416,8 +415,10 @@ class LocalBackend:
         return sandbox
 
     def is_paused(self, session_id: str) -> bool:
-        r = self._running.get(session_id)
-        return r is not None and _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
+        return session_id in self._running and self._frozen(session_id)
+
+    def _frozen(self, session_id: str) -> bool:
+        return _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
 
     async def detach(self) -> None:
         """Server shutdown that leaves every sandbox running, for the next server to reattach."""

@@ -171,15 +171,6 @@ class Runc:
     async def resume(self, container_id: str) -> None:
         await self._run("resume", container_id)
 
-    async def state(self, container_id: str) -> dict | None:
-        code, text = await self._run("state", container_id, check=False)
-        if code != 0:
-            return None
-        try:
-            return json.loads(text)
-        except ValueError:
-            return None
-
     def init_pid(self, container_id: str) -> int | None:
         """The container's init pid, if that very process still runs (read from runc's state file:
         a restarted server checks hundreds of sandboxes without a runc call each)."""

@@ -1,4 +1,4 @@
-"""Sandboxes: the Backend protocol and its implementations (local bubblewrap)."""
+"""Sandboxes: the Backend protocol and its implementations (local runc, Kubernetes pods)."""
 from .backend import Backend, NetworkPolicy, ResourceLimits, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
 from .envd.client import EnvdClient, EnvdError
 

@@ -44,7 +44,7 @@ FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
              "PaintHolding", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
              "PreconnectToSearch", "Translate", "AutofillServerCommunication",
              "CertificateTransparencyComponentUpdater", "InterestFeedContentSuggestions")),
-         "--no-sandbox",  # the bubblewrap sandbox is the boundary
+         "--no-sandbox",  # the session's container is the boundary
          "--remote-debugging-pipe"]
 MAX_MESSAGE = 256 * 1024 * 1024
 START_TIMEOUT_S = 30.0

@@ -67,8 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve_pages(pages: dict[str, str] | None = None):
-    """Base URL (http://198.51.100.2:PORT) of the site on the test web host, which sessions
-    reach; http://198.51.100.3:PORT is another origin."""
+    """Base URL (http://ADDRESS:PORT) of the site on the test web host, which sessions
+    reach; http://OTHER_ADDRESS:PORT is another origin (see webhost)."""
     handler = type("Handler", (_Handler,), {})
     if pages is not None:
         PAGES.update(pages)

@@ -1,26 +1,47 @@
 """A test "web host": a network namespace of the test's own with two public-looking addresses.
 
 Sessions have networks of their own and reach nothing on the host's loopback, so pages the
-tests serve to a session's browser live on this host instead: 198.51.100.2 and .3 (a
+tests serve to a session's browser live on this host instead: two addresses in 198.51.100.0/24 (a
 documentation range, routed only to this namespace while it exists), reachable from the
-sessions (public addresses pass the default egress policy) and from the host. Listening
+sessions (public addresses pass the default egress policy) and from the host; each test
+process takes a /28 of that range of its own, so runs side by side do not meet. Listening
 sockets are made inside the namespace by a thread that enters it for the bind; the server
-threads that use them run in the test process as usual. The addresses are the same for every
-test process, so two test runs at once on one machine reach each other's web host: run one
-at a time (CI does).
+threads that use them run in the test process as usual.
 """
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import socket
 import subprocess
 import threading
 from http.server import ThreadingHTTPServer
 
-NET = "198.51.100"
-ADDRESS, OTHER_ADDRESS = f"{NET}.2", f"{NET}.3"
+NET = "198.51.100"  # the whole documentation range; each test process takes a /28 of it
+LOCKS = "/run/openbay-webhost"
+
+
+def _claim_block() -> int:
+    """A /28 of NET for this process, held by a lock that dies with it: test runs side by
+    side on one machine get web hosts of their own instead of one another's routes."""
+    os.makedirs(LOCKS, exist_ok=True)
+    for block in range(16):
+        f = open(f"{LOCKS}/{block}.lock", "w")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            continue
+        _held.append(f)  # kept open (and locked) for the life of the process
+        return block
+    raise RuntimeError("sixteen test processes already hold a web host on this machine")
+
+
+_held: list = []
+_BASE = 16 * _claim_block()
+GATEWAY, ADDRESS, OTHER_ADDRESS = (f"{NET}.{_BASE + i}" for i in (1, 2, 3))
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
 _lock = threading.Lock()
@@ -32,8 +53,7 @@ def _run(*argv: str) -> None:
 
 
 def _sweep_stale() -> None:
-    """Web hosts of test processes that died without cleaning up: their route to the same
-    addresses would win over ours."""
+    """Web hosts of test processes that died without cleaning up."""
     for name in os.listdir("/run/netns") if os.path.isdir("/run/netns") else []:
         owner = name[8:]
         if name.startswith("obt-web-") and not (owner.isdigit() and os.path.exists(f"/proc/{owner}")):
@@ -47,11 +67,11 @@ def _create() -> str:
     ns, veth = f"obt-web-{tag}", f"obtw{tag}"
     _run("ip", "netns", "add", ns)
     _run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns)
-    _run("ip", "addr", "add", f"{NET}.1/24", "dev", veth)
+    _run("ip", "addr", "add", f"{GATEWAY}/28", "dev", veth)
     _run("ip", "link", "set", veth, "up")
-    for cmd in (["link", "set", "lo", "up"], ["addr", "add", f"{ADDRESS}/24", "dev", "eth0"],
-                ["addr", "add", f"{OTHER_ADDRESS}/24", "dev", "eth0"], ["link", "set", "eth0", "up"],
-                ["route", "add", "default", "via", f"{NET}.1"]):
+    for cmd in (["link", "set", "lo", "up"], ["addr", "add", f"{ADDRESS}/28", "dev", "eth0"],
+                ["addr", "add", f"{OTHER_ADDRESS}/28", "dev", "eth0"], ["link", "set", "eth0", "up"],
+                ["route", "add", "default", "via", GATEWAY]):
         _run("ip", "-n", ns, *cmd)
     import atexit
     atexit.register(lambda: (subprocess.run(["ip", "link", "del", veth], capture_output=True),

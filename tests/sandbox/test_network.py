@@ -1,7 +1,7 @@
 """Session networks: a namespace of its own, nothing of the host or other sessions, egress policy.
 
 Everything here stays on this machine: "the internet" is the tests' web host, a network
-namespace of their own (198.51.100.2 and .3, see tests/helpers/webhost.py), names come from
+namespace of their own (two addresses in 198.51.100.0/24, see tests/helpers/webhost.py), names come from
 a test resolver on loopback that the server forwards to, and host ports are real listeners
 on the host's loopback.
 """
@@ -33,7 +33,7 @@ def connect(s, host: str, port: int) -> str:
                  "{ [ $? = 124 ] && echo timeout || echo refused; }").strip().splitlines()[-1]
 
 
-class TestResolver:
+class FakeNameServer:
     """A DNS server on loopback that knows a few test names."""
 
     def __init__(self, names: dict[str, str]):
@@ -61,7 +61,8 @@ class TestResolver:
 @pytest.fixture(scope="module")
 def net_server():
     """A server whose sessions resolve names through the test resolver, and may reach two host ports."""
-    resolver = TestResolver({"allowed.test": f"{INET}.2", "denied.test": f"{INET}.3", "other.test": f"{INET}.3"})
+    resolver = FakeNameServer({"allowed.test": webhost.ADDRESS, "denied.test": webhost.OTHER_ADDRESS,
+                             "other.test": webhost.OTHER_ADDRESS})
     listeners = []
     for _ in range(2):
         srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
@@ -150,10 +151,10 @@ def test_egress_by_cidr_and_by_name(net_server, nbay):
     try:
         # the default policy: public addresses are reachable, names resolve through the server
         port = net_server.web_port
-        assert connect(open_, f"{INET}.3", port) == "open"
-        assert sh(open_, "getent hosts other.test").split()[0] == f"{INET}.3"
+        assert connect(open_, webhost.OTHER_ADDRESS, port) == "open"
+        assert sh(open_, "getent hosts other.test").split()[0] == webhost.OTHER_ADDRESS
         # a CIDR denied: refused at once; an allowed name's address gets through it
-        assert connect(strict, f"{INET}.3", port) == "refused"
+        assert connect(strict, webhost.OTHER_ADDRESS, port) == "refused"
         assert sh(strict, f"curl -s -o /dev/null -w '%{{http_code}}' http://allowed.test:{port}/") == "200"
         # a denied name does not resolve at all
         assert "denied.test" not in sh(strict, "getent hosts denied.test || echo no")

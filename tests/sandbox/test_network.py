@@ -33,7 +33,7 @@ def connect(s, host: str, port: int) -> str:
                  "{ [ $? = 124 ] && echo timeout || echo refused; }").strip().splitlines()[-1]
 
 
-class FakeNameServer:
+class LoopbackNameServer:
     """A DNS server on loopback that knows a few test names."""
 
     def __init__(self, names: dict[str, str]):
@@ -61,7 +61,7 @@ class FakeNameServer:
 @pytest.fixture(scope="module")
 def net_server():
     """A server whose sessions resolve names through the test resolver, and may reach two host ports."""
-    resolver = FakeNameServer({"allowed.test": webhost.ADDRESS, "denied.test": webhost.OTHER_ADDRESS,
+    resolver = LoopbackNameServer({"allowed.test": webhost.ADDRESS, "denied.test": webhost.OTHER_ADDRESS,
                              "other.test": webhost.OTHER_ADDRESS})
     listeners = []
     for _ in range(2):

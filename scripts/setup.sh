@@ -27,5 +27,10 @@ fi
 if [ "${OPENBAY_SKIP_IMAGES:-0}" != "1" ]; then
   .venv/bin/python -m openbay.sandbox.image_build
 fi
+# the console's front-end packages come from the npm registry; any npm will do (Debian's, or
+# the one a Node.js from elsewhere brings: Debian's npm package conflicts with those)
+if ! command -v npm >/dev/null; then
+  apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends npm
+fi
 bash scripts/console_vendor.sh
 echo "setup done: $(.venv/bin/python --version), $(runc --version | head -1)"

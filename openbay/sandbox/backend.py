@@ -5,6 +5,14 @@ from typing import Protocol
 from .envd.client import EnvdClient
 
 
+def human_bytes(n: int) -> str:
+    """1073741824 -> "1 GiB", for messages such as an out-of-memory kill's."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
 class SandboxError(Exception):
     """The sandbox could not be started or reached."""
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import image_catalog, network
-from .backend import NetworkPolicy, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+from .backend import NetworkPolicy, Sandbox, SandboxError, SandboxMetrics, SandboxSpec, human_bytes
 from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
@@ -276,7 +276,7 @@ class LocalBackend:
 
     def _death_reason(self, running: _Running) -> str:
         if self.oom_kills(running.sandbox.session_id):
-            return f"sandbox exited: out of memory (limit {_human(running.memory_bytes)})"
+            return f"sandbox exited: out of memory (limit {human_bytes(running.memory_bytes)})"
         return "sandbox exited: its init process (envd) ended"
 
     def _cgroup(self, controller: str, session_id: str) -> Path:
@@ -661,13 +661,6 @@ def _stat_value(path: Path, key: str) -> int | None:
     except (OSError, ValueError):
         pass
     return None
-
-
-def _human(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20)):
-        if n >= size and n % (size // 4) == 0:
-            return f"{n / size:g} {unit}"
-    return f"{n} bytes"
 
 
 def default_sandbox_root(state_dir: Path) -> Path:

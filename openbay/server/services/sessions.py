@@ -22,6 +22,7 @@ from openbay.protocol import (
 )
 from openbay.protocol.network import NetworkPolicyParams
 from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
+from openbay.sandbox.backend import human_bytes
 from openbay.store import SessionRepository
 from openbay.store.tables import SessionRow, utcnow
 
@@ -61,13 +62,6 @@ class LiveSession:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # pause and resume, one at a time
     kind: str = ""  # the built-in image the session's image descends from
     image_ref: str = ""  # the image store's name of it (templates: "<owner>/<name>")
-
-
-def _human_bytes(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20)):
-        if n >= size:
-            return f"{n / size:g} {unit}"
-    return f"{n} bytes"
 
 
 def _token(seq: int) -> str:
@@ -142,7 +136,7 @@ class SessionService:
         """A command killed for the session's memory limit says so (not a bare -9)."""
         if result.get("exit_code") in (-9, 137) and self.oom_kills(session_id) > oom_before:
             limit = getattr(self.backend, "memory_limit", lambda _: None)(session_id)
-            note = "killed: out of memory" + (f", limit {_human_bytes(limit)}" if limit else "")
+            note = "killed: out of memory" + (f", limit {human_bytes(limit)}" if limit else "")
             result["error_message"] = "; ".join(m for m in (note, result.get("error_message")) if m)
         return result
 

@@ -51,15 +51,16 @@ def shots() -> Path:
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pw():
-    """Playwright (sync), once: it keeps an event loop of its own in this thread."""
+    """Playwright (sync), once for the console's tests: it keeps an event loop running in
+    this thread while it lives, so it must end with them (asyncio.run fails after it)."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(pw):
     """A person's browser on the host."""
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)

@@ -3,7 +3,9 @@ against one `openbay serve`, and every one of the 2000 commands answers right.""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from openbay import CreateSessionParams, OpenBay
+import pytest
+
+from openbay import CreateSessionParams, OpenBay, NotFoundError, OpenBayError
 from tests.helpers.server import process_server
 
 CLIENTS, COMMANDS, OWNERS, SESSIONS_PER_OWNER = 100, 20, 10, 2
@@ -17,7 +19,6 @@ def test_100_concurrent_clients_times_20_commands_without_an_error(tmp_path):
             with OpenBay(api_key=key, base_url=server.base_url) as bay:
                 for _ in range(SESSIONS_PER_OWNER):
                     r = bay.create(CreateSessionParams(labels={"chaos": "clients"}))
-                    assert r.success, r.error_message
                     sessions.append((key, r.session.session_id))
         start = threading.Barrier(CLIENTS)
 
@@ -28,9 +29,13 @@ def test_100_concurrent_clients_times_20_commands_without_an_error(tmp_path):
                 session = bay.get(session_id).session
                 start.wait(60)
                 for j in range(COMMANDS):
-                    r = session.command.execute_command(f"echo c{n}-{j}")
-                    if not r.success or r.output != f"c{n}-{j}\n":
-                        errors.append(f"client {n} command {j}: {r.error_code} {r.error_message or r.output!r}")
+                    try:
+                        r = session.command.execute_command(f"echo c{n}-{j}")
+                    except OpenBayError as e:
+                        errors.append(f"client {n} command {j}: {e}")
+                        continue
+                    if r.exit_code != 0 or r.output != f"c{n}-{j}\n":
+                        errors.append(f"client {n} command {j}: exit {r.exit_code} {r.error_message or r.output!r}")
             return errors
 
         with ThreadPoolExecutor(CLIENTS) as pool:
@@ -38,4 +43,6 @@ def test_100_concurrent_clients_times_20_commands_without_an_error(tmp_path):
         assert errors == []
         for key, session_id in sessions:
             with OpenBay(api_key=key, base_url=server.base_url) as bay:
-                assert bay.delete(session_id).success
+                bay.delete(session_id)
+                with pytest.raises(NotFoundError):
+                    bay.get(session_id)

@@ -11,6 +11,9 @@ from .logs import configure_logging
 
 log = logging.getLogger("openbay.server")
 SERVER_FILE = "server.json"
+# Idle keep-alive connections live well past the SDK's own expiry (httpx: 5 s), so a client
+# never sends on a connection the server is closing at that moment (both at 5 s raced).
+UVICORN_OPTIONS = {"ws": "websockets-sansio", "timeout_keep_alive": 30}
 
 
 def serve(settings: Settings, on_bootstrap_key=None, extend=None) -> None:
@@ -23,4 +26,4 @@ def serve(settings: Settings, on_bootstrap_key=None, extend=None) -> None:
         {"base_url": settings.resolved_public_url(), "pid": os.getpid()}))
 
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=10)
+                lifespan="on", timeout_graceful_shutdown=10, **UVICORN_OPTIONS)

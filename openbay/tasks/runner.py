@@ -92,6 +92,8 @@ class _Hooks:
             rt.question = None
 
     async def record_step(self, step: StepRecord) -> None:
+        if self.rt.end_as is SUSPENDED:  # cut by a server stop: asked again when the task resumes
+            return
         await self.runner._record_step(self.rt, step)
 
 

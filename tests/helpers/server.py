@@ -16,6 +16,7 @@ import httpx
 import uvicorn
 
 from openbay.server import Settings, create_app
+from openbay.server.main import UVICORN_OPTIONS
 
 
 def free_port() -> int:
@@ -59,7 +60,7 @@ def thread_server(home: Path, extend=None, **overrides):
     if extend is not None:
         extend(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           ws="websockets-sansio"))
+                                           **UVICORN_OPTIONS))
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()

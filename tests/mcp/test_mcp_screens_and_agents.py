@@ -99,10 +99,10 @@ async def test_desktop_screenshot_click_and_type(mcp_server):
             names = {t.name for t in desktop.list_mcp_tools().tools}
             assert {"system_screenshot", "click_mouse", "input_text", "press_keys", "browser_screenshot"} <= names
             own = desktop.call_mcp_tool("system_screenshot")
-            assert own.success and png_size(base64.b64decode(own.content[0]["data"])) == (1280, 800)
-            assert desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "a"]}).success
-            assert desktop.call_mcp_tool("input_text", {"text": "per-session tools"}).success
-            assert desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "s"]}).success
+            assert not own.is_error and png_size(base64.b64decode(own.content[0]["data"])) == (1280, 800)
+            assert not desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "a"]}).is_error
+            assert not desktop.call_mcp_tool("input_text", {"text": "per-session tools"}).is_error
+            assert not desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "s"]}).is_error
             wait_for(lambda: desktop.file_system.read_file("note.txt").content.strip() == "per-session tools",
                      what="the file saved through the per-session tools")
         finally:

@@ -84,7 +84,7 @@ async def test_a_session_from_create_to_delete(mcp_server, kind):
 
         assert json_of(await client.call_tool("delete_session", {"session_id": sid})) == {"deleted": sid}
         gone = await client.call_tool("run_command", {"session_id": sid, "command": "true"})
-        assert gone.is_error and "ended" in text_of(gone)
+        assert gone.is_error and f"session {sid!r} was deleted" in text_of(gone)
 
 
 @pytest.mark.parametrize("kind", TRANSPORTS)

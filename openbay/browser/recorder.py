@@ -102,6 +102,7 @@ class BrowserRecorder:
     async def _set_up(self, session: str, waiting: bool) -> None:
         try:
             await self.cdp.send("Runtime.enable", session_id=session)  # bindings reach only inspected contexts
+            await self.cdp.send("Page.enable", session_id=session)  # else scripts on new documents do not run
             await self.cdp.send("Runtime.addBinding", {"name": BINDING}, session_id=session)
             await self.cdp.send("Page.addScriptToEvaluateOnNewDocument",
                                 {"source": self.script, "runImmediately": True}, session_id=session)

@@ -49,19 +49,31 @@ def test_a_browser_session_records_its_pages_and_the_console_replays_them(
         stopped = s.recording.stop(rec.recording_id)
         assert stopped.status == "stopped" and stopped.events >= len(events)
 
+        # each page in the player, at the moment its document was recorded
+        start = min(e["timestamp"] for e in events)
+        weather_at, counter_at = (next(e["timestamp"] - start for e in events
+                                       if e["type"] == 2 and text in json.dumps(e))
+                                  for text in ("Weather today", "Add one"))
         page = sign_in(chromium, console_server, console_server.admin_key)
         page.goto(f"{console_server.base_url}/console/sessions/{s.session_id}")
+        assert page.locator("#recording").inner_text() == "off"  # stopped above
         page.get_by_role("button", name=f"Play {rec.recording_id}").click()
         page.wait_for_function("window.openbayReplay && window.openbayReplay.events > 0")
         replayed = page.frame_locator(".replayer-wrapper iframe")
+        page.evaluate(f"window.openbayReplay.player.goto({counter_at + 1}, false)")
+        replayed.locator("text=Add one").first.wait_for(timeout=20_000)
+        page.evaluate(f"window.openbayReplay.player.goto({weather_at + 1}, false)")
         replayed.locator("text=Weather today").first.wait_for(timeout=20_000)
+        # the player fits its pane: nothing of it hangs out of the page's layout
+        player, pane = page.locator("#replay .rr-player").bounding_box(), page.locator("#replay").bounding_box()
+        assert player["height"] > 200 and pane["x"] + pane["width"] >= player["x"] + player["width"] - 1
         page.locator("#replay").screenshot(path=str(shots / "replay.png"))
         page.context.close()
     finally:
         s.delete()
 
 
-def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_server, cbay, llm, site):
+def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_server, cbay, llm, site, shots):
     s = cbay.create(CreateSessionParams(image_id="browser")).session
     try:
         llm.set_script([call("go_to_url", url=site + "/weather"), done("sunny")])
@@ -76,12 +88,17 @@ def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_se
         page.frame_locator(".replayer-wrapper iframe").locator("text=Weather today").first.wait_for(timeout=20_000)
         marks = page.locator(".marks button")
         assert marks.count() == 2 and marks.nth(0).inner_text().startswith("Step 1")
-        page.context.close()
+        assert marks.nth(1).inner_text().startswith("Step 2")
+        page.locator("#replay").screenshot(path=str(shots / "task-replay.png"))
     finally:
         s.delete()
-    # the session ended: so did its recording, kept with the session
-    [after] = cbay.get(s.session_id).session.recording.list()
-    assert after.status == "stopped" and after.ended_at is not None
+    # the session ended: so did its recording, kept with the session; the task's page still replays it
+    after = s.recording.get(rec.recording_id)
+    assert after.status == "stopped" and after.ended_at is not None and after.task_ids == [r.task_id]
+    page.goto(f"{console_server.base_url}/console/tasks/{r.task_id}")
+    page.wait_for_function("window.openbayReplay && window.openbayReplay.steps === 2", timeout=20_000)
+    page.frame_locator(".replayer-wrapper iframe").locator("text=Weather today").first.wait_for(timeout=20_000)
+    page.context.close()
 
 
 def test_recordings_belong_to_their_owner(chromium, console_server, cbay, tmp_path):

@@ -41,7 +41,9 @@ async function tasks() {
 async function recordings() {
   const list = document.getElementById("recordings");
   try {
-    const recs = (await api(`${path}/recordings`)).recordings;
+    // an ended session's recordings are kept: listed by the owner's recordings (its own path is 410)
+    const from = running() ? `${path}/recordings` : `/v1/recordings?session_id=${encodeURIComponent(sid)}`;
+    const recs = (await api(from)).recordings;
     list.replaceChildren(...(recs.length ? recs.map((r) => el("li", {}, `${r.kind} · ${new Date(r.started_at).toLocaleString()}`
       + ` · ${r.events ?? ""}${r.kind === "rrweb" ? " events" : ""} `,
       el("button", {type: "button", onclick: () => showRecording(r, document.getElementById("replay"))},

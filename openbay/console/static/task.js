@@ -118,7 +118,8 @@ document.getElementById("reply-form").addEventListener("submit", async (e) => {
 
 async function recording() {
   try {
-    const recs = (await api(`/v1/sessions/${encodeURIComponent(info.session_id)}/recordings?task_id=${encodeURIComponent(taskId)}`)).recordings;
+    // by the task, not under its session: the recording is kept after the session ended
+    const recs = (await api(`/v1/recordings?task_id=${encodeURIComponent(taskId)}`)).recordings;
     if (!recs.length) return;
     document.getElementById("task-replay").hidden = false;
     showRecording(recs[0], document.getElementById("replay"), info);

@@ -142,7 +142,7 @@ async def session_page(session_id: str, request: Request, token: str = ""):
     body = _fill("session.html", sid=info.session_id, status=info.status.value, image=info.image_id,
                  labels=labels, created=info.created_at.isoformat(timespec="seconds"),
                  expires=info.expires_at.isoformat(timespec="seconds"), live_html=_live_section(info),
-                 record=("on" if getattr(row, "record", False) else "off"))
+                 record=("on" if row.id in state.recordings.active else "off"))
     page = _page(f"Session {info.session_id}", visit, body, "session.js")
     if visit_id:
         _set_cookie(request, page, visit_id)

@@ -1,4 +1,4 @@
-"""Recordings: start and stop them, list a session's, fetch one (rrweb events as a JSON
+"""Recordings: start and stop them, list a session's (or the owner's), fetch one (rrweb events as a JSON
 array, or the desktop's video), delete them."""
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -23,7 +23,16 @@ async def start_recording(session_id: str, request: Request, body: RecordingStar
 async def list_recordings(session_id: str, request: Request, who: Principal = Depends(require_principal),
                           task_id: str | None = Query(default=None, max_length=64)):
     await request.app.state.sessions.get(who, session_id)  # another owner's session: 404
-    return RecordingList(recordings=request.app.state.recordings.of_session(who, session_id, task_id))
+    return RecordingList(recordings=request.app.state.recordings.of_owner(who, session_id, task_id))
+
+
+@router.get("/v1/recordings", response_model=RecordingList)
+async def list_all_recordings(request: Request, who: Principal = Depends(require_principal),
+                              session_id: str | None = Query(default=None, max_length=64),
+                              task_id: str | None = Query(default=None, max_length=64)):
+    """The caller's recordings, newest first, by session or task: also those of sessions that
+    ended (under /v1/sessions/{id} an ended session answers 410)."""
+    return RecordingList(recordings=request.app.state.recordings.of_owner(who, session_id, task_id))
 
 
 @router.get("/v1/recordings/{recording_id}", response_model=RecordingInfo)

@@ -188,12 +188,15 @@ class RecordingService:
         active = self.active.get(info.session_id)
         return active.info if active and active.info.recording_id == recording_id else info
 
-    def of_session(self, who: Principal, session_id: str, task_id: str | None = None) -> list[RecordingInfo]:
+    def of_owner(self, who: Principal, session_id: str | None = None,
+                 task_id: str | None = None) -> list[RecordingInfo]:
+        """The owner's recordings (of one session, of one task), newest first; those of ended
+        sessions too, for as long as they are kept."""
         out = []
         for info in self.store.of_owner(who.owner_id):
-            if info.session_id != session_id or (task_id and task_id not in info.task_ids):
+            if (session_id and info.session_id != session_id) or (task_id and task_id not in info.task_ids):
                 continue
-            active = self.active.get(session_id)
+            active = self.active.get(info.session_id)
             out.append(active.info if active and active.info.recording_id == info.recording_id else info)
         return sorted(out, key=lambda i: i.started_at, reverse=True)
 

@@ -69,7 +69,13 @@ def test_an_ended_session_answers_failures_not_exceptions(agent_bay):
     out = s.command.execute_command("true")
     assert not out.success and out.exit_code != 0 and "ended" in out.error_message
     assert not s.file_system.read_file("/home/user/x").success
-    assert s.info().data.status == "deleted"  # OpenBay keeps the record of an ended session
+    # a deleted session is gone (410 on OpenBay's API): AgentBay's calls answer so, as results
+    info = s.info()
+    assert not info.success and info.data is None and info.code == "gone" and "deleted" in info.error_message
+    status = s.get_status()
+    assert not status.success and status.code == "gone" and "deleted" in status.error_message
+    got = agent_bay.get(s.session_id)
+    assert not got.success and got.session is None and "deleted" in got.error_message
 
 
 def test_key_and_endpoint_come_from_agentbay_variables_then_openbays(server, monkeypatch, tmp_path):

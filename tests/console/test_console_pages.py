@@ -3,8 +3,10 @@ the keys page; a wrong key is refused and one owner never sees another's things.
 import time
 
 import httpx
+import pytest
 
 from openbay import CreateSessionParams
+from openbay.sdk.errors import GoneError
 from tests.helpers.scripted_llm import call, done
 
 from .conftest import sign_in
@@ -88,7 +90,9 @@ def test_create_and_delete_from_the_list(chromium, console_server, cbay):
     assert len(made) == 1
     page.get_by_label(f"Delete session {made[0]}").click()
     page.wait_for_function("document.getElementById('list-status').textContent.startsWith('Deleted')")
-    assert cbay.get(made[0]).session.info().status.value == "deleted"
+    with pytest.raises(GoneError, match="deleted"):  # a deleted session is gone
+        cbay.get(made[0])
+    assert cbay.list(labels={"run": tag}, status="deleted").session_ids == made
     page.context.close()
 
 

@@ -8,6 +8,7 @@ import pytest
 from httpx_sse import connect_sse
 
 from openbay import MessageFilter
+from openbay.sdk.errors import GoneError
 from tests.helpers.scripted_llm import Turn, call, done, page_state_of, text_of
 
 THOUGHT, TOOL, CHAT = "/thought/thought_agent", "/toolcall/browser_use", "/chat/chat_agent"
@@ -27,6 +28,12 @@ def run(server, body: dict, key: str | None = None) -> list[dict]:
 
 def parts(messages: list[dict], name: str) -> list[dict]:
     return [c for m in messages for c in m["content"] if c["name"] == name]
+
+
+def watch_links(messages) -> list[str]:
+    """Take the browser_url out of each preparing message (in place); the links, in order."""
+    return [c["text"].pop("browser_url") for m in messages for c in m["content"]
+            if c["name"] == TOOL and "browser_url" in c["text"]]
 
 
 @pytest.fixture
@@ -101,8 +108,8 @@ def test_a_failed_task_ends_the_stream_with_its_error(agent_server, llm, abay, c
     conversations.append(final["conversation_id"])
     assert final["status"] == "done" and final["task_status"] == "failed"
     assert final["error"]["code"] == "task_failed" and final["error"]["message"]
-    gone = abay.get(final["conversation_id"])  # the browser session made for it was deleted
-    assert not gone.success and "deleted" in gone.error_message
+    with pytest.raises(GoneError, match="deleted"):  # the browser session made for it was deleted
+        abay.get(final["conversation_id"])
 
 
 def test_vision_is_off_unless_screenshots_are_asked_for(agent_server, llm, conversations):
@@ -205,6 +212,12 @@ def test_a_dropped_stream_goes_on_after_its_last_event_id(agent_server, llm, con
         with connect_sse(client, "GET", f"/v2/agent/browser_use/tasks/{task_id}/stream",
                          headers={**auth(agent_server.admin_key), "Last-Event-ID": whole[cut][0]}) as source:
             rest = [json.loads(e.data) for e in source.iter_sse()]
+        # the link to watch the browser is signed when the stream is read (a fresh expiry): the
+        # replayed one may differ in its token, opens without the key all the same
+        first_links, replayed_links = watch_links(m for _, m in whole[cut + 1:]), watch_links(rest)
+        assert len(replayed_links) == len(first_links) == 1
+        assert replayed_links[0].split("?")[0] == first_links[0].split("?")[0]
+        assert httpx.get(replayed_links[0]).status_code == 200
         assert rest == [m for _, m in whole[cut + 1:]]
         other = httpx.get(f"{agent_server.base_url}/v2/agent/browser_use/tasks/{task_id}/stream",
                           headers=auth(agent_server.new_owner_key("qianfan-stranger")))

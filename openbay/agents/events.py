@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,6 +44,7 @@ class DeltaBuffer:
     max_chars: int = 8_000
     first_age_s: float = 0.5
     max_age_s: float = 8.0
+    clock: Callable[[], float] = time.monotonic
     _parts: list[str] = field(default_factory=list)
     _size: int = 0
     _since: float = 0.0
@@ -50,11 +52,11 @@ class DeltaBuffer:
 
     async def add(self, text: str) -> None:
         if not self._parts:
-            self._since = time.monotonic()
+            self._since = self.clock()
             self._age_s = self._age_s or self.first_age_s
         self._parts.append(text)
         self._size += len(text)
-        if self._size >= self.max_chars or time.monotonic() - self._since >= self._age_s:
+        if self._size >= self.max_chars or self.clock() - self._since >= self._age_s:
             self._age_s = min(self.max_age_s, self._age_s * 2)
             await self.flush()
 

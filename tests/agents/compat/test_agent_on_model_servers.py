@@ -119,8 +119,13 @@ async def test_streamed_text_comes_in_a_few_events_per_step(agent_on):
     outcome, hooks, _ = await agent_on([Turn(content="a" * 3000, reasoning="b" * 3000,
                                              tool_calls=[("done", {"text": "ok"})])])
     assert outcome.success
-    assert len(hooks.of("content")) == 1 and len(hooks.of("reasoning")) == 1  # 375 pieces each were streamed
-    assert hooks.of("content")[0]["content"] == "a" * 3000
+    # 375 pieces of each were streamed: they come as a handful of events (how many depends on the
+    # stream's pace; tests/agents/test_delta_buffer.py pins the schedule), all of the text once
+    content, reasoning = hooks.of("content"), hooks.of("reasoning")
+    assert 1 <= len(content) <= 4 and 1 <= len(reasoning) <= 4
+    assert "".join(p["content"] for p in content) == "a" * 3000
+    assert "".join(p["content"] for p in reasoning) == "b" * 3000
+    assert {p["step"] for p in content + reasoning} == {1}
 
 
 async def test_the_fallback_model_takes_over_after_invalid_output(agent_on):

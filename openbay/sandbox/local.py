@@ -81,10 +81,7 @@ class LocalBackend:
         self.runc = Runc(Path("/run/openbay") / self.tag, runc)
         self.cgroup_parent = f"openbay-{self.tag}"
         self.envd_dir = self.root / "envd"
-        shutil.rmtree(self.envd_dir, ignore_errors=True)
-        shutil.copytree(ENVD_DIR, self.envd_dir, ignore=shutil.ignore_patterns("__pycache__"))
-        for path in (self.envd_dir, *self.envd_dir.iterdir()):
-            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        _install_envd(self.envd_dir)
         self._running: dict[str, _Running] = {}
         self._by_address: dict[str, _Running] = {}  # session address -> session (the DNS proxy asks)
         self._cleanups: set[asyncio.Task] = set()
@@ -420,6 +417,11 @@ class LocalBackend:
     def _frozen(self, session_id: str) -> bool:
         return _read_text(self._cgroup("freezer", session_id) / "freezer.state") == "FROZEN"
 
+    def forget(self, session_id: str) -> None:
+        """Another server process sharing this root (a replica) ended the session and stops its
+        sandbox: stop watching it here, touching nothing."""
+        self._forget(session_id)
+
     async def detach(self) -> None:
         """Server shutdown that leaves every sandbox running, for the next server to reattach."""
         for session_id in list(self._running):
@@ -661,6 +663,22 @@ def _stat_value(path: Path, key: str) -> int | None:
     except (OSError, ValueError):
         pass
     return None
+
+
+def _install_envd(target: Path) -> None:
+    """envd's code where sandboxes mount it from. Left alone when it is the same already: other
+    servers sharing the root (replicas) have sandboxes running on it."""
+    files = {p.relative_to(ENVD_DIR): p.read_bytes() for p in ENVD_DIR.rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts}
+    try:
+        if all((target / rel).read_bytes() == data for rel, data in files.items()):
+            return
+    except OSError:
+        pass
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(ENVD_DIR, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    for path in (target, *target.iterdir()):
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def default_sandbox_root(state_dir: Path) -> Path:

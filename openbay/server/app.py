@@ -23,6 +23,7 @@ from .metrics import Metrics
 from .middleware import install_middleware
 from .openapi import install_openapi
 from .ratelimit import RateLimiter
+from .replicas import Replicas, SessionAdoption
 from .routes import browser as browser_routes
 from .routes import code, commands, console, contexts, files, health, keys, live_view, qianfan, sessions, uploads, vnc
 from .routes import computer as computer_routes
@@ -114,9 +115,15 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         state = app.state
         state.db = Database(settings.resolved_database_url())
         await state.db.migrate()
+        state.replicas = replicas = Replicas(state.db) if settings.replicated() else None
+        alone = await replicas.join() if replicas else True  # only then may it clean up sandboxes
         state.backend = backend or default_backend(settings)
         compose_services(state, settings, metrics)
-        dead = await state.sessions.recover()
+        if replicas:
+            replicas.serve_sessions(state.sessions)
+        dead = await state.sessions.recover(cleanup=alone)
+        if replicas:
+            await replicas.settled()
         log.info("reattached %d sessions", len(state.sessions.live))
         await state.ports.restore()
         if dead:
@@ -128,7 +135,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
                                                 settings.default_disk_mb * 1024 * 1024))
         metrics.gauge("browser_pool_ready", lambda: p.ready if (p := state.sessions.pools.get("browser")) else 0)
         metrics.gauge("pool_ready", lambda: sum(p.ready for p in state.sessions.pools.values()))
-        state.tasks = await start_task_service(state, settings)
+        bus, leases = await replicas.task_parts(state.db) if replicas else (None, None)
+        state.tasks = await start_task_service(state, settings, bus=bus, leases=leases)
+        if replicas:
+            await replicas.run(state.tasks)
         state.operator = start_operator_service(state, settings, metrics)
         state.recordings = RecordingService(RecordingStore(settings.home / "recordings"), state.sessions,
                                             state.browser, settings.recording_retention_days * 86400)
@@ -140,12 +150,15 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         finally:
             reaper.cancel()
             sweeper.cancel()
-            await state.tasks.runner.shutdown()
+            await state.tasks.runner.shutdown()  # replicas: released, so another takes them over
+            # replicas: the sandboxes (and a shared root) are left to the others, unless this is the last
+            last = await replicas.leave() if replicas else True
             await state.operator.close()
             for pool in state.sessions.pools.values():
                 await pool.close()
-            await state.sessions.shutdown(stop_sandboxes=settings.stop_sandboxes_on_exit)
-            await state.backend.close()
+            await state.sessions.shutdown(stop_sandboxes=settings.stop_sandboxes_on_exit and last)
+            if last:
+                await state.backend.close()
             await state.db.close()
 
     app = FastAPI(title="OpenBay", version=_version(), lifespan=lifespan,
@@ -177,6 +190,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
     install_openapi(app)
+    if settings.replicated():  # a session another replica made is adopted before its routes run
+        app.add_middleware(SessionAdoption, state=app.state)
     app.add_middleware(LinkProxy)  # innermost: links get request ids, metrics, body limits
     install_middleware(app, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS

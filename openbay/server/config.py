@@ -57,6 +57,7 @@ class Settings:
     public_url: str = ""
     bootstrap_key: str = ""
     sandbox_root: Path | None = None
+    replicas: str = "auto"  # several servers on one store: auto (on with PostgreSQL), 1, 0
     max_body_bytes: int = 16 * 1024 * 1024
     max_output_bytes: int = 10 * 1024 * 1024
     max_file_bytes: int = 4 * 1024 * 1024 * 1024
@@ -102,6 +103,7 @@ class Settings:
             public_url=os.environ.get("OPENBAY_PUBLIC_URL", ""),
             bootstrap_key=os.environ.get("OPENBAY_BOOTSTRAP_KEY", ""),
             sandbox_root=Path(p) if (p := os.environ.get("OPENBAY_SANDBOX_ROOT")) else None,
+            replicas=os.environ.get("OPENBAY_REPLICAS", "auto"),
             max_body_bytes=_int("OPENBAY_MAX_BODY_BYTES", cls.max_body_bytes),
             max_output_bytes=_int("OPENBAY_MAX_OUTPUT_BYTES", cls.max_output_bytes),
             max_file_bytes=_int("OPENBAY_MAX_FILE_BYTES", cls.max_file_bytes),
@@ -147,6 +149,13 @@ class Settings:
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.home / 'openbay.db'}"
+
+    def replicated(self) -> bool:
+        """Whether this server is one of several replicas sharing the store (PostgreSQL only)."""
+        postgres = self.resolved_database_url().startswith(("postgresql", "postgres:"))
+        if self.replicas == "1" and not postgres:
+            raise SystemExit("OPENBAY_REPLICAS=1 needs a PostgreSQL OPENBAY_DATABASE_URL")
+        return postgres and self.replicas != "0"
 
     def resolved_public_url(self) -> str:
         if self.public_url:

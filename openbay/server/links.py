@@ -10,6 +10,14 @@ SECRET_FILE = "link_secret"
 
 
 def load_secret(home: Path) -> bytes:
+    """OPENBAY_LINK_SECRET (hex; the same for every replica of one deployment), else the
+    secret kept in the state directory (made on first use)."""
+    given = os.environ.get("OPENBAY_LINK_SECRET", "").strip()
+    if given:
+        try:
+            return bytes.fromhex(given)
+        except ValueError:
+            raise SystemExit("OPENBAY_LINK_SECRET must be hex (e.g. from: openssl rand -hex 32)") from None
     path = home / SECRET_FILE
     try:
         return bytes.fromhex(path.read_text().strip())

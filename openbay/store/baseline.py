@@ -160,6 +160,13 @@ action_cache = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False))
 
+# step 9: server replicas on one PostgreSQL: which replica runs which task, until when
+task_leases = Table(
+    "task_leases", meta,
+    Column("task_id", String(32), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False))
+
 schema_version = Table(
     "schema_version", meta,
     Column("version", Integer, primary_key=True),

@@ -77,6 +77,7 @@ MIGRATIONS: list[Step] = [
                 "sessions", Column("paused_at", UTCDateTime, nullable=True),
                 Column("on_idle", String(16), nullable=False, server_default="delete")),
     add_columns("api_keys", Column("max_sessions", Integer, nullable=True)),  # 8: per-key session quotas
+    create_tables(b.task_leases),                                           # 9: task leases of replicas
 ]
 
 

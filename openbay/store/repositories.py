@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from .db import Database
 from .tables import ApiKey, Owner, SessionLabel, SessionRow, utcnow
@@ -118,11 +118,27 @@ class SessionRepository:
                 status="paused" if paused_at else "running", paused_at=paused_at,
                 last_active_at=last_active_at, expires_at=expires_at))
 
-    async def end(self, session_id: str, status: str, reason: str) -> None:
+    async def end(self, session_id: str, status: str, reason: str, *, idle_at: datetime | None = None) -> bool:
+        """End a live session; False when it had ended already (another server replica ended it),
+        or, with `idle_at`, when it is not idle then (a replica used it meanwhile)."""
+        q = update(SessionRow).where(SessionRow.id == session_id, SessionRow.status.in_(LIVE))
+        if idle_at is not None:
+            q = q.where(SessionRow.status == "running", SessionRow.expires_at <= idle_at)
         async with self.db.session() as s, s.begin():
-            await s.execute(update(SessionRow).where(
-                SessionRow.id == session_id, SessionRow.status.in_(LIVE)).values(
-                status=status, end_reason=reason, ended_at=utcnow()))
+            done = await s.execute(q.values(status=status, end_reason=reason, ended_at=utcnow()))
+            return done.rowcount == 1
+
+    async def due(self, now: datetime, paused_before: datetime) -> list[str]:
+        """Live sessions the reaper should look at: idle past their timeout, or paused too long."""
+        async with self.db.session() as s:
+            return list(await s.scalars(select(SessionRow.id).where(or_(
+                and_(SessionRow.status == "running", SessionRow.expires_at <= now),
+                and_(SessionRow.status == "paused", SessionRow.paused_at <= paused_before)))))
+
+    async def count_live(self, owner_id: str) -> int:
+        async with self.db.session() as s:
+            return await s.scalar(select(func.count()).select_from(SessionRow).where(
+                SessionRow.owner_id == owner_id, SessionRow.status.in_(LIVE)))
 
     async def end_all_running(self, status: str, reason: str) -> list[str]:
         async with self.db.session() as s, s.begin():

@@ -48,3 +48,12 @@ class TaskStepRow(Base):
     screenshot: Mapped[str | None] = mapped_column(Text, nullable=True)  # base64 JPEG
     duration_s: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TaskLeaseRow(Base):
+    """Which server replica runs a task, until when (renewed by its heartbeat); another replica
+    takes the task over once the lease has expired."""
+    __tablename__ = "task_leases"
+    task_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -32,6 +32,7 @@ from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow, TaskStepRow
 
 from .bus import EventBus
+from .leases import TaskLeases
 
 log = logging.getLogger("openbay.tasks")
 SUSPENDED = (TaskStatus.RUNNING, "the server stopped")  # end_as of a task left for the next start
@@ -103,13 +104,15 @@ class TaskScheduler:
 
     def __init__(self, repo: TaskRepository, *, llm: LLMConfig, prices: PriceTable | None = None,
                  on_usage: Callable[[str, dict], None] | None = None,
-                 action_cache: ActionCacheRepository | None = None):
+                 action_cache: ActionCacheRepository | None = None, bus: EventBus | None = None,
+                 leases: TaskLeases | None = None):
         self.repo = repo
         self.llm = llm
         self.prices = prices or PriceTable()
         self.on_usage = on_usage  # (owner_id, a step's priced usage): totals per owner
         self.action_cache = action_cache  # browser tasks keep their steps there and reuse them
-        self.bus = EventBus()
+        self.bus = bus or EventBus()  # a SharedEventBus when server replicas share the store
+        self.leases = leases  # replicas: a task runs where its lease is held (None: one server)
         self.running: dict[str, RunningTask] = {}
         self.by_session: dict[str, str] = {}
 
@@ -152,6 +155,8 @@ class TaskScheduler:
         task_id = "t-" + secrets.token_hex(8)
         self.by_session[session_id] = task_id  # claimed before any await: no race
         try:
+            if self.leases is not None:  # held before the row exists: no replica sees it unheld
+                await self.leases.take(task_id)
             # the model's key and the secrets stay in memory
             params = request.model_dump(mode="json", exclude={"llm", "sensitive_data"})
             if request.llm is not None or request.sensitive_data:  # not resumable after a restart:
@@ -204,6 +209,21 @@ class TaskScheduler:
         if jobs:
             await asyncio.wait(jobs, timeout=15)
 
+    async def keep_leases(self) -> None:
+        """Replicas: renew the leases of the tasks running here; a task whose lease was lost
+        (this replica was too slow to renew it, and another one took the task over) stops here
+        without ending, as at a shutdown."""
+        if self.leases is None:
+            return
+        ids = [tid for tid, rt in self.running.items() if rt.job is not None and not rt.job.done()]
+        held = await self.leases.renew(ids)
+        for tid in set(ids) - held:
+            rt = self.running.get(tid)
+            if rt is not None and rt.job is not None and not rt.job.done():
+                log.warning("task %s: its lease was lost; another replica has it now", tid)
+                rt.end_as = SUSPENDED
+                rt.job.cancel()
+
     # -- one task --------------------------------------------------------------------------
 
     async def _execute(self, rt: RunningTask) -> None:
@@ -250,6 +270,8 @@ class TaskScheduler:
         finally:
             self.running.pop(row.id, None)
             self.by_session.pop(row.session_id, None)
+            if self.leases is not None:  # ended, or stopped here: another replica may take it at once
+                await asyncio.shield(self.leases.release(row.id))
 
     async def _run_agent(self, rt: RunningTask, task: str, llm: LLMConfig, options: AgentOptions) -> AgentOutcome:
         hooks = _Hooks(self, rt)

@@ -106,7 +106,8 @@ def process_server(home: Path, env: dict | None = None, port: int | None = None)
                 proc.kill()  # reading the log of a live process would wait forever
                 raise RuntimeError(f"openbay serve did not start: {proc.stderr.read()}")
             time.sleep(0.05)
-        admin = (home / "admin_key").read_text().strip()
+        key_file = home / "admin_key"  # a replica joining a store that has keys makes none
+        admin = key_file.read_text().strip() if key_file.exists() else full_env.get("OPENBAY_BOOTSTRAP_KEY", "")
         yield RunningServer(base, admin, home), proc
     finally:
         if proc.poll() is None:

@@ -32,6 +32,7 @@ from .qianfan import SSE_HEADERS
 router = APIRouter(tags=["tasks"], responses=responses(409, 502, 503))
 MAX_EVENTS_PAGE = 1000
 _TERMINAL = {s.value for s in TERMINAL_STATUSES}
+RECHECK_S = 15.0  # a stream with no event for this long looks at the store again
 
 
 @router.post("/v1/sessions/{session_id}/agent/{kind}/tasks", status_code=201, response_model=TaskInfo)
@@ -126,22 +127,28 @@ async def stream_events(ws: WebSocket, task_id: str):
 class _EventStream:
     def __init__(self, ws: WebSocket, app, who: Principal, task_id: str, after_seq: int):
         self.ws, self.app, self.who, self.task_id, self.last = ws, app, who, task_id, after_seq
-        self.repo = app.state.tasks.repo
-        self.runner = app.state.tasks.runner
+        self.tasks = app.state.tasks
+        self.repo = self.tasks.repo
+        self.runner = self.tasks.runner
 
     async def run(self) -> None:
         queue = self.runner.bus.subscribe(self.task_id)  # before reading the store: no gap
         reader = asyncio.create_task(self._read_client(queue))
         try:
             # not running here (any more): the store has everything, the end included
-            if await self._backfill() or self.task_id not in self.runner.running:
+            if await self._backfill() or not await self.tasks.is_active(self.task_id):
                 return await self.ws.close(1000)
             while True:
                 getter = asyncio.create_task(queue.get())
-                await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if not getter.done():  # the client went away
+                await asyncio.wait({getter, reader}, timeout=RECHECK_S, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
                     getter.cancel()
-                    return
+                    if reader.done():  # the client went away
+                        return
+                    # quiet for a while (another replica may have stopped mid-task): look again
+                    if await self._backfill() or not await self.tasks.is_active(self.task_id):
+                        break
+                    continue
                 item = getter.result()
                 if isinstance(item, dict):  # an answer to something the client sent
                     await self.ws.send_json(item)
@@ -187,6 +194,6 @@ class _EventStream:
             except (ValueError, ValidationError) as e:
                 queue.put_nowait({"type": "reply_ack", "ok": False, "message": f"bad message: {str(e)[:200]}"})
                 continue
-            ok = self.runner.reply(self.task_id, msg.content)
+            ok = await self.tasks.answer(self.task_id, msg.content)
             queue.put_nowait({"type": "reply_ack", "ok": ok,
                               "message": "" if ok else "the task is not waiting for an answer"})

@@ -64,7 +64,7 @@ async def follow(tasks: TaskService, task_id: str, after: int = 0) -> AsyncItera
                     return
             if len(rows) == PAGE:
                 continue
-            if task_id not in runner.running:
+            if not await tasks.is_active(task_id):
                 if not rows:
                     return  # ended, and the store has nothing more
                 continue

@@ -97,6 +97,11 @@ class SessionService:
         # (the browser closes cleanly so its profile is on disk)
         self.before_end: list = []
         self.disk_guard = disk_guard  # a DiskGuard: no new session on a (nearly) full disk
+        # replicas on one store: sessions other replicas made are adopted when asked for, every
+        # change is announced (async announce(session_id)), ending one is claimed in the store
+        self.replicated = False
+        self.announce = None
+        self._adopting: dict[str, asyncio.Lock] = {}
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
         if hasattr(backend, "on_exit"):  # a sandbox that dies is marked dead at once, with the reason
@@ -149,7 +154,8 @@ class SessionService:
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
         image, restore_disk = await self._image_and_disk(who, params)
         disk_bytes = self.disk.bytes_for(params.disk_quota_mb)
-        running = sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id)
+        running = (await self.repo.count_live(who.owner_id) if self.replicated  # every replica's
+                   else sum(1 for s in self.live.values() if s.row.owner_id == who.owner_id))
         limit = min(self.max_per_owner, who.max_sessions or self.max_per_owner)  # the key's quota
         if running + self._creating.get(who.owner_id, 0) >= limit:
             raise ApiError(ErrorCode.RATE_LIMITED,
@@ -219,11 +225,13 @@ class SessionService:
     async def record(self, who: Principal, session_id: str) -> SessionRow:
         """The caller's session, running or ended (list with status=all shows ended ones)."""
         live = self.live.get(session_id)
-        if live is not None and live.row.owner_id == who.owner_id:
+        if live is not None and live.row.owner_id == who.owner_id and not self.replicated:
             return live.row
         row = await self.repo.get(session_id, owner_id=who.owner_id)
         if row is None:  # another owner's session is as invisible as a missing one
             raise not_found("session", session_id)
+        if live is not None and self.live.get(session_id) is live:  # replicas: as the store has it now
+            return self._merged(live, row)
         return row
 
     async def shown(self, who: Principal, session_id: str) -> SessionRow:
@@ -305,6 +313,7 @@ class SessionService:
         live = self.live.get(session_id)
         if live is not None:
             live.row.labels = dict(labels)
+        await self._announce(session_id)
         return row
 
     async def pause(self, who: Principal, session_id: str) -> SessionRow:
@@ -326,6 +335,7 @@ class SessionService:
                 live.row.last_active_at, live.row.expires_at = now, now + timedelta(seconds=live.row.timeout_s)
                 live.persisted_at = now
                 await self.repo.set_paused(session_id, None, live.row.last_active_at, live.row.expires_at)
+                await self._announce(session_id)
                 self.metrics.count("sessions_resumed")
                 log.info("session resumed", extra={"fields": {"session_id": session_id}})
         return live.row
@@ -349,6 +359,7 @@ class SessionService:
             live.row.status, live.row.paused_at = PAUSED, utcnow()
             await self.repo.set_paused(live.row.id, live.row.paused_at, live.row.last_active_at,
                                        live.row.expires_at)
+            await self._announce(live.row.id)
             self.metrics.count("sessions_paused")
             log.info("session paused", extra={"fields": {"session_id": live.row.id}})
 
@@ -372,18 +383,32 @@ class SessionService:
             row = await self.repo.get(session_id)
         return row
 
-    async def end(self, session_id: str, status: SessionStatus, reason: str) -> None:
-        """Stop the sandbox and record why; the record is committed before anyone is told."""
+    async def end(self, session_id: str, status: SessionStatus, reason: str, idle_at: datetime | None = None) -> None:
+        """Stop the sandbox and record why; the record is committed before anyone is told.
+        Replicas: only the one whose end is recorded first stops the sandbox (`idle_at`: only
+        if the store too says the session was idle then)."""
         ending = self._ending[session_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._end(session_id, status, reason)
+            await self._end(session_id, status, reason, idle_at)
         finally:
             self._ending.pop(session_id, None)
             ending.set_result(None)
 
-    async def _end(self, session_id: str, status: SessionStatus, reason: str) -> None:
-        live = self.live.pop(session_id, None)
-        await self.repo.end(session_id, status.value, reason)
+    async def _end(self, session_id: str, status: SessionStatus, reason: str, idle_at: datetime | None = None) -> None:
+        if self.replicated:
+            if not await self.repo.end(session_id, status.value, reason, idle_at=idle_at):
+                # another replica ended it (and stops its sandbox), or used it meanwhile (not idle)
+                if idle_at is not None and session_id in self.live:
+                    await self.refresh(session_id)
+                else:
+                    self.live.pop(session_id, None)
+                    self._let_go(session_id)
+                return
+            live = self.live.pop(session_id, None)
+            await self._announce(session_id)
+        else:
+            live = self.live.pop(session_id, None)
+            await self.repo.end(session_id, status.value, reason)
         if live is not None and live.row.status == PAUSED:  # thawed, so it can close cleanly
             try:
                 await self._backend_call("resume", session_id)
@@ -413,6 +438,9 @@ class SessionService:
             await asyncio.to_thread(sweep, self.dead_grace_s)
         now = utcnow()
         ended = []
+        if self.replicated:  # sessions no replica has in hand (theirs died) are reaped as well
+            for session_id in await self.repo.due(now, now - timedelta(seconds=self.max_paused_s)):
+                await self.adopt(session_id)
         for session_id, live in list(self.live.items()):
             if not self.backend.is_alive(session_id):
                 await self.end(session_id, SessionStatus.DEAD, "sandbox exited")
@@ -424,7 +452,9 @@ class SessionService:
             elif live.row.expires_at <= now:
                 if live.row.on_idle == "pause" and await self._pause_idle(live):
                     continue
-                await self.end(session_id, SessionStatus.EXPIRED, "idle past its timeout")
+                await self.end(session_id, SessionStatus.EXPIRED, "idle past its timeout", idle_at=now)
+                if session_id in self.live:  # another replica had it in use: not idle
+                    continue
             else:
                 continue
             ended.append(session_id)
@@ -447,10 +477,13 @@ class SessionService:
             except Exception:
                 log.exception("reaper pass failed")
 
-    async def recover(self) -> list[str]:
+    async def recover(self, cleanup: bool = True) -> list[str]:
         """At startup: reattach every sandbox the store lists that is still alive (and proves it);
-        mark dead, with the reason, only the sessions whose sandbox really died. The ids marked dead."""
+        mark dead, with the reason, only the sessions whose sandbox really died. The ids marked dead.
+        `cleanup`: remove the sandboxes no session is for (not while other replicas run: theirs)."""
         reattach = getattr(self.backend, "reattach", None)
+        if reattach is None and self.replicated:  # the other replicas' sessions, which it cannot check
+            return []
         rows = await self.repo.live_rows()
         gate = asyncio.Semaphore(32)  # envd answers in parallel; 200 sandboxes in well under 2 s
 
@@ -468,7 +501,8 @@ class SessionService:
             self.live[row.id] = LiveSession(row, sandbox, utcnow(),
                                             kind=self.images.kind_of(row.owner_id, row.image_id),
                                             image_ref=self.images.ref_of(row.owner_id, row.image_id))
-        await self.backend.cleanup_stale()
+        if cleanup:
+            await self.backend.cleanup_stale()
         return dead
 
     async def shutdown(self, stop_sandboxes: bool = False) -> None:
@@ -480,3 +514,71 @@ class SessionService:
             return
         for session_id in list(self.live):
             await self.end(session_id, SessionStatus.DEAD, "server shut down")
+
+    # -- replicas on one store -------------------------------------------------------------
+
+    async def adopt(self, session_id: str) -> LiveSession | None:
+        """Replicas: a live session another replica made (or had), taken in hand here by
+        reattaching its sandbox (which proves its identity); None when it is not live. A sandbox
+        that is gone marks its session dead, as at a restart."""
+        live = self.live.get(session_id)
+        if live is not None or not self.replicated:
+            return live
+        lock = self._adopting.setdefault(session_id, asyncio.Lock())
+        try:
+            async with lock:
+                if session_id in self.live:
+                    return self.live[session_id]
+                row = await self.repo.get(session_id)
+                if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
+                    return None
+                reattach = getattr(self.backend, "reattach", None)
+                if reattach is None:  # this backend cannot take over a sandbox it did not start
+                    return None
+                sandbox = await reattach(session_id)
+                if sandbox is None:
+                    if await self.repo.end(session_id, SessionStatus.DEAD.value,
+                                           "its sandbox was gone when a server replica looked for it"):
+                        await self._announce(session_id)
+                    return None
+                live = self.live[session_id] = LiveSession(
+                    row, sandbox, utcnow(), kind=self.images.kind_of(row.owner_id, row.image_id),
+                    image_ref=self.images.ref_of(row.owner_id, row.image_id))
+                return live
+        finally:
+            if not lock.locked():
+                self._adopting.pop(session_id, None)
+
+    async def refresh(self, session_id: str) -> None:
+        """Another replica changed the session: take its row as the store has it now; one that
+        ended is let go here (the replica that ended it stopped its sandbox)."""
+        live = self.live.get(session_id)
+        if live is None:
+            return
+        row = await self.repo.get(session_id)
+        if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
+            if self.live.get(session_id) is live:
+                self.live.pop(session_id)
+                self._let_go(session_id)
+            return
+        self._merged(live, row)
+
+    @staticmethod
+    def _merged(live: LiveSession, row: SessionRow) -> SessionRow:
+        """The store's row of a live session, with its use here since it was last written."""
+        if live.row.expires_at > row.expires_at:
+            row.last_active_at, row.expires_at = live.row.last_active_at, live.row.expires_at
+        live.row = row
+        return row
+
+    def _let_go(self, session_id: str) -> None:
+        forget = getattr(self.backend, "forget", None)
+        if forget is not None:
+            forget(session_id)
+
+    async def _announce(self, session_id: str) -> None:
+        if self.announce is not None:
+            try:
+                await self.announce(session_id)
+            except Exception as e:  # the others read it from the store the next time they look
+                log.warning("could not tell the other replicas about session %s: %s", session_id, e)

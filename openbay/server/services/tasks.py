@@ -1,6 +1,7 @@
 """Agent tasks as the API sees them: who may start, read, stop and answer which task."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from openbay.agents.desktop import EnvdDesktop
@@ -23,6 +24,7 @@ from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
 from openbay.tasks import TaskConflict, TaskScheduler
+from openbay.tasks.leases import CLAIM_TTL_S
 
 from ..errors import ApiError, not_found
 from .keys import Principal
@@ -30,6 +32,8 @@ from .mobile import HOW_TO_ATTACH
 from .sessions import SessionService
 
 log = logging.getLogger("openbay.tasks")
+TERMINATE_WAIT_S = 15  # how long a terminate waits for the replica running the task to stop it
+ENDING_S = 5.0  # a task's end is in the store this soon after its status is
 AVAILABLE_KINDS = ("browser", "computer", "mobile")
 BROWSER_IMAGES = ("browser",)
 
@@ -47,6 +51,8 @@ class TaskService:
         self.runner = runner
         self.sessions = sessions
         self.browser_service = browser_service  # the session's CDP endpoint, when there is one
+        # replicas: async tell_holder(op, task_id, content) reaches the replica running a task
+        self.tell_holder = None
 
     async def submit(self, who: Principal, session_id: str, kind: str, request: TaskCreateRequest) -> TaskRow:
         if kind not in AGENT_KINDS:
@@ -80,25 +86,51 @@ class TaskService:
         (resumed ids, interrupted ids)"""
         resumed, interrupted = [], []
         for row in await self.runner.unfinished():
-            live = self.sessions.live.get(row.session_id)
-            reason = ""
-            if live is None or live.row.owner_id != row.owner_id:
-                reason = "interrupted: the server stopped and the task's session did not survive it"
-            elif row.params.get("own_llm"):
-                reason = ("interrupted: the server stopped, and a task with its own model settings (llm) "
-                          "cannot go on without them (its key is never stored)")
-            else:
-                who = Principal(owner_id=row.owner_id, key_id="", name="", admin=False)
-                try:
-                    cdp_url, target = await self._agent_view(who, row.session_id, row.kind)
-                    await self.runner.resume(row, cdp_url=cdp_url, target=target)
-                    resumed.append(row.id)
-                    continue
-                except (ApiError, TaskConflict) as e:
-                    reason = f"interrupted: could not go on after the server restarted: {e}"
-            if await self.runner.interrupt(row, reason):
+            why = await self._go_on(row, "the server stopped")
+            if why is None:
+                resumed.append(row.id)
+            elif await self.runner.interrupt(row, why):
                 interrupted.append(row.id)
         return resumed, interrupted
+
+    async def take_over(self) -> tuple[list[str], list[str]]:
+        """Replicas: the unfinished tasks whose replica stopped renewing their lease (it died or
+        stopped) go on here, each from its last stored step, or end interrupted.
+        (resumed ids, interrupted ids)"""
+        leases = self.runner.leases
+        resumed, interrupted = [], []
+        for row in await leases.repo.orphans():
+            if row.id in self.runner.running or not await leases.take(row.id, CLAIM_TTL_S):
+                continue  # another replica was first
+            row = await self.repo.get(row.id)
+            if row is None or TaskStatus(row.status).terminal:
+                await leases.release(row.id if row else "")
+                continue
+            await self.sessions.adopt(row.session_id)
+            why = await self._go_on(row, "the server replica running it stopped")
+            if why is None:
+                resumed.append(row.id)
+                continue
+            if await self.runner.interrupt(row, why):
+                interrupted.append(row.id)
+            await leases.release(row.id)
+        return resumed, interrupted
+
+    async def _go_on(self, row: TaskRow, stopped: str) -> str | None:
+        """Resume a task left unfinished; None when it goes on, else why it cannot."""
+        live = self.sessions.live.get(row.session_id)
+        if live is None or live.row.owner_id != row.owner_id:
+            return f"interrupted: {stopped} and the task's session did not survive it"
+        if row.params.get("own_llm"):
+            return (f"interrupted: {stopped}, and a task with its own model settings (llm) "
+                    "cannot go on without them (its key is never stored)")
+        who = Principal(owner_id=row.owner_id, key_id="", name="", admin=False)
+        try:
+            cdp_url, target = await self._agent_view(who, row.session_id, row.kind)
+            await self.runner.resume(row, cdp_url=cdp_url, target=target)
+            return None
+        except (ApiError, TaskConflict) as e:
+            return f"interrupted: could not go on after {stopped}: {e}"
 
     def _screen_of(self, kind: str, session_id: str, image: str, sandbox):
         """What a computer agent (the desktop) or a mobile agent (the device) acts on."""
@@ -152,29 +184,62 @@ class TaskService:
         row = await self.row(who, task_id)
         if TaskStatus(row.status).terminal:
             raise ApiError(ErrorCode.CONFLICT, f"task {task_id!r} has already ended ({row.status})")
-        await self.runner.terminate(task_id)
+        if not await self.runner.terminate(task_id) and self.tell_holder is not None:
+            await self.tell_holder("terminate", task_id, "")  # it runs on another replica
+            for _ in range(TERMINATE_WAIT_S * 10):
+                if TaskStatus((await self.row(who, task_id)).status).terminal:
+                    break
+                await asyncio.sleep(0.1)
         return await self.info(who, task_id)
 
     async def reply(self, who: Principal, task_id: str, content: str) -> None:
         row = await self.row(who, task_id)
-        if not self.runner.reply(row.id, content):
+        if not await self.answer(row.id, content):
             raise ApiError(ErrorCode.CONFLICT, f"task {task_id!r} is not waiting for an answer")
+
+    async def answer(self, task_id: str, content: str) -> bool:
+        """Hand the person's answer to the task's pending call_for_user, on whichever replica
+        runs it; False when it is not waiting for one."""
+        if self.runner.reply(task_id, content):
+            return True
+        if self.tell_holder is None or task_id in self.runner.running:
+            return False
+        last = await self.repo.events(task_id, max(0, await self.repo.last_seq(task_id) - 1), 1)
+        if not last or last[0].type != "call_for_user":
+            return False
+        await self.tell_holder("reply", task_id, content)
+        return True
+
+    async def is_active(self, task_id: str) -> bool:
+        """Whether more events of the task may come: it runs here, or (replicas) the store says it
+        is unfinished, or it ended a moment ago and its last event may still be on its way."""
+        if task_id in self.runner.running:
+            return True
+        if self.tell_holder is None:
+            return False
+        row = await self.repo.get(task_id)
+        if row is None:
+            return False
+        return not TaskStatus(row.status).terminal or (
+            row.ended_at is not None and (utcnow() - row.ended_at).total_seconds() < ENDING_S)
 
     async def events(self, who: Principal, task_id: str, after_seq: int, limit: int) -> tuple[list[TaskEvent], TaskRow]:
         row = await self.row(who, task_id)
         return [event_of(r) for r in await self.repo.events(task_id, after_seq, limit)], row
 
 
-async def start_task_service(state, settings) -> TaskService:
+async def start_task_service(state, settings, *, bus=None, leases=None) -> TaskService:
     """The task service of a starting server; tasks a previous run left running go on where
     their session survived and end interrupted where it did not."""
     # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
     llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     repo = TaskRepository(state.db)
     runner = TaskScheduler(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
-                        action_cache=ActionCacheRepository(state.db))
+                        action_cache=ActionCacheRepository(state.db), bus=bus, leases=leases)
     service = TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
                           getattr(state, "mobile", None))
+    if leases is not None:  # replicas: tasks go on where their lease ran out (see Replicas)
+        return service
     resumed, interrupted = await service.recover()
     if resumed or interrupted:
         log.warning("tasks of the previous run: %d resumed, %d interrupted", len(resumed), len(interrupted))

@@ -129,7 +129,9 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
         for kind in ("allow", "deny"):
             script += f"delete set inet {t} s{n}_{kind}_net\ndelete set inet {t} s{n}_{kind}_dns\n"
         script += f"delete counter inet {t} s{n}_denied\n"
-        # one statement at a time: what an earlier failure left must not stop the rest
+        if await self._nft(script, check=False):  # one transaction: all of it went
+            return
+        # something was missing (what a failed start left): one statement at a time, so the rest goes
         for line in script.splitlines():
             await self._nft(line + "\n", check=False)
 

@@ -315,13 +315,19 @@ class LocalBackend:
 
     async def _kill(self, session_id: str, directory: Path, running: _Running | None) -> None:
         """The container and its network go; its files stay where they are."""
-        await self.runc.kill(session_id)
-        await self.runc.delete(session_id)
         net = running.net if running else network.SessionNet.load(directory / "net.json")
         if net is not None:
             self._by_address.pop(net.address, None)
+
+        async def container() -> None:
+            await self.runc.kill(session_id)
+            await self.runc.delete(session_id)
+
+        async def net_gone() -> None:
+            await network.delete_namespace(net)  # the veth goes first: nothing passes without its rules
             await self.firewall.remove_session(net)
-            await network.delete_namespace(net)
+        # the container's end and its network's go side by side (neither waits for the other)
+        await _both(container(), net_gone() if net is not None else _nothing())
 
     async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None,
                        wait: bool = False) -> None:

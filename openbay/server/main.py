@@ -13,7 +13,10 @@ log = logging.getLogger("openbay.server")
 SERVER_FILE = "server.json"
 # Idle keep-alive connections live well past the SDK's own expiry (httpx: 5 s), so a client
 # never sends on a connection the server is closing at that moment (both at 5 s raced).
-UVICORN_OPTIONS = {"ws": "websockets-sansio", "timeout_keep_alive": 30}
+# The standard asyncio loop, not uvloop: the server starts runc, ip and nft for every session,
+# and libuv forks a child where CPython vforks (a session's start and stop took 1.6x and 2.8x
+# as long under uvloop; bench/session_create.py).
+UVICORN_OPTIONS = {"ws": "websockets-sansio", "timeout_keep_alive": 30, "loop": "asyncio"}
 
 
 def serve(settings: Settings, on_bootstrap_key=None, extend=None) -> None:

@@ -54,6 +54,7 @@ def main() -> None:
     with server() as srv, sync_playwright() as p:
         bay = srv.client()
         s = bay.create(CreateSessionParams(image_id="linux", labels={"bench": "paint"})).session
+        s.file_system.write_file("/home/user/notes.txt", "a file for the file pane to list\n")  # else it is empty
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = ctx.new_page()

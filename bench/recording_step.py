@@ -54,7 +54,7 @@ def main() -> None:
                 llm.set_script(script(site, args.steps))
                 r = s.agent.browser.execute_task_and_wait("Click the button", timeout=300,
                                                           max_steps=args.steps + 2)
-                assert r.success, r.error_message
+                assert r.finished, r.error_message
                 if t:
                     samples[name] += step_gaps_ms(r.execution_logs)
         events = recorded.recording.list()[0].events

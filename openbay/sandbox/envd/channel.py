@@ -6,7 +6,7 @@ after that each message either way is raw bytes (wire.encode_message).
 import asyncio
 
 from . import wire
-from .client import EnvdClient, EnvdError
+from .client import EnvdClient, EnvdError, read_answer
 
 MAX_MESSAGE = 256 * 1024 * 1024
 
@@ -40,24 +40,15 @@ class EnvdChannel:
 async def open_channel(envd: EnvdClient, request: dict, first: bytes = b"") -> EnvdChannel:
     """Open the op's channel; `first` is a message sent with the request, without waiting for
     the answer (saves a round trip; envd drops it when it answers with an error)."""
-    try:
-        reader, writer = await envd._connect()
-    except OSError as e:
-        raise EnvdError(f"sandbox is not reachable: {e}") from None
+    reader, writer = await envd.open()
     try:
         writer.write(wire.encode_json(request) + (wire.encode_message(first) if first else b""))
         await writer.drain()
-        frame = await wire.read_frame(reader)
-        if frame is None:
-            raise EnvdError("sandbox closed the connection without an answer")
-        answer = wire.decode_json(*frame)
-    except (wire.WireError, ConnectionError, ValueError) as e:
+        await read_answer(reader)
+    except ConnectionError as e:
         writer.close()
         raise EnvdError(f"sandbox connection broke: {e}") from None
     except BaseException:
         writer.close()
         raise
-    if "error" in answer:
-        writer.close()
-        raise EnvdError(answer.get("message", "envd error"), answer["error"])
     return EnvdChannel(reader, writer)

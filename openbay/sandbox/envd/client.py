@@ -5,6 +5,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from . import wire
 
 Connector = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+NO_ANSWER = "sandbox closed the connection without an answer"
+
 
 class EnvdError(Exception):
     """envd could not be reached or answered with an error."""
@@ -12,6 +14,33 @@ class EnvdError(Exception):
     def __init__(self, message: str, code: str = "sandbox_error"):
         super().__init__(message)
         self.code = code
+
+
+def raise_for_error(obj: dict) -> dict:
+    if "error" in obj:
+        raise EnvdError(obj.get("message", "envd error"), obj["error"])
+    return obj
+
+
+async def next_frame(reader: asyncio.StreamReader) -> tuple[bytes, bytes] | None:
+    """The next answer frame, or None once envd closed; a broken stream is an EnvdError."""
+    try:
+        return await wire.read_frame(reader)
+    except (wire.WireError, ConnectionError) as e:
+        raise EnvdError(f"sandbox connection broke: {e}") from None
+
+
+async def read_answer(reader: asyncio.StreamReader) -> dict:
+    """The next frame as envd's JSON answer; its error as an EnvdError."""
+    frame = await next_frame(reader)
+    if frame is None:
+        raise EnvdError(NO_ANSWER)
+    try:
+        obj = wire.decode_json(*frame)
+    except (wire.WireError, ValueError) as e:
+        raise EnvdError(f"sandbox connection broke: {e}") from None
+    return raise_for_error(obj)
+
 
 class EnvdClient:
     def __init__(self, connect: Connector):
@@ -21,26 +50,22 @@ class EnvdClient:
     def unix(cls, path: str) -> "EnvdClient":
         return cls(lambda: asyncio.open_unix_connection(path))
 
-    async def stream(self, request: dict) -> AsyncIterator[tuple[bytes, bytes]]:
-        """Send one request; yield the raw answer frames until envd closes."""
+    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A new connection to envd (one request each)."""
         try:
-            reader, writer = await self._connect()
+            return await self._connect()
         except OSError as e:
             raise EnvdError(f"sandbox is not reachable: {e}") from None
+
+    async def stream(self, request: dict) -> AsyncIterator[tuple[bytes, bytes]]:
+        """Send one request; yield the raw answer frames until envd closes."""
+        reader, writer = await self.open()
         try:
             writer.write(wire.encode_json(request))
             await writer.drain()
-            while True:
-                try:
-                    frame = await wire.read_frame(reader)
-                except (wire.WireError, ConnectionError) as e:
-                    raise EnvdError(f"sandbox connection broke: {e}") from None
-                if frame is None:
-                    return
+            while (frame := await next_frame(reader)) is not None:
                 if frame[0] == wire.JSON:
-                    obj = wire.decode_json(*frame)
-                    if "error" in obj:
-                        raise EnvdError(obj.get("message", "envd error"), obj["error"])
+                    raise_for_error(wire.decode_json(*frame))
                 yield frame
         finally:
             writer.close()
@@ -51,7 +76,7 @@ class EnvdClient:
         async for kind, payload in self.stream(request):
             last = wire.decode_json(kind, payload)
         if last is None:
-            raise EnvdError("sandbox closed the connection without an answer")
+            raise EnvdError(NO_ANSWER)
         return last
 
     async def ping(self) -> dict:
@@ -72,4 +97,4 @@ class EnvdClient:
                 obj["output"] = "".join(parts["stdout"]) + obj.get("output", "")
                 obj["stderr"] = "".join(parts["stderr"]) + obj.get("stderr", "")
                 return obj
-        raise EnvdError("sandbox closed the connection without an answer")
+        raise EnvdError(NO_ANSWER)

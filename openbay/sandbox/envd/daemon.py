@@ -23,7 +23,8 @@ _IDENTITY = os.environ.pop("OPENBAY_ENVD_IDENTITY", "").encode()
 HANDLERS = {"exec": commands.handle_exec, **ports.HANDLERS}
 # The modules of every other op load on the first op that is not in HANDLERS: a
 # session that only runs commands starts sooner and stays smaller without them.
-_LAZY_MODULES = ["browser", "files", "fsops", "code_runner", "desktop_ops", "mcp_stdio", "pty"]
+_LAZY_MODULES = ["browser", "file_content", "dir_archive", "fs_entries", "code_runner", "desktop_ops",
+                 "mcp_stdio", "pty"]
 
 
 def handler_for(op):

@@ -1,4 +1,5 @@
-"""What the file ops share: path resolution, error answers, receiving uploads.
+"""What every file op does with its request: check the path and number arguments,
+receive the bytes an upload sends after it, and turn failures into error answers.
 
 envd runs inside the sandbox's mount namespace as the sandbox user, so it cannot
 reach host files at all; resolving paths here is about clear answers, not the
@@ -7,12 +8,12 @@ boundary: relative paths are relative to the home, `..` is normalised away.
 import errno
 import functools
 import os
+import stat
 
 import wire
 
 HOME = os.environ.get("HOME") or "/home/user"
 MAX_PATH = 4096
-CHUNK = 1024 * 1024
 
 
 class FsError(Exception):
@@ -37,6 +38,52 @@ def resolve(path, what: str = "path") -> str:
     return os.path.normpath(os.path.join(HOME, path))
 
 
+def int_arg(req: dict, name: str, default: int = 0) -> int:
+    value = req.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FsError("bad_request", f"{name} must be a whole number >= 0")
+    return value
+
+
+def is_a_directory(path: str) -> FsError:
+    return FsError("bad_request", f"{path} is a directory, not a file")
+
+
+def require_dir(path: str) -> None:
+    if not os.path.exists(path):
+        raise FsError("not_found", f"no such directory: {path}")
+    if not os.path.isdir(path):
+        raise FsError("bad_request", f"{path} is a file, not a directory")
+
+
+def open_regular(path: str) -> tuple[int, os.stat_result]:
+    """A read-only fd of a regular file; anything else (a directory, a FIFO, a device) is refused."""
+    try:  # O_NONBLOCK: opening a FIFO must not hang envd
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise FsError("not_found", f"file not found: {path}") from None
+    st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode):
+        return fd, st
+    os.close(fd)
+    if stat.S_ISDIR(st.st_mode):
+        raise is_a_directory(path)
+    raise FsError("bad_request", f"{path} is not a regular file")
+
+
+async def receive_chunks(reader):
+    """The BYTES frames of an upload, until the JSON end frame; Aborted on a hang-up."""
+    while True:
+        frame = await wire.read_frame(reader)
+        if frame is None:
+            raise Aborted()
+        kind, payload = frame
+        if kind == wire.BYTES:
+            yield payload
+        else:
+            return
+
+
 # a file the sandbox user may not touch is a bad request (400), not 403: 403 says the API key lacks a right
 _CODES = {errno.ENOENT: "not_found", errno.EEXIST: "conflict", errno.ENOTEMPTY: "conflict"}
 
@@ -46,7 +93,7 @@ def os_error(e: OSError, path: str = "") -> FsError:
     if e.errno == errno.ENOENT:
         return FsError("not_found", f"no such file or directory: {where}")
     if e.errno == errno.EISDIR:
-        return FsError("bad_request", f"{where} is a directory, not a file")
+        return is_a_directory(where)
     if e.errno == errno.ENOTDIR:
         return FsError("bad_request", f"a part of {where} is not a directory")
     return FsError(_CODES.get(e.errno, "bad_request"), f"{e.strerror or e}: {where}")
@@ -68,30 +115,3 @@ def fs_op(handler):
             await reply.json({"error": err.code, "message": str(err)})
 
     return wrapped
-
-
-async def receive_chunks(reader):
-    """The BYTES frames of an upload, until the JSON end frame; Aborted on a hang-up."""
-    while True:
-        frame = await wire.read_frame(reader)
-        if frame is None:
-            raise Aborted()
-        kind, payload = frame
-        if kind == wire.BYTES:
-            yield payload
-        else:
-            return
-
-
-def int_arg(req: dict, name: str, default: int = 0) -> int:
-    value = req.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise FsError("bad_request", f"{name} must be a whole number >= 0")
-    return value
-
-
-def require_dir(path: str) -> None:
-    if not os.path.exists(path):
-        raise FsError("not_found", f"no such directory: {path}")
-    if not os.path.isdir(path):
-        raise FsError("bad_request", f"{path} is a file, not a directory")

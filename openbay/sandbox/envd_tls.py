@@ -2,6 +2,7 @@
 import asyncio
 import ssl
 
+from .envd import wire
 from .envd.client import Connector
 
 
@@ -18,7 +19,8 @@ def tls_connector(host: str, port: int, token: str, cert_pem: bytes, server_name
     preamble = token.encode() + b"\n"
 
     async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        reader, writer = await asyncio.open_connection(host, port, ssl=ctx, server_hostname=server_name)
+        reader, writer = await asyncio.open_connection(host, port, ssl=ctx, server_hostname=server_name,
+                                                     limit=wire.READ_LIMIT)
         writer.write(preamble)
         return reader, writer
     return connect

@@ -48,7 +48,7 @@ class EnvdClient:
 
     @classmethod
     def unix(cls, path: str) -> "EnvdClient":
-        return cls(lambda: asyncio.open_unix_connection(path))
+        return cls(lambda: asyncio.open_unix_connection(path, limit=wire.READ_LIMIT))
 
     async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A new connection to envd (one request each)."""

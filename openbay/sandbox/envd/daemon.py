@@ -52,6 +52,15 @@ class Reply:
         self._writer.write(wire.encode(wire.BYTES, chunk))
         await self._writer.drain()
 
+    async def file_data(self, file, offset: int, count: int) -> None:
+        """`count` bytes of a file from `offset` as one BYTES frame, sent by the kernel
+        (sendfile: no copy through Python). A file that shrank meanwhile breaks the frame,
+        so the connection is dropped: the caller sees a broken stream, never short data."""
+        self._writer.write(wire.frame_header(wire.BYTES, count))
+        sent = await asyncio.get_running_loop().sendfile(self._writer.transport, file, offset, count)
+        if sent != count:
+            raise ConnectionAbortedError(f"the file shrank while it was sent ({sent} of {count} bytes)")
+
 
 async def serve_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     reply = Reply(writer)
@@ -94,7 +103,7 @@ async def _try_send(reply: Reply, obj: dict) -> None:
 async def main(socket_path: str) -> None:
     if os.path.exists(socket_path):
         os.unlink(socket_path)
-    server = await asyncio.start_unix_server(serve_connection, path=socket_path)
+    server = await asyncio.start_unix_server(serve_connection, path=socket_path, limit=wire.READ_LIMIT)
     os.chmod(socket_path, 0o600)
     await serve_until_stopped(server)
 

@@ -36,22 +36,13 @@ async def handle_read(req, reader, reply):
     path = resolve(req.get("path"))
     offset, length = int_arg(req, "offset"), int_arg(req, "length")
     fd, st = open_regular(path)
-    try:
+    with open(fd, "rb", buffering=0) as file:
         start = min(offset, st.st_size)
-        remaining = st.st_size - start if length == 0 else min(length, st.st_size - start)
-        await reply.json({"path": path, "size": remaining, "file_size": st.st_size,
-                          "mtime": st.st_mtime})
-        pos = start
-        while remaining > 0:
-            chunk = os.pread(fd, min(CHUNK, remaining), pos)
-            if not chunk:  # the file shrank while we read it
-                break
-            await reply.data(chunk)
-            pos += len(chunk)
-            remaining -= len(chunk)
-        await reply.json({"done": True, "bytes": pos - start})
-    finally:
-        os.close(fd)
+        size = st.st_size - start if length == 0 else min(length, st.st_size - start)
+        await reply.json({"path": path, "size": size, "file_size": st.st_size, "mtime": st.st_mtime})
+        for pos in range(start, start + size, CHUNK):
+            await reply.file_data(file, pos, min(CHUNK, start + size - pos))
+        await reply.json({"done": True, "bytes": size})
 
 
 class _AppendingFile:

@@ -13,6 +13,7 @@ import ssl
 import sys
 
 import daemon
+import wire
 
 PREAMBLE_TIMEOUT_S = 10
 
@@ -43,7 +44,7 @@ async def main(port: int, cert: str, key: str, token_file: str, host: str = "0.0
         token = f.read().strip()
     if len(token) < 32:
         raise SystemExit("envd: the session token is missing or too short")
-    server = await asyncio.start_server(authenticated(token), host=host, port=port,
+    server = await asyncio.start_server(authenticated(token), host=host, port=port, limit=wire.READ_LIMIT,
                                         ssl=tls_context(cert, key))
     await daemon.serve_until_stopped(server)
 

@@ -12,11 +12,19 @@ JSON = b"J"
 BYTES = b"B"
 MORE = b"M"  # a piece of a message too big for one frame; the next frames continue it
 MAX_FRAME = 8 * 1024 * 1024
+# the StreamReader limit on envd connections: a frame of file data buffers whole instead of
+# the socket pausing and resuming every 128 KiB (the default limit is 64 KiB)
+READ_LIMIT = 4 * 1024 * 1024
 _HEADER = struct.Struct(">Ic")
 
 
 class WireError(Exception):
     """The peer sent something that is not a frame."""
+
+
+def frame_header(kind: bytes, size: int) -> bytes:
+    """The header of a frame whose `size` bytes of payload follow it separately."""
+    return _HEADER.pack(size, kind)
 
 
 def encode(kind: bytes, payload: bytes) -> bytes:

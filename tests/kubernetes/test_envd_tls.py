@@ -9,7 +9,9 @@ import pytest
 
 import openbay.sandbox.envd as envd_package
 from openbay.sandbox import k8s_objects as objects
+from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.client import EnvdClient, EnvdError
+from openbay.sandbox.envd.upload import upload
 from openbay.sandbox.envd_tls import tls_connector
 from openbay.sandbox.kubernetes import self_signed_pair
 
@@ -57,6 +59,23 @@ async def test_commands_run_over_tls_with_the_token(envd, tmp_path):
     result = await client(port, cert).exec({"command": "echo over-tls; echo err >&2", "cwd": str(tmp_path)})
     assert result["exit_code"] == 0
     assert result["output"] == "over-tls\n" and result["stderr"] == "err\n"
+
+
+async def test_file_content_goes_both_ways_over_tls(envd, tmp_path):
+    """Reads are sent by sendfile on the unix socket; over TLS the kernel cannot encrypt, so
+    the same op must fall back to plain writes and give the same bytes."""
+    port, cert = envd
+    data = bytes(range(256)) * (12 * 1024) + b"tail"  # three frames of file data and a bit
+    path = str(tmp_path / "over-tls.bin")
+
+    async def chunks():
+        yield data
+
+    written = await upload(client(port, cert), {"op": "fs.write", "path": path}, chunks())
+    assert written["bytes"] == len(data)
+    got = [payload async for kind, payload in client(port, cert).stream({"op": "fs.read", "path": path})
+           if kind == wire.BYTES]
+    assert b"".join(got) == data and len(got) == 4
 
 
 async def test_a_wrong_token_gets_no_answer(envd):

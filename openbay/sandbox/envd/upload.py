@@ -21,7 +21,7 @@ async def upload(envd: EnvdClient, request: dict, chunks: AsyncIterator[bytes]) 
             async for chunk in chunks:
                 for i in range(0, len(chunk), UPLOAD_FRAME):
                     piece = chunk[i:i + UPLOAD_FRAME]  # the whole chunk, uncopied, when it fits
-                    # header and payload as they are: uvloop sends both with one writev, no join
+                    # header and payload as they are (a loop with writev sends both without joining them)
                     writer.writelines((wire.frame_header(wire.BYTES, len(piece)), piece))
                 await writer.drain()
             writer.write(wire.encode_json({"end": True}))

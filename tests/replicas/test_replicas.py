@@ -8,6 +8,7 @@ import time
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from openbay import CreateSessionParams
 from tests.helpers import postgres
@@ -25,6 +26,14 @@ def sse_events(server, task_id: str, out: list) -> None:
         for line in r.iter_lines():
             if line.startswith("data: "):
                 out.append(json.loads(line[6:]))
+
+
+def ws_events(server, task_id: str, out: list) -> None:
+    """Every event of the task over the WebSocket of `server`, until it closes the stream."""
+    url = f"ws{server.base_url[4:]}/v1/tasks/{task_id}/events?token={server.admin_key}"
+    with connect(url) as ws:
+        for raw in ws:
+            out.append(json.loads(raw))
 
 
 def metric(server, name: str) -> int:
@@ -60,15 +69,18 @@ def test_three_replicas_serve_one_session_and_a_task_outlives_its_replica(tmp_pa
 
             # a task submitted through replica 2 runs there; replica 3 streams it
             ex = on2.agent.browser.execute_task("two steps; the replica running it dies between them")
-            streamed: list = []
-            reader = threading.Thread(target=sse_events, args=(r3, ex.task_id, streamed), daemon=True)
-            reader.start()
+            streamed, on_socket = [], []  # SSE from replica 3, the WebSocket of replica 1
+            readers = [threading.Thread(target=sse_events, args=(r3, ex.task_id, streamed), daemon=True),
+                       threading.Thread(target=ws_events, args=(r1, ex.task_id, on_socket), daemon=True)]
+            for reader in readers:
+                reader.start()
             assert asked.wait(90), "the task never reached its second step"
             model.set_script([done("went on on another replica")])
             replicas.procs[1].kill()  # SIGKILL: replica 2 runs no shutdown code
             replicas.procs[1].wait()
-            reader.join(120)
-            assert not reader.is_alive(), "the stream on replica 3 did not end"
+            for reader in readers:
+                reader.join(120)
+                assert not reader.is_alive(), "a stream on another replica did not end"
 
             info = httpx.get(f"{r3.base_url}/v1/tasks/{ex.task_id}",
                              headers={"Authorization": f"Bearer {r3.admin_key}"}).json()
@@ -77,7 +89,7 @@ def test_three_replicas_serve_one_session_and_a_task_outlives_its_replica(tmp_pa
             stored = httpx.get(f"{r1.base_url}/v1/tasks/{ex.task_id}/events", params={"limit": 1000},
                                headers={"Authorization": f"Bearer {r1.admin_key}"}).json()["events"]
             assert [e["seq"] for e in stored] == list(range(1, len(stored) + 1))  # none lost, none twice
-            assert streamed == stored  # replica 3 streamed every event, in order, each once
+            assert streamed == stored == on_socket  # both streamed every event, in order, each once
             statuses = [e["payload"] for e in stored if e["type"] == "status"]
             assert {"status": "running", "resumed_from_step": 2} in statuses
             assert statuses[-1]["status"] == "finished"
@@ -121,3 +133,31 @@ def status_of(server, session_id: str) -> str:
     r = httpx.get(f"{server.base_url}/v1/sessions/{session_id}",
                   headers={"Authorization": f"Bearer {server.admin_key}"})
     return r.json()["status"]
+
+
+def test_a_task_is_answered_and_terminated_through_a_replica_that_does_not_run_it(tmp_path):
+    held = threading.Event()
+
+    def hold(body):
+        held.set()
+        return Turn(hold_s=120, tool_calls=[("wait", {})])
+
+    with ScriptedLLM([call("call_for_user", question="Which city?"), hold]) as model:
+        env = {"OPENBAY_LLM_BASE_URL": model.base_url, "OPENBAY_LLM_MODEL": "scripted"}
+        with replica_set(tmp_path, 2, env) as replicas:
+            r1, r2 = replicas.servers
+            auth = {"Authorization": f"Bearer {r2.admin_key}"}
+            s = r1.client().create(CreateSessionParams(image_id="browser")).session
+            ex = s.agent.browser.execute_task("asks, then takes long")  # runs on replica 1
+            deadline = time.monotonic() + 90
+            while httpx.post(f"{r2.base_url}/v1/tasks/{ex.task_id}/reply", json={"content": "Lisbon"},
+                             headers=auth).status_code == 409:  # not asking yet
+                assert time.monotonic() < deadline, "the task never asked"
+                time.sleep(0.2)
+            assert held.wait(60), "the answer never reached the task"
+            assert "Lisbon" in str(model.requests[-1]["messages"])  # the model was given the answer
+            r = httpx.post(f"{r2.base_url}/v1/tasks/{ex.task_id}/terminate", headers=auth)
+            assert r.status_code == 200 and r.json()["status"] == "cancelled"
+            assert httpx.post(f"{r2.base_url}/v1/tasks/{ex.task_id}/reply", json={"content": "late"},
+                              headers=auth).status_code == 409
+            s.delete()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 TOOL_MODES = ("auto", "native", "text")
 DEFAULT_MAX_OUTPUT_TOKENS = 2048
@@ -10,6 +11,21 @@ DEFAULT_MAX_OUTPUT_TOKENS = 2048
 
 class LLMNotConfigured(Exception):
     """No model is configured, so a task cannot start."""
+
+
+def same_endpoint(a: str, b: str) -> bool:
+    """Whether two base URLs name one endpoint (scheme, host, port and path; case of the host,
+    default ports and a trailing slash aside). Anything unparsable is another endpoint."""
+    def norm(url: str) -> tuple | None:
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+        except ValueError:
+            return None
+        if not parts.hostname:
+            return None
+        return parts.scheme.lower(), parts.hostname.lower(), port, parts.path.rstrip("/"), parts.query
+    return norm(a) is not None and norm(a) == norm(b)
 
 
 def _int_env(name: str) -> int | None:
@@ -46,10 +62,13 @@ class LLMConfig:
 
     def merged(self, base_url: str | None = None, api_key: str | None = None, model: str | None = None,
                **extra) -> LLMConfig:
-        """This config with the fields given (None: keep ours)."""
+        """This config with the fields given (None: keep ours). Our API key goes only to our own
+        endpoint: another base URL without a key of its own gets none (a task must not be able to
+        send the server's key wherever it likes)."""
         given = {k: v for k, v in extra.items() if v is not None}
-        return replace(self, base_url=base_url or self.base_url, api_key=api_key or self.api_key,
-                       model=model or self.model, **given)
+        ours = not base_url or same_endpoint(base_url, self.base_url)
+        return replace(self, base_url=base_url or self.base_url,
+                       api_key=api_key or (self.api_key if ours else ""), model=model or self.model, **given)
 
     def fallback(self) -> LLMConfig | None:
         """The same endpoint with the fallback model, if one is set."""

@@ -150,4 +150,4 @@ def start_conversation_services(state, settings) -> None:
     state.conversations = ConversationService(repo, state.sessions)
     state.uploads = UploadService(repo, state.sessions, settings.home / "uploads",
                                   max_bytes=settings.max_upload_bytes,
-                                  public_url=settings.resolved_public_url(), links=state.links)
+                                  public_url=settings.resolved_public_url())

@@ -57,9 +57,9 @@ def too_large(limit: int) -> ApiError:
 
 class UploadService:
     def __init__(self, repo: ConversationRepository, sessions: SessionService, root: Path, *,
-                 max_bytes: int, public_url: str, links):
+                 max_bytes: int, public_url: str):
         self.repo, self.sessions, self.root = repo, sessions, root
-        self.max_bytes, self.public_url, self.links = max_bytes, public_url, links
+        self.max_bytes, self.public_url = max_bytes, public_url
 
     def path_of(self, row: UploadRow) -> Path:
         return self.root / row.owner_id / row.id

@@ -21,6 +21,7 @@ from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExcee
 from openbay.agents.events import StepRecord
 from openbay.agents.history import summary
 from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
+from openbay.agents.llm.errors import hide
 from openbay.agents.pricing import PriceTable
 from openbay.agents.runtime import BrowserFailed, run_browser_task
 from openbay.agents.screen_runtime import ScreenFailed, run_computer_task, run_mobile_task
@@ -64,6 +65,7 @@ class RunningTask:
     resume: ResumePoint | None = None  # a task going on after a server restart
     usage_before: dict = field(default_factory=dict)  # what it spent before the restart
     messages_before: int = 0
+    secrets: tuple[str, ...] = ()  # the model keys it uses: never in its events or error message
 
 
 class _Hooks:
@@ -231,6 +233,7 @@ class TaskScheduler:
         status, reason, outcome = TaskStatus.FAILED, "", None
         try:
             llm = self.llm.merged(**(req.llm.model_dump() if req.llm else {}))
+            rt.secrets = tuple(k for k in (llm.api_key, self.llm.api_key) if k)
             llm.check()
             rt.model = llm.model
             if rt.resume is None or row.started_at is None:
@@ -285,6 +288,7 @@ class TaskScheduler:
 
     async def _finish(self, rt: RunningTask, status: TaskStatus, reason: str,
                       outcome: AgentOutcome | None) -> None:
+        reason = hide(reason, *rt.secrets)
         values: dict[str, Any] = {"error_message": reason}
         if outcome is not None:
             usage = self.prices.priced(rt.model, outcome.usage.as_dict())  # planning included
@@ -306,6 +310,7 @@ class TaskScheduler:
         log.info("task ended", extra={"fields": {"task_id": rt.row.id, "status": status.value}})
 
     async def _emit(self, rt: RunningTask, type: EventType, payload: dict[str, Any]) -> None:
+        payload = _hidden(payload, rt.secrets)
         async with rt.lock:
             rt.seq += 1
             row = TaskEventRow(task_id=rt.row.id, seq=rt.seq, type=type.value, timestamp=utcnow(),
@@ -331,3 +336,16 @@ class TaskScheduler:
         await self._emit(rt, EventType.USAGE, {"step": step.step, "model": model, **priced, "task": usage})
         if self.on_usage is not None:
             self.on_usage(rt.row.owner_id, priced)
+
+
+def _hidden(value, secrets: tuple[str, ...]):
+    """An event's payload with the task's model keys masked wherever a string holds one."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return hide(value, *secrets)
+    if isinstance(value, dict):
+        return {k: _hidden(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hidden(v, secrets) for v in value]
+    return value

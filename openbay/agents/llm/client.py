@@ -17,6 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
@@ -27,6 +28,7 @@ from .errors import (
     LLMError,
     context_of,
     describe,
+    hide,
     is_context_overflow,
     is_transient,
     refuses_images,
@@ -125,7 +127,9 @@ class ChatClient:
 
     @property
     def url(self) -> str:
-        return self.config.base_url.rstrip("/") + "/chat/completions"
+        """Where answers come from, as said in messages (a user:password in the URL left out)."""
+        parts = urlsplit(self.config.base_url.rstrip("/"))
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) + "/chat/completions"
 
     async def close(self) -> None:
         await self._client.close()
@@ -206,14 +210,14 @@ class ChatClient:
             except openai.OpenAIError as e:
                 if turn.content or turn.reasoning or not await self._adapt(e, wire):
                     if is_context_overflow(e):
-                        raise ContextOverflow(describe(e, self.url), context_of(e)) from None
+                        raise ContextOverflow(self._why(e), context_of(e)) from None
                     if not is_transient(e) or turn.content or turn.reasoning:
-                        raise LLMError(describe(e, self.url)) from None
+                        raise LLMError(self._why(e)) from None
                     if attempt >= self.retries:
-                        if self.switch_to_fallback(describe(e, self.url)):
+                        if self.switch_to_fallback(self._why(e)):
                             attempt = 0
                             continue
-                        raise LLMError(describe(e, self.url), transient=True) from None
+                        raise LLMError(self._why(e), transient=True) from None
                     delay = self.backoff_s * 2 ** attempt
                     log.warning("model call failed (%s); retry %d in %.1fs", type(e).__name__, attempt + 1, delay)
                     attempt += 1
@@ -222,18 +226,25 @@ class ChatClient:
         self._finish(turn, tools)
         return turn
 
+    def _why(self, e: openai.OpenAIError) -> str:
+        """What went wrong, in words that never carry the key (servers do echo it back)."""
+        return hide(describe(e, self.url), self.config.api_key)
+
+    def _said(self, e: openai.OpenAIError) -> str:
+        return hide(server_message(e), self.config.api_key)
+
     async def _adapt(self, e: openai.OpenAIError, wire: list[dict]) -> bool:
         """Change how we ask after an error that says how (True: ask again at once)."""
         if refuses_tools(e) and not self.text_tools and self.config.tool_mode == "auto":
             self._forced_text = True
             probe.remember(self.config.base_url, self.config.model, supports_tools=False)
-            self.notices.append(f"the model server does not take tools ({server_message(e)}); "
+            self.notices.append(f"the model server does not take tools ({self._said(e)}); "
                                 "tools are described in the prompt and read from the answer instead")
             return True
         if refuses_images(e) and images_in(wire):
             self.info.supports_vision = False
             probe.remember(self.config.base_url, self.config.model, supports_vision=False)
-            self.notices.append(f"the model cannot take images ({server_message(e)}); screenshots are left out")
+            self.notices.append(f"the model cannot take images ({self._said(e)}); screenshots are left out")
             return True
         if isinstance(e, openai.BadRequestError) and self._cap_param == "max_tokens" \
                 and "max_completion_tokens" in server_message(e):

@@ -12,6 +12,14 @@ import re
 import openai
 
 
+def hide(text: str, *secrets: str) -> str:
+    """`text` with each secret (an API key a server may echo back) masked."""
+    for secret in secrets:
+        if secret and len(secret) >= 6:
+            text = text.replace(secret, "[hidden]")
+    return text
+
+
 class LLMError(Exception):
     """The model endpoint failed or answered with something unusable."""
 

@@ -13,6 +13,7 @@ from openbay.store import Database, KeyRepository, SessionRepository
 from openbay.store.context_repository import ContextRepository
 from openbay.store.network_repository import NetworkRepository
 
+from . import logs
 from .config import Settings
 from .console_sessions import ConsoleVisits
 from .disk import DiskGuard
@@ -98,7 +99,7 @@ def compose_services(state, settings: Settings, metrics: Metrics) -> None:
         preflight={"mobile": lambda session_id: state.mobile.claim(session_id)})
     state.browser = BrowserService(state.sessions, state.links, settings.resolved_public_url())
     state.computer = ComputerService(state.sessions)
-    state.ports = PortService(state.sessions, state.links, settings.resolved_public_url(), NetworkRepository(state.db))
+    state.ports = PortService(state.sessions, state.links, settings.link_origins(), NetworkRepository(state.db))
     state.mobile = MobileService.from_settings(state.sessions, settings)
 
 
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
                on_bootstrap_key=None) -> FastAPI:
     """`on_bootstrap_key(key, home)` is called once when an empty store got its admin key."""
     settings = settings or Settings.from_env()
+    logs.hide(settings.llm_api_key)  # a model server may echo it back into what is logged
     settings.home.mkdir(parents=True, exist_ok=True)
     settings.home.chmod(0o700)
     metrics = Metrics()
@@ -192,7 +194,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     install_openapi(app)
     if settings.replicated():  # a session another replica made is adopted before its routes run
         app.add_middleware(SessionAdoption, state=app.state)
-    app.add_middleware(LinkProxy)  # innermost: links get request ids, metrics, body limits
+    app.add_middleware(LinkProxy, origins=settings.link_origins())  # innermost: links get request ids, metrics...
     install_middleware(app, max_body_bytes=settings.max_body_bytes, metrics=metrics,
                        unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS
                        + template_routes.UNLIMITED_PATHS)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from openbay.agents.pricing import BadPrices, PriceTable
 
+from .link_origins import BadLinkUrl, LinkOrigins
+
 DEFAULT_PORT = 8730
 
 
@@ -55,6 +57,7 @@ class Settings:
     port: int = DEFAULT_PORT
     database_url: str = ""
     public_url: str = ""
+    link_url: str = ""  # OPENBAY_LINK_URL: https://*.links.example.com, the origins of port links
     bootstrap_key: str = ""
     sandbox_root: Path | None = None
     replicas: str = "auto"  # several servers on one store: auto (on with PostgreSQL), 1, 0
@@ -101,6 +104,7 @@ class Settings:
         s = cls(
             database_url=os.environ.get("OPENBAY_DATABASE_URL", ""),
             public_url=os.environ.get("OPENBAY_PUBLIC_URL", ""),
+            link_url=os.environ.get("OPENBAY_LINK_URL", ""),
             bootstrap_key=os.environ.get("OPENBAY_BOOTSTRAP_KEY", ""),
             sandbox_root=Path(p) if (p := os.environ.get("OPENBAY_SANDBOX_ROOT")) else None,
             replicas=os.environ.get("OPENBAY_REPLICAS", "auto"),
@@ -162,3 +166,9 @@ class Settings:
             return self.public_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         return f"http://{host}:{self.port}"
+
+    def link_origins(self) -> LinkOrigins:
+        try:
+            return LinkOrigins.of(self.link_url, self.resolved_public_url())
+        except BadLinkUrl as e:
+            raise SystemExit(str(e)) from None

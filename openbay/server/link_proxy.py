@@ -1,12 +1,16 @@
-"""The links themselves: `/links/<session>/<port>/<path>` proxies HTTP and WebSocket to that
-port inside the session (see services/ports.py for who may pass).
+"""The links themselves: each exposed port on a host of its own (`<port>-<session>.<link
+domain>`, see link_origins.py), or as a fallback `/links/<session>/<port>/<path>` on the
+server's origin under a sandboxing CSP; HTTP and WebSocket go to that port inside the session
+(see services/ports.py for who may pass).
 
 It is an ASGI layer in front of the API's router, not a route: FastAPI matches a path
-against every included router in turn, which cost ~2 ms for a path matched last.
+against every included router in turn, which cost ~2 ms for a path matched last. On link
+hosts it answers everything itself: nothing of the API or the console is served there.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
@@ -15,6 +19,7 @@ from starlette.websockets import WebSocket
 from openbay.protocol import ErrorCode
 
 from .errors import ApiError, error_response
+from .link_origins import LINKS_PREFIX, SANDBOX_CSP, BadLinkUrl, LinkOrigins, parse_label
 from .port_proxy import (
     HOP_BY_HOP,
     UpstreamError,
@@ -25,53 +30,113 @@ from .port_proxy import (
     whole_request,
 )
 from .port_websocket import UpstreamSocket, bridge
-from .services.ports import LINKS_PREFIX, TOKEN_NAME, Access, PortService
+from .services.ports import TOKEN_NAME, Access, PortService
 
-_LINK = re.compile(r"^/links/([^/]+)/([^/]*)(/.*)?$")
+_PATH_LINK = re.compile(r"^/links/([^/]+)/([^/]*)(/.*)?$")
+_COOKIE_DOMAIN = re.compile(rb";\s*domain=[^;]*", re.IGNORECASE)
 POLICY_VIOLATION = 1008
 # request headers that do not go to the app as they are: the proxy sets its own
 _DROPPED = {b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-prefix", b"origin",
             b"cookie", b"authorization", b"content-length"}
 
 
-class LinkProxy:
-    """ASGI middleware: paths under /links/ go to the proxy, everything else to the app."""
+@dataclass(frozen=True)
+class _Link:
+    session_id: str
+    port: int
+    prefix: str  # the path in front of the app's own: "" on a link's own host
 
-    def __init__(self, app):
+
+class LinkProxy:
+    """ASGI middleware: requests to a link host (or, without link hosts, paths under /links/)
+    go to the proxy, everything else to the app."""
+
+    def __init__(self, app, origins: LinkOrigins):
         self.app = app
+        self.origins = origins
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] not in ("http", "websocket") or not scope["path"].startswith(LINKS_PREFIX + "/"):
+        if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        match = _LINK.match(scope["path"])
-        if scope["type"] == "websocket":
-            return await _websocket(WebSocket(scope, receive, send), match)
-        request = Request(scope, receive)
+        label = self.origins.label_of(_host(scope))
+        path_link = scope["path"].startswith(LINKS_PREFIX + "/")
+        if label is None and not path_link:
+            return await self.app(scope, receive, send)
         try:
-            response = await _http(request, match)
+            link = self._link(scope, label)
+        except (ApiError, _Moved) as e:
+            return await _refuse(scope, receive, send, e)
+        if scope["type"] == "websocket":
+            return await _websocket(WebSocket(scope, receive, send), link)
+        try:
+            response = await _http(Request(scope, receive), link, sandboxed=not self.origins.on_own_origins)
         except ApiError as e:
             response = error_response(e.code, e.message, e.headers)
         await response(scope, receive, send)
 
+    def _link(self, scope, label: str | None) -> _Link:
+        if label is not None:
+            found = parse_label(label)
+            if found is None:
+                raise ApiError(ErrorCode.NOT_FOUND, "a link's host looks like <port>-<session id>."
+                               + self.origins.suffix.lstrip("."))
+            return _Link(found[0], found[1], "")
+        session_id, port, rest = _path_parts(_PATH_LINK.match(scope["path"]))
+        if self.origins.on_own_origins or rest is None:  # links live on hosts of their own now
+            try:
+                base = self.origins.url(session_id, port)
+            except BadLinkUrl as e:
+                raise ApiError(ErrorCode.NOT_FOUND, str(e)) from None
+            tail = (rest or "/")[1:] if self.origins.on_own_origins else ""
+            query = scope.get("query_string", b"").decode("latin-1")
+            raise _Moved(base + tail + (f"?{query}" if query else ""))
+        return _Link(session_id, port, self.origins.prefix(session_id, port))
 
-def _parse(match: re.Match | None) -> tuple[str, int]:
+
+class _Moved(Exception):
+    def __init__(self, url: str):
+        self.url = url
+
+
+async def _refuse(scope, receive, send, e: ApiError | _Moved) -> None:
+    """An error, or a path link sent on to where the link lives (a WebSocket cannot follow)."""
+    if scope["type"] == "websocket":
+        reason = e.message if isinstance(e, ApiError) else f"this link has moved to {e.url.split('?')[0]}"
+        return await WebSocket(scope, receive, send).close(code=POLICY_VIOLATION, reason=reason[:120])
+    response = error_response(e.code, e.message, e.headers) if isinstance(e, ApiError) \
+        else RedirectResponse(e.url, status_code=308)
+    await response(scope, receive, send)
+
+
+def _host(scope) -> str:
+    for k, v in scope.get("headers") or ():
+        if k == b"host":
+            return v.decode("latin-1")
+    return ""
+
+
+def _check(port: str) -> int:
+    if not port.isdigit():
+        raise ApiError(ErrorCode.VALIDATION, f"port {port!r} is not a number from 1 to 65535")
+    return int(port)
+
+
+def _path_parts(match: re.Match | None) -> tuple[str, int, str | None]:
     if match is None:
         raise ApiError(ErrorCode.NOT_FOUND, "a link looks like /links/<session id>/<port>/")
-    if not match.group(2).isdigit():
-        raise ApiError(ErrorCode.VALIDATION, f"port {match.group(2)!r} is not a number from 1 to 65535")
-    return match.group(1), int(match.group(2))
+    return match.group(1), _check(match.group(2)), match.group(3)
 
 
-def _target(conn: HTTPConnection, session_id: str, port: int) -> bytes:
+def _target(conn: HTTPConnection, link: _Link) -> bytes:
     """The path and query the app sees: the link's prefix and the OpenBay token taken off."""
     raw = conn.scope.get("raw_path") or conn.scope["path"].encode()
-    path = raw[len(f"{LINKS_PREFIX}/{session_id}/{port}"):] or b"/"
+    path = raw[len(link.prefix):] or b"/"
     query = b"&".join(p for p in conn.scope.get("query_string", b"").split(b"&")
                       if p and not p.startswith(TOKEN_NAME.encode() + b"="))
     return path + (b"?" + query if query else b"")
 
 
-def _forwarded(conn: HTTPConnection, session_id: str, port: int) -> list[tuple[bytes, bytes]]:
+def _forwarded(conn: HTTPConnection, link: _Link) -> list[tuple[bytes, bytes]]:
     """The client's headers for the app, minus OpenBay's credentials, plus where it came from."""
     headers = [(k, v) for k, v in conn.scope["headers"] if k not in _DROPPED]
     cookies = [c for c in conn.headers.get("cookie", "").split(";")
@@ -82,33 +147,37 @@ def _forwarded(conn: HTTPConnection, session_id: str, port: int) -> list[tuple[b
     if auth and not auth.lower().startswith("bearer ob_"):  # the app's own credentials pass
         headers.append((b"authorization", auth.encode("latin-1")))
     if "origin" in conn.headers:  # what the app expects to see from its own pages
-        headers.append((b"origin", b"http://localhost:%d" % port))
+        headers.append((b"origin", b"http://localhost:%d" % link.port))
     client = conn.client.host if conn.client else ""
     headers += [(b"x-forwarded-for", client.encode()), (b"x-forwarded-host", conn.url.netloc.encode()),
-                (b"x-forwarded-proto", conn.url.scheme.encode()),
-                (b"x-forwarded-prefix", f"{LINKS_PREFIX}/{session_id}/{port}".encode())]
+                (b"x-forwarded-proto", conn.url.scheme.encode())]
+    if link.prefix:
+        headers.append((b"x-forwarded-prefix", link.prefix.encode()))
     return headers
 
 
-def _with_cookie(ports: PortService, response: Response, access: Access, session_id: str, port: int) -> Response:
+def _answer(ports: PortService, response: Response, headers: list, access: Access, link: _Link,
+            sandboxed: bool) -> Response:
+    """The app's headers, its cookies kept to the link's own host, plus the link's cookie; on a
+    path link, a sandbox that keeps the app's scripts out of the server's origin."""
+    response.raw_headers = [(k, _COOKIE_DOMAIN.sub(b"", v) if k == b"set-cookie" else v) for k, v in headers]
+    if sandboxed:
+        response.raw_headers.append((b"content-security-policy", SANDBOX_CSP))
     if access.token:
-        ports.cookie(response.raw_headers, session_id, port, access.token)
+        ports.cookie(response.raw_headers, link.prefix + "/", access.token)
     return response
 
 
-async def _http(request: Request, match: re.Match | None) -> Response:
-    session_id, port = _parse(match)
-    if match.group(3) is None:  # the app's root is the link with a slash: relative URLs resolve under it
-        query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(f"{LINKS_PREFIX}/{session_id}/{port}/{query}", status_code=308)
+async def _http(request: Request, link: _Link, sandboxed: bool) -> Response:
+    session_id, port = link.session_id, link.port
     ports: PortService = request.app.state.ports
     access = await ports.authorize(request, session_id, port)
     length = request.headers.get("content-length")
     chunked = length is None and "chunked" in request.headers.get("transfer-encoding", "")
-    headers = _forwarded(request, session_id, port)
+    headers = _forwarded(request, link)
     if length is not None:
         headers.append((b"content-length", length.encode()))
-    head = request_head(request.method, _target(request, session_id, port), headers, port, chunked)
+    head = request_head(request.method, _target(request, link), headers, port, chunked)
     small = is_small(int(length or 0), chunked)
     first = await whole_request(head, request.stream()) if small else b""
     channel = await ports.open(access, session_id, port, first)
@@ -129,9 +198,8 @@ async def _http(request: Request, match: re.Match | None) -> Response:
         raise
     if upstream.whole is not None:  # all there already: no streaming task for it
         await done()
-        response = Response(upstream.whole, status_code=upstream.status)
-        response.raw_headers = upstream.headers
-        return _with_cookie(ports, response, access, session_id, port)
+        return _answer(ports, Response(upstream.whole, status_code=upstream.status), upstream.headers, access,
+                       link, sandboxed)
 
     async def body():
         try:
@@ -140,24 +208,23 @@ async def _http(request: Request, match: re.Match | None) -> Response:
         finally:
             await done()
 
-    response = StreamingResponse(body(), status_code=upstream.status)
-    response.raw_headers = upstream.headers
-    return _with_cookie(ports, response, access, session_id, port)
+    return _answer(ports, StreamingResponse(body(), status_code=upstream.status), upstream.headers, access,
+                   link, sandboxed)
 
 
-async def _websocket(ws: WebSocket, match: re.Match | None) -> None:
+async def _websocket(ws: WebSocket, link: _Link) -> None:
     ports: PortService = ws.app.state.ports
+    session_id, port = link.session_id, link.port
     try:
-        session_id, port = _parse(match)
         access = await ports.authorize(ws, session_id, port)
         channel = await ports.open(access, session_id, port)
     except ApiError as e:
         await ws.close(code=POLICY_VIOLATION, reason=e.message[:120])
         return
-    target = _target(ws, session_id, port).decode("latin-1")
+    target = _target(ws, link).decode("latin-1")
     upstream = UpstreamSocket(channel, port, target, list(ws.scope.get("subprotocols") or []))
     try:
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in _forwarded(ws, session_id, port)
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in _forwarded(ws, link)
                    if not k.startswith(b"sec-websocket-") and k not in HOP_BY_HOP]
         subprotocol = await upstream.handshake(headers)
     except UpstreamError as e:

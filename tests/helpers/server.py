@@ -18,6 +18,10 @@ import uvicorn
 from openbay.server import Settings, create_app
 from openbay.server.main import UVICORN_OPTIONS
 
+from . import localhost_names
+
+localhost_names.install()  # link URLs are *.localhost names, as a browser resolves them
+
 
 def free_port() -> int:
     with socket.socket() as s:

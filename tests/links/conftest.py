@@ -1,12 +1,15 @@
 """Link tests: apps started inside real sessions, reached only through the server's links."""
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.helpers.server import free_port
 
-WS_APP = (Path(__file__).parent.parent / "helpers" / "ws_echo_app.py").read_text()
+HELPERS = Path(__file__).parent.parent / "helpers"
+WS_APP = (HELPERS / "ws_echo_app.py").read_text()
+COOKIE_APP = (HELPERS / "cookie_app.py").read_text()
 SITE = {
     "index.html": """<!doctype html><title>dev app</title><p id="out">loading</p>
 <script src="static/app.js"></script>""",
@@ -14,6 +17,11 @@ SITE = {
   .then(d => { document.getElementById("out").textContent = d.msg; });""",
     "api/data.json": '{"msg": "hello from the session"}',
 }
+
+
+def link_base(server, session_id: str, port: int) -> str:
+    """Where a port's link lives: a host of its own under localhost, on the server's port."""
+    return f"http://{port}-{session_id}.localhost:{urlsplit(server.base_url).port}/"
 
 
 def wait_listening(session, port: int) -> None:
@@ -44,6 +52,13 @@ def start_ws_app(session) -> int:
     session.file_system.write_file("/home/user/ws_echo_app.py", WS_APP)
     port = free_port()
     return start(session, f"python3 /home/user/ws_echo_app.py {port}", port)
+
+
+def start_cookie_app(session) -> int:
+    """A Jupyter-like app: its own cookies, absolute URLs, an XSRF header wanted on POST."""
+    session.file_system.write_file("/home/user/cookie_app.py", COOKIE_APP)
+    port = free_port()
+    return start(session, f"python3 /home/user/cookie_app.py {port}", port)
 
 
 @pytest.fixture

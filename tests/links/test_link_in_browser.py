@@ -1,15 +1,17 @@
-"""A person opens a link in Chromium: the app's relative assets, its XHR and a WebSocket work."""
+"""A person opens a link in Chromium: the app's relative assets, its XHR and a WebSocket work,
+and so does a Jupyter-like app that signs its visitor in with cookies of its own."""
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
 
-from .conftest import start_dev_server, start_ws_app
+from .conftest import start_cookie_app, start_dev_server, start_ws_app
 
-WS_PAGE = """<!doctype html><title>ws</title><p id="out">waiting</p><script>
-const ws = new WebSocket(new URL("../WSPORT/echo", location.href).href.replace(/^http/, "ws"));
-ws.onopen = () => ws.send("from the page");
-ws.onmessage = (e) => { document.getElementById("out").textContent = e.data; };
-</script>"""
+ECHO = """() => new Promise((ok, fail) => {
+  const ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/echo");
+  ws.onopen = () => ws.send("from the page");
+  ws.onmessage = (e) => ok(e.data);
+  ws.onerror = () => fail(new Error("the WebSocket failed"));
+})"""
 
 
 def test_chromium_loads_an_app_with_relative_assets_xhr_and_websocket(session):
@@ -23,14 +25,26 @@ def test_chromium_loads_an_app_with_relative_assets_xhr_and_websocket(session):
             # static/app.js and its fetch("api/data.json") carry only the link's cookie
             page.wait_for_function("document.getElementById('out').textContent === 'hello from the session'",
                                    timeout=15_000)
-            # the cookie stays on its link: the app cannot read it, other paths do not get it
+            # the link's cookie is HttpOnly: the app's scripts cannot read it
             assert page.evaluate("document.cookie") == ""
             ws_port = start_ws_app(session)
-            session.file_system.write_file("/home/user/site/ws.html", WS_PAGE.replace("WSPORT", str(ws_port)))
-            ws_link = session.get_link(port=ws_port)
-            page.goto(ws_link)  # sets the WebSocket app's cookie (its page is on its own path)
-            page.goto(link.replace("/?", "/ws.html?"))
-            page.wait_for_function("document.getElementById('out').textContent === 'echo:from the page'",
-                                   timeout=15_000)
+            page.goto(session.get_link(port=ws_port))  # the WebSocket app's own host; sets its cookie
+            assert page.evaluate(ECHO) == "echo:from the page"  # the cookie lets the WebSocket through
+        finally:
+            person.close()
+
+
+def test_chromium_runs_a_jupyter_like_app_that_signs_in_with_its_own_cookies(session):
+    port = start_cookie_app(session)
+    link = session.get_link(port=port)
+    with sync_playwright() as p:
+        person = launch_host_chromium(p)
+        try:
+            page = person.new_page()
+            page.goto(link)
+            # /static/main.js (an absolute URL) reads the app's _xsrf cookie and POSTs it back
+            page.wait_for_function("document.getElementById('out').textContent === 'kernel k1'", timeout=15_000)
+            assert "_xsrf=" in page.evaluate("document.cookie") and "openbay_token" not in page.evaluate(
+                "document.cookie")
         finally:
             person.close()

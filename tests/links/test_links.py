@@ -8,7 +8,7 @@ import websockets
 
 from openbay.sdk.errors import APIError
 
-from .conftest import start_dev_server, start_ws_app
+from .conftest import link_base, start_cookie_app, start_dev_server, start_ws_app
 
 
 def _token_of(url: str) -> str:
@@ -23,12 +23,12 @@ def test_a_link_opens_a_dev_server_and_its_cookie_covers_the_apps_own_urls(serve
     port = start_dev_server(session)
     link = session.get_link(protocol_type="https", port=port)
     base = _bare(link)
-    assert base.endswith(f"/links/{session.session_id}/{port}/")
+    assert base == link_base(server, session.session_id, port)
     with httpx.Client() as browser:
         page = browser.get(link)
         assert page.status_code == 200 and "dev app" in page.text
         cookie = page.headers["set-cookie"]
-        assert f"Path=/links/{session.session_id}/{port}/" in cookie and "HttpOnly" in cookie
+        assert "Path=/;" in cookie and "HttpOnly" in cookie and "Domain" not in cookie
         # the page's relative asset and XHR carry no token: the cookie lets them through
         asset = browser.get(base + "static/app.js")
         assert asset.status_code == 200 and "fetch(" in asset.text
@@ -44,6 +44,41 @@ def test_a_link_opens_a_dev_server_and_its_cookie_covers_the_apps_own_urls(serve
     assert httpx.get(base, headers={"Authorization": f"Bearer {stranger}"}).status_code == 403
 
 
+def test_a_link_has_a_host_of_its_own_where_nothing_of_the_api_is_served(server, session):
+    port = start_dev_server(session)
+    link = session.get_link(port=port)
+    base, token = _bare(link), _token_of(link)
+    # a path link on the server's own origin sends the browser on to the link's own host
+    old = httpx.get(f"{server.base_url}/links/{session.session_id}/{port}/api/data.json?openbay_token={token}")
+    assert old.status_code == 308 and old.headers["location"] == f"{base}api/data.json?openbay_token={token}"
+    # on a link's host every path is the app's, even with the owner's key: no API, no console
+    for path in ("v1/sessions", "console/", "healthz"):
+        r = httpx.get(f"{base}{path}?openbay_token={token}", headers={"Authorization": f"Bearer {server.admin_key}"})
+        assert r.status_code == 404 and "File not found" in r.text and "request_id" not in r.text, path
+    # a name under the link domain that is not a link is refused, never handed to the API
+    port_of_server = urllib.parse.urlsplit(server.base_url).port
+    r = httpx.get(f"http://console.localhost:{port_of_server}/v1/sessions",
+                  headers={"Authorization": f"Bearer {server.admin_key}"})
+    assert r.status_code == 404 and "<port>-<session id>.localhost" in r.json()["error"]["message"]
+
+
+def test_an_app_with_cookies_of_its_own_works_at_the_root_of_its_host(session):
+    port = start_cookie_app(session)
+    link = session.get_link(port=port)
+    with httpx.Client() as browser:
+        page = browser.get(link)
+        set_cookies = page.headers.get_list("set-cookie")
+        # the app's cookies stay on the link's host: a Domain it names is taken off
+        assert any(c.startswith("_xsrf=") for c in set_cookies) and not any("Domain" in c for c in set_cookies)
+        xsrf = browser.cookies["_xsrf"]
+        assert browser.get(_bare(link) + "static/main.js").status_code == 200
+        kernel = browser.post(_bare(link) + "api/kernels", headers={"X-XSRFToken": xsrf})
+        assert kernel.status_code == 201 and kernel.json() == {"id": "k1"}
+        seen = browser.get(_bare(link) + "api/whoami").json()
+        assert seen == {"_xsrf": xsrf, "login": "yes", "wide": "1"}  # never the link's token
+        assert browser.post(_bare(link) + "api/kernels", headers={"X-XSRFToken": "forged"}).status_code == 403
+
+
 def test_tokens_are_bound_to_session_port_and_time(server, session, other_session):
     port = start_dev_server(session)
     link = session.get_link(port=port)
@@ -54,7 +89,7 @@ def test_tokens_are_bound_to_session_port_and_time(server, session, other_sessio
     assert httpx.get(wrong_port).status_code == 403
     # a token of this session and port does not open the same port of another session
     other_session.get_link(port=port)
-    other = f"{server.base_url}/links/{other_session.session_id}/{port}/?openbay_token={token}"
+    other = link_base(server, other_session.session_id, port) + f"?openbay_token={token}"
     assert httpx.get(other).status_code == 403
     # an expired token is refused
     ports = server.app.state.ports
@@ -69,7 +104,7 @@ def test_bad_ports_and_closed_ports(server, session):
     with pytest.raises(APIError) as info:
         session.get_link(port=70000)
     assert info.value.status == 422
-    r = httpx.get(f"{server.base_url}/links/{session.session_id}/0/?openbay_token=x")
+    r = httpx.get(link_base(server, session.session_id, 0) + "?openbay_token=x")
     assert r.status_code == 422 and "out of range" in r.json()["error"]["message"]
     # a port asked for but with nothing listening inside the session: 502 that says so
     link = session.get_link(port=1)
@@ -77,7 +112,7 @@ def test_bad_ports_and_closed_ports(server, session):
     assert r.status_code == 502 and "nothing listens on port 1" in r.json()["error"]["message"]
     # a port the owner never opened is not reachable, even with the owner's key
     port = start_dev_server(session)
-    r = httpx.get(f"{server.base_url}/links/{session.session_id}/{port}/",
+    r = httpx.get(link_base(server, session.session_id, port),
                   headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 403 and "not exposed" in r.json()["error"]["message"]
 
@@ -85,7 +120,7 @@ def test_bad_ports_and_closed_ports(server, session):
 def test_public_ports_need_no_token_until_unexposed(server, session):
     port = start_dev_server(session)
     exposed = session.expose_port(port, public=True)
-    assert exposed.public and exposed.url.endswith(f"/links/{session.session_id}/{port}/")
+    assert exposed.public and exposed.url == link_base(server, session.session_id, port)
     assert [(p.port, p.public) for p in session.info().exposed_ports] == [(port, True)]
     assert httpx.get(exposed.url + "api/data.json").json()["msg"] == "hello from the session"
     # HEAD and a POST body go through too (http.server answers POST with 501)
@@ -169,17 +204,15 @@ async def test_async_sdk_links(server):
 def test_the_app_never_sees_openbays_credentials(server, session):
     port = start_ws_app(session)
     link = session.get_link(port=port)
-    with httpx.Client() as browser:
-        browser.get(link)  # sets the link's cookie
-        browser.cookies.set("app_session", "abc", path=f"/links/{session.session_id}/{port}/")
-        seen = browser.get(_bare(link) + "headers?x=1",
-                           headers={"Authorization": f"Bearer {server.admin_key}", "Origin": "http://elsewhere"}).json()
+    cookies = f"app_session=abc; openbay_token={_token_of(link)}"  # the link's cookie and the app's own
+    seen = httpx.get(_bare(link) + "headers?x=1", headers={
+        "Authorization": f"Bearer {server.admin_key}", "Origin": "http://elsewhere", "Cookie": cookies}).json()
     assert seen["request"] == "GET /headers?x=1 HTTP/1.1"
     headers = seen["headers"]
     assert "authorization" not in headers and "openbay_token" not in headers.get("cookie", "")
     assert headers["cookie"] == "app_session=abc"
     assert headers["host"] == f"localhost:{port}" and headers["origin"] == f"http://localhost:{port}"
-    assert headers["x-forwarded-prefix"] == f"/links/{session.session_id}/{port}"
+    assert headers["x-forwarded-host"] == urllib.parse.urlsplit(link).netloc and "x-forwarded-prefix" not in headers
     # the app's own credentials do pass
     seen = httpx.get(link.replace("/?", "/headers?"), headers={"Authorization": "Basic dTpw"}).json()
     assert seen["headers"]["authorization"] == "Basic dTpw"

@@ -22,13 +22,13 @@ from openbay.store.network_repository import NetworkRepository
 
 from ..auth import bearer_secret
 from ..errors import ApiError
+from ..link_origins import LinkOrigins
 from ..links import LinkSigner
 from .keys import Principal
 from .sessions import SessionService
 
 LINK_PURPOSE = "port"
 TOKEN_NAME = "openbay_token"  # query parameter and cookie; apps keep `token` for themselves
-LINKS_PREFIX = "/links"
 OPEN_TIMEOUT_S = 10.0  # a sandbox that cannot answer (frozen, overloaded) must not hold the client forever
 
 
@@ -36,10 +36,6 @@ def check_port(port: int) -> int:
     if not 1 <= port <= 65535:
         raise ApiError(ErrorCode.VALIDATION, f"port {port} is out of range: a port is 1 to 65535")
     return port
-
-
-def link_path(session_id: str, port: int) -> str:
-    return f"{LINKS_PREFIX}/{session_id}/{port}/"
 
 
 def _port_op(port: int, first: bytes) -> dict:
@@ -61,12 +57,12 @@ class _SessionPorts:
 
 
 class PortService:
-    def __init__(self, sessions: SessionService, signer: LinkSigner, public_url: str,
+    def __init__(self, sessions: SessionService, signer: LinkSigner, origins: LinkOrigins,
                  repo: NetworkRepository | None = None):
         self.sessions = sessions
         self.repo = repo  # keeps exposed ports for a restarted server that reattaches its sessions
         self.signer = signer
-        self.public_url = public_url
+        self.origins = origins
         self._ports: dict[str, _SessionPorts] = {}
         sessions.before_end.append(self._session_ended)
         sessions.ports = self
@@ -85,14 +81,14 @@ class PortService:
 
     def listed(self, session_id: str) -> list[ExposedPort]:
         ports = self._ports.get(session_id)
-        return [ExposedPort(port=p, public=pub, url=self.public_url + link_path(session_id, p))
+        return [ExposedPort(port=p, public=pub, url=self.origins.url(session_id, p))
                 for p, pub in sorted(ports.public.items())] if ports else []
 
     async def expose(self, who: Principal, session_id: str, port: int, public: bool) -> ExposedPort:
         await self.sessions.require_running(who, session_id)
         self._ports.setdefault(session_id, _SessionPorts()).public[check_port(port)] = public
         await self._record(session_id, port, public)
-        return ExposedPort(port=port, public=public, url=self.public_url + link_path(session_id, port))
+        return ExposedPort(port=port, public=public, url=self.origins.url(session_id, port))
 
     async def unexpose(self, who: Principal, session_id: str, port: int) -> list[ExposedPort]:
         await self.sessions.require_running(who, session_id)
@@ -112,7 +108,7 @@ class PortService:
             exposed[port] = False
             await self._record(session_id, port, False)
         token = self.sign(session_id, port, who.owner_id, ttl_s)
-        url = f"{self.public_url}{link_path(session_id, port)}?{TOKEN_NAME}={token}"
+        url = f"{self.origins.url(session_id, port)}?{TOKEN_NAME}={token}"
         return url.replace("http", "ws", 1) if websocket else url
 
     def sign(self, session_id: str, port: int, owner_id: str, ttl_s: int) -> str:
@@ -153,12 +149,12 @@ class PortService:
             raise ApiError(ErrorCode.GONE, f"session {session_id!r} has ended ({row.status}); its links are closed")
         raise ApiError(ErrorCode.FORBIDDEN, "this link needs a valid token for a running session")
 
-    def cookie(self, response_headers: list, session_id: str, port: int, token: str) -> None:
-        """Set-Cookie for the link's path, so the app's own assets and XHRs pass too."""
+    def cookie(self, response_headers: list, path: str, token: str) -> None:
+        """Set-Cookie for the link's host (and path), so the app's own assets and XHRs pass too."""
         expires, _, _ = token.partition(".")
         max_age = max(0, int(expires) - int(time.time()))
-        secure = "; Secure" if self.public_url.startswith("https:") else ""
-        value = (f"{TOKEN_NAME}={token}; Path={link_path(session_id, port)}; Max-Age={max_age}; "
+        secure = "; Secure" if (self.origins.scheme or self.origins.public_url).startswith("https") else ""
+        value = (f"{TOKEN_NAME}={token}; Path={path}; Max-Age={max_age}; "
                  f"HttpOnly; SameSite=Lax{secure}")
         response_headers.append((b"set-cookie", value.encode()))
 

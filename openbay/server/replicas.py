@@ -22,8 +22,7 @@ import contextlib
 import json
 import logging
 import re
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from openbay.protocol import ErrorCode
 from openbay.store import Database
@@ -34,6 +33,9 @@ from openbay.tasks.leases import TaskLeases, replica_id
 from openbay.tasks.shared_bus import SharedEventBus
 
 from .errors import ApiError
+
+if TYPE_CHECKING:  # asyncpg comes with the postgres extra, needed only with PostgreSQL
+    import asyncpg
 
 log = logging.getLogger("openbay.replicas")
 SESSIONS = "openbay_sessions"
@@ -57,6 +59,7 @@ class Replicas:
     async def join(self) -> bool:
         """Connect; True when no other replica is running (this one may then clean up sandboxes
         nobody owns). A replica starting while another cleans up waits for it."""
+        import asyncpg
         await self.notifier.start()
         self._lock_conn = await asyncpg.connect(asyncpg_dsn(self.db.url))
         self.alone = await self._lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", CLEANUP_LOCK)

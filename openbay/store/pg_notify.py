@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import asyncpg
+if TYPE_CHECKING:  # asyncpg comes with the postgres extra, needed only with PostgreSQL
+    import asyncpg
 
 log = logging.getLogger("openbay.store")
 NOTIFY_MAX = 7900  # PostgreSQL's limit is 8000 bytes per payload
@@ -37,6 +39,7 @@ class PgNotifier:
         await self._connect()
 
     async def _connect(self) -> None:
+        import asyncpg
         conn = await asyncpg.connect(self.dsn)
         conn.add_termination_listener(self._lost)
         for channel in self._listeners:
@@ -50,6 +53,7 @@ class PgNotifier:
             asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
+        import asyncpg
         while not self._closed and self._conn is None:
             try:
                 async with self._lock:

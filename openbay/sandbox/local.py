@@ -314,31 +314,34 @@ class LocalBackend:
         return running
 
     async def _kill(self, session_id: str, directory: Path, running: _Running | None) -> None:
-        """The container and its network go; its files stay where they are."""
+        """The container goes, then its network (out of the caller's way: with no process left
+        in it, nothing passes there); its files stay where they are."""
         net = running.net if running else network.SessionNet.load(directory / "net.json")
         if net is not None:
             self._by_address.pop(net.address, None)
+        await self.runc.kill(session_id)
+        await self.runc.delete(session_id)
+        if net is not None:
+            self._in_background(self._remove_network(net))
 
-        async def container() -> None:
-            await self.runc.kill(session_id)
-            await self.runc.delete(session_id)
+    async def _remove_network(self, net: network.SessionNet) -> None:
+        await network.delete_namespace(net)
+        await self.firewall.remove_session(net)
 
-        async def net_gone() -> None:
-            await network.delete_namespace(net)  # the veth goes first: nothing passes without its rules
-            await self.firewall.remove_session(net)
-        # the container's end and its network's go side by side (neither waits for the other)
-        await _both(container(), net_gone() if net is not None else _nothing())
+    def _in_background(self, work) -> asyncio.Task:
+        """Clean-up nobody waits for; close() does."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._cleanups.add(task)
+        task.add_done_callback(self._cleanups.discard)
+        return task
 
     async def _destroy(self, session_id: str, directory: Path, running: _Running | None = None,
                        wait: bool = False) -> None:
         """Kill the container, then unmount and remove its files out of the caller's way."""
         await self._kill(session_id, directory, self._forget(session_id) or running)
-        task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._remove_files, directory))
+        task = self._in_background(asyncio.to_thread(self._remove_files, directory))
         if wait:
             await task
-            return
-        self._cleanups.add(task)
-        task.add_done_callback(self._cleanups.discard)
 
     async def snapshot(self, session_id: str, ref: str, owner_id: str, description: str = "") -> ImageManifest:
         """The session's files now (its upper layer) as an image of the owner: sessions made

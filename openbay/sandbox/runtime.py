@@ -149,7 +149,12 @@ class Runc:
         """Start the container and return its init pid; runc exits, the container stays."""
         pid_file = bundle / "init.pid"
         proc = await asyncio.create_subprocess_exec(
-            self.binary, "--root", str(self.state_dir), "run", "--detach", "--preserve-fds", "1",
+            # no session keyring per container: they would all count against the one host uid
+            # that root inside maps to (kernel.keys.maxkeys, 200, freed minutes after the end),
+            # capping a machine at 200 sessions; sessions cannot reach any keyring anyway
+            # (keyctl, add_key and request_key are denied, /proc/keys is masked)
+            self.binary, "--root", str(self.state_dir), "run", "--detach", "--no-new-keyring",
+            "--preserve-fds", "1",
             "--pid-file", str(pid_file), "--bundle", str(bundle), container_id,
             stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
             # fd 3 is kept open in the child, and is the ready pipe there after the dup

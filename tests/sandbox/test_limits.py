@@ -120,3 +120,25 @@ def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(ser
     r = httpx.post(server.base_url + "/v1/sessions", json={"restore_from": restored.session_id},
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 410 and "no files kept" in r.json()["error"]["message"]
+
+
+def _keys_of(uid: int) -> int:
+    """Kernel keys the host uid holds (/proc/key-users); the quota is kernel.keys.maxkeys (200)."""
+    for line in open("/proc/key-users"):
+        owner, rest = line.split(":", 1)
+        if int(owner) == uid:
+            return int(rest.split()[0])
+    return 0
+
+
+def test_sessions_take_no_kernel_keys_so_the_machine_is_not_capped_at_200(bay):
+    """Every session's root is one host uid: a keyring per session would stop the 201st."""
+    from openbay.sandbox.runtime import HOST_ID_BASE
+    before = _keys_of(HOST_ID_BASE)
+    sessions = [bay.create().session for _ in range(3)]
+    try:
+        assert all(s.command.execute_command("true").exit_code == 0 for s in sessions)
+        assert _keys_of(HOST_ID_BASE) - before < len(sessions)
+    finally:
+        for s in sessions:
+            s.delete()

@@ -18,7 +18,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-
 from _common import print_table, server, summary, write_json
 
 OWNERS, SESSIONS_PER_OWNER = 10, 2
@@ -64,11 +63,12 @@ def clients_row(srv, clients: int, commands: int) -> dict:
 
 
 def kill_row(n_sessions: int, n_tasks: int) -> dict:
+    import tempfile
+    from pathlib import Path
+
     from openbay import CreateSessionParams
     from tests.helpers.scripted_llm import ScriptedLLM, Turn, done
     from tests.helpers.server import free_port, process_server
-    import tempfile
-    from pathlib import Path
     home, port = Path(tempfile.mkdtemp(prefix="obchaos-")), free_port()
     started = threading.Semaphore(0)
 

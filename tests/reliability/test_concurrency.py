@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from openbay import CreateSessionParams, OpenBay, NotFoundError, OpenBayError
+from openbay import CreateSessionParams, NotFoundError, OpenBay, OpenBayError
 from tests.helpers.server import process_server
 
 CLIENTS, COMMANDS, OWNERS, SESSIONS_PER_OWNER = 100, 20, 10, 2

@@ -21,7 +21,7 @@ async def principal_for(request_app, secret: str) -> Principal:
     if not secret:
         raise ApiError(ErrorCode.UNAUTHORIZED, "missing API key: send 'Authorization: Bearer ob_...'",
                        _CHALLENGE)
-    principal = await request_app.state.keys.authenticate(secret)
+    principal = await request_app.state.services.keys.authenticate(secret)
     if principal is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key", _CHALLENGE)
     wait = request_app.state.rate_limiter.check(principal.key_id)

@@ -31,6 +31,7 @@ from .port_proxy import (
 )
 from .port_websocket import UpstreamSocket, bridge
 from .services.ports import TOKEN_NAME, Access, PortService
+from .wiring import services
 
 _PATH_LINK = re.compile(r"^/links/([^/]+)/([^/]*)(/.*)?$")
 _COOKIE_DOMAIN = re.compile(rb";\s*domain=[^;]*", re.IGNORECASE)
@@ -170,7 +171,7 @@ def _answer(ports: PortService, response: Response, headers: list, access: Acces
 
 async def _http(request: Request, link: _Link, sandboxed: bool) -> Response:
     session_id, port = link.session_id, link.port
-    ports: PortService = request.app.state.ports
+    ports: PortService = services(request).ports
     access = await ports.authorize(request, session_id, port)
     length = request.headers.get("content-length")
     chunked = length is None and "chunked" in request.headers.get("transfer-encoding", "")
@@ -213,7 +214,7 @@ async def _http(request: Request, link: _Link, sandboxed: bool) -> Response:
 
 
 async def _websocket(ws: WebSocket, link: _Link) -> None:
-    ports: PortService = ws.app.state.ports
+    ports: PortService = services(ws).ports
     session_id, port = link.session_id, link.port
     try:
         access = await ports.authorize(ws, session_id, port)

@@ -74,20 +74,16 @@ class Replicas:
             await self._lock_conn.execute("SELECT pg_advisory_lock_shared($1)", CLEANUP_LOCK)
             await self._lock_conn.execute("SELECT pg_advisory_unlock($1)", CLEANUP_LOCK)
 
-    def serve_sessions(self, sessions) -> None:
-        sessions.replicated = True
-        sessions.announce = self._announce
-        self.sessions = sessions
-
     async def task_parts(self, db: Database) -> tuple[SharedEventBus, TaskLeases]:
         bus = SharedEventBus(self.notifier, self.id, TaskRepository(db))
         await bus.start()
         return bus, TaskLeases(LeaseRepository(db), self.id)
 
-    async def run(self, tasks) -> None:
-        """Listen to the other replicas and keep the leases, from now until close()."""
-        self.tasks = tasks
-        tasks.tell_holder = self._tell_holder
+    async def run(self, sessions, tasks) -> None:
+        """Listen to the other replicas and keep the leases, from now until leave(). The session
+        service announces through `announce`, the task service reaches other replicas through
+        `tell_holder` (both given to them when they are made)."""
+        self.sessions, self.tasks = sessions, tasks
         await self.notifier.listen(SESSIONS, self._session_changed)
         await self.notifier.listen(CONTROL, self._control)
         self._loops.append(asyncio.create_task(self._every(HEARTBEAT_S, tasks.runner.keep_leases)))
@@ -108,7 +104,7 @@ class Replicas:
                 log.exception("replica loop %s failed", getattr(step, "__name__", step))
             await asyncio.sleep(interval_s)
 
-    async def _announce(self, session_id: str) -> None:
+    async def announce(self, session_id: str) -> None:
         await self.notifier.notify(SESSIONS, json.dumps({"o": self.id, "s": session_id}))
 
     def _session_changed(self, payload: str) -> None:
@@ -116,7 +112,7 @@ class Replicas:
         if body.get("o") != self.id and self.sessions is not None and body.get("s") in self.sessions.live:
             self._spawn(self.sessions.refresh(body["s"]))
 
-    async def _tell_holder(self, op: str, task_id: str, content: str) -> None:
+    async def tell_holder(self, op: str, task_id: str, content: str) -> None:
         payload = json.dumps({"op": op, "t": task_id, "c": content}, ensure_ascii=False)
         if len(payload.encode()) > NOTIFY_MAX:
             raise ApiError(ErrorCode.VALIDATION, f"the task runs on another server replica: an answer to it "
@@ -163,7 +159,8 @@ class SessionAdoption:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket") and (m := SESSION_PATH.match(scope["path"])):
-            sessions = getattr(self.state, "sessions", None)
+            services = getattr(self.state, "services", None)  # None until the server has started
+            sessions = services.sessions if services is not None else None
             if sessions is not None and m.group(1) not in sessions.live:
                 await sessions.adopt(m.group(1))
         await self.app(scope, receive, send)

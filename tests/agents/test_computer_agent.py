@@ -22,7 +22,7 @@ from .conftest import Recorder
 def computer(server):
     """A computer session of the test server and the agent's view of its desktop."""
     with new_session(server, "computer") as s:
-        yield s, EnvdDesktop(server.app.state.sessions.live[s.session_id].sandbox.envd)
+        yield s, EnvdDesktop(server.services.sessions.live[s.session_id].sandbox.envd)
 
 
 async def run_agent(model, desktop, script, **kw):

@@ -20,7 +20,7 @@ def wait_until(predicate, timeout_s=60.0, what="condition"):
 def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
     home = Path(tempfile.mkdtemp(prefix="obpool-"))
     with thread_server(home, pool_browser=1) as server:
-        pool = server.app.state.sessions.pools["browser"]
+        pool = server.services.sessions.pools["browser"]
         wait_until(lambda: pool.ready == 1, what="the pool to fill")
         pooled = pool._ready[0].session_id
         bay = server.client()
@@ -38,7 +38,7 @@ def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
             other.delete()
             session.delete()
             # the handed-over sandbox is gone for good, not back in the pool
-            assert not server.app.state.backend.is_alive(pooled)
+            assert not server.services.backend.is_alive(pooled)
             assert pooled not in [s.session_id for s in pool._ready]
         finally:
             bay.close()
@@ -59,9 +59,9 @@ def test_delete_leaves_no_chromium(server, bay):
 
 def test_expiry_leaves_no_chromium(server, bay):
     session, sid = _running_browser(server, bay)
-    live = server.app.state.sessions.live[session.session_id]
+    live = server.services.sessions.live[session.session_id]
     live.row.expires_at = utcnow() - timedelta(seconds=1)  # as if idle past its timeout
-    wait_until(lambda: session.session_id not in server.app.state.sessions.live, 30, "the reaper")
+    wait_until(lambda: session.session_id not in server.services.sessions.live, 30, "the reaper")
     assert session.info().status.value == "expired"
     wait_until(lambda: not sandbox_pids(sid, 'chromium'), 10, "chromium to exit")
 
@@ -71,7 +71,7 @@ def test_server_shutdown_leaves_no_chromium():
     with thread_server(home, pool_browser=1) as server:
         bay = server.client()
         _, sid = _running_browser(server, bay)
-        pool = server.app.state.sessions.pools["browser"]
+        pool = server.services.sessions.pools["browser"]
         wait_until(lambda: pool.ready == 1, what="the pool to fill")
         pooled_uid = pool._ready[0].session_id
         bay.close()

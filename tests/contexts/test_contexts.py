@@ -81,7 +81,7 @@ def test_another_owner_never_sees_a_context(server, bay):
     finally:
         stranger.close()
     # the archive lives in a root-only directory no sandbox can reach
-    directory = server.app.state.contexts.directory
+    directory = server.services.contexts.directory
     assert oct(directory.stat().st_mode & 0o777) == "0o700"
     bay.context.delete(ctx)
 

@@ -13,7 +13,7 @@ def neighbour(bay):
 
 
 def _host_home(server, session_id: str) -> str:
-    return str(server.app.state.backend.root / session_id / "disk" / "upper" / "home" / "user")
+    return str(server.services.backend.root / session_id / "disk" / "upper" / "home" / "user")
 
 
 def test_symlink_to_the_server_store_is_not_readable(server, session):

@@ -37,6 +37,11 @@ class RunningServer:
     app: object = None
     loop: asyncio.AbstractEventLoop | None = None  # the server's own loop (thread servers)
 
+    @property
+    def services(self):
+        """The (thread) server's Services: its sessions, backend, store, ..."""
+        return self.app.state.services
+
     def client(self, api_key: str | None = None):
         from openbay import OpenBay
         return OpenBay(api_key=api_key or self.admin_key, base_url=self.base_url)
@@ -83,7 +88,8 @@ def thread_server(home: Path, extend=None, **overrides):
         if not thread.is_alive():
             loop.close()
         # and its sandbox root with the disks of dead sessions kept for restore_from
-        root = getattr(getattr(app.state, "backend", None), "root", None)
+        services = getattr(app.state, "services", None)  # None: the server never started
+        root = getattr(services and services.backend, "root", None)
         if root is not None and settings.stop_sandboxes_on_exit:
             from openbay.sandbox.image_store import remove_tree
             remove_tree(root)

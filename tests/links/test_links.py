@@ -92,8 +92,8 @@ def test_tokens_are_bound_to_session_port_and_time(server, session, other_sessio
     other = link_base(server, other_session.session_id, port) + f"?openbay_token={token}"
     assert httpx.get(other).status_code == 403
     # an expired token is refused
-    ports = server.app.state.ports
-    owner = server.app.state.sessions.live[session.session_id].row.owner_id
+    ports = server.services.ports
+    owner = server.services.sessions.live[session.session_id].row.owner_id
     expired = ports.sign(session.session_id, port, owner, -5)
     r = httpx.get(_bare(link) + f"?openbay_token={expired}")
     assert r.status_code == 403 and "expired" in r.json()["error"]["message"]

@@ -15,7 +15,7 @@ from .test_adb_layer import free_port, pytestmark  # noqa: F401 (skip without ad
 
 
 def test_no_device_configured_fails_at_once_with_how_to_attach(server):
-    if server.app.state.mobile.serials:
+    if server.services.mobile.serials:
         pytest.skip("this machine has OPENBAY_ADB_SERIAL set")
     bay = server.client()
     try:

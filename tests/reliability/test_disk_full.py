@@ -13,7 +13,7 @@ MB = 1024 * 1024
 @pytest.fixture
 def nearly_full(server):
     """Turns the server's free-space floor above what the disk has, for the test's length."""
-    disk = server.app.state.sessions.disk_guard
+    disk = server.services.sessions.disk_guard
     before = disk.min_free
 
     def fill():

@@ -64,7 +64,7 @@ def test_a_stopped_test_server_leaves_no_sandbox_root(tmp_path):
         bay = srv.client()
         s = bay.create().session
         s.command.execute_command("echo x > /home/user/x")
-        root = srv.app.state.backend.root
+        root = srv.services.backend.root
         bay.close()
     assert not root.exists()
     assert not _mounts_with(str(root))

@@ -44,7 +44,7 @@ def test_the_image_is_shared_but_never_written(server, bay):
         # b sees the image as built; the change lives in a's own upper layer
         assert run(b, "test -e /usr/bin/openbay-marker; echo $?") == "1\n"
         assert run(b, "ls / >/dev/null && echo ok") == "ok\n"
-        store = server.app.state.backend.images
+        store = server.services.backend.images
         for layer in store.layer_dirs(store.get("linux")):
             assert not (layer / "usr/bin/openbay-marker").exists()
             assert (layer / "usr/bin/ls").exists() or not (layer / "usr/bin").exists()
@@ -71,7 +71,7 @@ def test_cannot_read_server_store_or_another_session(server, bay):
     b = bay.create().session
     try:
         run(b, "echo b-secret > /home/user/secret.txt")
-        b_upper = server.app.state.backend.root / b.session_id / "disk" / "upper"
+        b_upper = server.services.backend.root / b.session_id / "disk" / "upper"
         assert (b_upper / "home/user/secret.txt").exists()
         for path in (str(store), str(b_upper / "home/user/secret.txt"), f"/proc/1/root{store}",
                      f"/proc/1/root{b_upper}/home/user/secret.txt", "/home/user/../../" + str(store)):
@@ -81,7 +81,7 @@ def test_cannot_read_server_store_or_another_session(server, bay):
         assert "SQLite" not in run(a, "cat /home/user/db")
         assert "b-secret" not in run(a, "cat /home/user/other/home/user/secret.txt")
         # on the host, a session's files are root's alone (its directory is only traversable)
-        directory = server.app.state.backend.root / b.session_id
+        directory = server.services.backend.root / b.session_id
         assert oct(os.stat(directory / "disk").st_mode & 0o777) == "0o700"
         assert oct(os.stat(directory).st_mode & 0o777) == "0o711"
     finally:
@@ -103,7 +103,7 @@ def test_network_none_has_only_loopback(bay):
 def test_deleted_session_leaves_nothing_behind(server, bay):
     s = bay.create().session
     run(s, "nohup sleep 300 >/dev/null 2>&1 &")
-    directory = server.app.state.backend.root / s.session_id
+    directory = server.services.backend.root / s.session_id
     assert directory.exists()
     s.delete()
     deadline = time.monotonic() + 10  # files go in the background, after the answer

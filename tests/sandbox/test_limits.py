@@ -8,7 +8,7 @@ from tests.helpers.sandbox_procs import sandbox_pids
 
 
 def _tasks_in(server, session_id: str) -> int:
-    path = server.app.state.backend._cgroup("pids", session_id) / "pids.current"
+    path = server.services.backend._cgroup("pids", session_id) / "pids.current"
     try:
         return int(path.read_text())
     except OSError:
@@ -99,7 +99,7 @@ def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(ser
     s = bay.create().session
     s.command.execute_command("echo precious > /home/user/work.txt")
     # kill the sandbox's init from the host: the session's envd is gone
-    pid = server.app.state.backend._running[s.session_id].pid
+    pid = server.services.backend._running[s.session_id].pid
     import os
     import signal
     os.kill(pid, signal.SIGKILL)

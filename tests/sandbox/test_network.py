@@ -160,7 +160,7 @@ def test_egress_by_cidr_and_by_name(net_server, nbay):
         assert "denied.test" not in sh(strict, "getent hosts denied.test || echo no")
         assert sh(strict, "getent hosts x.blocked.test || echo no").strip() == "no"
         # and each refusal is counted for the session
-        backend = net_server.app.state.backend
+        backend = net_server.services.backend
         slot = backend._running[strict.session_id].net.slot
         counter = subprocess.run(["nft", "list", "counter", "inet", backend.firewall.table, f"s{slot}_denied"],
                                  capture_output=True, text=True).stdout

@@ -127,7 +127,7 @@ def test_metrics_of_a_session(server, session):
     m = r.metrics
     assert m.session_id == session.session_id and m.status.value == "running"
     assert m.cpu_count and m.cpu_count > 0
-    assert m.mem_total == server.app.state.sessions.limits.memory_bytes
+    assert m.mem_total == server.services.sessions.limits.memory_bytes
     assert m.uptime_s is not None and m.uptime_s >= 0
     # what the backend measures, when it measures it
     assert m.mem_used is None or 0 < m.mem_used <= m.mem_total
@@ -159,7 +159,7 @@ def test_metrics_and_pause_with_the_async_client(server):
 
 
 def test_pausing_without_backend_support_says_so(server, session):
-    if hasattr(server.app.state.backend, "pause"):
+    if hasattr(server.services.backend, "pause"):
         pytest.skip("this backend can pause")
     with pytest.raises(ServiceUnavailableError, match="cannot pause") as r:
         session.pause()

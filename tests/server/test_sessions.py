@@ -105,8 +105,8 @@ def test_idle_sessions_are_reaped(tmp_path):
             short.command.execute_command("true")
         assert "expired" in gone.value.message
         assert long.info().status.value == "running"
-        assert srv.app.state.backend.is_alive(long.session_id)
-        assert not srv.app.state.backend.is_alive(short.session_id)
+        assert srv.services.backend.is_alive(long.session_id)
+        assert not srv.services.backend.is_alive(short.session_id)
 
 
 def test_per_owner_session_cap_is_429(tmp_path):

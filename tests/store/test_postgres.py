@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not postgres.available(), reason="Debian postgre
 def test_server_runs_on_postgresql(tmp_path):
     with postgres.postgres_cluster() as url:
         with thread_server(tmp_path / "a", database_url=url) as srv:
-            assert srv.app.state.db.engine.dialect.name == "postgresql"
+            assert srv.services.db.engine.dialect.name == "postgresql"
             alice_key = srv.new_owner_key("alice")
             alice = srv.client(alice_key)
             made = [alice.create(CreateSessionParams(labels={"db": "pg", "i": str(i)})).session

@@ -26,7 +26,7 @@ def test_a_task_left_running_resumes_from_its_last_stored_step(agent_server, llm
     llm.set_script([call("wait", seconds=0), second_step])
     ex = bsession.agent.browser.execute_task("two steps, with a restart between")
     assert asked.wait(60), "the task never reached its second step"
-    state = agent_server.app.state
+    state = agent_server.services
     agent_server.call(state.tasks.runner.shutdown())  # as at a server stop: the task stays running
     assert state.tasks.runner.running == {}
     info = bsession.agent.browser.get_task_status(ex.task_id)
@@ -56,7 +56,7 @@ def test_a_task_whose_session_ended_is_interrupted_with_every_event_kept(agent_s
     with new_session(abay, "browser") as s:
         ex = s.agent.browser.execute_task("one long step")
         assert asked.wait(60)
-        state = agent_server.app.state
+        state = agent_server.services
         agent_server.call(state.tasks.runner.shutdown())
         before = events_of(agent_server, ex.task_id)
     # the session is gone (deleted): the task cannot go on

@@ -14,6 +14,7 @@ from ..console_sessions import visit_of
 from ..errors import ApiError, responses
 from ..services.browser import CDP_PURPOSE, CDP_TOKEN_TTL_S
 from ..services.keys import Principal
+from ..wiring import services
 from ..ws_bridge import pump_both_ways
 
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["browser"], responses=responses(409, 502))
@@ -24,17 +25,17 @@ POLICY_VIOLATION = 1008
 async def initialize(session_id: str, request: Request, option: BrowserOption | None = None,
                      who: Principal = Depends(require_principal)):
     """(Re)start the browser with these options; after a crash this brings it back."""
-    return await request.app.state.browser.initialize(who, session_id, option)
+    return await services(request).browser.initialize(who, session_id, option)
 
 
 @router.get("/browser", response_model=BrowserStatus)
 async def status(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    return await request.app.state.browser.status(who, session_id)
+    return await services(request).browser.status(who, session_id)
 
 
 @router.get("/browser/endpoint", response_model=BrowserEndpoint)
 async def endpoint(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    url = await request.app.state.browser.endpoint_url(who, session_id)
+    url = await services(request).browser.endpoint_url(who, session_id)
     return BrowserEndpoint(url=url, expires_in_s=CDP_TOKEN_TTL_S)
 
 
@@ -42,7 +43,7 @@ async def endpoint(session_id: str, request: Request, who: Principal = Depends(r
             responses={200: {"content": {"image/png": {}}, "description": "a PNG"}})
 async def screenshot(session_id: str, request: Request, who: Principal = Depends(require_principal),
                      full_page: bool = Query(default=False, description="the whole page, not the viewport")):
-    png = await request.app.state.browser.screenshot(who, session_id, full_page=full_page)
+    png = await services(request).browser.screenshot(who, session_id, full_page=full_page)
     return Response(png, media_type="image/png")
 
 
@@ -51,7 +52,7 @@ async def screenshot_json(session_id: str, request: Request, body: ScreenshotReq
                           who: Principal = Depends(require_principal)):
     """The same picture inside JSON (base64), for clients that only speak JSON."""
     full_page = body.full_page if body else False
-    png = await request.app.state.browser.screenshot(who, session_id, full_page=full_page)
+    png = await services(request).browser.screenshot(who, session_id, full_page=full_page)
     return Screenshot(data=base64.b64encode(png).decode(), format="png")
 
 
@@ -68,7 +69,7 @@ async def websocket_principal(ws: HTTPConnection, session_id: str, token: str,
             return await principal_for(ws.app, secret)
         except ApiError:
             return None
-    return ws.app.state.browser.principal_for_token(session_id, secret, purpose)
+    return services(ws).browser.principal_for_token(session_id, secret, purpose)
 
 
 @router.websocket("/cdp")
@@ -95,7 +96,7 @@ async def cdp_version(session_id: str, request: Request, token: str = ""):
     """Chrome's /json/version: how `connect_over_cdp("http://…/cdp?token=…")` and
     Puppeteer's browserURL find the WebSocket."""
     who = await _http_principal(request, session_id, token)
-    svc = request.app.state.browser
+    svc = services(request).browser
     status = await svc.status(who, session_id, ensure=True)
     return {"Browser": status.version, "Protocol-Version": "1.3",
             "webSocketDebuggerUrl": await svc.endpoint_url(who, session_id)}
@@ -104,7 +105,7 @@ async def cdp_version(session_id: str, request: Request, token: str = ""):
 async def cdp_list(session_id: str, request: Request, token: str = ""):
     """Chrome's /json/list: the pages, each with a WebSocket of its own."""
     who = await _http_principal(request, session_id, token)
-    return await request.app.state.browser.targets(who, session_id)
+    return await services(request).browser.targets(who, session_id)
 
 
 for _path, _endpoint in (("/cdp/json/version", cdp_version), ("/cdp/json/list", cdp_list),
@@ -120,12 +121,12 @@ async def serve_cdp(ws: WebSocket, session_id: str, token: str, target_id: str =
         await ws.close(code=POLICY_VIOLATION, reason="a valid token or API key is required")
         return
     try:
-        channel = await ws.app.state.browser.open_cdp(who, session_id, target_id)
+        channel = await services(ws).browser.open_cdp(who, session_id, target_id)
     except ApiError as e:
         await ws.close(code=POLICY_VIOLATION, reason=e.message[:120])
         return
     await ws.accept()
-    await bridge(ws, channel, on_message=lambda: ws.app.state.sessions.sandbox(who, session_id))
+    await bridge(ws, channel, on_message=lambda: services(ws).sessions.sandbox(who, session_id))
 
 
 async def bridge(ws: WebSocket, channel: EnvdChannel, on_message=None) -> None:

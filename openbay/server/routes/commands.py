@@ -9,6 +9,7 @@ from openbay.sandbox import EnvdError
 from ..auth import require_principal
 from ..errors import ApiError, responses
 from ..services.keys import Principal
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/sessions/{session_id}/commands", tags=["commands"], responses=responses(502))
 
@@ -25,7 +26,7 @@ def _output(result: dict) -> CommandOutput:
 @router.post("", response_model=CommandOutput)
 async def execute_command(session_id: str, body: CommandRequest, request: Request,
                           who: Principal = Depends(require_principal)):
-    sessions = request.app.state.sessions
+    sessions = services(request).sessions
     sandbox = await sessions.require_running(who, session_id)
     oom_before = sessions.oom_kills(session_id)
     try:
@@ -40,7 +41,7 @@ async def execute_command(session_id: str, body: CommandRequest, request: Reques
                               "description": "one CommandChunk per line; the last has type 'exit'"}})
 async def stream_command(session_id: str, body: CommandRequest, request: Request,
                          who: Principal = Depends(require_principal)):
-    sessions = request.app.state.sessions
+    sessions = services(request).sessions
     sandbox = await sessions.require_running(who, session_id)
     oom_before = sessions.oom_kills(session_id)
     chunks = sandbox.envd.exec_stream(_envd_request(body, request))

@@ -29,6 +29,7 @@ from openbay.sandbox import Sandbox
 from ..auth import require_principal
 from ..errors import responses
 from ..services.keys import Principal
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["computer"], responses=responses(409, 502))
 WindowId = Path(gt=0, lt=2 ** 32, description="a window_id from list_windows")
@@ -36,11 +37,11 @@ WindowId = Path(gt=0, lt=2 ** 32, description="a window_id from list_windows")
 
 async def desktop(session_id: str, request: Request,
                   who: Principal = Depends(require_principal)) -> Sandbox:
-    return await request.app.state.computer.sandbox(who, session_id)
+    return await services(request).computer.sandbox(who, session_id)
 
 
 def _svc(request: Request):
-    return request.app.state.computer
+    return services(request).computer
 
 
 @router.get("/computer", response_model=DesktopStatus)

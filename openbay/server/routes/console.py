@@ -21,6 +21,7 @@ from openbay.protocol.computer import COMPUTER_IMAGES
 
 from ..console_sessions import COOKIE, Visit, same_origin
 from ..errors import ApiError
+from ..wiring import services
 from .live_view import live_view_html
 from .vnc import vnc_view_html
 
@@ -98,7 +99,7 @@ async def login(request: Request):
     key = (await _form(request)).get("key", "")
     if not same_origin(request):
         return _login_page("Sign in from this console's own page.", 403)
-    principal = await request.app.state.keys.authenticate(key.strip())
+    principal = await services(request).keys.authenticate(key.strip())
     if principal is None:
         return _login_page("That API key is not valid (or it was revoked).", 401)
     response = RedirectResponse("/console/", status_code=303)
@@ -121,7 +122,7 @@ async def logout(request: Request):
 @router.get("/console/sessions/{session_id}", response_class=HTMLResponse)
 async def session_page(session_id: str, request: Request, token: str = ""):
     """A get_link() URL (?token=…) signs its visitor in for this one session."""
-    state = request.app.state
+    state = services(request)
     visit = _visit(request, session_id)
     linked = bool(token) and state.links.verify(token, session_id, "page")
     if visit is None and not linked:
@@ -136,7 +137,7 @@ async def session_page(session_id: str, request: Request, token: str = ""):
         principal = await state.keys.principal_of_owner(row.owner_id)
         if principal is None:
             raise ApiError(ErrorCode.UNAUTHORIZED, "the key that owns this session was revoked")
-        visit_id, visit = state.console_visits.open(principal, scope=session_id)
+        visit_id, visit = request.app.state.console_visits.open(principal, scope=session_id)
     info = state.sessions.info(row)
     labels = ", ".join(f"{k}={v}" for k, v in info.labels.items()) or "none"
     body = _fill("session.html", sid=info.session_id, status=info.status.value, image=info.image_id,
@@ -166,7 +167,7 @@ async def task_page(task_id: str, request: Request):
     visit = _visit(request)
     if visit is None:
         return _login_page("Sign in to see this task.", 401)
-    row = await request.app.state.tasks.row(visit.principal, task_id)  # another owner's: 404
+    row = await services(request).tasks.row(visit.principal, task_id)  # another owner's: 404
     return _page(f"Task {row.id}", visit, _fill("task.html", task_id=row.id, session_id=row.session_id,
                                                  task=row.task), "task.js")
 

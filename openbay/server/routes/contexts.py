@@ -9,6 +9,7 @@ from openbay.protocol.keys import NAME_PATTERN
 from ..auth import require_principal
 from ..errors import not_found, responses
 from ..services.keys import Principal
+from ..wiring import services
 
 router = APIRouter(tags=["contexts"], responses=responses(502))
 _NAME = re.compile(NAME_PATTERN)
@@ -19,7 +20,7 @@ _NAME = re.compile(NAME_PATTERN)
 async def get_or_create_context(body: ContextCreate, request: Request, response: Response,
                                 who: Principal = Depends(require_principal)):
     """The caller's context called `name`; made (201) when there is none."""
-    svc = request.app.state.contexts
+    svc = services(request).contexts
     row, created = await svc.resolve(who, body.name, create=True)
     response.status_code = 201 if created else 200
     return svc.info(row)
@@ -27,13 +28,13 @@ async def get_or_create_context(body: ContextCreate, request: Request, response:
 
 @router.get("/v1/contexts", response_model=ContextList)
 async def list_contexts(request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.contexts
+    svc = services(request).contexts
     return ContextList(contexts=[svc.info(r) for r in await svc.list(who)])
 
 
 @router.get("/v1/contexts/by-name/{name}", response_model=ContextInfo)
 async def get_context_by_name(name: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.contexts
+    svc = services(request).contexts
     if not _NAME.match(name):
         raise not_found("context", name)
     return svc.info((await svc.resolve(who, name, create=False))[0])
@@ -41,7 +42,7 @@ async def get_context_by_name(name: str, request: Request, who: Principal = Depe
 
 @router.get("/v1/contexts/{context_id}", response_model=ContextInfo)
 async def get_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.contexts
+    svc = services(request).contexts
     return svc.info(await svc.get(who, context_id))
 
 
@@ -49,27 +50,27 @@ async def get_context(context_id: str, request: Request, who: Principal = Depend
 async def list_context_files(context_id: str, request: Request, path: str = "/", page: int = 1,
                              page_size: int = 50, who: Principal = Depends(require_principal)) -> dict:
     """Files and folders directly under `path` in the context's saved content, sorted by path."""
-    return await request.app.state.contexts.files(who, context_id, path, page, page_size)
+    return await services(request).contexts.files(who, context_id, path, page, page_size)
 
 
 @router.post("/v1/contexts/{context_id}/clear", response_model=ContextInfo)
 async def clear_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
     """Drop the context's saved content; the context itself stays."""
-    svc = request.app.state.contexts
+    svc = services(request).contexts
     return svc.info(await svc.clear(who, context_id))
 
 
 @router.delete("/v1/contexts/{context_id}", response_model=ContextInfo)
 async def delete_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.contexts
+    svc = services(request).contexts
     return svc.info(await svc.delete(who, context_id))
 
 
 @router.get("/v1/sessions/{session_id}/contexts", response_model=SessionContexts)
 async def session_contexts(session_id: str, request: Request,
                            who: Principal = Depends(require_principal)):
-    await request.app.state.sessions.require_running(who, session_id)
-    syncs = request.app.state.contexts.attached(session_id)
+    await services(request).sessions.require_running(who, session_id)
+    syncs = services(request).contexts.attached(session_id)
     return {"syncs": [{"context_id": s.context_id, "path": s.path} for s in syncs]}
 
 
@@ -77,5 +78,5 @@ async def session_contexts(session_id: str, request: Request,
 async def sync_session_contexts(session_id: str, request: Request,
                                 who: Principal = Depends(require_principal)):
     """Save every context of the session now (whatever its upload policy says)."""
-    sandbox = await request.app.state.sessions.require_running(who, session_id)
-    return {"syncs": await request.app.state.contexts.save(session_id, sandbox)}
+    sandbox = await services(request).sessions.require_running(who, session_id)
+    return {"syncs": await services(request).contexts.save(session_id, sandbox)}

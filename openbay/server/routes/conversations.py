@@ -20,6 +20,7 @@ from ..auth import require_principal
 from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.task_runs import start_run
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["conversations"], responses=responses(409, 502))
 
@@ -57,7 +58,7 @@ async def get_messages(session_id: str, request: Request, who: Principal = Depen
                        role: list[str] = _one_of(MESSAGE_ROLES), type: list[str] = _one_of(MESSAGE_TYPES),
                        since: str | None = _timestamp(), until: str | None = _timestamp()):
     """The session's messages (every event of every task), oldest first, a page at a time."""
-    return await request.app.state.conversations.messages(
+    return await services(request).conversations.messages(
         who, session_id, page_num=page_num, page_size=page_size, roles=role, types=type,
         since=_time(since, "since"), until=_time(until, "until"))
 
@@ -67,12 +68,12 @@ async def get_between_messages(session_id: str, request: Request,
                                from_message_id: str = _message_id(), to_message_id: str = _message_id(),
                                who: Principal = Depends(require_principal)):
     """The messages from one message to another, both included."""
-    return await request.app.state.conversations.between(who, session_id, from_message_id, to_message_id)
+    return await services(request).conversations.between(who, session_id, from_message_id, to_message_id)
 
 
 @router.get("/conversation", response_model=ConversationInfo)
 async def get_info(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    return await request.app.state.conversations.info(who, session_id)
+    return await services(request).conversations.info(who, session_id)
 
 
 @router.put("/name", response_model=ConversationInfo)
@@ -80,12 +81,12 @@ async def update_session_name(session_id: str, body: SessionName, request: Reque
                               who: Principal = Depends(require_principal)):
     if not body.name.strip():
         raise ApiError(ErrorCode.VALIDATION, "name must not be blank")
-    return await request.app.state.conversations.rename(who, session_id, body.name.strip())
+    return await services(request).conversations.rename(who, session_id, body.name.strip())
 
 
 @router.post("/runs", status_code=201, response_model=RunTaskStarted)
 async def run_task(session_id: str, body: RunTaskRequest, request: Request,
                    who: Principal = Depends(require_principal)):
     """Start a task that plans first, with attachments placed in the session's home."""
-    state = request.app.state
+    state = services(request)
     return await start_run(state.tasks, state.uploads, who, session_id, body)

@@ -32,6 +32,7 @@ from ..errors import ApiError, responses
 from ..services.envd_calls import envd_api_error, envd_call
 from ..services.keys import Principal
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/sessions/{session_id}/files", tags=["files"], responses=responses(400, 403, 409, 502))
 # the upload route reads its body itself, under max_file_bytes instead of the global cap
@@ -55,7 +56,7 @@ def _too_large(limit: int) -> ApiError:
 async def read_file(session_id: str, request: Request, path: str = PathQuery,
                     offset: int = Query(0, ge=0), length: int = Query(0, ge=0, description="0: to the end"),
                     who: Principal = Depends(require_principal)):
-    sandbox = await request.app.state.sessions.require_running(who, session_id)
+    sandbox = await services(request).sessions.require_running(who, session_id)
     frames = sandbox.envd.stream({"op": "fs.read", "path": _path(path), "offset": offset,
                                   "length": length})
     try:  # the first frame says whether the read can happen: fail before streaming starts
@@ -85,11 +86,11 @@ async def write_file(session_id: str, request: Request, path: str = PathQuery,
     """The raw request body becomes the file (any size up to OPENBAY_MAX_FILE_BYTES)."""
     body = StreamedBody(request, request.app.state.settings.max_file_bytes)
     try:
-        sandbox = await request.app.state.sessions.require_running(who, session_id)
+        sandbox = await services(request).sessions.require_running(who, session_id)
         if body.declared_too_large():
             raise BodyTooLarge()
         declared = request.headers.get("content-length", "")
-        request.app.state.sessions.disk_guard.require("the upload", int(declared) if declared.isdigit() else 0)
+        services(request).sessions.disk_guard.require("the upload", int(declared) if declared.isdigit() else 0)
         answer = await upload(sandbox.envd, {"op": "fs.write", "path": _path(path), "mode": mode},
                               body.chunks())
     except BodyTooLarge:
@@ -109,56 +110,56 @@ async def write_file(session_id: str, request: Request, path: str = PathQuery,
 @router.get("", response_model=DirectoryListing)
 async def list_directory(session_id: str, request: Request, path: str = PathQuery,
                          who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {"op": "fs.list", "path": _path(path)})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.list", "path": _path(path)})
 
 
 @router.get("/info", response_model=FileEntry)
 async def get_file_info(session_id: str, request: Request, path: str = PathQuery,
                         who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {"op": "fs.info", "path": _path(path)})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.info", "path": _path(path)})
 
 
 @router.get("/snapshot", response_model=DirectorySnapshot)
 async def snapshot(session_id: str, request: Request, path: str = PathQuery,
                    who: Principal = Depends(require_principal)):
     """What a directory holds now, for watch_directory to compare between polls."""
-    return await envd_call(request, who, session_id, {"op": "fs.snapshot", "path": _path(path)})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.snapshot", "path": _path(path)})
 
 
 @router.post("/directories", response_model=PathResult)
 async def create_directory(session_id: str, body: CreateDirectoryRequest, request: Request,
                            who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {"op": "fs.mkdir", **body.model_dump()})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.mkdir", **body.model_dump()})
 
 
 @router.post("/move", response_model=MoveResult)
 async def move_file(session_id: str, body: MoveRequest, request: Request,
                     who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {"op": "fs.move", **body.model_dump()})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.move", **body.model_dump()})
 
 
 @router.delete("", response_model=PathResult)
 async def delete_file(session_id: str, request: Request, path: str = PathQuery,
                       recursive: bool = False, who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id,
+    return await envd_call(services(request).sessions, who, session_id,
                            {"op": "fs.delete", "path": _path(path), "recursive": recursive})
 
 
 @router.post("/edit", response_model=EditResult)
 async def edit_file(session_id: str, body: EditRequest, request: Request,
                     who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {"op": "fs.edit", **body.model_dump()})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.edit", **body.model_dump()})
 
 
 @router.post("/search", response_model=SearchResult)
 async def search_files(session_id: str, body: SearchRequest, request: Request,
                        who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {"op": "fs.search", **body.model_dump()})
+    return await envd_call(services(request).sessions, who, session_id, {"op": "fs.search", **body.model_dump()})
 
 
 @router.post("/read-multiple", response_model=ReadManyResult)
 async def read_multiple_files(session_id: str, body: ReadManyRequest, request: Request,
                               who: Principal = Depends(require_principal)):
-    return await envd_call(request, who, session_id, {
+    return await envd_call(services(request).sessions, who, session_id, {
         "op": "fs.read_many", "paths": body.paths,
         "max_bytes": request.app.state.settings.max_output_bytes})

@@ -14,6 +14,7 @@ from openbay.browser.cdp import CdpClient, CdpError
 from openbay.browser.live import InvalidInput, Screencast
 
 from ..errors import ApiError
+from ..wiring import services
 from .browser import POLICY_VIOLATION, websocket_principal
 
 router = APIRouter(tags=["browser"])
@@ -29,7 +30,7 @@ async def live_view(ws: WebSocket, session_id: str, token: str = ""):
         await ws.close(code=POLICY_VIOLATION, reason="a valid session link token is required")
         return
     try:
-        channel = await ws.app.state.browser.open_cdp(who, session_id)
+        channel = await services(ws).browser.open_cdp(who, session_id)
     except ApiError as e:
         await ws.close(code=POLICY_VIOLATION, reason=e.message[:120])
         return

@@ -21,17 +21,18 @@ from openbay.sandbox.uiautomator import clickable_elements
 from ..auth import require_principal
 from ..errors import responses
 from ..services.keys import Principal
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/sessions/{session_id}/mobile", tags=["mobile"], responses=responses(400, 409, 502, 503))
 
 
 async def device(session_id: str, request: Request,
                  who: Principal = Depends(require_principal)) -> AdbDevice:
-    return await request.app.state.mobile.device(who, session_id)
+    return await services(request).mobile.device(who, session_id)
 
 
 def _run(request: Request, dev: AdbDevice, action):
-    return request.app.state.mobile.run(dev, action)
+    return services(request).mobile.run(dev, action)
 
 
 @router.get("", response_model=MobileDevice)

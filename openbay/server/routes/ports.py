@@ -5,14 +5,15 @@ from openbay.protocol.ports import ExposedPort, ExposedPortList, ExposePortReque
 
 from ..auth import require_principal
 from ..services.keys import Principal
+from ..wiring import services
 
 router = APIRouter(tags=["ports"])
 
 
 @router.get("/v1/sessions/{session_id}/ports", response_model=ExposedPortList)
 async def list_ports(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    await request.app.state.sessions.get(who, session_id)
-    return ExposedPortList(ports=request.app.state.ports.listed(session_id))
+    await services(request).sessions.get(who, session_id)
+    return ExposedPortList(ports=services(request).ports.listed(session_id))
 
 
 # the range check_port enforces (with a message that names it), stated for the spec
@@ -23,12 +24,12 @@ def _port():
 @router.put("/v1/sessions/{session_id}/ports/{port}", response_model=ExposedPort)
 async def expose_port(session_id: str, request: Request, port: int = _port(), body: ExposePortRequest | None = None,
                       who: Principal = Depends(require_principal)):
-    return await request.app.state.ports.expose(who, session_id, port, (body or ExposePortRequest()).public)
+    return await services(request).ports.expose(who, session_id, port, (body or ExposePortRequest()).public)
 
 
 @router.delete("/v1/sessions/{session_id}/ports/{port}", response_model=ExposedPortList)
 async def unexpose_port(session_id: str, request: Request, port: int = _port(),
                         who: Principal = Depends(require_principal)):
-    return ExposedPortList(ports=await request.app.state.ports.unexpose(who, session_id, port))
+    return ExposedPortList(ports=await services(request).ports.unexpose(who, session_id, port))
 
 

@@ -14,6 +14,7 @@ from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.channel import MAX_MESSAGE, EnvdChannel, open_channel
 
 from ..errors import ApiError
+from ..wiring import services
 from ..ws_bridge import pump_both_ways
 from .browser import POLICY_VIOLATION, websocket_principal
 from .live_view import PAGE_PURPOSE
@@ -54,7 +55,7 @@ async def pty_socket(ws: WebSocket, session_id: str, token: str = ""):
     if cols is None or rows is None:
         await ws.close(code=POLICY_VIOLATION, reason=f"cols and rows are whole numbers from 1 to {MAX_DIMENSION}")
         return
-    sessions = ws.app.state.sessions
+    sessions = services(ws).sessions
     try:
         sandbox = await sessions.require_running(who, session_id)
         request = {"op": "pty", "cols": cols, "rows": rows, "cwd": ws.query_params.get("cwd", "") or None}

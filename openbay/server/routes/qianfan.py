@@ -15,6 +15,7 @@ from ..errors import not_found, responses
 from ..services.keys import Principal
 from ..services.qianfan import KEEPALIVE, QianfanStream, conversation_so_far, follow, last_event_id, sse
 from ..services.tasks import event_of
+from ..wiring import services
 from .sessions import page_link
 
 router = APIRouter(prefix="/v2/agent/browser_use", tags=["qianfan"], responses=responses(409, 502, 503))
@@ -35,7 +36,7 @@ async def _session_for(state, who: Principal, conversation_id: str | None) -> tu
 @router.post("/run", response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}}}, **responses(404, 410)})
 async def run(body: QianfanRunRequest, request: Request, who: Principal = Depends(require_principal)):
-    state = request.app.state
+    state = services(request)
     session_id, made = await _session_for(state, who, body.conversation_id)
     context = None if made else await conversation_so_far(state.conversations.repo, who.owner_id, session_id)
     try:
@@ -59,7 +60,7 @@ async def reconnect(task_id: str, request: Request, who: Principal = Depends(req
                     after_seq: int = Query(default=0, ge=0)):
     """The stream of a run again, from after the Last-Event-ID header (or after_seq): what a
     client whose connection dropped (or whose server restarted) reads to go on."""
-    state = request.app.state
+    state = services(request)
     row = await state.tasks.row(who, task_id)  # another owner's task: 404
     after = last_event_id(request.headers.get("last-event-id"), after_seq)
     return _stream(state, row.id, row.session_id, bool(row.params.get("use_vision")), after)
@@ -103,8 +104,8 @@ async def screenshot(task_id: str, step: int, request: Request,
                      token: str | None = Query(default=None, max_length=200)):
     """The page as the agent saw it at the start of a step: with the signed token of the stream's
     URL, or with an API key of the task's owner."""
-    tasks = request.app.state.tasks
-    if not (token and request.app.state.links.verify(token, f"{task_id}/{step}", SCREENSHOT_PURPOSE)):
+    tasks = services(request).tasks
+    if not (token and services(request).links.verify(token, f"{task_id}/{step}", SCREENSHOT_PURPOSE)):
         await tasks.row(await require_principal(request), task_id)  # another owner's task: 404
     shot = next((s.screenshot for s in await tasks.repo.steps(task_id) if s.step == step), None)
     if not shot:

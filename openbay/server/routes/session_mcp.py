@@ -5,7 +5,7 @@ from openbay.protocol.mcp import McpCallRequest, McpCallResult, McpToolList
 
 from ..auth import require_principal
 from ..services.keys import Principal
-from ..services.session_mcp import SessionMcpService
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/sessions/{session_id}/mcp", tags=["mcp"])
 
@@ -14,11 +14,11 @@ router = APIRouter(prefix="/v1/sessions/{session_id}/mcp", tags=["mcp"])
 async def list_tools(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     """The session's own tools (shell, files, code; browser and desktop where the image has them)
     and those of the MCP servers its image declares, named <server>.<tool>."""
-    return await SessionMcpService(request.app.state).list_tools(who, session_id)
+    return await services(request).session_mcp.list_tools(who, session_id)
 
 
 @router.post("/tools/call", response_model=McpCallResult)
 async def call_tool(session_id: str, body: McpCallRequest, request: Request,
                     who: Principal = Depends(require_principal)):
     """Run one tool; a tool that fails answers is_error with its reason (HTTP 200)."""
-    return await SessionMcpService(request.app.state).call(who, session_id, body)
+    return await services(request).session_mcp.call(who, session_id, body)

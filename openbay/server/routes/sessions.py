@@ -22,6 +22,7 @@ from ..auth import require_principal
 from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.sessions import MAX_PAGE
+from ..wiring import services
 
 LabelFilter = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,62}=[\s\S]{0,256}$")]
 STATUS_VALUES = tuple(s.value for s in SessionStatus)
@@ -46,14 +47,14 @@ def _labels_from_query(pairs: list[str]) -> dict[str, str]:
 @router.post("", status_code=201, response_model=SessionInfo, responses=responses(404, 502, 503))
 async def create_session(params: CreateSessionParams, request: Request,
                          who: Principal = Depends(require_principal)):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     if params.record and params.image_id in IMAGE_IDS and params.image_id not in RECORDABLE_IMAGES:
         raise ApiError(ErrorCode.BAD_REQUEST, f"image {params.image_id!r} has no screen to record; "
                        "record=True works with browser and computer sessions")
     row = await svc.create(who, params)
     if params.record:
         try:
-            await request.app.state.recordings.start(who, row.id)
+            await services(request).recordings.start(who, row.id)
         except ApiError:
             await svc.delete(who, row.id)  # asked to record and cannot: no half-made session
             raise
@@ -68,7 +69,7 @@ async def list_sessions(request: Request, who: Principal = Depends(require_princ
                         image: str | None = Query(default=None, max_length=64, description="only this image"),
                         limit: int = Query(default=20, ge=1, le=MAX_PAGE),
                         next_token: str | None = Query(default=None, pattern=r"^[0-9]{1,18}$")):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     rows, token, total = await svc.list(who, labels=_labels_from_query(label), status=status,
                                         limit=limit, next_token=next_token, image_id=image)
     return SessionList(sessions=[svc.info(r) for r in rows], next_token=token,
@@ -77,51 +78,51 @@ async def list_sessions(request: Request, who: Principal = Depends(require_princ
 
 @router.get("/{session_id}", response_model=SessionInfo)
 async def get_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     return svc.info(await svc.shown(who, session_id))
 
 
 @router.delete("/{session_id}", response_model=SessionInfo)
 async def delete_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     return svc.info(await svc.delete(who, session_id))
 
 
 @router.get("/{session_id}/labels", response_model=LabelsBody)
 async def get_labels(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    return LabelsBody(labels=(await request.app.state.sessions.get(who, session_id)).labels)
+    return LabelsBody(labels=(await services(request).sessions.get(who, session_id)).labels)
 
 
 @router.put("/{session_id}/labels", response_model=SessionInfo)
 async def set_labels(session_id: str, body: LabelsBody, request: Request,
                      who: Principal = Depends(require_principal)):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     return svc.info(await svc.set_labels(who, session_id, body.labels))
 
 
 @router.post("/{session_id}/keepalive", response_model=SessionInfo)
 async def keep_alive(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     return svc.info(await svc.keep_alive(who, session_id))
 
 
 @router.post("/{session_id}/pause", response_model=SessionInfo)
 async def pause_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     """Freeze every process of the session (memory kept, no CPU); it does not expire while paused."""
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     return svc.info(await svc.pause(who, session_id))
 
 
 @router.post("/{session_id}/resume", response_model=SessionInfo)
 async def resume_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     return svc.info(await svc.resume(who, session_id))
 
 
 @router.get("/{session_id}/metrics", response_model=SessionMetrics)
 async def session_metrics(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     """CPU, memory, disk, network, processes and uptime of a live session (null: not measured)."""
-    return await request.app.state.sessions.metrics_of(who, session_id)
+    return await services(request).sessions.metrics_of(who, session_id)
 
 
 @router.post("/{session_id}/link", response_model=PortLink)
@@ -131,12 +132,12 @@ async def get_link(session_id: str, request: Request, body: LinkRequest | None =
     a port, one that proxies HTTP and WebSocket to that port inside the session."""
     body = body or LinkRequest()
     if body.port is not None:
-        url = await request.app.state.ports.link(who, session_id, body.port, body.expires_in_s,
+        url = await services(request).ports.link(who, session_id, body.port, body.expires_in_s,
                                                  websocket=body.protocol_type in ("ws", "wss"))
         return PortLink(url=url, expires_in_s=body.expires_in_s, port=body.port)
-    svc = request.app.state.sessions
+    svc = services(request).sessions
     info = svc.info(await svc.get(who, session_id))
-    return PortLink(url=page_link(request.app.state, info, body.expires_in_s), expires_in_s=body.expires_in_s)
+    return PortLink(url=page_link(services(request), info, body.expires_in_s), expires_in_s=body.expires_in_s)
 
 
 def page_link(state, info: SessionInfo, ttl_s: int = PAGE_LINK_TTL_S) -> str:

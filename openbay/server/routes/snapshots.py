@@ -5,6 +5,7 @@ from openbay.protocol.snapshots import SnapshotCreate, SnapshotInfo, SnapshotLis
 
 from ..auth import require_principal
 from ..services.keys import Principal
+from ..wiring import services
 
 router = APIRouter(tags=["snapshots"])
 
@@ -14,20 +15,20 @@ async def take_snapshot(session_id: str, request: Request, body: SnapshotCreate 
                         who: Principal = Depends(require_principal)):
     """Save the session's file system (everything it changed in its image: home, /tmp,
     installed packages). Its processes are frozen while the files are copied."""
-    await request.app.state.sessions.require_running(who, session_id)
-    return await request.app.state.images.snapshot(who, session_id, (body or SnapshotCreate()).name)
+    await services(request).sessions.require_running(who, session_id)
+    return await services(request).images.snapshot(who, session_id, (body or SnapshotCreate()).name)
 
 
 @router.get("/v1/snapshots", response_model=SnapshotList)
 async def list_snapshots(request: Request, who: Principal = Depends(require_principal)):
-    return SnapshotList(snapshots=request.app.state.images.snapshots(who))
+    return SnapshotList(snapshots=services(request).images.snapshots(who))
 
 
 @router.get("/v1/snapshots/{snapshot_id}", response_model=SnapshotInfo)
 async def get_snapshot(snapshot_id: str, request: Request, who: Principal = Depends(require_principal)):
-    return request.app.state.images.get_snapshot(who, snapshot_id)
+    return services(request).images.get_snapshot(who, snapshot_id)
 
 
 @router.delete("/v1/snapshots/{snapshot_id}", status_code=204)
 async def delete_snapshot(snapshot_id: str, request: Request, who: Principal = Depends(require_principal)):
-    request.app.state.images.delete_snapshot(who, snapshot_id)
+    services(request).images.delete_snapshot(who, snapshot_id)

@@ -27,6 +27,7 @@ from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.qianfan import KEEPALIVE, follow, last_event_id, sse
 from ..services.tasks import event_of
+from ..wiring import services
 from .qianfan import SSE_HEADERS
 
 router = APIRouter(tags=["tasks"], responses=responses(409, 502, 503))
@@ -38,7 +39,7 @@ RECHECK_S = 15.0  # a stream with no event for this long looks at the store agai
 @router.post("/v1/sessions/{session_id}/agent/{kind}/tasks", status_code=201, response_model=TaskInfo)
 async def create_task(session_id: str, kind: str, body: TaskCreateRequest, request: Request,
                       who: Principal = Depends(require_principal)):
-    svc, recordings = request.app.state.tasks, request.app.state.recordings
+    svc, recordings = services(request).tasks, services(request).recordings
     if body.record:  # before the task starts, so its first page is in the recording
         await recordings.start(who, session_id)
     row = await svc.submit(who, session_id, kind, body)
@@ -49,23 +50,23 @@ async def create_task(session_id: str, kind: str, body: TaskCreateRequest, reque
 @router.get("/v1/sessions/{session_id}/tasks", response_model=TaskSummaryList)
 async def session_tasks(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     """The session's tasks, newest first (the last 100)."""
-    return TaskSummaryList(tasks=await request.app.state.tasks.of_session(who, session_id))
+    return TaskSummaryList(tasks=await services(request).tasks.of_session(who, session_id))
 
 
 @router.get("/v1/tasks/{task_id}", response_model=TaskInfo)
 async def get_task(task_id: str, request: Request, who: Principal = Depends(require_principal)):
-    return await request.app.state.tasks.info(who, task_id)
+    return await services(request).tasks.info(who, task_id)
 
 
 @router.post("/v1/tasks/{task_id}/terminate", response_model=TaskInfo)
 async def terminate_task(task_id: str, request: Request, who: Principal = Depends(require_principal)):
-    return await request.app.state.tasks.terminate(who, task_id)
+    return await services(request).tasks.terminate(who, task_id)
 
 
 @router.post("/v1/tasks/{task_id}/reply", status_code=204)
 async def reply(task_id: str, body: UserReply, request: Request, who: Principal = Depends(require_principal)):
     """The person's answer to the task's pending call_for_user."""
-    await request.app.state.tasks.reply(who, task_id, body.content)
+    await services(request).tasks.reply(who, task_id, body.content)
 
 
 @router.get("/v1/tasks/{task_id}/events/stream", response_class=StreamingResponse,
@@ -74,7 +75,7 @@ async def stream_events_sse(task_id: str, request: Request, who: Principal = Dep
                             after_seq: int = Query(default=0, ge=0)):
     """The task's events as Server-Sent Events (id: seq, event: type, data: the event), until it
     ends. A client that reconnects sends Last-Event-ID (or after_seq) and misses nothing."""
-    tasks = request.app.state.tasks
+    tasks = services(request).tasks
     row = await tasks.row(who, task_id)  # another owner's task: 404
     after = last_event_id(request.headers.get("last-event-id"), after_seq)
 
@@ -89,7 +90,7 @@ async def stream_events_sse(task_id: str, request: Request, who: Principal = Dep
 async def list_events(task_id: str, request: Request, who: Principal = Depends(require_principal),
                       after_seq: int = Query(default=0, ge=0),
                       limit: int = Query(default=100, ge=1, le=MAX_EVENTS_PAGE)):
-    events, row = await request.app.state.tasks.events(who, task_id, after_seq, limit)
+    events, row = await services(request).tasks.events(who, task_id, after_seq, limit)
     return TaskEventList(events=events, status=TaskStatus(row.status))
 
 
@@ -116,7 +117,7 @@ async def stream_events(ws: WebSocket, task_id: str):
         if not raw_after.isdigit():
             raise ApiError(ErrorCode.VALIDATION, "after_seq must be a whole number >= 0")
         who = visit.principal if visit else await principal_for(app, secret)
-        row = await app.state.tasks.row(who, task_id)
+        row = await services(ws).tasks.row(who, task_id)
     except ApiError as e:
         return await _refuse(ws, e)
     await ws.accept()
@@ -127,7 +128,7 @@ async def stream_events(ws: WebSocket, task_id: str):
 class _EventStream:
     def __init__(self, ws: WebSocket, app, who: Principal, task_id: str, after_seq: int):
         self.ws, self.app, self.who, self.task_id, self.last = ws, app, who, task_id, after_seq
-        self.tasks = app.state.tasks
+        self.tasks = services(ws).tasks
         self.repo = self.tasks.repo
         self.runner = self.tasks.runner
 

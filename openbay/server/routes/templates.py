@@ -13,6 +13,7 @@ from ..errors import ApiError, not_found, responses
 from ..services.images import keep_upload
 from ..services.keys import Principal
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/templates", tags=["templates"])
 UNLIMITED_PATHS = ("/v1/templates/uploads", "/v1/templates/import")
@@ -43,7 +44,7 @@ async def _receive(request: Request, prefix: str) -> tuple[str, object, int]:
 
 @router.get("", response_model=TemplateList)
 async def list_templates(request: Request, who: Principal = Depends(require_principal)):
-    return TemplateList(templates=request.app.state.images.list(who))
+    return TemplateList(templates=services(request).images.list(who))
 
 
 @router.post("/uploads", response_model=TemplateUpload, status_code=201, responses=responses(422))
@@ -59,7 +60,7 @@ async def import_template(request: Request, name: str = Query(max_length=63, pat
                           who: Principal = Depends(require_principal)):
     """An OCI image archive (`skopeo copy ... oci-archive:`, `docker save`, `podman save`)."""
     _, path, _ = await _receive(request, "import-")
-    return await request.app.state.images.import_oci(who, name, path)
+    return await services(request).images.import_oci(who, name, path)
 
 
 @router.post("", response_class=StreamingResponse,
@@ -73,7 +74,7 @@ async def build_template(body: TemplateBuildRequest, request: Request, who: Prin
         if path is None:
             raise ApiError(ErrorCode.VALIDATION, f"copy: upload {copy.upload_id!r} is unknown or already used")
         mine[copy.upload_id] = path
-    events = request.app.state.images.build(who, body, mine)
+    events = services(request).images.build(who, body, mine)
     first = await anext(events)  # bad input fails here, as a plain error answer
 
     async def lines():
@@ -86,12 +87,12 @@ async def build_template(body: TemplateBuildRequest, request: Request, who: Prin
 
 @router.get("/{name}", response_model=TemplateInfo)
 async def get_template(name: str, request: Request, who: Principal = Depends(require_principal)):
-    return request.app.state.images.get(who, name)
+    return services(request).images.get(who, name)
 
 
 @router.get("/{name}/log", response_class=PlainTextResponse)
 async def template_log(name: str, request: Request, who: Principal = Depends(require_principal)):
-    path = request.app.state.images.log_path(who, name)
+    path = services(request).images.log_path(who, name)
     if not path.exists():
         raise not_found("template build log", name)
     return PlainTextResponse(path.read_text(errors="replace"))
@@ -99,4 +100,4 @@ async def template_log(name: str, request: Request, who: Principal = Depends(req
 
 @router.delete("/{name}", status_code=204)
 async def delete_template(name: str, request: Request, who: Principal = Depends(require_principal)):
-    request.app.state.images.delete(who, name)
+    services(request).images.delete(who, name)

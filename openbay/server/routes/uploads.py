@@ -10,6 +10,7 @@ from ..errors import ApiError, responses
 from ..services.keys import Principal
 from ..services.uploads import too_large
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
+from ..wiring import services
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"], responses=responses(400))
 # what check_file_name allows (and says, when a name breaks the rule): a plain name,
@@ -25,7 +26,7 @@ async def upload_file(request: Request, file_name: str = Query(min_length=1, max
                                                                 json_schema_extra={"pattern": FILE_NAME}),
                       session_id: str | None = Query(default=None, max_length=64),
                       who: Principal = Depends(require_principal)):
-    svc = request.app.state.uploads
+    svc = services(request).uploads
     body = StreamedBody(request, svc.max_bytes)
     try:
         if body.declared_too_large():
@@ -44,12 +45,12 @@ async def upload_file(request: Request, file_name: str = Query(min_length=1, max
 
 @router.get("/{file_id}", response_model=UploadInfo)
 async def get_upload(file_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.uploads
+    svc = services(request).uploads
     return svc.info(await svc.get(who, file_id))
 
 
 @router.get("/{file_id}/content", response_class=FileResponse)
 async def download_upload(file_id: str, request: Request, who: Principal = Depends(require_principal)):
-    svc = request.app.state.uploads
+    svc = services(request).uploads
     row = await svc.get(who, file_id)
     return FileResponse(svc.path_of(row), filename=row.file_name, media_type="application/octet-stream")

@@ -15,6 +15,7 @@ from openbay.protocol import ErrorCode
 from openbay.sandbox.envd.channel import EnvdChannel
 
 from ..errors import ApiError
+from ..wiring import services
 from ..ws_bridge import pump_both_ways
 from .browser import POLICY_VIOLATION, websocket_principal
 
@@ -30,7 +31,7 @@ async def vnc_socket(ws: WebSocket, session_id: str, token: str = "", view_only:
     if who is None:
         await ws.close(code=POLICY_VIOLATION, reason="a valid session link token or API key is required")
         return
-    state = ws.app.state
+    state = services(ws)
     try:
         sandbox = await state.computer.sandbox(who, session_id)
         channel = await state.computer.open_vnc(sandbox, view_only=view_only)

@@ -38,7 +38,6 @@ class BrowserService:
         self.links = links
         self.public_url = public_url
         self._persisted: set[str] = set()  # sessions whose browser profile is kept in a context
-        sessions.before_end.append(self._close_for_save)
 
     async def _sandbox(self, who: Principal, session_id: str) -> Sandbox:
         sandbox = await self.sessions.require_running(who, session_id)
@@ -72,7 +71,7 @@ class BrowserService:
                            ContextSync(context_id=row.id, path=f"{PROFILE_ROOT}/{name}"))
         self._persisted.add(session_id)
 
-    async def _close_for_save(self, session_id: str, sandbox: Sandbox) -> None:
+    async def session_ending(self, session_id: str, sandbox: Sandbox) -> None:
         """Chromium writes cookies and storage lazily: close it cleanly before the save."""
         if session_id not in self._persisted:
             return

@@ -1,7 +1,7 @@
 """The desktop of a `computer` session, for routes and for agents on the server.
 
 Every method but `sandbox` takes the session's Sandbox, so the computer agent calls
-them directly (`app.state.computer.click_mouse(sandbox, 10, 20)`) without HTTP.
+them directly (`services.computer.click_mouse(sandbox, 10, 20)`) without HTTP.
 The desktop itself (Xvfb, window manager, x11vnc) lives in envd inside the sandbox.
 """
 from __future__ import annotations

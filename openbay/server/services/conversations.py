@@ -141,13 +141,3 @@ class ConversationService:
         await self.sessions.get(who, session_id)
         await self.repo.set_name(who.owner_id, session_id, name.strip() or name, utcnow())
         return await self.info(who, session_id)
-
-
-def start_conversation_services(state, settings) -> None:
-    """app.state.conversations and app.state.uploads of a starting server."""
-    from .uploads import UploadService
-    repo = ConversationRepository(state.db)
-    state.conversations = ConversationService(repo, state.sessions)
-    state.uploads = UploadService(repo, state.sessions, settings.home / "uploads",
-                                  max_bytes=settings.max_upload_bytes,
-                                  public_url=settings.resolved_public_url())

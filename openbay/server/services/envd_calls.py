@@ -1,6 +1,4 @@
 """Calling envd of a caller's running session, with envd's errors as API errors."""
-from fastapi import Request
-
 from openbay.protocol import ErrorCode
 from openbay.sandbox import EnvdError
 
@@ -22,8 +20,8 @@ def envd_api_error(e: EnvdError) -> ApiError:
     return ApiError(code, str(e))
 
 
-async def envd_call(request: Request, who: Principal, session_id: str, payload: dict) -> dict:
-    sandbox = await request.app.state.sessions.require_running(who, session_id)
+async def envd_call(sessions, who: Principal, session_id: str, payload: dict) -> dict:
+    sandbox = await sessions.require_running(who, session_id)
     try:
         return await sandbox.envd.call(payload)
     except EnvdError as e:

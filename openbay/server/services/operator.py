@@ -63,7 +63,6 @@ class OperatorService:
         self._connections: dict[str, _Connection] = {}
         self._opening: dict[str, asyncio.Lock] = {}
         self._clients: dict[LLMConfig, ChatClient] = {}
-        browser.sessions.before_end.append(self._session_ends)
 
     # -- the calls ---------------------------------------------------------------------------
 
@@ -181,7 +180,7 @@ class OperatorService:
             with contextlib.suppress(Exception):
                 await conn.stack.aclose()
 
-    async def _session_ends(self, session_id: str, _sandbox) -> None:
+    async def session_ending(self, session_id: str, _sandbox) -> None:
         self._opening.pop(session_id, None)
         await self._close(session_id)
 
@@ -191,9 +190,3 @@ class OperatorService:
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
-
-
-def start_operator_service(state, settings, metrics: Metrics) -> OperatorService:
-    # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
-    llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
-    return OperatorService(state.browser, ActionCacheRepository(state.db), llm, settings.price_table(), metrics)

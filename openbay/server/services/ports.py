@@ -24,7 +24,7 @@ from ..auth import bearer_secret
 from ..errors import ApiError
 from ..link_origins import LinkOrigins
 from ..links import LinkSigner
-from .keys import Principal
+from .keys import KeyService, Principal
 from .sessions import SessionService
 
 LINK_PURPOSE = "port"
@@ -57,15 +57,14 @@ class _SessionPorts:
 
 
 class PortService:
-    def __init__(self, sessions: SessionService, signer: LinkSigner, origins: LinkOrigins,
+    def __init__(self, sessions: SessionService, keys: KeyService, signer: LinkSigner, origins: LinkOrigins,
                  repo: NetworkRepository | None = None):
         self.sessions = sessions
+        self.keys = keys  # a link's visitor with the owner's key passes without a token
         self.repo = repo  # keeps exposed ports for a restarted server that reattaches its sessions
         self.signer = signer
         self.origins = origins
         self._ports: dict[str, _SessionPorts] = {}
-        sessions.before_end.append(self._session_ended)
-        sessions.ports = self
 
     # -- what the owner opened ------------------------------------------------------------
     async def restore(self) -> None:
@@ -140,7 +139,7 @@ class PortService:
 
     async def _is_owner(self, conn: HTTPConnection, owner_id: str) -> bool:
         secret = bearer_secret(conn.headers.get("authorization", ""))
-        who = await conn.app.state.keys.authenticate(secret) if secret else None
+        who = await self.keys.authenticate(secret) if secret else None
         return who is not None and who.owner_id == owner_id
 
     async def _refuse_ended(self, session_id: str, port: int, token: str) -> None:
@@ -195,7 +194,7 @@ class PortService:
             ports.open.discard(item)
             await item[1].close()
 
-    async def _session_ended(self, session_id: str, _sandbox) -> None:
+    async def session_ending(self, session_id: str, _sandbox) -> None:
         ports = self._ports.pop(session_id, None)
         if ports is not None:
             await self._close(ports, lambda _: True)

@@ -48,7 +48,6 @@ class RecordingService:
     def __init__(self, store: RecordingStore, sessions, browser, retention_s: float):
         self.store, self.sessions, self.browser, self.retention_s = store, sessions, browser, retention_s
         self.active: dict[str, _Active] = {}  # session id -> its recording
-        sessions.before_end.append(self._session_ends)
         self._script: str | None = None
 
     def _rrweb_script(self) -> str:
@@ -168,7 +167,7 @@ class RecordingService:
         active.info.bytes = size
         await envd.exec({"command": f"rm -f {shlex.quote(active.video_path)}", "timeout_ms": 5000})
 
-    async def _session_ends(self, session_id: str, _sandbox) -> None:
+    async def session_ending(self, session_id: str, _sandbox) -> None:
         if session_id in self.active:
             try:
                 await self._finish(session_id)

@@ -20,12 +20,13 @@ def _describe(e: ValidationError) -> str:
 
 
 class SessionMcpService:
-    def __init__(self, state):
-        self.state = state  # app.state: sessions, browser, computer, settings
+    def __init__(self, sessions, browser, computer, max_output_bytes: int):
+        self.sessions, self.browser, self.computer = sessions, browser, computer
+        self.max_output_bytes = max_output_bytes  # of the shell tool, as of the command API
 
     async def _session(self, who: Principal, session_id: str):
-        sandbox = await self.state.sessions.require_running(who, session_id)
-        return sandbox, self.state.sessions.live[session_id].row.image_id
+        sandbox = await self.sessions.require_running(who, session_id)
+        return sandbox, self.sessions.live[session_id].row.image_id
 
     async def list_tools(self, who: Principal, session_id: str) -> McpToolList:
         sandbox, image_id = await self._session(who, session_id)
@@ -60,7 +61,7 @@ class SessionMcpService:
             return McpCallResult(content=[{"type": "text", "text": f"bad arguments: {_describe(e)}"}],
                                  is_error=True)
         try:
-            return await builtin.run(Call(self.state, who, session_id, sandbox), args)
+            return await builtin.run(Call(self, who, session_id, sandbox), args)
         except EnvdError as e:
             return _failed(str(envd_api_error(e).message))
         except ApiError as e:

@@ -51,8 +51,8 @@ class NoArgs(BaseModel):
 
 @dataclass
 class Call:
-    """What a built-in tool works with: the app's services and the caller's running session."""
-    services: object  # app.state
+    """What a built-in tool works with: the session MCP service and the caller's running session."""
+    service: object  # the SessionMcpService: sessions, browser, computer, max_output_bytes
     who: object
     session_id: str
     sandbox: object
@@ -69,7 +69,7 @@ class Builtin:
 
 async def _shell(call: Call, a: ShellArgs) -> McpCallResult:
     r = await call.sandbox.envd.exec({"command": a.command, "timeout_ms": a.timeout_ms, "cwd": a.cwd,
-                                      "envs": {}, "max_output": call.services.settings.max_output_bytes})
+                                      "envs": {}, "max_output": call.service.max_output_bytes})
     out = r.get("output", "") + (("\n" if r.get("output") else "") + r["stderr"] if r.get("stderr") else "")
     return text(out, is_error=r.get("exit_code") != 0,
                 structured={k: r.get(k) for k in ("output", "stderr", "exit_code", "timed_out")})
@@ -108,25 +108,25 @@ async def _code(call: Call, a: RunCodeRequest) -> McpCallResult:
 
 
 async def _browser_shot(call: Call, a: ScreenshotArgs) -> McpCallResult:
-    return png(await call.services.browser.screenshot(call.who, call.session_id, full_page=a.full_page))
+    return png(await call.service.browser.screenshot(call.who, call.session_id, full_page=a.full_page))
 
 
 async def _screen_shot(call: Call, a: NoArgs) -> McpCallResult:
-    return png(await call.services.computer.screenshot(call.sandbox))
+    return png(await call.service.computer.screenshot(call.sandbox))
 
 
 async def _click(call: Call, a: ClickMouse) -> McpCallResult:
-    await call.services.computer.click_mouse(call.sandbox, a.x, a.y, a.button.value)
+    await call.service.computer.click_mouse(call.sandbox, a.x, a.y, a.button.value)
     return text(f"clicked {a.button.value} at {a.x},{a.y}")
 
 
 async def _type(call: Call, a: InputText) -> McpCallResult:
-    await call.services.computer.input_text(call.sandbox, a.text)
+    await call.service.computer.input_text(call.sandbox, a.text)
     return text(f"typed {len(a.text)} characters")
 
 
 async def _keys(call: Call, a: PressKeys) -> McpCallResult:
-    await call.services.computer.press_keys(call.sandbox, a.keys, a.hold)
+    await call.service.computer.press_keys(call.sandbox, a.keys, a.hold)
     return text("pressed " + "+".join(a.keys))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -73,7 +74,9 @@ class SessionService:
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
                  disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
                  max_paused_s: float = DEFAULT_MAX_PAUSED_S, contexts=None, preflight: dict | None = None,
-                 network_policies=None, disk_guard=None):
+                 network_policies=None, disk_guard=None, pools: dict | None = None,
+                 exposed_ports: Callable[[str], list] | None = None, before_end: Callable | None = None,
+                 announce: Callable | None = None):
         self.repo = repo
         self.backend = backend
         self.images = images  # an ImageService: which image a name means
@@ -87,20 +90,20 @@ class SessionService:
         self.live: dict[str, LiveSession] = {}
         self._creating: dict[str, int] = {}
         self._ending: dict[str, asyncio.Future] = {}  # sessions being ended: done when their sandbox is
-        self.pools: dict = {}  # image ref -> WarmPool, for the images the server keeps started
+        self.pools: dict = dict(pools or {})  # image ref -> WarmPool, for the images the server keeps started
         # image id -> async check(session_id) run before its sandbox starts (mobile: claim a device)
         self.preflight: dict = dict(preflight or {})
-        self.ports = None  # a PortService: the ports each session exposes (it registers itself)
+        self.exposed_ports = exposed_ports  # session id -> the ports it exposes (the PortService's list)
         self.network_policies = network_policies  # owners' defaults joined with each session's
         self.contexts = contexts  # a ContextService: restores context_syncs, saves them at the end
-        # async hook(session_id, sandbox) run as a session ends, before its contexts are saved
+        # async before_end(session_id, sandbox) runs as a session ends, before its contexts are saved
         # (the browser closes cleanly so its profile is on disk)
-        self.before_end: list = []
+        self.before_end = before_end
         self.disk_guard = disk_guard  # a DiskGuard: no new session on a (nearly) full disk
-        # replicas on one store: sessions other replicas made are adopted when asked for, every
-        # change is announced (async announce(session_id)), ending one is claimed in the store
-        self.replicated = False
-        self.announce = None
+        # replicas on one store (announce given): sessions other replicas made are adopted when asked
+        # for, every change is announced (async announce(session_id)), ending one is claimed in the store
+        self.announce = announce
+        self.replicated = announce is not None
         self._adopting: dict[str, asyncio.Lock] = {}
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
@@ -128,7 +131,7 @@ class SessionService:
                            created_at=row.created_at, last_active_at=row.last_active_at,
                            expires_at=row.expires_at, kind=live.kind if live else None,
                            disk_used_bytes=used, disk_quota_bytes=quota, end_reason=row.end_reason,
-                           exposed_ports=self.ports.listed(row.id) if self.ports else [],
+                           exposed_ports=self.exposed_ports(row.id) if self.exposed_ports else [],
                            network_policy=row.network_policy and NetworkPolicyParams.model_validate(row.network_policy),
                            paused_at=row.paused_at, lifecycle=SessionLifecycle(on_idle=row.on_idle or "delete"),
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
@@ -417,8 +420,8 @@ class SessionService:
         if live is not None:
             live.row.status = status.value
             live.row.end_reason = reason
-            for hook in self.before_end:
-                await hook(session_id, live.sandbox)
+            if self.before_end:
+                await self.before_end(session_id, live.sandbox)
             if self.contexts:
                 await self.contexts.detach(session_id, live.sandbox)
         keep = getattr(self.backend, "keep_files", None)

@@ -5,7 +5,6 @@ import asyncio
 import logging
 
 from openbay.agents.desktop import EnvdDesktop
-from openbay.agents.llm import LLMConfig
 from openbay.protocol import ErrorCode
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.mobile import MOBILE_IMAGES
@@ -19,7 +18,6 @@ from openbay.protocol.tasks import (
     TaskSummary,
     TaskUsage,
 )
-from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.tables import utcnow
 from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
@@ -45,14 +43,14 @@ def event_of(row: TaskEventRow) -> TaskEvent:
 
 class TaskService:
     def __init__(self, repo: TaskRepository, runner: TaskScheduler, sessions: SessionService,
-                 browser_service=None, mobile_service=None):
+                 browser_service=None, mobile_service=None, tell_holder=None):
         self.repo = repo
         self.mobile_service = mobile_service  # the device of a mobile session
         self.runner = runner
         self.sessions = sessions
         self.browser_service = browser_service  # the session's CDP endpoint, when there is one
         # replicas: async tell_holder(op, task_id, content) reaches the replica running a task
-        self.tell_holder = None
+        self.tell_holder = tell_holder
 
     async def submit(self, who: Principal, session_id: str, kind: str, request: TaskCreateRequest) -> TaskRow:
         if kind not in AGENT_KINDS:
@@ -226,21 +224,3 @@ class TaskService:
     async def events(self, who: Principal, task_id: str, after_seq: int, limit: int) -> tuple[list[TaskEvent], TaskRow]:
         row = await self.row(who, task_id)
         return [event_of(r) for r in await self.repo.events(task_id, after_seq, limit)], row
-
-
-async def start_task_service(state, settings, *, bus=None, leases=None) -> TaskService:
-    """The task service of a starting server; tasks a previous run left running go on where
-    their session survived and end interrupted where it did not."""
-    # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
-    llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
-    repo = TaskRepository(state.db)
-    runner = TaskScheduler(repo, llm=llm, prices=settings.price_table(), on_usage=state.metrics.add_usage,
-                        action_cache=ActionCacheRepository(state.db), bus=bus, leases=leases)
-    service = TaskService(repo, runner, state.sessions, getattr(state, "browser", None),
-                          getattr(state, "mobile", None))
-    if leases is not None:  # replicas: tasks go on where their lease ran out (see Replicas)
-        return service
-    resumed, interrupted = await service.recover()
-    if resumed or interrupted:
-        log.warning("tasks of the previous run: %d resumed, %d interrupted", len(resumed), len(interrupted))
-    return service

@@ -23,7 +23,7 @@ _IDENTITY = os.environ.pop("OPENBAY_ENVD_IDENTITY", "").encode()
 HANDLERS = {"exec": commands.handle_exec, **ports.HANDLERS}
 # The modules of every other op load on the first op that is not in HANDLERS: a
 # session that only runs commands starts sooner and stays smaller without them.
-_LAZY_MODULES = ["browser", "file_content", "dir_archive", "fs_entries", "code_runner", "desktop_ops",
+_LAZY_MODULES = ["browser", "file_content", "dir_archive", "fs_entries", "code_runner", "computer_ops",
                  "mcp_stdio", "pty"]
 
 
@@ -114,9 +114,9 @@ async def serve_until_stopped(server: asyncio.AbstractServer) -> None:
     if ready_fd:  # tell the backend we listen, without it polling the socket
         os.write(int(ready_fd), b"ready\n")
         os.close(int(ready_fd))
-    if os.environ.get("OPENBAY_DESKTOP"):  # the desktop comes up with envd, not on first use
+    if os.environ.get("OPENBAY_DESKTOP"):  # the computer's screen comes up with envd, not on first use
         load_all_handlers()
-        importlib.import_module("desktop_ops").autostart()
+        importlib.import_module("computer_ops").autostart()
     if os.environ.get("OPENBAY_BROWSER_AUTOSTART"):  # Chromium starts while the create answers
         load_all_handlers()
         importlib.import_module("browser").autostart()

@@ -9,7 +9,7 @@ message either way is a piece of the RFB stream. Standard library only.
 import asyncio
 import socket
 
-from desktop import DESKTOP, DISPLAY, answer_errors
+from computer import COMPUTER, DISPLAY, answer_errors
 from stream_bridge import bridge_stream
 from supervisor import Supervised
 
@@ -20,7 +20,7 @@ X11VNC = ["x11vnc", "-inetd", "-quiet", "-display", DISPLAY, "-nopw", "-shared",
 
 @answer_errors
 async def handle_vnc(req: dict, reader, reply) -> None:
-    await DESKTOP.ensure_running()
+    await COMPUTER.ensure_running()
     view_only = bool(req.get("view_only"))
     argv = X11VNC + (["-viewonly"] if view_only else [])
     # inetd mode reads and writes the client on fd 0, so it needs a socket, not two pipes
@@ -29,7 +29,7 @@ async def handle_vnc(req: dict, reader, reply) -> None:
     try:
         vnc.process = await asyncio.create_subprocess_exec(
             *argv, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=asyncio.subprocess.DEVNULL,
-            env=DESKTOP.env(), start_new_session=True)
+            env=COMPUTER.env(), start_new_session=True)
     finally:
         theirs.close()
     rfb_reader, rfb_writer = await asyncio.open_connection(sock=ours)

@@ -1,11 +1,11 @@
-"""Desktop ops on windows: list, active, activate, maximize, minimize, restore, close,
+"""Computer ops on windows: list, active, activate, maximize, minimize, restore, close,
 resize, fullscreen (wmctrl talks EWMH to the window manager; xdotool for the rest).
 Standard library only (runs inside the sandbox).
 """
 import asyncio
 import re
 
-from desktop import DESKTOP, answer_errors
+from computer import COMPUTER, answer_errors
 from supervisor import ToolError
 
 MAX_SIZE = 16384
@@ -56,8 +56,8 @@ async def list_windows() -> list[dict]:
     manager's frame in twice, so positions come from the X server's tree (xwininfo)."""
     for attempt in range(3):
         try:  # a window closing while the tools walk the tree makes them fail (BadWindow)
-            windows = parse_wmctrl(await DESKTOP.tool("wmctrl", "-l", "-p", "-G"))
-            geometry = parse_tree(await DESKTOP.tool("xwininfo", "-root", "-tree"))
+            windows = parse_wmctrl(await COMPUTER.tool("wmctrl", "-l", "-p", "-G"))
+            geometry = parse_tree(await COMPUTER.tool("xwininfo", "-root", "-tree"))
             break
         except ToolError:
             if attempt == 2:
@@ -79,11 +79,11 @@ def window_id(req: dict) -> str:
 
 async def _require(wid: str) -> None:
     if int(wid, 16) not in {w["window_id"] for w in await list_windows()}:
-        raise LookupError(f"no window {int(wid, 16)} on this desktop")
+        raise LookupError(f"no window {int(wid, 16)} on this screen")
 
 
 async def _wm(wid: str, *args: str) -> None:
-    await DESKTOP.tool("wmctrl", "-i", "-r", wid, *args)
+    await COMPUTER.tool("wmctrl", "-i", "-r", wid, *args)
 
 
 async def _size(req: dict) -> tuple[str, str]:
@@ -102,16 +102,16 @@ async def _unmaximize(wid: str) -> None:
 
 async def _act(action: str, wid: str, req: dict) -> None:
     if action == "activate":
-        await DESKTOP.tool("wmctrl", "-i", "-a", wid)
+        await COMPUTER.tool("wmctrl", "-i", "-a", wid)
     elif action == "maximize":
         await _wm(wid, "-b", "add,maximized_vert,maximized_horz")
     elif action == "minimize":
-        await DESKTOP.tool("xdotool", "windowminimize", str(int(wid, 16)))
+        await COMPUTER.tool("xdotool", "windowminimize", str(int(wid, 16)))
     elif action == "restore":
         await _unmaximize(wid)
-        await DESKTOP.tool("wmctrl", "-i", "-a", wid)
+        await COMPUTER.tool("wmctrl", "-i", "-a", wid)
     elif action == "close":
-        await DESKTOP.tool("wmctrl", "-i", "-c", wid)
+        await COMPUTER.tool("wmctrl", "-i", "-c", wid)
     elif action == "fullscreen":
         await _wm(wid, "-b", "add,fullscreen")
     elif action == "resize":
@@ -130,7 +130,7 @@ async def handle_windows(req: dict, reader, reply) -> None:
         return
     if action == "active":
         try:
-            wid = int((await DESKTOP.tool("xdotool", "getactivewindow")).strip())
+            wid = int((await COMPUTER.tool("xdotool", "getactivewindow")).strip())
         except (ToolError, ValueError):
             wid = 0
         found = [w for w in await list_windows() if w["window_id"] == wid]

@@ -1,4 +1,4 @@
-"""The desktop of a `computer` sandbox: a private Xvfb and a window manager.
+"""The computer of a `computer` sandbox: its screen, a private Xvfb, and a window manager.
 
 The X server listens only on its unix socket in the sandbox's own /tmp/.X11-unix
 (`-nolisten tcp -nolisten local`: no TCP port and no abstract socket, which would
@@ -19,7 +19,7 @@ START_TIMEOUT_S = 15.0
 _GEOMETRY = re.compile(r"^(\d{3,4})x(\d{3,4})x(24)$")
 
 
-class DesktopUnavailable(Exception):
+class ComputerUnavailable(Exception):
     pass
 
 
@@ -27,7 +27,7 @@ def _display_number() -> int:
     return int(DISPLAY.lstrip(":").split(".")[0])
 
 
-class Desktop:
+class Computer:
     def __init__(self):
         self.xvfb = Supervised("Xvfb")
         self.wm = Supervised("openbox")
@@ -61,7 +61,7 @@ class Desktop:
 
     async def ensure_running(self) -> None:
         if not self.enabled:
-            raise DesktopUnavailable("this session has no desktop; create it with image_id='computer'")
+            raise ComputerUnavailable("this session has no screen; create it with image_id='computer'")
         async with self._lock:
             if not self.xvfb.running:
                 await self._start()
@@ -71,7 +71,7 @@ class Desktop:
     async def _start(self) -> None:
         match = _GEOMETRY.match(self.geometry)
         if not match:
-            raise DesktopUnavailable(f"bad desktop geometry {self.geometry!r}")
+            raise ComputerUnavailable(f"bad screen geometry {self.geometry!r}")
         await self.stop()
         began = time.monotonic()
         ready_r, ready_w = os.pipe()
@@ -81,7 +81,7 @@ class Desktop:
                                    "-dpi", "96", "-displayfd", str(ready_w)],
                                   pass_fds=(ready_w,))
         except FileNotFoundError:
-            raise DesktopUnavailable("Xvfb is not installed: apt-get install xvfb") from None
+            raise ComputerUnavailable("Xvfb is not installed: apt-get install xvfb") from None
         finally:
             os.close(ready_w)
         try:  # Xvfb writes its display number to the fd once it accepts connections
@@ -89,7 +89,7 @@ class Desktop:
         except (asyncio.TimeoutError, EOFError):
             detail = self.xvfb.tail()
             await self.stop()
-            raise DesktopUnavailable(f"Xvfb did not start: {detail or 'no output'}") from None
+            raise ComputerUnavailable(f"Xvfb did not start: {detail or 'no output'}") from None
         finally:
             os.close(ready_r)
         try:
@@ -98,7 +98,7 @@ class Desktop:
             await asyncio.wait([asyncio.ensure_future(self.xvfb.exited.wait())], timeout=1)
             detail = self.xvfb.tail(10)
             await self.stop()
-            raise DesktopUnavailable(f"Xvfb is not answering ({e}): {detail or 'no output'}") from None
+            raise ComputerUnavailable(f"Xvfb is not answering ({e}): {detail or 'no output'}") from None
         x_ready = time.monotonic()
         await self.wm.start(["openbox", "--sm-disable"], env=self.env())
         await self._wait_for_wm()
@@ -115,7 +115,7 @@ class Desktop:
             if code == 0:
                 return
             await asyncio.sleep(0.02)
-        raise DesktopUnavailable(f"the window manager did not start: {self.wm.tail()}")
+        raise ComputerUnavailable(f"the window manager did not start: {self.wm.tail()}")
 
     async def screen(self) -> xcapture.XScreen:
         await self.ensure_running()
@@ -134,7 +134,7 @@ class Desktop:
             return await asyncio.to_thread((await self.screen()).png)
 
     async def tool(self, *argv: str, timeout_s: float = 10.0) -> str:
-        """Run an X helper (xdotool, wmctrl) against this desktop; its stdout."""
+        """Run an X helper (xdotool, wmctrl) against this screen; its stdout."""
         await self.ensure_running()
         return (await run_tool(list(argv), env=self.env(), timeout_s=timeout_s))[1]
 
@@ -170,29 +170,29 @@ async def _read_line(fd: int) -> bytes:
         loop.remove_reader(fd)
 
 
-DESKTOP = Desktop()
+COMPUTER = Computer()
 
 
 def answer_errors(handler):
-    """Turn a desktop failure into an error frame with the API's codes."""
+    """Turn a failure of the computer into an error frame with the API's codes."""
 
     async def wrapped(req: dict, reader, reply) -> None:
         try:
             await handler(req, reader, reply)
-        except DesktopUnavailable as e:
-            await reply.json({"error": "conflict" if not DESKTOP.enabled else "sandbox_error",
+        except ComputerUnavailable as e:
+            await reply.json({"error": "conflict" if not COMPUTER.enabled else "sandbox_error",
                               "message": str(e)})
         except (ToolError, xcapture.CaptureError, OSError) as e:
-            await reply.json({"error": "sandbox_error", "message": f"desktop: {e}"})
+            await reply.json({"error": "sandbox_error", "message": f"computer: {e}"})
     return wrapped
 
 
 def autostart() -> None:
-    """Bring the desktop up in the background as envd starts; ops wait for it."""
+    """Bring the screen up in the background as envd starts; ops wait for it."""
     async def start() -> None:
         try:
-            await DESKTOP.ensure_running()
+            await COMPUTER.ensure_running()
         except Exception:  # the next op retries and reports why
             pass
-    if DESKTOP.enabled:
+    if COMPUTER.enabled:
         asyncio.ensure_future(start())

@@ -1,4 +1,4 @@
-"""Desktop ops on applications: installed ones (.desktop entries), start one by command,
+"""Computer ops on applications: installed ones (.desktop entries), start one by command,
 list the running ones (those that own a window, and those started here), stop them.
 Standard library only (runs inside the sandbox).
 """
@@ -9,8 +9,8 @@ import shlex
 import shutil
 import signal
 
-from desktop import DESKTOP, answer_errors
-from desktop_windows import list_windows, process_name
+from computer import COMPUTER, answer_errors
+from computer_windows import list_windows, process_name
 from supervisor import Supervised
 
 APP_DIRS = ("/usr/share/applications", os.path.expanduser("~/.local/share/applications"))
@@ -81,14 +81,14 @@ async def start_app(req: dict) -> list[dict]:
     cwd = req.get("work_directory") or os.environ.get("HOME", "/")
     if not os.path.isdir(cwd):
         raise ValueError(f"work_directory {cwd!r} does not exist")
-    await DESKTOP.ensure_running()
+    await COMPUTER.ensure_running()
     for pid in [p for p, s in STARTED.items() if not s.running]:
         del STARTED[pid]
     if len(STARTED) >= MAX_STARTED:
         raise ValueError(f"at most {MAX_STARTED} apps started at once; stop some first")
     app = Supervised(shlex.split(command)[0] if command.strip() else "app")
     # through bash, as a user types it; exec so the app itself is the group leader
-    await app.start(["/bin/bash", "-c", "exec " + command], env=DESKTOP.env(), cwd=cwd, keep_log=False)
+    await app.start(["/bin/bash", "-c", "exec " + command], env=COMPUTER.env(), cwd=cwd, keep_log=False)
     STARTED[app.pid] = app
     # /proc may still show bash before its exec: report what was asked for
     return [{"pid": app.pid, "pname": os.path.basename(app.name), "cmdline": command}]
@@ -97,7 +97,7 @@ async def start_app(req: dict) -> list[dict]:
 async def running_apps() -> list[dict]:
     """Processes that own a window, then those started here that have none (yet)."""
     seen, out = set(), []
-    own = DESKTOP.own_pids()
+    own = COMPUTER.own_pids()
     for window in await list_windows():
         pid = window["pid"]
         if pid and pid not in seen and pid not in own:
@@ -114,7 +114,7 @@ async def running_apps() -> list[dict]:
 
 
 async def stop_apps(req: dict) -> list[int]:
-    own = DESKTOP.own_pids()
+    own = COMPUTER.own_pids()
     if "pid" in req:
         pid = req["pid"]
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 1:

@@ -1,4 +1,4 @@
-"""Desktop ops: screenshot, screen size, cursor, and mouse and keyboard through xdotool.
+"""Computer ops: screenshot, screen size, cursor, and mouse and keyboard through xdotool.
 
 Arguments go to xdotool as argv (never through a shell); key names are checked
 against a short pattern and mapped to X keysyms. Standard library only.
@@ -6,7 +6,7 @@ against a short pattern and mapped to X keysyms. Standard library only.
 import re
 
 import wire
-from desktop import DESKTOP, answer_errors
+from computer import COMPUTER, answer_errors
 
 BUTTONS = {"left": "1", "middle": "2", "right": "3"}
 SCROLL_BUTTONS = {"up": "4", "down": "5", "left": "6", "right": "7"}
@@ -96,13 +96,13 @@ def input_argv(req: dict) -> list[str]:
 async def handle_input(req: dict, reader, reply) -> None:
     argv = input_argv(req)
     text_len = len(req.get("text") or "")
-    await DESKTOP.tool("xdotool", *argv, timeout_s=10.0 + text_len * 0.05)
+    await COMPUTER.tool("xdotool", *argv, timeout_s=10.0 + text_len * 0.05)
     await reply.json({"ok": True})
 
 
 @answer_errors
 async def handle_screenshot(req: dict, reader, reply) -> None:
-    png = await DESKTOP.screenshot()
+    png = await COMPUTER.screenshot()
     await reply.json({"ok": True, "bytes": len(png)})
     reply._writer.write(wire.encode_message(png))
     await reply._writer.drain()
@@ -110,13 +110,13 @@ async def handle_screenshot(req: dict, reader, reply) -> None:
 
 @answer_errors
 async def handle_screen(req: dict, reader, reply) -> None:
-    screen = await DESKTOP.screen()
+    screen = await COMPUTER.screen()
     await reply.json({"width": screen.width, "height": screen.height, "dpi_scaling_factor": 1.0})
 
 
 @answer_errors
 async def handle_cursor(req: dict, reader, reply) -> None:
-    out = await DESKTOP.tool("xdotool", "getmouselocation", "--shell")
+    out = await COMPUTER.tool("xdotool", "getmouselocation", "--shell")
     values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
     await reply.json({"x": int(values.get("X", 0)), "y": int(values.get("Y", 0))})
 
@@ -124,8 +124,8 @@ async def handle_cursor(req: dict, reader, reply) -> None:
 @answer_errors
 async def handle_status(req: dict, reader, reply) -> None:
     if req.get("start"):
-        await DESKTOP.ensure_running()
-    await reply.json(DESKTOP.status())
+        await COMPUTER.ensure_running()
+    await reply.json(COMPUTER.status())
 
 
 HANDLERS = {"desktop_status": handle_status, "desktop_input": handle_input,

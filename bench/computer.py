@@ -1,7 +1,7 @@
-"""Desktop sessions: cold create until the desktop is ready for a screenshot, and
+"""Computer sessions: cold create until the computer is ready for a screenshot, and
 screenshot -> PNG bytes latency for 1280x800, through the SDK against a real server.
 
-Baselines in the same run: a linux session create (the sandbox without a desktop),
+Baselines in the same run: a linux session create (the sandbox without a screen),
 a bare Xvfb on the host started until it accepts connections, a command round trip
 (the floor of any call into the sandbox), and the usual way to take a PNG of an X
 screen (`xwd | convert`) run in the same sandbox. The in-sandbox row times envd's own
@@ -65,31 +65,31 @@ def main() -> None:
                                   "SDK create linux + delete": create_linux,
                                   CREATE: create_computer}, args.creates, warmup=1)
 
-        desk = bay.create(CreateSessionParams(image_id="computer")).session
+        session = bay.create(CreateSessionParams(image_id="computer")).session
         try:
             # something on the screen, as an agent would see it
-            desk.application.start_app("xterm -geometry 100x30+40+40 -e 'ls -la /usr/bin | head -80; sleep 600'")
-            desk.application.start_app("mousepad")
-            desk.command.execute_command("sleep 2")
-            size = len(desk.computer.screenshot())
+            session.application.start_app("xterm -geometry 100x30+40+40 -e 'ls -la /usr/bin | head -80; sleep 600'")
+            session.application.start_app("mousepad")
+            session.command.execute_command("sleep 2")
+            size = len(session.computer.screenshot())
             shots = interleaved_ms({
                 "SDK execute_command('true') (round-trip floor)":
-                    lambda: desk.command.execute_command("true"),
-                SHOT: desk.computer.screenshot,
+                    lambda: session.command.execute_command("true"),
+                SHOT: session.computer.screenshot,
                 "SDK execute_command('xwd -root | convert xwd:- png:-')":
-                    lambda: desk.command.execute_command("xwd -root -silent | convert xwd:- png:- | wc -c"),
+                    lambda: session.command.execute_command("xwd -root -silent | convert xwd:- png:- | wc -c"),
             }, args.n, warmup=3)
-            inside = desk.command.execute_command(
+            inside = session.command.execute_command(
                 "python3 -c '" + IN_SANDBOX.replace("N", str(args.n)) + "'", timeout_ms=120_000)
             shots["envd capture+PNG in the sandbox (no server)"] = json.loads(inside.output)
         finally:
-            desk.delete()
+            session.delete()
 
     create_table = [{"what": k, **summary(v)} for k, v in creates.items()]
     shot_table = [{"what": k, **summary(v)} for k, v in shots.items()]
-    print_table("Cold create until the desktop is ready for a screenshot (ms)", create_table,
+    print_table("Cold create until the computer is ready for a screenshot (ms)", create_table,
                 ["what", "n", "p50", "p95", "mean", "min"])
-    print_table(f"Screenshot of a 1280x800 desktop, PNG {size} bytes (ms)", shot_table,
+    print_table(f"Screenshot of a 1280x800 screen, PNG {size} bytes (ms)", shot_table,
                 ["what", "n", "p50", "p95", "mean", "min"])
     p50 = summary(shots[SHOT])["p50"]
     met = p50 <= GOAL_SCREENSHOT_P50_MS

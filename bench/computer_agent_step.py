@@ -1,4 +1,4 @@
-"""Screenshot -> model input latency of the computer agent, 1280x800 desktop (goal p50 <= 80 ms).
+"""Screenshot -> model input latency of the computer agent, 1280x800 screen (goal p50 <= 80 ms).
 
 "Model input" is what one step of the agent sends with its question: the screenshot
 scaled to fit what the model expects (the PNG itself when it fits, else JPEG), base64,
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from _common import print_table, summary, write_json
 
+from openbay.agents.computer import EnvdComputer
 from openbay.agents.computer_agent import ComputerAgent
-from openbay.agents.desktop import EnvdDesktop
 from openbay.agents.screen_image import model_image
 from openbay.agents.step_loop import AgentOptions
 from openbay.sandbox.backend import SandboxSpec
@@ -41,16 +41,16 @@ async def measure(n: int) -> tuple[dict[str, list[float]], dict]:
         backend.check()
         sandbox = await backend.start(SandboxSpec(session_id="bench-computer-agent", image_id="computer"))
         try:
-            desktop = EnvdDesktop(sandbox.envd)
-            await desktop.start_app("xterm -geometry 100x30+40+40 -e 'ls -la /usr/bin | head -80; sleep 600'")
-            await desktop.start_app("mousepad")
+            computer = EnvdComputer(sandbox.envd)
+            await computer.start_app("xterm -geometry 100x30+40+40 -e 'ls -la /usr/bin | head -80; sleep 600'")
+            await computer.start_app("mousepad")
             for _ in range(100):  # both windows up, as an agent would see them
-                if len(await desktop.windows()) >= 2:
+                if len(await computer.windows()) >= 2:
                     break
                 await asyncio.sleep(0.1)
-            full = ComputerAgent(None, desktop, None, AgentOptions())
-            scaled = ComputerAgent(None, desktop, None, AgentOptions(), max_width=1024, max_height=640)
-            png = await desktop.screenshot()
+            full = ComputerAgent(None, computer, None, AgentOptions())
+            scaled = ComputerAgent(None, computer, None, AgentOptions(), max_width=1024, max_height=640)
+            png = await computer.screenshot()
 
             async def step(agent):
                 return agent.state_message(await agent.observe(), 1, [])
@@ -61,8 +61,8 @@ async def measure(n: int) -> tuple[dict[str, list[float]], dict]:
             async def image_scaled():
                 model_image(png, 1024, 640)
 
-            rows = {"envd screenshot -> PNG bytes (baseline)": desktop.screenshot,
-                    "window list alone": desktop.windows,
+            rows = {"envd screenshot -> PNG bytes (baseline)": computer.screenshot,
+                    "window list alone": computer.windows,
                     "image work alone, 1280x800 (PNG as it is, base64)": image_only,
                     "image work alone, scaled to 1024x640 (decode, resize, JPEG)": image_scaled,
                     STEP: lambda: step(full), SCALED: lambda: step(scaled)}
@@ -88,7 +88,7 @@ def main() -> None:
     args = ap.parse_args()
     samples, sizes = asyncio.run(measure(args.n))
     table = [{"what": k, **summary(v)} for k, v in samples.items()]
-    print_table(f"Computer agent: screenshot -> model input, 1280x800 desktop (ms); PNG {sizes['png_bytes']} "
+    print_table(f"Computer agent: screenshot -> model input, 1280x800 screen (ms); PNG {sizes['png_bytes']} "
                 f"bytes, sent as a {sizes['image_url_chars']}-character data URL", table,
                 ["what", "n", "p50", "p95", "mean", "min"])
     p50 = summary(samples[STEP])["p50"]

@@ -1,9 +1,9 @@
-"""The computer agent: a Linux desktop seen as screenshots plus its window list; it
+"""The computer agent: a Linux computer seen as screenshots plus its window list; it
 acts with the mouse and keyboard (in screenshot coordinates), the shell, files and
 apps of its sandbox."""
 from __future__ import annotations
 
-from .desktop import Desktop, DesktopError, WindowInfo
+from .computer import Computer, ComputerError, WindowInfo
 from .events import AgentHooks
 from .llm import ChatClient
 from .screen_agent import Action, ScreenAgent, ScreenState, params, point
@@ -21,21 +21,21 @@ MAX_SHOWN_OUTPUT = 8_000
 
 class ComputerAgent(ScreenAgent):
     screen_name = "screen"
-    errors = (DesktopError, ValueError)
+    errors = (ComputerError, ValueError)
 
-    def __init__(self, llm: ChatClient, desktop: Desktop, hooks: AgentHooks, options: AgentOptions, *,
+    def __init__(self, llm: ChatClient, computer: Computer, hooks: AgentHooks, options: AgentOptions, *,
                  max_width: int = 1280, max_height: int = 800):
-        self.desktop = desktop
+        self.computer = computer
         super().__init__(llm, hooks, options, max_width=max_width, max_height=max_height)
 
     def system_prompt(self) -> str:
         return screen_system_prompt(COMPUTER_SYSTEM, self.options.output_schema)
 
     async def capture(self) -> bytes:
-        return await self.desktop.screenshot()
+        return await self.computer.screenshot()
 
     async def survey(self) -> list[WindowInfo]:
-        return await self.desktop.windows()
+        return await self.computer.windows()
 
     def describe(self, image: ModelImage, windows: list[WindowInfo]) -> tuple[str, str, list | None]:
         if not windows:
@@ -75,7 +75,7 @@ class ComputerAgent(ScreenAgent):
                    self._keys),
             Action("activate_window", "Bring a window to the front and give it the keyboard focus.",
                    params({"window_id": {"type": "integer", "minimum": 1}}, ["window_id"]), self._activate),
-            Action("start_app", "Start a desktop program by its command line.",
+            Action("start_app", "Start a graphical program by its command line.",
                    params({"command": {"type": "string", "minLength": 1, "maxLength": 4096}}, ["command"]),
                    self._start_app),
             Action("run_command", "Run a bash command in the machine; its exit code and output.",
@@ -98,44 +98,44 @@ class ComputerAgent(ScreenAgent):
             if button != "left":
                 raise ValueError("a double click is done with the left button")
             button = "double_left"
-        await self.desktop.mouse("click", x=x, y=y, button=button)
+        await self.computer.mouse("click", x=x, y=y, button=button)
         return f"clicked {button} at ({args['x']}, {args['y']})"
 
     async def _move(self, args: dict, state: ScreenState) -> str:
         x, y = state.image.to_screen(args["x"], args["y"])
-        await self.desktop.mouse("move", x=x, y=y)
+        await self.computer.mouse("move", x=x, y=y)
         return f"moved the pointer to ({args['x']}, {args['y']})"
 
     async def _drag(self, args: dict, state: ScreenState) -> str:
         fx, fy = state.image.to_screen(args["from_x"], args["from_y"])
         tx, ty = state.image.to_screen(args["to_x"], args["to_y"])
-        await self.desktop.mouse("drag", from_x=fx, from_y=fy, to_x=tx, to_y=ty, button="left")
+        await self.computer.mouse("drag", from_x=fx, from_y=fy, to_x=tx, to_y=ty, button="left")
         return f"dragged from ({args['from_x']}, {args['from_y']}) to ({args['to_x']}, {args['to_y']})"
 
     async def _scroll(self, args: dict, state: ScreenState) -> str:
         x, y = state.image.to_screen(args["x"], args["y"])
         amount = args.get("amount", 3)
-        await self.desktop.mouse("scroll", x=x, y=y, direction=args["direction"], amount=amount)
+        await self.computer.mouse("scroll", x=x, y=y, direction=args["direction"], amount=amount)
         return f"scrolled {args['direction']} {amount} at ({args['x']}, {args['y']})"
 
     async def _type(self, args: dict, state: ScreenState) -> str:
-        await self.desktop.type_text(args["text"])
+        await self.computer.type_text(args["text"])
         return f"typed {len(args['text'])} characters"
 
     async def _keys(self, args: dict, state: ScreenState) -> str:
-        await self.desktop.press_keys(args["keys"])
+        await self.computer.press_keys(args["keys"])
         return "pressed " + "+".join(args["keys"])
 
     async def _activate(self, args: dict, state: ScreenState) -> str:
-        await self.desktop.activate_window(args["window_id"])
+        await self.computer.activate_window(args["window_id"])
         return f"activated window {args['window_id']}"
 
     async def _start_app(self, args: dict, state: ScreenState) -> str:
-        pid = await self.desktop.start_app(args["command"])
+        pid = await self.computer.start_app(args["command"])
         return f"started (pid {pid}); its window shows in the next step (wait if it is slow)"
 
     async def _run_command(self, args: dict, state: ScreenState) -> str:
-        result = await self.desktop.run_command(args["command"], float(args.get("timeout_s", 60)))
+        result = await self.computer.run_command(args["command"], float(args.get("timeout_s", 60)))
         output = result.output
         if len(output) > MAX_SHOWN_OUTPUT:
             output = output[:MAX_SHOWN_OUTPUT] + f"\n…({len(result.output) - MAX_SHOWN_OUTPUT} more characters)"
@@ -143,8 +143,8 @@ class ComputerAgent(ScreenAgent):
         return f"{ended}; output:\n{output}"
 
     async def _read_file(self, args: dict, state: ScreenState) -> str:
-        return await self.desktop.read_file(args["path"])
+        return await self.computer.read_file(args["path"])
 
     async def _write_file(self, args: dict, state: ScreenState) -> str:
-        await self.desktop.write_file(args["path"], args["content"])
+        await self.computer.write_file(args["path"], args["content"])
         return f"wrote {len(args['content'])} characters to {args['path']}"

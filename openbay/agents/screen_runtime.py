@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from openbay.sandbox.adb import AdbError
 
+from .computer import Computer, ComputerError
 from .computer_agent import ComputerAgent
-from .desktop import Desktop, DesktopError
 from .events import AgentHooks
 from .llm import ChatClient, LLMConfig
 from .mobile_agent import MobileAgent, MobileDevice
@@ -13,17 +13,17 @@ from .step_loop import AgentOptions, AgentOutcome
 
 
 class ScreenFailed(Exception):
-    """The desktop or device could not be seen any more (e.g. its session ended)."""
+    """The computer or device could not be seen any more (e.g. its session ended)."""
 
 
 async def run_computer_task(task: str, *, llm: LLMConfig, options: AgentOptions, hooks: AgentHooks,
-                            desktop: Desktop, max_width: int = 1280, max_height: int = 800) -> AgentOutcome:
+                            computer: Computer, max_width: int = 1280, max_height: int = 800) -> AgentOutcome:
     client = ChatClient(llm)  # raises LLMNotConfigured before anything is looked at
     try:
-        agent = ComputerAgent(client, desktop, hooks, options, max_width=max_width, max_height=max_height)
+        agent = ComputerAgent(client, computer, hooks, options, max_width=max_width, max_height=max_height)
         return await agent.run(task)
-    except (DesktopError, ScreenshotError) as e:
-        raise ScreenFailed(f"the desktop failed: {str(e)[:300]}") from None
+    except (ComputerError, ScreenshotError) as e:
+        raise ScreenFailed(f"the computer failed: {str(e)[:300]}") from None
     finally:
         await client.close()
 

@@ -29,7 +29,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
     @tool(server, "create_session",
           "Create an isolated OpenBay session (a Linux sandbox) and return its session_id. Images: "
           "linux (a shell), code (Python with numpy/pandas, Node.js), browser (plus Chromium), "
-          "computer (a desktop with mouse and keyboard), mobile (an Android device).")
+          "computer (a screen with mouse and keyboard), mobile (an Android device).")
     async def create_session(ctx: Context, image_id: ImageId = "linux",
                              labels: Annotated[dict[str, str] | None,
                                                Field(description="labels to find it by")] = None,

@@ -1,5 +1,5 @@
 """MCP tools for what a session shows: its browser (browser and computer images) and
-its desktop (computer image). Pictures come back as MCP image content."""
+its screen (computer image). Pictures come back as MCP image content."""
 from typing import Annotated, Literal
 
 from mcp.server.mcpserver import Context, Image, MCPServer
@@ -29,7 +29,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
         session = await (await bay_for(ctx)).session(session_id)
         return Image(data=await session.browser.screenshot(full_page=full_page), format="png")
 
-    @tool(server, "computer_screenshot", "A PNG of the whole desktop of a computer session.")
+    @tool(server, "computer_screenshot", "A PNG of the whole screen of a computer session.")
     async def computer_screenshot(ctx: Context, session_id: SessionId) -> Image:
         session = await (await bay_for(ctx)).session(session_id)
         return Image(data=await session.computer.screenshot(), format="png")

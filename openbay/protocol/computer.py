@@ -1,4 +1,4 @@
-"""The desktop of a `computer` session: mouse, keyboard, screen, windows and apps."""
+"""The computer of a `computer` session: mouse, keyboard, screen, windows and apps."""
 import re
 from enum import Enum
 
@@ -123,7 +123,7 @@ class InstalledApp(BaseModel):
     name: str
     start_cmd: str
     work_directory: str = ""
-    desktop_file: str = ""
+    desktop_file: str = ""  # the application's .desktop entry (the freedesktop.org file format)
 
 
 class InstalledAppList(BaseModel):
@@ -160,7 +160,7 @@ class StoppedApps(BaseModel):
     stopped: list[int]
 
 
-class DesktopStatus(BaseModel):
+class ComputerStatus(BaseModel):
     running: bool
     display: str
     window_manager: bool = False
@@ -169,6 +169,9 @@ class DesktopStatus(BaseModel):
     started_ms: float = 0.0
     steps_ms: dict[str, float] = Field(default_factory=dict)
     log_tail: str = Field(default="", description="the X server's last words, when it is not running")
+
+
+DesktopStatus = ComputerStatus  # its name in earlier releases
 
 
 class Done(BaseModel):

@@ -1,4 +1,4 @@
-"""Recordings of sessions: a browser's pages (rrweb events) or a desktop's screen (video)."""
+"""Recordings of sessions: a browser's pages (rrweb events) or a computer's screen (video)."""
 from datetime import datetime
 from typing import Literal
 

@@ -90,7 +90,7 @@ class CreateSessionParams(BaseModel):
         default_factory=list, description="contexts restored into the session, saved back on delete")
     lifecycle: SessionLifecycle = Field(default_factory=SessionLifecycle)
     record: bool = Field(default=False, description="record the session: a browser's pages (rrweb), "
-                         "a desktop's screen (video); the console replays it")
+                         "a computer's screen (video); the console replays it")
 
     _check_labels = field_validator("labels")(validate_labels)
     _check_envs = field_validator("envs")(validate_envs)

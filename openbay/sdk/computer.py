@@ -1,4 +1,4 @@
-"""`session.computer`, `session.window`, `session.application`: the desktop of a
+"""`session.computer`, `session.window`, `session.application`: the computer of a
 `computer` session. Each method is one call (see calls.py), shared by OpenBay and
 AsyncOpenBay; results carry request_id and typed data, failures raise."""
 
@@ -49,11 +49,11 @@ def _post(path: str, body: Any = None, build: Callable[[Any], Any] = _done) -> C
     return (yield from calls.result(req, OperationResult, lambda b: {"data": build(b)}))
 
 
-class _DesktopCalls:
+class _ComputerCalls:
     _path: str
 
 
-class ComputerCalls(_DesktopCalls):
+class ComputerCalls(_ComputerCalls):
     """Screen, mouse and keyboard."""
 
     def screenshot(self) -> Call[bytes]:
@@ -104,8 +104,8 @@ class ComputerCalls(_DesktopCalls):
         return (yield from _get(f"{self._path}/computer/cursor", CursorPosition.model_validate))
 
 
-class WindowCalls(_DesktopCalls):
-    """AgentBay's WindowManager: windows of the desktop, by window_id."""
+class WindowCalls(_ComputerCalls):
+    """AgentBay's WindowManager: windows of the computer, by window_id."""
 
     def list_root_windows(self, timeout_ms: int = 3000) -> Call[OperationResult]:
         """data: list of Window (window_id, title, position, size, pid, pname).
@@ -140,15 +140,15 @@ class WindowCalls(_DesktopCalls):
         )
 
 
-class ApplicationCalls(_DesktopCalls):
+class ApplicationCalls(_ComputerCalls):
     """AgentBay's ApplicationManager: installed apps, start, list running, stop."""
 
     def get_installed_apps(self) -> Call[OperationResult]:
-        """data: list of InstalledApp (name, start_cmd, ...) from the desktop entries."""
+        """data: list of InstalledApp (name, start_cmd, ...) from the .desktop entries."""
         return (yield from _get(f"{self._path}/applications", lambda b: InstalledAppList.model_validate(b).apps))
 
     def start_app(self, start_cmd: str, work_directory: str = "") -> Call[OperationResult]:
-        """Start a command on the desktop; data: list of Process (pid, pname, cmdline)."""
+        """Start a command on the computer; data: list of Process (pid, pname, cmdline)."""
         return (
             yield from _post(
                 f"{self._path}/applications/start",
@@ -213,7 +213,7 @@ class AsyncComputerApi(AsyncPart):
 
 
 class WindowApi(Part):
-    """The desktop's windows, by window_id."""
+    """The computer's windows, by window_id."""
 
     list_root_windows = blocking(WindowCalls.list_root_windows)
     get_active_window = blocking(WindowCalls.get_active_window)
@@ -235,7 +235,7 @@ class WindowApi(Part):
 
 
 class AsyncWindowApi(AsyncPart):
-    """The desktop's windows, by window_id."""
+    """The computer's windows, by window_id."""
 
     list_root_windows = awaited(WindowCalls.list_root_windows)
     get_active_window = awaited(WindowCalls.get_active_window)

@@ -74,7 +74,7 @@ class SessionCalls:
                                                timeout_s=600), SnapshotInfo.model_validate))
 
     def list_mcp_tools(self) -> Call[McpToolsResult]:
-        """The session's MCP tools: its own (shell, files, code, browser/desktop where it has them)
+        """The session's MCP tools: its own (shell, files, code, browser/computer where it has them)
         and those of the MCP servers its image declares, named <server>.<tool>."""
         return (yield from mcp_tools.list_tools(self._path))
 

@@ -55,7 +55,7 @@ class RunningTask:
     row: TaskRow
     request: TaskCreateRequest
     cdp_url: str | None = None  # None: the agent launches a Chromium of its own
-    target: Any = None  # what a computer (Desktop) or mobile (MobileDevice) agent acts on
+    target: Any = None  # what a computer (Computer) or mobile (MobileDevice) agent acts on
     seq: int = 0
     job: asyncio.Task | None = None
     question: asyncio.Future | None = None
@@ -279,7 +279,7 @@ class TaskScheduler:
     async def _run_agent(self, rt: RunningTask, task: str, llm: LLMConfig, options: AgentOptions) -> AgentOutcome:
         hooks = _Hooks(self, rt)
         if rt.row.kind == "computer":
-            return await run_computer_task(task, llm=llm, options=options, hooks=hooks, desktop=rt.target)
+            return await run_computer_task(task, llm=llm, options=options, hooks=hooks, computer=rt.target)
         if rt.row.kind == "mobile":
             return await run_mobile_task(task, llm=llm, options=options, hooks=hooks, device=rt.target)
         cache = OwnerActionCache(self.action_cache, rt.row.owner_id) \

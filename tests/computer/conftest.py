@@ -1,4 +1,4 @@
-"""Desktop tests: a real server, real sandboxes with a real Xvfb, openbox, xdotool."""
+"""Computer tests: a real server, real sandboxes with a real Xvfb, openbox, xdotool."""
 import struct
 import time
 
@@ -36,8 +36,8 @@ def pids_of(session_id: str, name: str) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def desktop(server):
-    """One computer session shared by a module's tests (a desktop takes a while to start)."""
+def computer_session(server):
+    """One computer session shared by a module's tests (a computer takes a while to start)."""
     with new_session(server, "computer") as s:
         yield s
 

@@ -1,4 +1,4 @@
-"""A desktop belongs to its session alone, and leaves nothing behind."""
+"""A computer belongs to its session alone, and leaves nothing behind."""
 import httpx
 
 from openbay import CreateSessionParams
@@ -18,22 +18,22 @@ for name, addr in (("path", "/tmp/.X11-unix/X1"), ("abstract", "\0/tmp/.X11-unix
 """
 
 
-def test_another_session_cannot_reach_this_desktop(server, desktop):
-    desktop.application.start_app("xterm -T only-mine")
-    wait_for(lambda: window_titled(desktop, "only-mine"), what="the xterm window")
+def test_another_session_cannot_reach_this_computer(server, computer_session):
+    computer_session.application.start_app("xterm -T only-mine")
+    wait_for(lambda: window_titled(computer_session, "only-mine"), what="the xterm window")
 
     bay = server.client()
     other = bay.create(CreateSessionParams(image_id="computer")).session
     plain = bay.create().session
     try:
-        # another desktop of the same owner is a different X server
+        # another computer of the same owner is a different X server
         assert window_titled(other, "only-mine") is None
         # a shell in another session finds no X socket, by path or in the abstract namespace
         # (which the host network namespace would share)
         probe = plain.command.execute_command(f"python3 -c '{PROBE}'")
         assert probe.output.split() == ["path", "unreachable", "abstract", "unreachable"], probe
         # no X server or VNC listens on a TCP port, even inside the session's own network
-        uid = desktop.session_id
+        uid = computer_session.session_id
         assert listening_tcp_ports(uid) == []
     finally:
         other.delete()
@@ -41,9 +41,9 @@ def test_another_session_cannot_reach_this_desktop(server, desktop):
         bay.close()
 
 
-def test_another_owner_sees_nothing(server, desktop):
+def test_another_owner_sees_nothing(server, computer_session):
     stranger = server.new_owner_key("stranger")
-    base = f"{server.base_url}/v1/sessions/{desktop.session_id}"
+    base = f"{server.base_url}/v1/sessions/{computer_session.session_id}"
     headers = {"Authorization": f"Bearer {stranger}"}
     for path in ("/computer/screenshot", "/windows", "/applications/running", "/computer/cursor"):
         r = httpx.get(base + path, headers=headers)
@@ -56,7 +56,7 @@ def test_no_x_server_is_left_after_delete(server):
     bay = server.client()
     session = bay.create(CreateSessionParams(image_id="computer")).session
     try:
-        assert session.computer.screenshot()  # the desktop is up
+        assert session.computer.screenshot()  # the computer is up
         uid = session.session_id
         assert pids_of(uid, "Xvfb") and pids_of(uid, "openbox")
     finally:
@@ -66,7 +66,7 @@ def test_no_x_server_is_left_after_delete(server):
              what="the X server to be gone")
 
 
-def test_the_desktop_comes_back_after_the_x_server_dies(server):
+def test_the_computer_comes_back_after_the_x_server_dies(server):
     bay = server.client()
     session = bay.create(CreateSessionParams(image_id="computer")).session
     try:

@@ -1,4 +1,4 @@
-"""The session page of a computer session shows the desktop through noVNC, view and control."""
+"""The session page of a computer session shows the computer's screen through noVNC, view and control."""
 import asyncio
 
 import pytest
@@ -20,39 +20,39 @@ WHITE_SHARE = """() => {
 }"""
 
 
-def test_session_page_shows_the_desktop_and_takes_input(server, desktop):
-    desktop.application.start_app("xterm -T live-test -bg white -fg black -geometry 80x24+100+100")
-    term = wait_for(lambda: window_titled(desktop, "live-test"), what="the xterm window")
-    link = desktop.get_link()
+def test_session_page_shows_the_screen_and_takes_input(server, computer_session):
+    computer_session.application.start_app("xterm -T live-test -bg white -fg black -geometry 80x24+100+100")
+    term = wait_for(lambda: window_titled(computer_session, "live-test"), what="the xterm window")
+    link = computer_session.get_link()
     with sync_playwright() as p:
         person = launch_host_chromium(p)
         try:
-            page = person.new_page(viewport={"width": 1400, "height": 1400})  # the whole desktop in view
+            page = person.new_page(viewport={"width": 1400, "height": 1400})  # the whole screen in view
             page.goto(link)
             page.wait_for_function("window.openbayVnc && window.openbayVnc.connected", timeout=20_000)
             # the white terminal shows up in the picture (the rest of the screen is black)
             page.wait_for_function(f"({WHITE_SHARE})() > 0.05", timeout=20_000)
 
-            # a click on the terminal and typing on the page land in the session's desktop
+            # a click on the terminal and typing on the page land in the session's computer
             canvas = page.locator("#vnc-screen canvas").bounding_box()
             scale = canvas["width"] / 1280
             cx = term.absolute_upper_left_x + term.width / 2
             cy = term.absolute_upper_left_y + term.height / 2
             page.mouse.click(canvas["x"] + cx * scale, canvas["y"] + cy * scale)
             page.keyboard.type("echo typed-through-vnc > /home/user/vnc.txt\n", delay=20)
-            wait_for(lambda: "typed-through-vnc" in desktop.command.execute_command(
+            wait_for(lambda: "typed-through-vnc" in computer_session.command.execute_command(
                 "cat /home/user/vnc.txt 2>/dev/null").output, what="the typed command to run")
         finally:
             person.close()
     # the viewer is gone: so is its x11vnc
-    uid = desktop.session_id
+    uid = computer_session.session_id
     wait_for(lambda: not pids_of(uid, "x11vnc"), what="x11vnc to stop")
-    desktop.application.stop_app_by_pname("xterm")
+    computer_session.application.stop_app_by_pname("xterm")
 
 
-def test_vnc_socket_needs_a_page_token_or_the_key(server, desktop, session):
+def test_vnc_socket_needs_a_page_token_or_the_key(server, computer_session, session):
     ws_base = server.base_url.replace("http", "ws", 1)
-    url = f"{ws_base}/v1/sessions/{desktop.session_id}/vnc"
+    url = f"{ws_base}/v1/sessions/{computer_session.session_id}/vnc"
 
     async def refused(u):
         with pytest.raises(websockets.exceptions.InvalidStatus) as info:
@@ -60,7 +60,7 @@ def test_vnc_socket_needs_a_page_token_or_the_key(server, desktop, session):
                 pass
         return info.value.response.status_code
 
-    uid = desktop.session_id
+    uid = computer_session.session_id
 
     async def greets(u) -> bytes:
         async with websockets.connect(u, subprotocols=["binary"]) as ws:
@@ -71,13 +71,13 @@ def test_vnc_socket_needs_a_page_token_or_the_key(server, desktop, session):
 
     assert asyncio.run(refused(url)) == 403
     assert asyncio.run(refused(url + "?token=1.abc")) == 403
-    # another session's page token does not open this desktop
+    # another session's page token does not open this computer
     other_token = session.get_link().partition("?token=")[2]
     assert asyncio.run(refused(url + "?token=" + other_token)) == 403
     # this session's page token does: the RFB server greets first
-    token = desktop.get_link().partition("?token=")[2]
+    token = computer_session.get_link().partition("?token=")[2]
     assert (asyncio.run(greets(url + "?token=" + token))).startswith(b"RFB 003.")
-    # a linux session has no desktop to view
+    # a linux session has no screen to view
     own = server.client()
     try:
         plain_url = f"{ws_base}/v1/sessions/{session.session_id}/vnc?token={server.admin_key}"

@@ -1,5 +1,5 @@
 """Recording and replay: rrweb injected over CDP into every page, stored with the session,
-replayed in the console; a desktop's video; retention; recordings belong to their owner."""
+replayed in the console; a computer's video; retention; recordings belong to their owner."""
 import json
 import os
 import time
@@ -141,18 +141,18 @@ def test_retention_deletes_old_recordings(tmp_path):
     assert store.get("o-1", info.recording_id) is None and not store.content_path(info).exists()
 
 
-def test_a_desktop_session_records_a_video(console_server, cbay, tmp_path):
+def test_a_computer_session_records_a_video(console_server, cbay, tmp_path):
     s = cbay.create(CreateSessionParams(image_id="computer")).session
     try:
         if s.command.execute_command("command -v ffmpeg").exit_code != 0:
-            pytest.skip("ffmpeg is not in the computer image yet (the lead adds it); the desktop video needs it")
+            pytest.skip("ffmpeg is not in the computer image yet (the lead adds it); the computer's video needs it")
         rec = s.recording.start()
         assert rec.kind == "video"
         s.application.start_app("xterm")
         time.sleep(2)
         stopped = s.recording.stop(rec.recording_id)
         assert stopped.status == "stopped" and stopped.bytes > 1000, stopped.error_message
-        out = tmp_path / "desktop.mp4"
+        out = tmp_path / "computer.mp4"
         s.recording.download(rec.recording_id, out)
         assert out.read_bytes()[4:8] == b"ftyp"  # an MP4
     finally:

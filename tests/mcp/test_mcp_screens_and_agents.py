@@ -1,4 +1,4 @@
-"""MCP tools on real Chromium and a real desktop, and an agent task with the scripted model,
+"""MCP tools on real Chromium and a real computer, and an agent task with the scripted model,
 through the `mcp` SDK's client."""
 import base64
 import json
@@ -73,37 +73,37 @@ async def test_agent_task_reports_progress_and_returns_the_result(mcp_server, mc
             await client.call_tool("delete_session", {"session_id": sid})
 
 
-async def test_desktop_screenshot_click_and_type(mcp_server):
+async def test_computer_screenshot_click_and_type(mcp_server):
     async with connect("http", mcp_server) as client:
         sid = json_of(await client.call_tool("create_session", {"image_id": "computer"}))["session_id"]
         try:
             shot = await client.call_tool("computer_screenshot", {"session_id": sid})
             assert png_size(base64.b64decode(shot.content[0].data)) == (1280, 800)
 
-            desktop = mcp_server.client().get(sid).session  # starting the editor is not an MCP tool
+            computer = mcp_server.client().get(sid).session  # starting the editor is not an MCP tool
             json_of(await client.call_tool("write_file", {"session_id": sid, "path": "note.txt", "content": ""}))
-            desktop.application.start_app("mousepad /home/user/note.txt")
-            editor = wait_for(lambda: window_titled(desktop, "note.txt"), timeout_s=30, what="the editor")
+            computer.application.start_app("mousepad /home/user/note.txt")
+            editor = wait_for(lambda: window_titled(computer, "note.txt"), timeout_s=30, what="the editor")
             x, y = editor.absolute_upper_left_x + editor.width // 2, editor.absolute_upper_left_y + editor.height // 2
             json_of(await client.call_tool("computer_click", {"session_id": sid, "x": x, "y": y}))
             wait_for(lambda: (lambda a: a.data and a.data.window_id == editor.window_id)(
-                desktop.window.get_active_window()), what="the editor to have focus")
+                computer.window.get_active_window()), what="the editor to have focus")
             json_of(await client.call_tool("computer_type", {"session_id": sid, "text": "typed over mcp"}))
             json_of(await client.call_tool("computer_type", {"session_id": sid, "keys": ["ctrl", "s"]}))
-            saved = wait_for(lambda: desktop.file_system.read_file("note.txt").content.strip(),
+            saved = wait_for(lambda: computer.file_system.read_file("note.txt").content.strip(),
                              what="the saved file")
             assert saved == "typed over mcp"
             assert text_of(await client.call_tool("read_file", {"session_id": sid, "path": "note.txt"})
                            ).strip() == "typed over mcp"
-            # the same desktop as per-session MCP tools
-            names = {t.name for t in desktop.list_mcp_tools().tools}
+            # the same computer as per-session MCP tools
+            names = {t.name for t in computer.list_mcp_tools().tools}
             assert {"system_screenshot", "click_mouse", "input_text", "press_keys", "browser_screenshot"} <= names
-            own = desktop.call_mcp_tool("system_screenshot")
+            own = computer.call_mcp_tool("system_screenshot")
             assert not own.is_error and png_size(base64.b64decode(own.content[0]["data"])) == (1280, 800)
-            assert not desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "a"]}).is_error
-            assert not desktop.call_mcp_tool("input_text", {"text": "per-session tools"}).is_error
-            assert not desktop.call_mcp_tool("press_keys", {"keys": ["ctrl", "s"]}).is_error
-            wait_for(lambda: desktop.file_system.read_file("note.txt").content.strip() == "per-session tools",
+            assert not computer.call_mcp_tool("press_keys", {"keys": ["ctrl", "a"]}).is_error
+            assert not computer.call_mcp_tool("input_text", {"text": "per-session tools"}).is_error
+            assert not computer.call_mcp_tool("press_keys", {"keys": ["ctrl", "s"]}).is_error
+            wait_for(lambda: computer.file_system.read_file("note.txt").content.strip() == "per-session tools",
                      what="the file saved through the per-session tools")
         finally:
             await client.call_tool("delete_session", {"session_id": sid})

@@ -65,7 +65,7 @@ def mcp_session(mcp_server):
 def test_tools_of_the_session_and_of_its_declared_servers(mcp_session):
     listed = mcp_session.list_mcp_tools()
     tools = {t.name: t for t in listed.tools}
-    assert set(tools) == BUILTIN | {"echo.add", "echo.whoami", "echo.boom", "echo.quit"}  # no browser, no desktop
+    assert set(tools) == BUILTIN | {"echo.add", "echo.whoami", "echo.boom", "echo.quit"}  # no browser, no computer
     add = tools["echo.add"]
     assert (add.server, add.tool, add.description) == ("echo", "add", "Add two numbers")
     assert add.input_schema["required"] == ["a", "b"]

@@ -1,5 +1,5 @@
 """Computer and mobile tasks through the SDK, against a real server: the computer agent on a
-real Xvfb desktop with the real text editor (mousepad); the mobile agent with no device."""
+real Xvfb computer with the real text editor (mousepad); the mobile agent with no device."""
 import re
 import time
 

@@ -145,7 +145,7 @@ def test_budgets_end_a_task_with_a_clear_reason(llm, bsession):
 
 def test_requests_are_checked(agent_server, abay, bsession):
     agent = bsession.agent.browser
-    raised(lambda: bsession.agent.computer.execute_task("x").wait(1))  # a browser session has no desktop
+    raised(lambda: bsession.agent.computer.execute_task("x").wait(1))  # a browser session is not a computer
     linux = abay.create().session
     try:
         r = raised(lambda: linux.agent.browser.execute_task("x").wait(1))

@@ -1,5 +1,5 @@
 // Recordings: an rrweb recording replays in rrweb-player, as wide as its pane, with the steps
-// of its tasks as marks on its timeline; a desktop recording is a video.
+// of its tasks as marks on its timeline; a computer's recording is a video.
 import {api, el} from "./common.js";
 import {loadScript, loadStyle} from "./vendor.js";
 
@@ -18,7 +18,7 @@ export async function showRecording(rec, box, task = null) {
   const base = `/v1/recordings/${encodeURIComponent(rec.recording_id)}`;
   if (rec.kind === "video") {
     box.replaceChildren(el("video", {controls: true, src: `${base}/content`, class: "recording",
-                                     "aria-label": `desktop recording ${rec.recording_id}`}),
+                                     "aria-label": `computer recording ${rec.recording_id}`}),
                         el("p", {}, el("a", {href: `${base}/content`, download: `${rec.recording_id}.mp4`}, "Download")));
     return null;
   }

@@ -151,7 +151,7 @@ async def session_page(session_id: str, request: Request, token: str = ""):
 
 
 def _live_section(info) -> str:
-    """A desktop shows itself whole (noVNC); a browser session shows its page (screencast)."""
+    """A computer shows its whole screen (noVNC); a browser session shows its page (screencast)."""
     if info.status.value != "running":
         return "<p>The session has ended; there is nothing live to show.</p>"
     kind = info.kind or info.image_id

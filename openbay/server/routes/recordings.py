@@ -1,5 +1,5 @@
 """Recordings: start and stop them, list a session's (or the owner's), fetch one (rrweb events as a JSON
-array, or the desktop's video), delete them."""
+array, or the computer's video), delete them."""
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 

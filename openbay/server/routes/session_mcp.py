@@ -12,7 +12,7 @@ router = APIRouter(prefix="/v1/sessions/{session_id}/mcp", tags=["mcp"])
 
 @router.get("/tools", response_model=McpToolList)
 async def list_tools(session_id: str, request: Request, who: Principal = Depends(require_principal)):
-    """The session's own tools (shell, files, code; browser and desktop where the image has them)
+    """The session's own tools (shell, files, code; browser and computer where the image has them)
     and those of the MCP servers its image declares, named <server>.<tool>."""
     return await services(request).session_mcp.list_tools(who, session_id)
 

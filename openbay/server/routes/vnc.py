@@ -1,4 +1,4 @@
-"""Live view of a computer session's desktop: noVNC on the session page, RFB over a WebSocket.
+"""Live view of a computer session's screen: noVNC on the session page, RFB over a WebSocket.
 
 The WebSocket is authenticated like the browser's live view (the page's link token,
 or an API key) and bridged to x11vnc inside the sandbox through envd's unix socket;
@@ -44,7 +44,7 @@ async def vnc_socket(ws: WebSocket, session_id: str, token: str = "", view_only:
 
 
 async def _bridge(ws: WebSocket, channel: EnvdChannel, keep_alive) -> None:
-    async def to_desktop():
+    async def to_computer():
         while True:
             msg = await ws.receive()
             if msg["type"] == "websocket.disconnect":
@@ -57,7 +57,7 @@ async def _bridge(ws: WebSocket, channel: EnvdChannel, keep_alive) -> None:
         while (raw := await channel.recv()) is not None:
             await ws.send_bytes(raw)
 
-    await pump_both_ways(ws, channel, (to_desktop, to_viewer))
+    await pump_both_ways(ws, channel, (to_computer, to_viewer))
 
 
 @router.get("/console/novnc/{path:path}")
@@ -71,16 +71,16 @@ async def novnc_file(path: str):
 
 
 def vnc_view_html(session_id: str) -> str:
-    """The desktop section of the session page."""
+    """The computer section of the session page."""
     return _SECTION.replace("{sid}", html.escape(session_id))
 
 
-_SECTION = """<section id="desktop-view" data-session="{sid}"><h2>Desktop</h2>
-<p>Click and type into the picture to use the desktop. <span id="vnc-status">connecting…</span></p>
+_SECTION = """<section id="computer-view" data-session="{sid}"><h2>Computer</h2>
+<p>Click and type into the picture to use the computer. <span id="vnc-status">connecting…</span></p>
 <div id="vnc-screen" style="width:100%;max-width:1280px;aspect-ratio:16/10;border:1px solid #bbb;background:#111"></div>
 <script type="module">
 import RFB from "/console/novnc/core/rfb.js";
-const section = document.getElementById("desktop-view"), status = document.getElementById("vnc-status");
+const section = document.getElementById("computer-view"), status = document.getElementById("vnc-status");
 const token = new URLSearchParams(location.search).get("token") || "";
 const scheme = location.protocol === "https:" ? "wss:" : "ws:";
 const url = `${scheme}//${location.host}/v1/sessions/${encodeURIComponent(section.dataset.session)}`

@@ -1,16 +1,17 @@
-"""The desktop of a `computer` session, for routes and for agents on the server.
+"""The computer of a `computer` session, for routes and for agents on the server.
 
 Every method but `sandbox` takes the session's Sandbox, so the computer agent calls
 them directly (`services.computer.click_mouse(sandbox, 10, 20)`) without HTTP.
-The desktop itself (Xvfb, window manager, x11vnc) lives in envd inside the sandbox.
+The computer itself (Xvfb, window manager, x11vnc) lives in envd inside the sandbox; envd's
+ops for it keep their wire names (`desktop_*`).
 """
 from __future__ import annotations
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.computer import (
     COMPUTER_IMAGES,
+    ComputerStatus,
     CursorPosition,
-    DesktopStatus,
     InstalledApp,
     Process,
     ScreenSize,
@@ -38,7 +39,7 @@ class ComputerService:
         image = self.sessions.kind(session_id)
         if image not in COMPUTER_IMAGES:
             raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} runs image {image!r}, "
-                           "which has no desktop; create one with image_id='computer'")
+                           "which is not a computer; create one with image_id='computer'")
         return sandbox
 
     @staticmethod
@@ -50,9 +51,9 @@ class ComputerService:
 
     # the screen
 
-    async def status(self, sandbox: Sandbox, start: bool = True) -> DesktopStatus:
-        return DesktopStatus.model_validate(await self._call(sandbox, {"op": "desktop_status",
-                                                                       "start": start}))
+    async def status(self, sandbox: Sandbox, start: bool = True) -> ComputerStatus:
+        return ComputerStatus.model_validate(await self._call(sandbox, {"op": "desktop_status",
+                                                                        "start": start}))
 
     async def screenshot(self, sandbox: Sandbox) -> bytes:
         """The whole screen as PNG bytes."""
@@ -67,7 +68,7 @@ class ComputerService:
         except EnvdError as e:
             raise envd_api_error(e) from None
         if not parts:
-            raise ApiError(ErrorCode.SANDBOX_ERROR, "the desktop sent no screenshot")
+            raise ApiError(ErrorCode.SANDBOX_ERROR, "the computer sent no screenshot")
         return b"".join(parts)
 
     async def screen_size(self, sandbox: Sandbox) -> ScreenSize:
@@ -143,7 +144,7 @@ class ComputerService:
     # live view
 
     async def open_vnc(self, sandbox: Sandbox, view_only: bool = False) -> EnvdChannel:
-        """An RFB stream to the desktop (x11vnc inside the sandbox, no port anywhere)."""
+        """An RFB stream to the computer's screen (x11vnc inside the sandbox, no port anywhere)."""
         try:
             return await open_channel(sandbox.envd, {"op": "vnc", "view_only": view_only})
         except EnvdError as e:

@@ -2,7 +2,7 @@
 
 <root>/<owner_id>/<recording_id>.json   what it is (RecordingInfo)
 <root>/<owner_id>/<recording_id>.jsonl  rrweb events, one per line (a browser recording)
-<root>/<owner_id>/<recording_id>.mp4    a desktop recording
+<root>/<owner_id>/<recording_id>.mp4    a computer's recording
 
 An owner's recordings are found only under that owner's folder, so another owner's id
 is as unknown as a missing one. Folders are root-only (0700).

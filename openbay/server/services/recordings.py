@@ -1,4 +1,4 @@
-"""Recording sessions: a browser's pages with rrweb (over the session's CDP), a desktop's
+"""Recording sessions: a browser's pages with rrweb (over the session's CDP), a computer's
 screen as a video (ffmpeg inside the session). Recordings belong to the session's owner,
 are kept for OPENBAY_RECORDING_RETENTION_DAYS, and end at the latest with the session."""
 from __future__ import annotations

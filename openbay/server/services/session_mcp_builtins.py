@@ -1,5 +1,5 @@
 """A session's own capabilities as MCP tools (server "openbay"): shell, files and code in every
-session; the browser's screenshot where the image has a browser; the desktop where it has one.
+session; the browser's screenshot where the image has a browser; the computer where it has one.
 Each takes arguments checked by a pydantic model (its input schema) and answers MCP content."""
 import base64
 from collections.abc import Awaitable, Callable
@@ -140,10 +140,10 @@ BUILTINS = {b.name: b for b in (
             RunCodeRequest, _code),
     Builtin("browser_screenshot", "A PNG of the session's browser page.", ScreenshotArgs, _browser_shot,
             BROWSER_IMAGES),
-    Builtin("system_screenshot", "A PNG of the session's whole desktop.", NoArgs, _screen_shot, COMPUTER_IMAGES),
-    Builtin("click_mouse", "Click at a point of the desktop.", ClickMouse, _click, COMPUTER_IMAGES),
-    Builtin("input_text", "Type text into the desktop's focused window.", InputText, _type, COMPUTER_IMAGES),
-    Builtin("press_keys", "Press a key combination on the desktop, e.g. [\"ctrl\", \"s\"].", PressKeys, _keys,
+    Builtin("system_screenshot", "A PNG of the session's whole screen.", NoArgs, _screen_shot, COMPUTER_IMAGES),
+    Builtin("click_mouse", "Click at a point of the screen.", ClickMouse, _click, COMPUTER_IMAGES),
+    Builtin("input_text", "Type text into the focused window.", InputText, _type, COMPUTER_IMAGES),
+    Builtin("press_keys", "Press a key combination on the computer, e.g. [\"ctrl\", \"s\"].", PressKeys, _keys,
             COMPUTER_IMAGES),
 )}
 

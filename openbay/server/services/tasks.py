@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from openbay.agents.desktop import EnvdDesktop
+from openbay.agents.computer import EnvdComputer
 from openbay.protocol import ErrorCode
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.mobile import MOBILE_IMAGES
@@ -131,12 +131,12 @@ class TaskService:
             return f"interrupted: could not go on after {stopped}: {e}"
 
     def _screen_of(self, kind: str, session_id: str, image: str, sandbox):
-        """What a computer agent (the desktop) or a mobile agent (the device) acts on."""
+        """What a computer agent (the computer's screen) or a mobile agent (the device) acts on."""
         if kind == "computer":
             if image not in COMPUTER_IMAGES:
                 raise ApiError(ErrorCode.CONFLICT, "the computer agent needs a session with image_id "
-                               f"'computer' (a desktop); session {session_id!r} runs {image!r}")
-            return EnvdDesktop(sandbox.envd)
+                               f"'computer'; session {session_id!r} runs {image!r}")
+            return EnvdComputer(sandbox.envd)
         if image not in MOBILE_IMAGES:
             if self.mobile_service is None or not self.mobile_service.serials:
                 raise ApiError(ErrorCode.UNAVAILABLE, "the mobile agent needs a session with image_id "

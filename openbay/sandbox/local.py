@@ -25,6 +25,7 @@ import logging
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,8 +81,7 @@ class LocalBackend:
         self.disks = SessionDisks(VAR_ROOT / "blank-disks")
         self.runc = Runc(Path("/run/openbay") / self.tag, runc)
         self.cgroup_parent = f"openbay-{self.tag}"
-        self.envd_dir = self.root / "envd"
-        _install_envd(self.envd_dir)
+        self.envd_dir = _install_envd(self.root)
         self._running: dict[str, _Running] = {}
         self._by_address: dict[str, _Running] = {}  # session address -> session (the DNS proxy asks)
         self._cleanups: set[asyncio.Task] = set()
@@ -674,20 +674,27 @@ def _stat_value(path: Path, key: str) -> int | None:
     return None
 
 
-def _install_envd(target: Path) -> None:
-    """envd's code where sandboxes mount it from. Left alone when it is the same already: other
-    servers sharing the root (replicas) have sandboxes running on it."""
-    files = {p.relative_to(ENVD_DIR): p.read_bytes() for p in ENVD_DIR.rglob("*")
-             if p.is_file() and "__pycache__" not in p.parts}
-    try:
-        if all((target / rel).read_bytes() == data for rel, data in files.items()):
-            return
-    except OSError:
-        pass
-    shutil.rmtree(target, ignore_errors=True)
-    shutil.copytree(ENVD_DIR, target, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
-    for path in (target, *target.iterdir()):
+def _install_envd(root: Path) -> Path:
+    """envd's code where sandboxes mount it from: one folder per version of it, never changed or
+    removed while a server runs, so sandboxes that outlive an upgrade (reattached later, or run
+    by another replica) still load the modules they import on first use from their own version."""
+    files = sorted((p.relative_to(ENVD_DIR).as_posix(), p.read_bytes()) for p in ENVD_DIR.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts)
+    digest = hashlib.sha256()
+    for rel, data in files:
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    target = root / f"envd-{digest.hexdigest()[:16]}"
+    if target.is_dir():
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=".envd-", dir=root))
+    shutil.copytree(ENVD_DIR, staging, ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    for path in (staging, *staging.rglob("*")):
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    try:
+        staging.rename(target)  # atomic: servers starting side by side never see half a copy
+    except OSError:  # another one put the same version there first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 def default_sandbox_root(state_dir: Path) -> Path:

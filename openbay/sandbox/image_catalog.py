@@ -69,7 +69,7 @@ BUILTIN: dict[str, Recipe] = {r.image_id: r for r in (
            ("chromium", "fonts-liberation", "fonts-dejavu-core", "fontconfig"), parent="linux",
            env=(("OPENBAY_BROWSER_AUTOSTART", "1"),), shm_bytes=512 * MIB,
            script="fc-cache -f >/dev/null 2>&1 || true\n" + _CLEAN),
-    Recipe("computer", "browser plus a desktop: Xvfb, openbox, xterm, mousepad, xdotool, VNC, ffmpeg",
+    Recipe("computer", "browser plus a computer screen: Xvfb, openbox, xterm, mousepad, xdotool, VNC, ffmpeg",
            ("xvfb", "x11-apps", "xdotool", "wmctrl", "openbox", "xterm", "mousepad", "x11vnc",
             "x11-utils", "ffmpeg", "dbus-x11"),
            parent="browser", env=(("DISPLAY", ":1"), ("OPENBAY_DESKTOP", "1280x800x24")),

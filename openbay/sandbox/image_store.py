@@ -32,7 +32,7 @@ WHITEOUT_DEV = 0  # overlayfs marks a deleted file as a 0/0 character device
 @dataclass
 class ImageManifest:
     ref: str
-    kind: str  # the built-in image it descends from: what the session can do (browser, desktop...)
+    kind: str  # the built-in image it descends from: what the session can do (browser, computer...)
     layers: list[str]  # digests, lowest first
     env: dict[str, str] = field(default_factory=dict)
     shm_bytes: int = 64 * 1024 * 1024

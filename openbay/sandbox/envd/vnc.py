@@ -1,4 +1,4 @@
-"""The `vnc` op: one RFB connection to the desktop, carried over the envd socket.
+"""The `vnc` op: one RFB connection to the computer's screen, carried over the envd socket.
 
 Each connection gets its own x11vnc in inetd mode, which speaks RFB on its stdin (a
 socketpair end) and opens no listening socket at all: the sandbox shares the host network,

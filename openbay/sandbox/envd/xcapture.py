@@ -13,7 +13,7 @@ import zlib
 GET_IMAGE = 73
 Z_PIXMAP = 2
 # screens are runs of flat colour: run-length matching alone is faster than level 1
-# and gives smaller files (measured: 27 KB vs 42 KB for a terminal on a desktop)
+# and gives smaller files (measured: 27 KB vs 42 KB for a terminal on the computer's screen)
 PNG_LEVEL = 1
 PNG_STRATEGY = zlib.Z_RLE
 

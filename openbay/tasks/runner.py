@@ -95,7 +95,7 @@ class _Hooks:
             rt.question = None
 
     async def record_step(self, step: StepRecord) -> None:
-        if self.rt.end_as is SUSPENDED:  # cut by a server stop: asked again when the task resumes
+        if self.rt.end_as is SUSPENDED:  # cut by a server stop or a lost lease: asked again where it resumes
             return
         await self.runner._record_step(self.rt, step)
 

@@ -20,6 +20,8 @@ ALLOWED = {
     "mcp": {"protocol", "sdk", "server"},
     "agentbay": {"protocol", "sdk"},
     "mate": {"protocol", "sdk"},  # WyseOS Mate's client, on the native SDK
+    # E2B's wire protocol, served over the server's services and envd's client
+    "e2b": {"protocol", "server", "sandbox"},
 }
 # third-party packages a layer must never need
 FORBIDDEN_THIRD_PARTY = {
@@ -30,7 +32,7 @@ FORBIDDEN_THIRD_PARTY = {
     "mate": {"fastapi", "sqlalchemy", "uvicorn", "playwright", "openai"},
 }
 # `openbay serve` and `openbay mcp` start servers (imported lazily, inside those commands)
-LAZY_EXCEPTIONS = {("cli", "server"), ("cli", "mcp")}
+LAZY_EXCEPTIONS = {("cli", "server"), ("cli", "mcp"), ("cli", "e2b")}
 
 
 def _imports(path: Path) -> list[tuple[str, bool]]:

@@ -29,7 +29,8 @@ def cli(ctx: click.Context, api_key: str | None, base_url: str | None) -> None:
 @click.option("--port", default=8730, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Run the server (SQLite and sandboxes under OPENBAY_HOME, default ~/.openbay)."""
-    from openbay.mcp.http import mount as mount_mcp  # serve and mcp are the commands that need these
+    from openbay.e2b import mount as mount_e2b  # serve and mcp are the commands that need these
+    from openbay.mcp.http import mount as mount_mcp
     from openbay.server.config import Settings
     from openbay.server.main import serve as run_server
 
@@ -43,7 +44,11 @@ def serve(host: str, port: int) -> None:
         err.print(f"It is also in {home / 'admin_key'} (mode 0600), where the CLI and SDK find it.")
 
     err.print(f"OpenBay serving on http://{host}:{port} (state in {settings.home})")
-    run_server(settings, on_bootstrap_key=announce, extend=mount_mcp)
+    def extend(app) -> None:  # what lives above the server layer: the MCP endpoint, E2B's API
+        mount_mcp(app)
+        mount_e2b(app)
+
+    run_server(settings, on_bootstrap_key=announce, extend=extend)
 
 
 @cli.command()

@@ -1,0 +1,108 @@
+"""The code interpreter's HTTP API (port 49999 of E2B's code-interpreter template): /execute
+streams an Execution as JSON lines, /contexts names kernels. OpenBay runs one kernel per
+language in a session (envd's `code.run`), so a context is a name for its language's kernel."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from openbay.sandbox import EnvdError
+
+from .envd_http import envd_error
+from .rpc import current
+
+DEFAULT_CWD = "/home/user"
+LANGUAGES = {"python": "python", "py": "python", "python3": "python", "js": "javascript",
+             "javascript": "javascript", "node": "javascript", "ts": "javascript"}
+CELL_TIMEOUT_S = 300  # E2B's run_code default
+
+
+def _contexts(target) -> dict:
+    return target.app.state.e2b_contexts.setdefault(target.session_id, {})
+
+
+def _language(name: str | None) -> str | None:
+    return LANGUAGES.get((name or "python").lower())
+
+
+def _lines(answer: dict, stamp: float):
+    for name in ("stdout", "stderr"):
+        if answer.get(name):
+            yield {"type": name, "text": answer[name], "timestamp": stamp}
+    for result in answer.get("results", []):
+        yield {"type": "result", **result}
+    error = answer.get("execution_error")
+    if error:
+        yield {"type": "error", "name": error.get("name", "Error"), "value": error.get("value", ""),
+               "traceback": error.get("traceback", "")}
+
+
+async def execute(request: Request) -> Response:
+    body = await request.json()
+    contexts = _contexts(current.get())
+    if body.get("context_id"):
+        context = contexts.get(body["context_id"])
+        if context is None:
+            return envd_error(404, f"context {body['context_id']!r} not found")
+        language = context["language"]
+    else:
+        language = _language(body.get("language"))
+        if language is None:
+            return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
+    sandbox = await current.get().sandbox()
+    stamp = time.time() * 1000
+    try:
+        answer = await sandbox.envd.call({"op": "code.run", "code": body.get("code", ""), "language": language,
+                                          "timeout_s": CELL_TIMEOUT_S})
+    except EnvdError as e:
+        return envd_error(400 if e.code == "bad_request" else 502, str(e))
+
+    def lines():
+        for line in _lines(answer, stamp):
+            yield json.dumps(line) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+async def create_context(request: Request) -> Response:
+    body = await request.json() if await request.body() else {}
+    language = _language(body.get("language"))
+    if language is None:
+        return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
+    context = {"id": secrets.token_hex(8), "language": language, "cwd": body.get("cwd") or DEFAULT_CWD}
+    _contexts(current.get())[context["id"]] = context
+    return JSONResponse(context)
+
+
+async def list_contexts(request: Request) -> Response:
+    return JSONResponse(list(_contexts(current.get()).values()))
+
+
+async def remove_context(request: Request) -> Response:
+    if _contexts(current.get()).pop(request.path_params["context_id"], None) is None:
+        return envd_error(404, "context not found")
+    return Response(status_code=204)
+
+
+async def restart_context(request: Request) -> Response:
+    context = _contexts(current.get()).get(request.path_params["context_id"])
+    if context is None:
+        return envd_error(404, "context not found")
+    sandbox = await current.get().sandbox()
+    await sandbox.envd.call({"op": "code.restart", "language": context["language"]})
+    return Response(status_code=204)
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+ROUTES = [Route("/execute", execute, methods=["POST"]), Route("/health", health, methods=["GET"]),
+          Route("/contexts", create_context, methods=["POST"]), Route("/contexts", list_contexts, methods=["GET"]),
+          Route("/contexts/{context_id}", remove_context, methods=["DELETE"]),
+          Route("/contexts/{context_id}/restart", restart_context, methods=["POST"])]

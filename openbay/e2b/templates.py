@@ -1,0 +1,22 @@
+"""E2B template names and OpenBay images: `base` is OpenBay's `linux`, E2B's code interpreter
+is `code`, its desktop is `computer`; any other name is a built-in image or the owner's own
+template by that name."""
+from __future__ import annotations
+
+TO_IMAGE = {
+    "base": "linux",
+    "code-interpreter-v1": "code",
+    "code-interpreter": "code",
+    "code-interpreter-beta": "code",
+    "desktop": "computer",
+}
+TO_TEMPLATE = {"linux": "base", "code": "code-interpreter-v1", "computer": "desktop"}
+
+
+def image_of(template: str) -> str:
+    name = template.split(":", 1)[0]  # E2B's "name:tag": OpenBay's templates have no tags
+    return TO_IMAGE.get(name, name)
+
+
+def template_of(image_id: str) -> str:
+    return TO_TEMPLATE.get(image_id, image_id)

@@ -1,0 +1,104 @@
+"""Sandboxes as E2B's documentation writes them: create, connect, list, timeouts, pause, kill."""
+import httpx
+import pytest
+from e2b import AuthenticationException, NotFoundException, Sandbox, SandboxQuery, SandboxState
+
+
+def test_create_with_template_timeout_metadata_and_envs():
+    sbx = Sandbox.create(template="base", timeout=120, metadata={"project": "e2b-create"},
+                         envs={"GREETING": "hello from envs"})
+    try:
+        assert sbx.commands.run("echo $GREETING").stdout == "hello from envs\n"
+        info = sbx.get_info()
+        assert info.sandbox_id == sbx.sandbox_id
+        assert info.template_id == "base"
+        assert info.metadata == {"project": "e2b-create"}
+        assert info.state == SandboxState.RUNNING
+        assert 100 <= (info.end_at - info.started_at).total_seconds() <= 130
+        assert sbx.is_running()
+    finally:
+        sbx.kill()
+    assert not sbx.is_running()
+
+
+def test_connect_by_id_sees_the_same_sandbox(sandbox):
+    sandbox.files.write("/tmp/marker", "same machine")
+    again = Sandbox.connect(sandbox.sandbox_id)
+    assert again.sandbox_id == sandbox.sandbox_id
+    assert again.files.read("/tmp/marker") == "same machine"
+
+
+def test_list_filters_by_metadata_and_pages():
+    made = [Sandbox.create(metadata={"suite": "e2b-list"}) for _ in range(3)]
+    other = Sandbox.create(metadata={"suite": "elsewhere"})
+    try:
+        paginator = Sandbox.list(query=SandboxQuery(metadata={"suite": "e2b-list"}), limit=2)
+        first = paginator.next_items()
+        assert len(first) == 2 and paginator.has_next
+        rest = paginator.next_items()
+        assert not paginator.has_next
+        seen = {s.sandbox_id for s in first + rest}
+        assert seen == {s.sandbox_id for s in made}
+        assert all(s.metadata == {"suite": "e2b-list"} and s.state == SandboxState.RUNNING for s in first + rest)
+    finally:
+        for s in made + [other]:
+            s.kill()
+
+
+def test_set_timeout_moves_the_end(sandbox):
+    sandbox.set_timeout(1200)
+    info = sandbox.get_info()
+    assert 1100 <= (info.end_at - info.started_at).total_seconds() <= 1300
+
+
+def test_metrics(sandbox):
+    metrics = sandbox.get_metrics()
+    assert metrics and metrics[-1].mem_total > 0 and metrics[-1].cpu_count >= 1
+
+
+def test_pause_then_connect_resumes(sandbox):
+    sandbox.commands.run("echo kept > /tmp/state")
+    sandbox.beta_pause()
+    assert Sandbox.get_info(sandbox.sandbox_id).state == SandboxState.PAUSED
+    resumed = Sandbox.connect(sandbox.sandbox_id)
+    assert resumed.get_info().state == SandboxState.RUNNING
+    assert resumed.commands.run("cat /tmp/state").stdout == "kept\n"
+
+
+def test_kill_then_connect_is_not_found():
+    sbx = Sandbox.create()
+    sandbox_id = sbx.sandbox_id
+    assert Sandbox.kill(sandbox_id) is True
+    with pytest.raises(NotFoundException):
+        Sandbox.connect(sandbox_id)
+    with pytest.raises(NotFoundException):
+        Sandbox.get_info(sandbox_id)
+
+
+def test_missing_sandbox_is_not_found():
+    with pytest.raises(NotFoundException):
+        Sandbox.connect("s-000000000000")
+
+
+def test_bad_key_is_an_authentication_error(monkeypatch):
+    monkeypatch.setenv("E2B_API_KEY", "ob_" + "x" * 40)
+    with pytest.raises(AuthenticationException):
+        Sandbox.create()
+
+
+def test_the_data_plane_wants_the_sandbox_token(sandbox, e2b_server):
+    """Knowing a sandbox's id is not enough to use it: envd's routes ask for its access token."""
+    r = httpx.get(f"{e2b_server.base_url}/files", params={"path": "/etc/hostname"},
+                  headers={"E2b-Sandbox-Id": sandbox.sandbox_id, "E2b-Sandbox-Port": "49983"})
+    assert r.status_code == 401
+    r = httpx.get(f"{e2b_server.base_url}/files", params={"path": "/etc/hostname"},
+                  headers={"E2b-Sandbox-Id": sandbox.sandbox_id, "E2b-Sandbox-Port": "49983",
+                           "X-Access-Token": "0" * 64})
+    assert r.status_code == 401
+
+
+def test_another_owner_cannot_see_the_sandbox(sandbox, e2b_server, monkeypatch):
+    monkeypatch.setenv("E2B_API_KEY", e2b_server.new_owner_key("e2b-stranger"))
+    with pytest.raises(NotFoundException):
+        Sandbox.connect(sandbox.sandbox_id)
+    assert sandbox.sandbox_id not in {s.sandbox_id for s in Sandbox.list().next_items()}

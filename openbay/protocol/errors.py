@@ -20,6 +20,8 @@ class ErrorCode(str, Enum):
     INTERNAL = "internal"
     MODEL_ERROR = "model_error"          # the model endpoint failed or is not configured
     EXTRACT_FAILED = "extract_failed"    # the model's answer never fitted the schema
+    NOT_SUPPORTED = "not_supported"      # the server's sandbox backend lacks the ability this needs
+    HELD_ELSEWHERE = "held_elsewhere"    # another server replica holds the session's sandbox
 
 
 STATUS_OF: dict[ErrorCode, int] = {
@@ -38,6 +40,8 @@ STATUS_OF: dict[ErrorCode, int] = {
     ErrorCode.INTERNAL: 500,
     ErrorCode.MODEL_ERROR: 502,
     ErrorCode.EXTRACT_FAILED: 422,
+    ErrorCode.NOT_SUPPORTED: 501,
+    ErrorCode.HELD_ELSEWHERE: 503,
 }
 
 

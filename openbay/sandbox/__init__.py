@@ -1,6 +1,15 @@
-"""Sandboxes: the Backend protocol and its implementations (local runc, Kubernetes pods)."""
-from .backend import Backend, NetworkPolicy, ResourceLimits, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+"""Sandboxes: the Backend protocol, its abilities, and its implementations (local runc, Kubernetes pods)."""
+from .backend import (
+    Backend,
+    NetworkPolicy,
+    ResourceLimits,
+    Sandbox,
+    SandboxError,
+    SandboxMetrics,
+    SandboxSpec,
+    abilities_of,
+)
 from .envd.client import EnvdClient, EnvdError
 
 __all__ = ["Backend", "Sandbox", "SandboxError", "SandboxSpec", "ResourceLimits", "NetworkPolicy", "SandboxMetrics",
-           "EnvdClient", "EnvdError"]
+           "EnvdClient", "EnvdError", "abilities_of"]

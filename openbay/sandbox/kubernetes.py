@@ -6,8 +6,9 @@ pod IP over TLS, pinning the session's own certificate, and opens every connecti
 with the session's token. The `kubernetes` package is an optional extra
 (`pip install 'openbay[kubernetes]'`) imported only when this backend is built.
 
-What a pod cannot do that the local backend does: pause/resume (Kubernetes has no
-freeze; refused with a clear error), egress rules by host name (see
+What a pod cannot do that the local backend does (abilities it does not declare, which
+the server answers 501): pause/resume (Kubernetes has no freeze), templates and snapshots
+(images come from a registry), egress rules by host name (see
 k8s_objects.egress_rules), per-pod process limits (the kubelet's podPidsLimit), and
 usage metrics (metrics-server is optional; only the limits are reported).
 """
@@ -174,12 +175,6 @@ class KubernetesBackend:
         for session_id in list(self._sessions):
             await self.stop(session_id)
         self._api.close()
-
-    async def pause(self, session_id: str) -> None:
-        raise SandboxError("pause is not available on Kubernetes: a pod cannot be frozen")
-
-    async def resume(self, session_id: str) -> None:
-        raise SandboxError("resume is not available on Kubernetes: a pod cannot be frozen")
 
     async def metrics(self, session_id: str) -> SandboxMetrics:
         session = self._sessions.get(session_id)

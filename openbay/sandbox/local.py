@@ -32,7 +32,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import image_catalog, network
-from .backend import NetworkPolicy, Sandbox, SandboxError, SandboxMetrics, SandboxSpec, human_bytes
+from .backend import (
+    DiskUsage,
+    ExitNotices,
+    KeptDisks,
+    NetworkPolicy,
+    OomReports,
+    Pausable,
+    Reattach,
+    Sandbox,
+    SandboxError,
+    SandboxMetrics,
+    SandboxRoot,
+    SandboxSpec,
+    Snapshots,
+    Templates,
+    human_bytes,
+)
 from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
@@ -69,7 +85,8 @@ class _Running:
     exited: bool = False
 
 
-class LocalBackend:
+class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNotices, Templates, Snapshots,
+                   SandboxRoot):
     name = "local"
 
     def __init__(self, root: Path, *, images: ImageStore | None = None, runc: str = "runc"):

@@ -39,6 +39,7 @@ from .errors import (
     ExtractError,
     GoneError,
     NotFoundError,
+    NotSupportedError,
     OpenBayConnectionError,
     OpenBayError,
     OpenBayTimeoutError,
@@ -80,7 +81,7 @@ __all__ = [
     "OpenBayError", "OpenBayConnectionError", "OpenBayTimeoutError", "TaskTimeoutError", "APIError",
     "BadRequestError", "AuthenticationError", "PermissionDeniedError", "NotFoundError", "GoneError",
     "ConflictError", "PayloadTooLargeError", "RateLimitError", "ServiceUnavailableError", "ServerError",
-    "ContextSyncError", "ExtractError",
+    "NotSupportedError", "ContextSyncError", "ExtractError",
     # results
     "ApiResult", "CommandResult", "DeleteResult", "OperationResult", "SessionListResult", "SessionResult",
     "BoolResult", "DirectoryListResult", "DownloadResult", "EditFileResult", "FileChangeEvent",

@@ -73,6 +73,11 @@ class ServiceUnavailableError(APIError):
     """503: a part the call needs is not there (a device, a model)."""
 
 
+class NotSupportedError(ServiceUnavailableError):
+    """501: the server's sandbox backend cannot do this (`.code` is "not_supported"; the message
+    names the backend and the ability it lacks)."""
+
+
 class ServerError(APIError):
     """5xx: the server failed."""
 
@@ -96,7 +101,7 @@ class ContextSyncError(APIError):
 BY_STATUS: dict[int, type[APIError]] = {
     400: BadRequestError, 401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError,
     409: ConflictError, 410: GoneError, 413: PayloadTooLargeError, 422: BadRequestError,
-    429: RateLimitError, 503: ServiceUnavailableError,
+    429: RateLimitError, 501: NotSupportedError, 503: ServiceUnavailableError,
 }
 
 

@@ -37,6 +37,7 @@ STATUS_DESCRIPTIONS = {
     413: "request body over the limit",
     422: "the request does not validate",
     429: "too many requests, or too many running sessions (Retry-After says when to retry)",
+    501: "this server's sandbox backend cannot do this (error code not_supported names the backend and the ability)",
     502: "the sandbox failed to do it",
     503: "what this needs is not available on this server (say, no Android device)",
 }

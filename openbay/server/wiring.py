@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 
 from openbay.agents.llm import LLMConfig
 from openbay.sandbox import Backend, ResourceLimits
+from openbay.sandbox.backend import SandboxRoot
 from openbay.store import Database, KeyRepository, SessionRepository
 from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.context_repository import ContextRepository
@@ -21,6 +22,7 @@ from openbay.store.network_repository import NetworkRepository
 from openbay.store.task_repository import TaskRepository
 from openbay.tasks import TaskScheduler
 
+from .abilities import BackendAbilities
 from .config import Settings
 from .disk import DiskGuard
 from .links import LinkSigner
@@ -55,6 +57,7 @@ class Services:
     links: LinkSigner
     db: Database
     backend: Backend
+    abilities: BackendAbilities  # what the backend declared it can do; the rest answers 501
     keys: KeyService
     images: ImageService
     network_policies: NetworkPolicyService
@@ -82,7 +85,10 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
     run only once the server serves. With `replicas` (joined), sessions announce their changes to
     the other replicas, tasks share their events (`task_bus`) and run under leases (`task_leases`)."""
     public_url = settings.resolved_public_url()
-    sandbox_root = Path(getattr(backend, "root", settings.home))
+    abilities = BackendAbilities(backend)  # checked here, once: the services ask nothing else of it
+    log.info("sandbox backend %s: %s", backend.name, ", ".join(abilities.names()) or "no abilities beyond the basics")
+    has_root = abilities.get(SandboxRoot)
+    sandbox_root = Path(has_root.root) if has_root is not None else settings.home
     # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
     llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     action_cache = ActionCacheRepository(db)
@@ -92,7 +98,7 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
             await service.session_ending(session_id, sandbox)
 
     keys = KeyService(KeyRepository(db))
-    images = ImageService(backend, settings.home / "template-logs", in_use=lambda ref: sessions.uses_image(ref))
+    images = ImageService(abilities, settings.home / "template-logs", in_use=lambda ref: sessions.uses_image(ref))
     network_policies = NetworkPolicyService(NetworkRepository(db), settings.host_port_allowed)
     contexts = ContextService(ContextRepository(db), sandbox_root / "contexts", max_bytes=settings.max_file_bytes)
     limits = ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
@@ -101,7 +107,7 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
     metrics.gauge("browser_pool_ready", lambda: p.ready if (p := pools.get("browser")) else 0)
     metrics.gauge("pool_ready", lambda: sum(p.ready for p in pools.values()))
     sessions = SessionService(
-        SessionRepository(db), backend, metrics=metrics, limits=limits,
+        SessionRepository(db), abilities, metrics=metrics, limits=limits,
         max_per_owner=settings.max_sessions_per_owner, max_paused_s=settings.max_paused_s, public_url=public_url,
         disk=DiskSettings(settings.default_disk_mb, settings.max_disk_mb), images=images,
         dead_grace_s=settings.dead_grace_s, contexts=contexts, network_policies=network_policies,
@@ -121,7 +127,7 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
     operator = OperatorService(browser, action_cache, llm, settings.price_table(), metrics)
     conversation_repo = ConversationRepository(db)
     return Services(
-        settings=settings, metrics=metrics, links=links, db=db, backend=backend,
+        settings=settings, metrics=metrics, links=links, db=db, backend=backend, abilities=abilities,
         keys=keys, images=images, network_policies=network_policies, contexts=contexts,
         sessions=sessions, browser=browser, computer=computer, ports=ports, mobile=mobile,
         tasks=TaskService(task_repo, runner, sessions, browser, mobile,

@@ -58,14 +58,15 @@ class RunningServer:
 
 
 @contextlib.contextmanager
-def thread_server(home: Path, extend=None, **overrides):
+def thread_server(home: Path, extend=None, backend=None, **overrides):
     """The app under uvicorn in a background thread of this process; `extend(app)` adds to it
-    before it starts, as `openbay serve` does (the MCP endpoint)."""
+    before it starts, as `openbay serve` does (the MCP endpoint); `backend`: another than the
+    local one the settings make."""
     port = free_port()
     # a test server stops its sandboxes when it ends: the suite leaves nothing running behind
     settings = Settings.from_env(home=home, port=port, **{"stop_sandboxes_on_exit": True, **overrides})
     keys: list[str] = []
-    app = create_app(settings, on_bootstrap_key=lambda k, _: keys.append(k))
+    app = create_app(settings, backend, on_bootstrap_key=lambda k, _: keys.append(k))
     if extend is not None:
         extend(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

@@ -156,12 +156,3 @@ def test_metrics_and_pause_with_the_async_client(server):
                 await s.delete()
     if asyncio.run(run()) == "skip":
         pytest.skip("backend lacks pause")
-
-
-def test_pausing_without_backend_support_says_so(server, session):
-    if hasattr(server.services.backend, "pause"):
-        pytest.skip("this backend can pause")
-    with pytest.raises(ServiceUnavailableError, match="cannot pause") as r:
-        session.pause()
-    assert r.value.code == "unavailable"
-    assert session.info().status.value == "running"

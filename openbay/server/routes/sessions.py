@@ -44,7 +44,7 @@ def _labels_from_query(pairs: list[str]) -> dict[str, str]:
         raise ApiError(ErrorCode.VALIDATION, str(e)) from None
 
 
-@router.post("", status_code=201, response_model=SessionInfo, responses=responses(404, 502, 503))
+@router.post("", status_code=201, response_model=SessionInfo, responses=responses(404, 501, 502, 503))
 async def create_session(params: CreateSessionParams, request: Request,
                          who: Principal = Depends(require_principal)):
     svc = services(request).sessions
@@ -106,14 +106,14 @@ async def keep_alive(session_id: str, request: Request, who: Principal = Depends
     return svc.info(await svc.keep_alive(who, session_id))
 
 
-@router.post("/{session_id}/pause", response_model=SessionInfo)
+@router.post("/{session_id}/pause", response_model=SessionInfo, responses=responses(501))
 async def pause_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     """Freeze every process of the session (memory kept, no CPU); it does not expire while paused."""
     svc = services(request).sessions
     return svc.info(await svc.pause(who, session_id))
 
 
-@router.post("/{session_id}/resume", response_model=SessionInfo)
+@router.post("/{session_id}/resume", response_model=SessionInfo, responses=responses(501))
 async def resume_session(session_id: str, request: Request, who: Principal = Depends(require_principal)):
     svc = services(request).sessions
     return svc.info(await svc.resume(who, session_id))

@@ -4,10 +4,11 @@ from fastapi import APIRouter, Depends, Request
 from openbay.protocol.snapshots import SnapshotCreate, SnapshotInfo, SnapshotList
 
 from ..auth import require_principal
+from ..errors import responses
 from ..services.keys import Principal
 from ..wiring import services
 
-router = APIRouter(tags=["snapshots"])
+router = APIRouter(tags=["snapshots"], responses=responses(501))
 
 
 @router.post("/v1/sessions/{session_id}/snapshots", response_model=SnapshotInfo, status_code=201)

@@ -15,7 +15,7 @@ from ..services.keys import Principal
 from ..streamed_body import BodyTooLarge, ClientGone, StreamedBody
 from ..wiring import services
 
-router = APIRouter(prefix="/v1/templates", tags=["templates"])
+router = APIRouter(prefix="/v1/templates", tags=["templates"], responses=responses(501))
 UNLIMITED_PATHS = ("/v1/templates/uploads", "/v1/templates/import")
 MAX_ARCHIVE_BYTES = 16 * 1024 ** 3
 

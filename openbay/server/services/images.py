@@ -4,6 +4,10 @@ Built-in images are shared by everyone (`linux`, and AgentBay's `linux_latest`);
 a template is an image an owner built from another (or imported from an OCI archive)
 and only that owner sees or uses it. Template builds run in a sandbox of the parent
 image; the log streams to the caller and is kept next to the store.
+
+Templates and snapshots need a backend with an image store of its own (`Templates`,
+`Snapshots`); on one without (Kubernetes: images come from a registry) the built-in
+images are its names for them and the rest answers 501.
 """
 from __future__ import annotations
 
@@ -21,10 +25,12 @@ from openbay.protocol import ErrorCode
 from openbay.protocol.snapshots import SnapshotInfo
 from openbay.protocol.templates import TemplateBuildRequest, TemplateInfo
 from openbay.sandbox import SandboxError, image_catalog
+from openbay.sandbox.backend import Snapshots, Templates
 from openbay.sandbox.image_build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
 from openbay.sandbox.image_store import ImageManifest
 from openbay.sandbox.oci_import import OciImportError, import_archive
 
+from ..abilities import BackendAbilities
 from ..errors import ApiError, not_found
 from .keys import Principal
 
@@ -52,9 +58,10 @@ def template_info(m: ImageManifest, *, builtin: bool = False) -> TemplateInfo:
 
 
 class ImageService:
-    def __init__(self, backend, logs_dir: Path, in_use: Callable[[str], bool]):
-        self.backend = backend
-        self.store = backend.images
+    def __init__(self, abilities: BackendAbilities, logs_dir: Path, in_use: Callable[[str], bool]):
+        self.abilities = abilities
+        templates = abilities.get(Templates)
+        self.store = templates.images if templates is not None else None  # None: built-in images only
         self.logs_dir = logs_dir
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self._in_use = in_use  # is a running session using this image ref?
@@ -62,10 +69,16 @@ class ImageService:
 
     # --- names ------------------------------------------------------------------------------
 
+    def _templates(self, doing: str):
+        """The backend's image store, or a 501 saying this backend keeps no images of its own."""
+        return self.abilities.require(Templates, doing).images
+
     def resolve(self, who: Principal, image_id: str) -> ResolvedImage:
         name = image_catalog.resolve_builtin(image_id)
         if name in image_catalog.UNAVAILABLE:
             raise ApiError(ErrorCode.BAD_REQUEST, image_catalog.UNAVAILABLE[name])
+        if name in image_catalog.BUILTIN and self.store is None:  # the backend knows where it comes from
+            return ResolvedImage(name, name, name)
         if name in image_catalog.BUILTIN:
             m = self.store.get(name)
             if m is None:
@@ -73,17 +86,18 @@ class ImageService:
                                f"build it with: python -m openbay.sandbox.image_build {name} "
                                "(scripts/setup.sh builds all built-in images)")
             return ResolvedImage(name, name, m.kind)
-        m = self.store.get(self._ref(who, name)) if _NAME.match(name) else None
+        m = self.store.get(self._ref(who, name)) if self.store is not None and _NAME.match(name) else None
         if m is None:
             raise ApiError(ErrorCode.NOT_FOUND, f"no image or template {image_id!r}; available: "
                            + ", ".join(self.available(who)))
         return ResolvedImage(name, m.ref, m.kind)
 
     def available(self, who: Principal) -> list[str]:
-        return [*image_catalog.BUILTIN, *(m.name for m in self.store.list(who.owner_id))]
+        owned = self.store.list(who.owner_id) if self.store is not None else []
+        return [*image_catalog.BUILTIN, *(m.name for m in owned)]
 
     def kind_of(self, owner_id: str, image_id: str) -> str:
-        if image_id in image_catalog.BUILTIN:
+        if image_id in image_catalog.BUILTIN or self.store is None:
             return image_id
         m = self.store.get(f"{owner_id}/{image_id}") if _NAME.match(image_id) else None
         return m.kind if m else image_id
@@ -99,21 +113,23 @@ class ImageService:
     # --- snapshots ------------------------------------------------------------------------
 
     def resolve_snapshot(self, who: Principal, snapshot_id: str) -> ResolvedImage:
-        m = self.store.get(self._ref(who, snapshot_id)) if _NAME.match(snapshot_id) else None
+        store = self._templates("keep snapshots")
+        m = store.get(self._ref(who, snapshot_id)) if _NAME.match(snapshot_id) else None
         if m is None or m.snapshot_of is None:
             raise not_found("snapshot", snapshot_id)
         return ResolvedImage(snapshot_id, m.ref, m.kind)
 
     async def snapshot(self, who: Principal, session_id: str, name: str) -> SnapshotInfo:
+        snapshots = self.abilities.require(Snapshots, "snapshot sessions")
         snapshot_id = "snap-" + secrets.token_hex(6)
         try:
-            m = await self.backend.snapshot(session_id, self._ref(who, snapshot_id), who.owner_id, name)
+            m = await snapshots.snapshot(session_id, self._ref(who, snapshot_id), who.owner_id, name)
         except SandboxError as e:
             raise ApiError(ErrorCode.SANDBOX_ERROR, f"snapshot failed: {e}") from None
         return snapshot_info(m)
 
     def snapshots(self, who: Principal) -> list[SnapshotInfo]:
-        return [snapshot_info(m) for m in self.store.list(who.owner_id, snapshots=True)]
+        return [snapshot_info(m) for m in self._templates("keep snapshots").list(who.owner_id, snapshots=True)]
 
     def get_snapshot(self, who: Principal, snapshot_id: str) -> SnapshotInfo:
         self.resolve_snapshot(who, snapshot_id)
@@ -130,31 +146,35 @@ class ImageService:
     # --- templates --------------------------------------------------------------------------
 
     def list(self, who: Principal) -> list[TemplateInfo]:
-        builtin = [template_info(m, builtin=True) for r in image_catalog.BUILTIN if (m := self.store.get(r))]
-        return builtin + [template_info(m) for m in self.store.list(who.owner_id)]
+        store = self._templates("keep templates")
+        builtin = [template_info(m, builtin=True) for r in image_catalog.BUILTIN if (m := store.get(r))]
+        return builtin + [template_info(m) for m in store.list(who.owner_id)]
 
     def get(self, who: Principal, name: str) -> TemplateInfo:
-        if name in image_catalog.BUILTIN and (m := self.store.get(name)):
+        store = self._templates("keep templates")
+        if name in image_catalog.BUILTIN and (m := store.get(name)):
             return template_info(m, builtin=True)
-        m = self.store.get(self._ref(who, name)) if _NAME.match(name) else None
+        m = store.get(self._ref(who, name)) if _NAME.match(name) else None
         if m is None:
             raise not_found("template", name)
         return template_info(m)
 
     def delete(self, who: Principal, name: str) -> None:
+        store = self._templates("keep templates")
         if name in RESERVED:
             raise ApiError(ErrorCode.FORBIDDEN, f"{name!r} is a built-in image and cannot be deleted")
         ref = self._ref(who, name)
-        if not _NAME.match(name) or self.store.get(ref) is None:
+        if not _NAME.match(name) or store.get(ref) is None:
             raise not_found("template", name)
         if self._in_use(ref):
             raise ApiError(ErrorCode.CONFLICT, f"template {name!r} is used by a running session; "
                            "delete those sessions first")
-        with self.store.lock():
-            self.store.delete(ref)
-            self.store.collect_garbage()
+        with store.lock():
+            store.delete(ref)
+            store.collect_garbage()
 
     def _check_new_name(self, who: Principal, name: str) -> str:
+        self._templates("keep templates")
         if not _NAME.match(name):
             raise ApiError(ErrorCode.VALIDATION, f"template name {name!r} must match {_NAME.pattern}")
         if name in RESERVED:
@@ -183,7 +203,7 @@ class ImageService:
 
         async def run():
             try:
-                m = await build_layer(self.backend, LayerBuild(
+                m = await build_layer(self.abilities.require(Templates, "build templates"), LayerBuild(
                     ref=ref, parent=parent.ref, steps=steps, env=dict(req.env), owner_id=who.owner_id,
                     description=req.description or f"{parent.name} + {len(steps)} steps"), progress)
                 return {"type": "done", "template": template_info(m).model_dump(mode="json")}

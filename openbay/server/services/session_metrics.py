@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from openbay.protocol import SessionMetrics, SessionStatus
-from openbay.sandbox import ResourceLimits, SandboxError, SandboxMetrics
+from openbay.sandbox import Backend, ResourceLimits, SandboxError, SandboxMetrics
 from openbay.store.tables import SessionRow, utcnow
 
 if TYPE_CHECKING:
@@ -20,13 +20,10 @@ MEASURE_TIMEOUT_S = 10.0  # a backend slow to measure does not hold the answer u
 SCRAPE_CONCURRENCY = 16
 
 
-async def _raw(backend, session_id: str) -> SandboxMetrics:
+async def _raw(backend: Backend, session_id: str) -> SandboxMetrics:
     """What the backend measures; all None when it cannot measure (or not yet)."""
-    method = getattr(backend, "metrics", None)
-    if method is None:
-        return SandboxMetrics()
     try:
-        return await asyncio.wait_for(method(session_id), MEASURE_TIMEOUT_S) or SandboxMetrics()
+        return await asyncio.wait_for(backend.metrics(session_id), MEASURE_TIMEOUT_S) or SandboxMetrics()
     except TimeoutError:
         log.warning("metrics of %s took over %gs; answered without them", session_id, MEASURE_TIMEOUT_S)
         return SandboxMetrics()
@@ -43,7 +40,7 @@ def _kbyte(n: int | None) -> float | None:
     return None if n is None else n / 1024
 
 
-async def sandbox_metrics(backend, row: SessionRow, limits: ResourceLimits) -> SessionMetrics:
+async def sandbox_metrics(backend: Backend, row: SessionRow, limits: ResourceLimits) -> SessionMetrics:
     m = await _raw(backend, row.id)
     now = utcnow()
     return SessionMetrics(

@@ -22,11 +22,20 @@ from openbay.protocol import (
     SessionStatus,
 )
 from openbay.protocol.network import NetworkPolicyParams
-from openbay.sandbox import Backend, ResourceLimits, Sandbox, SandboxError, SandboxSpec
-from openbay.sandbox.backend import human_bytes
+from openbay.sandbox import ResourceLimits, Sandbox, SandboxError, SandboxSpec
+from openbay.sandbox.backend import (
+    DiskUsage,
+    ExitNotices,
+    KeptDisks,
+    OomReports,
+    Pausable,
+    Reattach,
+    human_bytes,
+)
 from openbay.store import SessionRepository
 from openbay.store.tables import SessionRow, utcnow
 
+from ..abilities import BackendAbilities
 from ..errors import ApiError, not_found
 from ..metrics import Metrics
 from ..request_context import auto_resume_allowed
@@ -70,7 +79,7 @@ def _token(seq: int) -> str:
 
 
 class SessionService:
-    def __init__(self, repo: SessionRepository, backend: Backend, *, limits: ResourceLimits,
+    def __init__(self, repo: SessionRepository, abilities: BackendAbilities, *, limits: ResourceLimits,
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
                  disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
                  max_paused_s: float = DEFAULT_MAX_PAUSED_S, contexts=None, preflight: dict | None = None,
@@ -78,7 +87,8 @@ class SessionService:
                  exposed_ports: Callable[[str], list] | None = None, before_end: Callable | None = None,
                  announce: Callable | None = None):
         self.repo = repo
-        self.backend = backend
+        self.abilities = abilities  # what the backend declared it can do, read once at wiring
+        self.backend = abilities.backend
         self.images = images  # an ImageService: which image a name means
         self.dead_grace_s = dead_grace_s  # how long a dead session's files are kept
         self.disk = disk or DiskSettings()
@@ -107,8 +117,8 @@ class SessionService:
         self._adopting: dict[str, asyncio.Lock] = {}
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
-        if hasattr(backend, "on_exit"):  # a sandbox that dies is marked dead at once, with the reason
-            backend.on_exit = self._sandbox_exited
+        if (exits := abilities.get(ExitNotices)) is not None:  # a sandbox that dies is marked dead at once
+            exits.on_exit = self._sandbox_exited
 
     def _sandbox_exited(self, session_id: str, reason: str) -> None:
         if session_id in self.live:
@@ -137,22 +147,23 @@ class SessionService:
                            resource_url=f"{self.public_url}/console/sessions/{row.id}")
 
     def oom_kills(self, session_id: str) -> int:
-        count = getattr(self.backend, "oom_kills", None)
-        return count(session_id) if count else 0
+        oom = self.abilities.get(OomReports)
+        return oom.oom_kills(session_id) if oom else 0
 
     def explain_exit(self, session_id: str, result: dict, oom_before: int) -> dict:
         """A command killed for the session's memory limit says so (not a bare -9)."""
-        if result.get("exit_code") in (-9, 137) and self.oom_kills(session_id) > oom_before:
-            limit = getattr(self.backend, "memory_limit", lambda _: None)(session_id)
+        oom = self.abilities.get(OomReports)
+        if oom and result.get("exit_code") in (-9, 137) and oom.oom_kills(session_id) > oom_before:
+            limit = oom.memory_limit(session_id)
             note = "killed: out of memory" + (f", limit {human_bytes(limit)}" if limit else "")
             result["error_message"] = "; ".join(m for m in (note, result.get("error_message")) if m)
         return result
 
     def disk_usage(self, session_id: str) -> tuple[int | None, int | None]:
-        usage = getattr(self.backend, "disk_usage", None)
+        usage = self.abilities.get(DiskUsage)
         if session_id not in self.live or usage is None:
             return None, None
-        return usage(session_id)
+        return usage.disk_usage(session_id)
 
     async def create(self, who: Principal, params: CreateSessionParams) -> SessionRow:
         image, restore_disk = await self._image_and_disk(who, params)
@@ -209,11 +220,11 @@ class SessionService:
             return self.images.resolve_snapshot(who, params.snapshot_id), None
         if not params.restore_from:
             return self.images.resolve(who, params.image_id), None
+        kept_disks = self.abilities.require(KeptDisks, "keep a dead session's files to restore")
         dead = await self.record(who, params.restore_from)  # an ended session, by design
         if dead.id in self._ending:  # its files are being put aside right now
             await asyncio.shield(self._ending[dead.id])
-        kept_disk = getattr(self.backend, "kept_disk", None)
-        kept = await kept_disk(dead.id) if kept_disk is not None else None
+        kept = await kept_disks.kept_disk(dead.id)
         if dead.id in self.live or kept is None:
             raise ApiError(ErrorCode.GONE, f"session {dead.id!r} has no files kept to restore "
                            f"({'it is still running' if dead.id in self.live else 'only a dead session has'}; "
@@ -332,7 +343,7 @@ class SessionService:
         live = self._live_of(who, session_id)
         async with live.lock:
             if live.row.status == PAUSED:
-                await self._backend_call("resume", session_id)
+                await self._thaw(session_id)
                 now = utcnow()
                 live.row.status, live.row.paused_at = SessionStatus.RUNNING.value, None
                 live.row.last_active_at, live.row.expires_at = now, now + timedelta(seconds=live.row.timeout_s)
@@ -358,7 +369,8 @@ class SessionService:
         async with live.lock:
             if live.row.status == PAUSED:
                 return
-            await self._backend_call("pause", live.row.id)
+            pausable = self.abilities.require(Pausable, "pause sessions")
+            await self._sandbox_call("pause", live.row.id, pausable.pause(live.row.id))
             live.row.status, live.row.paused_at = PAUSED, utcnow()
             await self.repo.set_paused(live.row.id, live.row.paused_at, live.row.last_active_at,
                                        live.row.expires_at)
@@ -366,17 +378,16 @@ class SessionService:
             self.metrics.count("sessions_paused")
             log.info("session paused", extra={"fields": {"session_id": live.row.id}})
 
-    async def _backend_call(self, name: str, session_id: str) -> None:
-        method = getattr(self.backend, name, None)
+    async def _thaw(self, session_id: str) -> None:
+        pausable = self.abilities.require(Pausable, "resume sessions")
+        await self._sandbox_call("resume", session_id, pausable.resume(session_id))
+
+    @staticmethod
+    async def _sandbox_call(doing: str, session_id: str, call) -> None:
         try:
-            if method is None:
-                raise NotImplementedError
-            await method(session_id)
-        except NotImplementedError:
-            raise ApiError(ErrorCode.UNAVAILABLE, f"the {self.backend.name} sandbox backend cannot "
-                           f"{name} sessions") from None
+            await call
         except SandboxError as e:
-            raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not {name} session {session_id!r}: {e}") from None
+            raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not {doing} session {session_id!r}: {e}") from None
 
     async def delete(self, who: Principal, session_id: str) -> SessionRow:
         """Idempotent: deleting an ended session answers its record."""
@@ -414,7 +425,7 @@ class SessionService:
             await self.repo.end(session_id, status.value, reason)
         if live is not None and live.row.status == PAUSED:  # thawed, so it can close cleanly
             try:
-                await self._backend_call("resume", session_id)
+                await self._thaw(session_id)
             except ApiError as e:
                 log.warning("could not resume %s before ending it: %s", session_id, e.message)
         if live is not None:
@@ -424,9 +435,9 @@ class SessionService:
                 await self.before_end(session_id, live.sandbox)
             if self.contexts:
                 await self.contexts.detach(session_id, live.sandbox)
-        keep = getattr(self.backend, "keep_files", None)
-        if status == SessionStatus.DEAD and keep is not None:
-            await keep(session_id)  # nothing is deleted because of a crash: restore_from can bring it back
+        kept_disks = self.abilities.get(KeptDisks)
+        if status == SessionStatus.DEAD and kept_disks is not None:
+            await kept_disks.keep_files(session_id)  # nothing is deleted because of a crash: restore_from
         else:
             await self.backend.stop(session_id)
         self.metrics.count(f"sessions_{status.value}")
@@ -436,9 +447,8 @@ class SessionService:
     async def reap_once(self) -> list[str]:
         """End sessions past their idle lifetime and sessions whose sandbox died; forget the
         kept disks of dead sessions past their grace period."""
-        sweep = getattr(self.backend, "sweep_kept", None)
-        if sweep is not None:
-            await asyncio.to_thread(sweep, self.dead_grace_s)
+        if (kept_disks := self.abilities.get(KeptDisks)) is not None:
+            await asyncio.to_thread(kept_disks.sweep_kept, self.dead_grace_s)
         now = utcnow()
         ended = []
         if self.replicated:  # sessions no replica has in hand (theirs died) are reaped as well
@@ -484,7 +494,7 @@ class SessionService:
         """At startup: reattach every sandbox the store lists that is still alive (and proves it);
         mark dead, with the reason, only the sessions whose sandbox really died. The ids marked dead.
         `cleanup`: remove the sandboxes no session is for (not while other replicas run: theirs)."""
-        reattach = getattr(self.backend, "reattach", None)
+        reattach = self.abilities.get(Reattach)
         if reattach is None and self.replicated:  # the other replicas' sessions, which it cannot check
             return []
         rows = await self.repo.live_rows()
@@ -492,7 +502,7 @@ class SessionService:
 
         async def one(row: SessionRow):
             async with gate:
-                return row, (await reattach(row.id) if reattach is not None else None)
+                return row, (await reattach.reattach(row.id) if reattach is not None else None)
 
         dead = []
         for row, sandbox in await asyncio.gather(*(one(r) for r in rows)):
@@ -510,10 +520,10 @@ class SessionService:
 
     async def shutdown(self, stop_sandboxes: bool = False) -> None:
         """Server shutdown: by default sandboxes keep running for the next server to reattach."""
-        detach = getattr(self.backend, "detach", None)
-        if not stop_sandboxes and detach is not None:
+        reattach = self.abilities.get(Reattach)
+        if not stop_sandboxes and reattach is not None:
             self.live.clear()
-            await detach()
+            await reattach.detach()
             return
         for session_id in list(self.live):
             await self.end(session_id, SessionStatus.DEAD, "server shut down")
@@ -535,10 +545,10 @@ class SessionService:
                 row = await self.repo.get(session_id)
                 if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
                     return None
-                reattach = getattr(self.backend, "reattach", None)
+                reattach = self.abilities.get(Reattach)
                 if reattach is None:  # this backend cannot take over a sandbox it did not start
                     return None
-                sandbox = await reattach(session_id)
+                sandbox = await reattach.reattach(session_id)
                 if sandbox is None:
                     if await self.repo.end(session_id, SessionStatus.DEAD.value,
                                            "its sandbox was gone when a server replica looked for it"):
@@ -575,9 +585,8 @@ class SessionService:
         return row
 
     def _let_go(self, session_id: str) -> None:
-        forget = getattr(self.backend, "forget", None)
-        if forget is not None:
-            forget(session_id)
+        if (reattach := self.abilities.get(Reattach)) is not None:
+            reattach.forget(session_id)
 
     async def _announce(self, session_id: str) -> None:
         if self.announce is not None:

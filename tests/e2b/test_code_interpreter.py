@@ -1,0 +1,80 @@
+"""e2b_code_interpreter as E2B's documentation writes it: run_code, results, logs, errors,
+charts, contexts, Python and JavaScript."""
+import base64
+
+import pytest
+from e2b_code_interpreter import Sandbox
+
+
+@pytest.fixture(scope="module")
+def code_sandbox(e2b_server):
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in (("E2B_API_KEY", e2b_server.admin_key), ("E2B_API_URL", e2b_server.base_url),
+                            ("E2B_SANDBOX_URL", e2b_server.base_url)):
+            env.setenv(name, value)
+        sbx = Sandbox.create()  # E2B's code-interpreter-v1: OpenBay's code image
+        yield sbx
+        sbx.kill()
+
+
+def test_default_template_is_the_code_interpreter(code_sandbox):
+    assert code_sandbox.get_info().template_id == "code-interpreter-v1"
+
+
+def test_state_logs_and_main_result(code_sandbox):
+    code_sandbox.run_code("counter = 41")
+    seen_stdout, seen_results = [], []
+    execution = code_sandbox.run_code("print('working'); counter += 1; counter",
+                                      on_stdout=seen_stdout.append, on_result=seen_results.append)
+    assert execution.text == "42"
+    assert execution.logs.stdout == ["working\n"]
+    assert [m.line for m in seen_stdout] == ["working\n"]
+    assert [r.text for r in seen_results] == ["42"]
+    assert execution.error is None
+
+
+def test_error_name_value_traceback(code_sandbox):
+    execution = code_sandbox.run_code("1 / 0")
+    assert execution.error.name == "ZeroDivisionError"
+    assert execution.error.value == "division by zero"
+    assert "ZeroDivisionError" in execution.error.traceback
+    assert execution.results == []
+
+
+def test_rich_results_html_and_markdown(code_sandbox):
+    execution = code_sandbox.run_code(
+        "class Rich:\n"
+        "    def _repr_html_(self): return '<b>bold</b>'\n"
+        "    def _repr_markdown_(self): return '**bold**'\n"
+        "Rich()")
+    result = execution.results[0]
+    assert (result.html, result.markdown) == ("<b>bold</b>", "**bold**")
+    assert {"html", "markdown"} <= set(result.formats())
+
+
+def test_matplotlib_figure_is_a_png(code_sandbox):
+    execution = code_sandbox.run_code("import matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [4, 1, 9])\nplt.show()")
+    png = [r.png for r in execution.results if r.png]
+    assert len(png) == 1
+    assert base64.b64decode(png[0]).startswith(b"\x89PNG")
+
+
+def test_javascript(code_sandbox):
+    execution = code_sandbox.run_code("const answer = 6 * 7; console.log('js says hi'); answer", language="js")
+    assert execution.text == "42"
+    assert execution.logs.stdout == ["js says hi\n"]
+
+
+def test_code_contexts(code_sandbox):
+    context = code_sandbox.create_code_context(language="python")
+    assert context.language == "python"
+    assert code_sandbox.run_code("2 ** 10", context=context).text == "1024"
+    assert context.id in {c.id for c in code_sandbox.list_code_contexts()}
+    code_sandbox.remove_code_context(context)
+    assert context.id not in {c.id for c in code_sandbox.list_code_contexts()}
+
+
+def test_unknown_language_is_refused(code_sandbox):
+    with pytest.raises(Exception) as caught:
+        code_sandbox.run_code("puts 1", language="ruby")
+    assert "Python and JavaScript" in str(caught.value)

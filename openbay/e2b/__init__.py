@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from .control_plane import router
+from . import control_plane, template_routes
 from .data_plane import E2BDataPlane
 
 
 def mount(app: FastAPI) -> None:
     """Serve E2B's API from this OpenBay app (before it starts)."""
     app.state.e2b_processes, app.state.e2b_watchers, app.state.e2b_contexts = {}, {}, {}
-    app.include_router(router)
+    app.include_router(control_plane.router)
+    app.include_router(template_routes.router)
     app.add_middleware(E2BDataPlane, openbay_app=app)

@@ -119,6 +119,7 @@ class ProcessTable:
     async def _run(self, request: dict, started: asyncio.Future, config: tuple) -> None:
         proc: Process | None = None
         head = ""  # stderr until the marker has passed
+        early: list[Event] = []  # stdout envd read before the marker (the pipes are read apart)
         try:
             async for frame in self.envd.exec_stream(request):
                 kind = frame.get("type")
@@ -137,11 +138,13 @@ class ProcessTable:
                     proc = self._add(int(match.group(1)), config)
                     proc.stdin_holder = int(match.group(2)) if match.group(2) else None
                     started.set_result(proc)
+                    for event in early:
+                        proc.push(event)
                     data = head[:match.start()] + head[match.end():]
                     if not data:
                         continue
-                if proc is not None and data:
-                    proc.push(Event(kind, data.encode()))
+                if data:
+                    (proc.push if proc is not None else early.append)(Event(kind, data.encode()))
         except EnvdError as e:
             if not started.done():
                 started.set_exception(e)

@@ -20,3 +20,10 @@ def image_of(template: str) -> str:
 
 def template_of(image_id: str) -> str:
     return TO_TEMPLATE.get(image_id, image_id)
+
+
+# E2B's template builder (Template.build: Dockerfile-like steps run by E2B's build service)
+# has no counterpart OpenBay can take as it is: OpenBay's templates are built by its own API.
+BUILD_REFUSAL = ("OpenBay does not run E2B's template builds; build an OpenBay template with "
+                 "`openbay template build NAME --from linux --apt ... --pip ...` (or POST /v1/templates) "
+                 "and create sandboxes from it by its name")

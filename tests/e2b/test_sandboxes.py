@@ -1,7 +1,7 @@
 """Sandboxes as E2B's documentation writes them: create, connect, list, timeouts, pause, kill."""
 import httpx
 import pytest
-from e2b import AuthenticationException, NotFoundException, Sandbox, SandboxQuery, SandboxState
+from e2b import AuthenticationException, NotFoundException, Sandbox, SandboxException, SandboxQuery, SandboxState
 
 
 def test_create_with_template_timeout_metadata_and_envs():
@@ -102,3 +102,20 @@ def test_another_owner_cannot_see_the_sandbox(sandbox, e2b_server, monkeypatch):
     with pytest.raises(NotFoundException):
         Sandbox.connect(sandbox.sandbox_id)
     assert sandbox.sandbox_id not in {s.sandbox_id for s in Sandbox.list().next_items()}
+
+
+def test_templates_map_to_openbay_images():
+    from e2b import Template
+    assert Template.exists("base") and Template.exists("code-interpreter-v1")
+    assert not Template.exists("no-such-template")
+    with pytest.raises(SandboxException) as caught:  # as E2B's cloud answers a create: a 404 saying why
+        Sandbox.create(template="no-such-template")
+    assert str(caught.value).startswith("404: no image or template 'no-such-template'")
+
+
+def test_template_builds_are_refused_with_a_reason():
+    from e2b import Template
+    template = Template().from_image("python:3.12").run_cmd("echo hi")
+    with pytest.raises(Exception) as caught:
+        Template.build(template, "my-e2b-template")
+    assert "openbay template build" in str(caught.value)

@@ -21,6 +21,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+.venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-agentbay.lock
 .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
 # the built-in images (Debian roots made from Debian's packages); kept between runs, rebuilt
 # only when their recipe changes. OPENBAY_SKIP_IMAGES=1 skips this (e.g. a client-only setup).

@@ -4,6 +4,7 @@ Playwright's connect_over_cdp. Options map onto OpenBay's; what only Alibaba's c
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from openbay.protocol.browser import BrowserOption as NativeBrowserOption
@@ -15,6 +16,8 @@ from openbay.sdk.errors import OpenBayError
 from openbay.sdk.methods import AsyncPart, Part
 
 from .failures import CLOUD_ONLY
+from .fingerprint import BrowserNotifyMessage
+from .operator import AsyncBrowserOperator, BrowserOperator
 
 log = logging.getLogger("openbay.agentbay")
 
@@ -32,9 +35,12 @@ class BrowserProxy:
     """proxy_type "custom" (your own server) works on OpenBay; "wuying" and "managed" are Alibaba's."""
 
     def __init__(self, proxy_type: str = "custom", server: str | None = None, username: str | None = None,
-                 password: str | None = None, strategy: str | None = None, pollsize: int = 10, **extra: Any):
+                 password: str | None = None, strategy: str | None = None, pollsize: int = 10,
+                 user_id: str | None = None, isp: str | None = None, country: str | None = None,
+                 province: str | None = None, city: str | None = None):
         self.type, self.server, self.username, self.password = proxy_type, server, username, password
-        self.strategy, self.pollsize, self.extra = strategy, pollsize, extra
+        self.strategy, self.pollsize, self.user_id = strategy, pollsize, user_id
+        self.isp, self.country, self.province, self.city = isp, country, province, city
 
 
 class BrowserFingerprint:
@@ -45,23 +51,23 @@ class BrowserFingerprint:
 
 class BrowserOption:
     """AgentBay's BrowserOption. Used on OpenBay: user_agent, viewport, proxies (custom),
-    fingerprint.locales[0] as the locale. Accepted and not applied: use_stealth, screen,
-    fingerprint devices/OS, extension_path, cmd_args, browser_type."""
+    fingerprint.locales[0] as the locale, fingerprint_format (its user agent, screen and
+    language). Accepted and not applied: use_stealth, screen, fingerprint devices/OS,
+    extension_path, cmd_args, browser_type (see docs/migrating.md)."""
 
     def __init__(self, use_stealth: bool = False, user_agent: str | None = None,
                  viewport: BrowserViewport | None = None, screen: BrowserScreen | None = None,
                  fingerprint: BrowserFingerprint | None = None, fingerprint_format: Any = None,
                  fingerprint_persistent: bool = False, solve_captchas: bool = False, auto_login: bool = False,
                  call_for_user: bool = False, proxies: list[BrowserProxy] | None = None,
-                 extension_path: str | None = None, cmd_args: list[str] | None = None,
-                 default_navigate_url: str | None = None, browser_type: str | None = None, **extra: Any):
+                 extension_path: str | None = "/tmp/extensions/", cmd_args: list[str] | None = None,
+                 default_navigate_url: str | None = None, browser_type: str | None = None):
         self.use_stealth, self.user_agent, self.viewport, self.screen = use_stealth, user_agent, viewport, screen
         self.fingerprint, self.fingerprint_format = fingerprint, fingerprint_format
         self.fingerprint_persistent, self.auto_login = fingerprint_persistent, auto_login
         self.solve_captchas = solve_captchas
         self.call_for_user, self.proxies, self.extension_path = call_for_user, proxies or [], extension_path
         self.cmd_args, self.default_navigate_url, self.browser_type = cmd_args, default_navigate_url, browser_type
-        self.extra = extra
 
     def cloud_only(self) -> str:
         """Why this option cannot run on OpenBay, or ""."""
@@ -77,9 +83,14 @@ class BrowserOption:
     def native(self, profile_context: str | None) -> NativeBrowserOption:
         proxy = next((p for p in self.proxies if p.server), None)
         locale = self.fingerprint.locales[0] if self.fingerprint and self.fingerprint.locales else None
+        user_agent, size = self.user_agent, (self.viewport.width, self.viewport.height) if self.viewport else None
+        if self.fingerprint_format is not None:  # a generated or loaded fingerprint: its UA, screen, language
+            user_agent = user_agent or self.fingerprint_format.user_agent()
+            size = size or self.fingerprint_format.screen_size()
+            locale = locale or self.fingerprint_format.locale()
         return NativeBrowserOption(
-            viewport=Viewport(width=self.viewport.width, height=self.viewport.height) if self.viewport else None,
-            user_agent=self.user_agent, locale=locale,
+            viewport=Viewport(width=size[0], height=size[1]) if size else None,
+            user_agent=user_agent, locale=locale,
             proxy=ProxyOption(server=proxy.server) if proxy and proxy.server else None,
             persist_profile_context=profile_context)
 
@@ -116,7 +127,31 @@ class _BrowserState:
         self._profile_context_id = profile_context_id
         self._option: BrowserOption | None = None
         self._initialized = False
+        self._callback: Callable[[BrowserNotifyMessage], None] | None = None
         self.last_error = ""
+
+    @property
+    def agent(self) -> Any:
+        """AgentBay's older name of `operator`."""
+        return self.operator  # type: ignore[attr-defined]
+
+    def register_callback(self, callback: Callable[[BrowserNotifyMessage], None]) -> bool:
+        """Keep `callback` for the browser's notifications. OpenBay's browser solves no captchas
+        and runs no login skills, so it sends none of AgentBay's takeover messages: a person is
+        asked through an agent task's call_for_user instead."""
+        self._callback = callback
+        return True
+
+    def unregister_callback(self) -> None:
+        self._callback = None
+
+    def send_notify_message(self, notify_message: BrowserNotifyMessage) -> bool:
+        """Nothing in OpenBay's browser waits for a takeover, so there is nobody to tell: True."""
+        return isinstance(notify_message, BrowserNotifyMessage)
+
+    def send_takeover_done(self, notify_id: int) -> bool:
+        return self.send_notify_message(BrowserNotifyMessage("call-for-user", notify_id, 199, "user handle done",
+                                                             "takeoverdone"))
 
     def is_initialized(self) -> bool:
         return self._initialized
@@ -129,6 +164,11 @@ class Browser(_BrowserState, Part):
     def __init__(self, runner: Any, path: str, profile_context_id: str | None = None):
         Part.__init__(self, runner, path)
         self._setup(profile_context_id)
+        self.operator = BrowserOperator(runner, path, self)
+
+    def destroy(self) -> None:
+        """Forget this browser: initialize() starts a fresh one (the running one ends with it or the session)."""
+        self._initialized = False
 
     def initialize(self, option: BrowserOption | None = None) -> bool:
         """(Re)start the session's browser with `option`; False (see last_error) when it cannot."""
@@ -148,9 +188,25 @@ class Browser(_BrowserState, Part):
 
 
 class AsyncBrowser(_BrowserState, AsyncPart):
+    async def register_callback(self, callback: Callable[[BrowserNotifyMessage], None]) -> bool:  # type: ignore[override]
+        return _BrowserState.register_callback(self, callback)
+
+    async def unregister_callback(self) -> None:  # type: ignore[override]
+        _BrowserState.unregister_callback(self)
+
+    async def send_notify_message(self, notify_message: BrowserNotifyMessage) -> bool:  # type: ignore[override]
+        return _BrowserState.send_notify_message(self, notify_message)
+
+    async def send_takeover_done(self, notify_id: int) -> bool:  # type: ignore[override]
+        return _BrowserState.send_takeover_done(self, notify_id)
+
     def __init__(self, runner: Any, path: str, profile_context_id: str | None = None):
         AsyncPart.__init__(self, runner, path)
         self._setup(profile_context_id)
+        self.operator = AsyncBrowserOperator(runner, path, self)
+
+    async def destroy(self) -> None:
+        self._initialized = False
 
     async def initialize(self, option: BrowserOption | None = None) -> bool:
         self._initialized = await self._runner.run(AgentBayBrowserCalls._initialize(self, option))  # type: ignore[arg-type]

@@ -25,8 +25,8 @@ MAX_PAGE = 100
 
 def _native_params(params: CreateSessionParams) -> NativeParams:
     return NativeParams(image_id=openbay_image(params.image_id), labels=params.labels,
-                        timeout_s=params.idle_release_timeout or DEFAULT_IDLE_S,
-                        context_syncs=[s.to_wire() for s in params.context_syncs])
+                        timeout_s=params.timeout_s() or DEFAULT_IDLE_S,
+                        context_syncs=[s.to_wire() for s in params.all_context_syncs()])
 
 
 class AgentBayCalls:

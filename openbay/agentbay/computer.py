@@ -14,7 +14,8 @@ from openbay.sdk.computer import ApplicationCalls, ComputerCalls, WindowCalls
 from openbay.sdk.errors import OpenBayError
 from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
 
-from .failures import from_error
+from .failures import failure, from_error
+from .models import ScreenshotResult
 from .results import ApiResponse, BoolResult, OperationResult
 
 log = logging.getLogger("openbay.agentbay")
@@ -72,9 +73,9 @@ class WindowInfoResult(ApiResponse):
 class UIElementListResult(ApiResponse):
     success: bool = False
     elements: list = field(default_factory=list)
-    error_message: str = ""
     raw: str = ""
     format: str = "json"
+    error_message: str = ""
 
 
 def adapt(call: Call[Any], cls: Callable[..., Any] = OperationResult, key: str = "data",
@@ -94,6 +95,27 @@ def adapt(call: Call[Any], cls: Callable[..., Any] = OperationResult, key: str =
 def _png_url(png: bytes) -> str:
     """Where AgentBay hands out a hosted screenshot URL, OpenBay hands the PNG as a data: URL."""
     return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def png_size(png: bytes) -> tuple[int | None, int | None]:
+    """Width and height from a PNG's IHDR chunk."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return None, None
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def beta_screenshot(call: Call[Any], format: str) -> Call[ScreenshotResult]:
+    """AgentBay's beta_take_screenshot: the image in memory (OpenBay's screens are PNG)."""
+    if str(format).lower() != "png":
+        return failure(ScreenshotResult, f"format {format!r}: OpenBay's screenshots are PNG; ask for format='png'")
+    try:
+        r = yield from call
+    except OpenBayError as e:
+        return from_error(ScreenshotResult, e)
+    png = bytes(getattr(r, "data", r))
+    width, height = png_size(png)
+    return ScreenshotResult(request_id=getattr(r, "request_id", ""), success=True, type="png", data=png,
+                            mime_type="image/png", width=width, height=height)
 
 
 def _dumped(items: Any) -> Any:
@@ -141,6 +163,15 @@ class AgentBayComputerCalls:
     def screenshot(self) -> Call[OperationResult]:
         """data: the screen as a data: URL of a PNG."""
         return (yield from adapt(ComputerCalls.screenshot(self), build=_png_url))  # type: ignore[arg-type]
+
+    def beta_take_screenshot(self, format: str = "png") -> Call[ScreenshotResult]:
+        """The screen in memory: result.data is the PNG's bytes, width and height its size."""
+        return (yield from beta_screenshot(ComputerCalls.screenshot(self), format))  # type: ignore[arg-type]
+
+    def focus_mode(self, on: bool) -> Call[BoolResult]:
+        return failure(BoolResult, "focus_mode is not available on OpenBay's computer sessions: the screen shows "
+                       "every window; use activate_window or maximize_window on the one you want")
+        yield  # a call
 
     def list_root_windows(self, timeout_ms: int = 3000) -> Call[WindowListResult]:
         return (yield from adapt(WindowCalls.list_root_windows(self), WindowListResult, "windows", _dumped))  # type: ignore[arg-type]

@@ -12,6 +12,8 @@ from openbay.sdk.errors import ContextSyncError, OpenBayError
 from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
 
 from .failures import failure, from_error
+from .models import ContextBindResult
+from .params import ContextSync, SyncPolicy, UploadPolicy
 from .results import ApiResponse, OperationResult
 
 
@@ -69,6 +71,13 @@ class ContextStatusData:
     finish_time: int = 0
     task_type: str = ""
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContextStatusData:
+        return cls(context_id=data.get("contextId", ""), path=data.get("path", ""),
+                   error_message=data.get("errorMessage", ""), status=data.get("status", ""),
+                   start_time=data.get("startTime", 0), finish_time=data.get("finishTime", 0),
+                   task_type=data.get("taskType", ""))
+
 
 @dataclass
 class ContextInfoResult(ApiResponse):
@@ -90,6 +99,11 @@ class ContextBinding:
     path: str = ""
     policy: str = ""
     bind_time: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ContextBinding:
+        return cls(context_id=data.get("ContextId", ""), context_name=data.get("ContextName", ""),
+                   path=data.get("Path", ""), policy=data.get("Policy", ""), bind_time=data.get("BindTime", ""))
 
 
 @dataclass
@@ -229,10 +243,18 @@ class ContextServiceCalls:
             return from_error(ClearContextResult, e)
         return ClearContextResult(request_id=r.request_id, success=True, status="available", context_id=context_id)
 
+    def get_clear_status(self, context_id: str) -> Call[ClearContextResult]:
+        """Clearing is done when clear returns: "available" once the context exists."""
+        try:
+            r = yield from ContextCalls.get_by_id(self, context_id)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(ClearContextResult, e)
+        return ClearContextResult(request_id=r.request_id, success=True, status="available", context_id=context_id)
+
 
 _SERVICE = {n: n for n in ("get", "create", "list", "delete", "update", "list_files", "get_file_upload_url",
                             "get_file_download_url", "delete_file", "clear")}
-_SERVICE.update(clear_async="clear", start_clear="clear")  # OpenBay clears at once
+_SERVICE.update(clear_async="clear", start_clear="clear", get_clear_status="get_clear_status")  # OpenBay clears at once
 ContextService = type("ContextService", (Part,), {n: blocking(getattr(ContextServiceCalls, c))
                                                   for n, c in _SERVICE.items()})
 AsyncContextService = type("AsyncContextService", (AsyncPart,), {n: awaited(getattr(ContextServiceCalls, c))
@@ -264,6 +286,23 @@ class ContextManagerCalls:
             return from_error(ContextSyncResult, e)
         return ContextSyncResult(request_id=r.request_id, success=True)
 
+    def bind(self, *contexts: Any, wait_for_completion: bool = True) -> Call[ContextBindResult]:
+        """Bind contexts (ContextSync or BetaContextMount) to the running session: each is restored at
+        its path before this returns, and saved with the others."""
+        if not contexts:
+            return failure(ContextBindResult, "bind needs at least one ContextSync or BetaContextMount")
+        request_id = ""
+        try:
+            for c in contexts:
+                read_only = getattr(getattr(c, "access_mode", None), "value", "") == "readOnly"
+                sync = c.to_wire() if hasattr(c, "to_wire") else ContextSync(
+                    c.context_id, c.path, SyncPolicy(upload_policy=UploadPolicy(auto_upload=not read_only))).to_wire()
+                r = yield from SessionContextCalls.bind(self, sync)  # type: ignore[arg-type]
+                request_id = r.request_id
+        except OpenBayError as e:
+            return from_error(ContextBindResult, e)
+        return ContextBindResult(request_id=request_id, success=True)
+
     def list_bindings(self) -> Call[ContextBindingsResult]:
         try:
             r = yield from SessionContextCalls.info(self)  # type: ignore[arg-type]
@@ -274,12 +313,14 @@ class ContextManagerCalls:
 
 
 class ContextManager(Part):
+    bind = blocking(ContextManagerCalls.bind)
     info = blocking(ContextManagerCalls.info)
     sync = blocking(ContextManagerCalls.sync)
     list_bindings = blocking(ContextManagerCalls.list_bindings)
 
 
 class AsyncContextManager(AsyncPart):
+    bind = awaited(ContextManagerCalls.bind)
     info = awaited(ContextManagerCalls.info)
     sync = awaited(ContextManagerCalls.sync)
     list_bindings = awaited(ContextManagerCalls.list_bindings)

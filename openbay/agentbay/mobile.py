@@ -13,8 +13,10 @@ from .computer import (
     _dumped,
     _png_url,
     adapt,
+    beta_screenshot,
 )
-from .failures import unavailable
+from .failures import failure, unavailable
+from .models import ScreenshotResult
 from .results import BoolResult, OperationResult
 
 CLOUD_PHONE = "a setting of AgentBay's managed cloud phones; an OpenBay mobile session drives your own device"
@@ -62,6 +64,16 @@ class AgentBayMobileCalls:
         """data: the screen as a data: URL of a PNG."""
         return (yield from adapt(MobileCalls.screenshot(self), build=_png_url))  # type: ignore[arg-type]
 
+    def beta_take_screenshot(self, format: str = "png") -> Call[ScreenshotResult]:
+        """The screen in memory: result.data is the PNG's bytes, width and height its size."""
+        return (yield from beta_screenshot(MobileCalls.screenshot(self), format))  # type: ignore[arg-type]
+
+    def beta_take_long_screenshot(self, max_screens: int = 4, format: str = "png",
+                                  quality: int | None = None) -> Call[ScreenshotResult]:
+        return failure(ScreenshotResult, "beta_take_long_screenshot is not available on OpenBay: it stitches "
+                       "scrolled screens on AgentBay's cloud phones; take beta_take_screenshot after each swipe")
+        yield
+
     def get_adb_url(self, adbkey_pub: str) -> Call[OperationResult]:
         return unavailable(OperationResult, "get_adb_url", "the device is attached to the OpenBay server "
                            "(OPENBAY_ADB_SERIAL); connect to it with adb there")
@@ -85,6 +97,10 @@ class AgentBayMobileCalls:
 
     def set_navigation_bar_visibility(self, hide: bool) -> Call[OperationResult]:
         return unavailable(OperationResult, "set_navigation_bar_visibility", CLOUD_PHONE)
+        yield
+
+    def set_uninstall_blacklist(self, package_names: list[str]) -> Call[OperationResult]:
+        return unavailable(OperationResult, "set_uninstall_blacklist", CLOUD_PHONE)
         yield
 
 

@@ -19,6 +19,9 @@ IMAGES = {
 }
 WINDOWS_IMAGES = ("windows_latest", "windows_computer_latest")
 BROWSER_PROFILE_PATH = "/home/user/.config/openbay-browser-context"
+EXTENSIONS_PATH = "/tmp/extensions/"
+FINGERPRINT_PATH = "/tmp/browser_fingerprint"
+MANUAL_RELEASE_S = 7 * 86400  # OpenBay's longest idle lifetime
 
 
 def openbay_image(image_id: str | None) -> str:
@@ -180,14 +183,32 @@ class BrowserSyncMode(Enum):
     STANDARD = "standard"
 
 
-@dataclass
 class BrowserContext:
-    """A context that keeps the browser's profile (cookies, storage) between sessions."""
-    context_id: str
-    auto_upload: bool = True
-    sync_mode: BrowserSyncMode | None = None
-    extension_option: Any = None
-    fingerprint_context: Any = None
+    """A context that keeps the browser's profile (cookies, storage) between sessions; with
+    extension_option its extensions are downloaded to /tmp/extensions/, with fingerprint_context
+    the persisted fingerprint to /tmp/browser_fingerprint (AgentBay's paths)."""
+
+    def __init__(self, context_id: str, auto_upload: bool = True, sync_mode: BrowserSyncMode | None = None,
+                 extension_option: Any = None, fingerprint_context: Any = None):
+        self.context_id, self.auto_upload = context_id, auto_upload
+        self.sync_mode = sync_mode if sync_mode is not None else BrowserSyncMode.STANDARD
+        self.extension_option, self.fingerprint_context = extension_option, fingerprint_context
+        self.extension_context_id = extension_option.context_id if extension_option else None
+        self.extension_ids = list(extension_option.extension_ids) if extension_option else []
+        self.fingerprint_context_id = fingerprint_context.fingerprint_context_id if fingerprint_context else None
+
+    def get_extension_context_syncs(self) -> list[ContextSync]:
+        if not self.extension_ids or not self.extension_context_id:
+            return []
+        policy = SyncPolicy(upload_policy=UploadPolicy(auto_upload=False),
+                            bw_list=BWList(white_lists=[WhiteList(path=i) for i in self.extension_ids]))
+        return [ContextSync(self.extension_context_id, EXTENSIONS_PATH, policy)]
+
+    def get_fingerprint_context_sync(self) -> ContextSync | None:
+        if not self.fingerprint_context_id:
+            return None
+        return ContextSync(self.fingerprint_context_id, FINGERPRINT_PATH,
+                           SyncPolicy(upload_policy=UploadPolicy(auto_upload=True)))
 
 
 @dataclass
@@ -197,10 +218,24 @@ class ListSessionParams:
     labels: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
 class LifecyclePolicy:
-    """Accepted for AgentBay's signature; OpenBay's lifetime is idle_release_timeout."""
-    values: dict[str, Any] = field(default_factory=dict)
+    """Minutes: idle_release_timeout (idle lifetime, default 5), max_runtime (from creation,
+    default 30); manual_release=True: the session lives until delete() (OpenBay's longest
+    idle lifetime, 7 days). max_runtime is kept by the client's session (see session.py)."""
+
+    def __init__(self, idle_release_timeout: int | None = None, max_runtime: int | None = None,
+                 manual_release: bool = False):
+        if manual_release and (idle_release_timeout is not None or max_runtime is not None):
+            raise ValueError("idle_release_timeout and max_runtime cannot be set when manual_release=True")
+        for name, value in (("idle_release_timeout", idle_release_timeout), ("max_runtime", max_runtime)):
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be a positive number of minutes")
+        self.manual_release = manual_release
+        self.idle_release_timeout = 0 if manual_release else (idle_release_timeout or 5)
+        self.max_runtime = 0 if manual_release else (max_runtime or 30)
+
+    def timeout_s(self) -> int:
+        return MANUAL_RELEASE_S if self.manual_release else self.idle_release_timeout * 60
 
 
 class CreateSessionParams:
@@ -232,9 +267,21 @@ class CreateSessionParams:
         self.is_vpc = is_vpc
 
     def all_context_syncs(self) -> list[ContextSync]:
+        """The context syncs, with the browser context's extensions and fingerprint and the beta
+        context mounts (synced like ContextSyncs; read-only mounts are not uploaded)."""
         syncs = list(self.context_syncs)
         if self.browser_context is not None:
-            upload = UploadPolicy(auto_upload=self.browser_context.auto_upload)
-            syncs.append(ContextSync(self.browser_context.context_id, BROWSER_PROFILE_PATH,
-                                     SyncPolicy(upload_policy=upload)))
+            syncs += self.browser_context.get_extension_context_syncs()
+            fingerprint = self.browser_context.get_fingerprint_context_sync()
+            syncs += [fingerprint] if fingerprint else []
+        for mount in self.beta_context_mounts:
+            read_only = getattr(mount.access_mode, "value", "") == "readOnly"
+            syncs.append(ContextSync(mount.context_id, mount.path,
+                                     SyncPolicy(upload_policy=UploadPolicy(auto_upload=not read_only))))
         return syncs
+
+    def timeout_s(self) -> int | None:
+        """The idle lifetime in seconds: lifecycle_policy's, else idle_release_timeout (seconds)."""
+        if self.lifecycle_policy is not None:
+            return self.lifecycle_policy.timeout_s()
+        return self.idle_release_timeout

@@ -88,11 +88,24 @@ class BinaryFileContentResult(ApiResponse):
     size: int | None = None
 
 
+class DirectoryEntry(dict):
+    """One entry of list_directory: attributes as AgentBay 0.22 has them (entry.name,
+    entry.is_directory, entry.is_file, entry.size), and the keys of older programs (entry["name"])."""
+
+    name = property(lambda self: self.get("name", ""))
+    is_file = property(lambda self: bool(self.get("is_file", self.get("isFile", False))))
+    is_directory = property(lambda self: bool(self.get("is_directory", self.get("isDirectory", False))))
+    size = property(lambda self: self.get("size", 0))
+
+
 @dataclass
 class DirectoryListResult(ApiResponse):
     success: bool = False
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[DirectoryEntry] = field(default_factory=list)
     error_message: str = ""
+
+    def __post_init__(self) -> None:
+        self.entries = [e if isinstance(e, DirectoryEntry) else DirectoryEntry(e) for e in self.entries or []]
 
 
 @dataclass
@@ -100,6 +113,13 @@ class FileInfoResult(ApiResponse):
     success: bool = False
     file_info: dict[str, Any] = field(default_factory=dict)
     error_message: str = ""
+
+    is_file = property(lambda self: bool(self.file_info.get("isFile", False)))
+    is_directory = property(lambda self: bool(self.file_info.get("isDirectory", False)))
+    size = property(lambda self: self.file_info.get("size", 0))
+    name = property(lambda self: self.file_info.get("name", ""))
+    path = property(lambda self: self.file_info.get("path", ""))
+    permissions = property(lambda self: self.file_info.get("permissions", self.file_info.get("mode", "")))
 
 
 @dataclass
@@ -212,6 +232,18 @@ class SessionMetrics:
     rx_used_kbyte: float = 0.0
     tx_used_kbyte: float = 0.0
     timestamp: str = ""
+    # AgentBay's older names of the four network figures, used when the new ones are not given
+    rx_rate_kbps: float | None = None
+    tx_rate_kbps: float | None = None
+    rx_used_kb: float | None = None
+    tx_used_kb: float | None = None
+
+    def __post_init__(self) -> None:
+        for new, old in (("rx_rate_kbyte_per_s", "rx_rate_kbps"), ("tx_rate_kbyte_per_s", "tx_rate_kbps"),
+                         ("rx_used_kbyte", "rx_used_kb"), ("tx_used_kbyte", "tx_used_kb")):
+            if getattr(self, old) is not None and not getattr(self, new):
+                setattr(self, new, getattr(self, old))
+            setattr(self, old, getattr(self, new))
 
 
 @dataclass
@@ -233,8 +265,8 @@ class McpTool:
 
 @dataclass
 class McpToolsResult(ApiResponse):
-    success: bool = False
     tools: list[McpTool] = field(default_factory=list)
+    success: bool = False
     error_message: str = ""
 
 

@@ -3,6 +3,7 @@ as AgentBay has them, on OpenBay's native calls. Each method is a call written o
 the blocking and asyncio classes list them (see openbay.sdk.methods)."""
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Callable
@@ -47,7 +48,9 @@ class AgentBayCommandCalls:
 
     def execute_command(self, command: str, timeout_ms: int = 50000, cwd: str | None = None,
                         envs: dict[str, str] | None = None) -> Call[CommandResult]:
-        """Run `command` with bash; success is exit code 0 (stdout, stderr, exit_code, output)."""
+        """Run `command` with bash; success is exit code 0 (stdout, stderr, exit_code, output).
+        The variables of session.env.set() are in its environment, under `envs`."""
+        envs = {**getattr(self, "_envs", {}), **(envs or {})} or None
         try:
             r = yield from CommandCalls.execute_command(self, command, timeout_ms, cwd, envs)  # type: ignore[arg-type]
         except OpenBayError as e:
@@ -167,15 +170,10 @@ def _changes(events: list[NativeChange]) -> list[FileChangeEvent]:
     return [FileChangeEvent(EVENT_NAMES.get(e.event_type, e.event_type), e.path, e.path_type) for e in events]
 
 
-class _FileNames:
-    """AgentBay's short names for the same calls, on both classes."""
-    read = property(lambda self: self.read_file)
-    write = property(lambda self: self.write_file)
-    list = property(lambda self: self.list_directory)
-    ls = property(lambda self: self.list_directory)
-    delete = property(lambda self: self.delete_file)
-    remove = property(lambda self: self.delete_file)
-    rm = property(lambda self: self.delete_file)
+def _no_transfer_context(self: Any) -> Call[str | None]:
+    """AgentBay stages large files in a transfer context; OpenBay streams them directly: None."""
+    return None
+    yield  # a call like the others
 
 
 class WatchThread(threading.Thread):
@@ -191,7 +189,7 @@ class WatchThread(threading.Thread):
         watch.stop()
 
 
-class FileSystem(_FileNames, Part):
+class FileSystem(Part):
     create_directory = blocking(AgentBayFileCalls.create_directory)
     delete_file = blocking(AgentBayFileCalls.delete_file)
     edit_file = blocking(AgentBayFileCalls.edit_file)
@@ -204,6 +202,11 @@ class FileSystem(_FileNames, Part):
     read_file = blocking(AgentBayFileCalls.read_file)
     upload_file = blocking(AgentBayFileCalls.upload_file)
     download_file = blocking(AgentBayFileCalls.download_file)
+    get_file_transfer_context_path = blocking(_no_transfer_context)
+    # AgentBay's short names of the same calls
+    read, write = blocking(AgentBayFileCalls.read_file), blocking(AgentBayFileCalls.write_file)
+    list = ls = blocking(AgentBayFileCalls.list_directory)
+    delete = remove = rm = blocking(AgentBayFileCalls.delete_file)
 
     def watch_directory(self, path: str, callback: Callable[[list[FileChangeEvent]], None], interval: float = 0.5,
                         stop_event: threading.Event | None = None) -> WatchThread:
@@ -214,7 +217,7 @@ class FileSystem(_FileNames, Part):
                            stop_event or threading.Event())
 
 
-class AsyncFileSystem(_FileNames, AsyncPart):
+class AsyncFileSystem(AsyncPart):
     create_directory = awaited(AgentBayFileCalls.create_directory)
     delete_file = awaited(AgentBayFileCalls.delete_file)
     edit_file = awaited(AgentBayFileCalls.edit_file)
@@ -227,11 +230,22 @@ class AsyncFileSystem(_FileNames, AsyncPart):
     read_file = awaited(AgentBayFileCalls.read_file)
     upload_file = awaited(AgentBayFileCalls.upload_file)
     download_file = awaited(AgentBayFileCalls.download_file)
+    get_file_transfer_context_path = awaited(_no_transfer_context)
+    # AgentBay's short names of the same calls
+    read, write = awaited(AgentBayFileCalls.read_file), awaited(AgentBayFileCalls.write_file)
+    list = ls = awaited(AgentBayFileCalls.list_directory)
+    delete = remove = rm = awaited(AgentBayFileCalls.delete_file)
 
     def watch_directory(self, path: str, callback: Callable[[list[FileChangeEvent]], Any],
-                        interval: float = 0.5) -> DirectoryWatch:
-        """Poll from an asyncio task of the running loop; `stop()` the handle to end it."""
-        return watch_async(self._runner, f"{self._path}/files", path, lambda evs: callback(_changes(evs)), interval)
+                        interval: float = 0.5, stop_event: asyncio.Event | None = None) -> DirectoryWatch:
+        """Poll from an asyncio task of the running loop; `stop()` the handle (or set stop_event) to end it."""
+        watch = watch_async(self._runner, f"{self._path}/files", path, lambda evs: callback(_changes(evs)), interval)
+        if stop_event is not None:
+            async def stop_when_set() -> None:
+                await stop_event.wait()
+                watch.stop()
+            self._stopper = asyncio.get_running_loop().create_task(stop_when_set())
+        return watch
 
 
 class Command(Part):

@@ -17,8 +17,10 @@ from .agent import Agent, AsyncAgent
 from .browser import AsyncBrowser, Browser
 from .computer import AsyncComputer, Computer
 from .context import AsyncContextManager, ContextManager
+from .env import AsyncEnv, Env
 from .failures import failure, from_error
 from .mobile import AsyncMobile, Mobile
+from .oss import AsyncOss, Oss
 from .results import (
     DeleteResult,
     McpTool,
@@ -42,7 +44,7 @@ class SessionInfo:
     auth_code: str = ""
     connection_properties: str = ""
     resource_id: str = ""
-    resource_type: str = "AgentBay"
+    resource_type: str = ""
     ticket: str = ""
     status: str = ""
     labels: dict | None = None
@@ -193,6 +195,17 @@ class _Facts:
     def get_api_key(self) -> str:
         return self.agent_bay.api_key
 
+    def get_token(self) -> str:
+        """AgentBay's session token (internal, deprecated there): OpenBay authenticates each call with
+        the API key, so a session has no token of its own: ""."""
+        return ""
+
+    def get_link_url(self) -> str:
+        """AgentBay's internal link URL (deprecated there): the session's page on the server."""
+        return self.resource_url or ""
+
+    getToken, getLinkUrl = get_token, get_link_url
+
     def get_session_id(self) -> str:
         return self.session_id
 
@@ -205,7 +218,11 @@ class Session(_Facts, Part):
         Part.__init__(self, agent_bay._runner, session_path(info.session_id))
         self._facts(info, agent_bay)
         runner, path = self._runner, self._path
+        self._envs: dict[str, str] = {}  # session.env.set(): seen by every later command
         self.command = Command(runner, path)
+        self.command._envs = self._envs  # type: ignore[attr-defined]
+        self.env = Env(runner, path, self._envs)
+        self.oss = Oss(self)
         self.file_system = FileSystem(runner, path)
         self.code = Code(runner, path)
         self.context = ContextManager(runner, path)
@@ -234,7 +251,11 @@ class AsyncSession(_Facts, AsyncPart):
         AsyncPart.__init__(self, agent_bay._runner, session_path(info.session_id))
         self._facts(info, agent_bay)
         runner, path = self._runner, self._path
+        self._envs: dict[str, str] = {}  # session.env.set(): seen by every later command
         self.command = AsyncCommand(runner, path)
+        self.command._envs = self._envs  # type: ignore[attr-defined]
+        self.env = AsyncEnv(runner, path, self._envs)
+        self.oss = AsyncOss(self)
         self.file_system = AsyncFileSystem(runner, path)
         self.code = AsyncCode(runner, path)
         self.context = AsyncContextManager(runner, path)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, ContextSyncStatus, SessionContexts
+from openbay.protocol.contexts import (
+    ContextCreate,
+    ContextInfo,
+    ContextList,
+    ContextSync,
+    ContextSyncStatus,
+    SessionContexts,
+)
 
 from . import calls
 from .calls import Call, Request
@@ -119,12 +126,21 @@ class SessionContextCalls:
         return (yield from calls.result(Request("GET", f"{self._path}/contexts"), ContextSyncResult,
                                         lambda b: {"syncs": SessionContexts.model_validate(b).syncs}))
 
+    def bind(self, sync: ContextSync) -> Call[ContextSyncResult]:
+        """Add a context to the running session: restored at sync.path now, saved like the others
+        (a path the session already syncs is left as it is). The session's contexts after it."""
+        req = Request("POST", f"{self._path}/contexts", json=sync.model_dump(mode="json"), timeout_s=600)
+        return (yield from calls.result(req, ContextSyncResult,
+                                        lambda b: {"syncs": SessionContexts.model_validate(b).syncs}))
+
 
 class SessionContextApi(Part):
     sync = blocking(SessionContextCalls.sync)
     info = blocking(SessionContextCalls.info)
+    bind = blocking(SessionContextCalls.bind)
 
 
 class AsyncSessionContextApi(AsyncPart):
     sync = awaited(SessionContextCalls.sync)
     info = awaited(SessionContextCalls.info)
+    bind = awaited(SessionContextCalls.bind)

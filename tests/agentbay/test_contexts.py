@@ -69,3 +69,29 @@ def test_context_sync_keeps_files_between_sessions(agent_bay):
     assert agent_bay.context.get(context_id=ctx.id).context.size_bytes == 0
     assert agent_bay.context.list_files(ctx.id, "/").entries == []
     agent_bay.context.delete(ctx)
+
+
+def test_bind_restores_a_context_into_a_running_session_and_saves_it(agent_bay):
+    ctx = agent_bay.context.get(f"ab-bind-{time.time_ns()}", create=True).context
+    first = agent_bay.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx.id, "/home/user/data")])).session
+    first.file_system.write_file("/home/user/data/a.txt", "saved before the bind")
+    assert agent_bay.delete(first, sync_context=True).success
+
+    s = agent_bay.create().session  # created without the context, bound later
+    try:
+        assert s.context.list_bindings().bindings == []
+        assert not s.file_system.get_file_info("/home/user/proj/a.txt").success
+        bound = s.context.bind(ContextSync.new(ctx.id, "/home/user/proj"))
+        assert bound.success, bound.error_message
+        assert s.file_system.read_file("/home/user/proj/a.txt").content == "saved before the bind"
+        assert [(b.context_id, b.path) for b in s.context.list_bindings().bindings] == [(ctx.id, "/home/user/proj")]
+        s.file_system.write_file("/home/user/proj/b.txt", "written after the bind")
+        assert s.context.sync().success
+        stranger = s.context.bind(ContextSync.new("ctx-not-mine", "/home/user/other"))
+        assert not stranger.success and stranger.error_message
+        assert not s.context.bind().success
+    finally:
+        s.delete()
+    names = [f.file_name for f in agent_bay.context.list_files(ctx.id, "/").entries]
+    assert names == ["a.txt", "b.txt"]
+    agent_bay.context.delete(ctx)

@@ -3,7 +3,7 @@ import re
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, SessionContexts
+from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, ContextSync, SessionContexts
 from openbay.protocol.keys import NAME_PATTERN
 
 from ..auth import require_principal
@@ -70,6 +70,17 @@ async def delete_context(context_id: str, request: Request, who: Principal = Dep
 async def session_contexts(session_id: str, request: Request,
                            who: Principal = Depends(require_principal)):
     await services(request).sessions.require_running(who, session_id)
+    syncs = services(request).contexts.attached(session_id)
+    return {"syncs": [{"context_id": s.context_id, "path": s.path} for s in syncs]}
+
+
+@router.post("/v1/sessions/{session_id}/contexts", response_model=SessionContexts)
+async def bind_session_context(session_id: str, body: ContextSync, request: Request,
+                               who: Principal = Depends(require_principal)):
+    """Bind one more context to a running session: restored at its path now (download policy
+    permitting), saved with the others; a path the session already syncs is left as it is."""
+    sandbox = await services(request).sessions.require_running(who, session_id)
+    await services(request).contexts.add(who, session_id, sandbox, body)
     syncs = services(request).contexts.attached(session_id)
     return {"syncs": [{"context_id": s.context_id, "path": s.path} for s in syncs]}
 

@@ -1,0 +1,45 @@
+"""openbay.agentbay against AgentBay's own SDK (wuying-agentbay-sdk, pinned in
+requirements-agentbay.lock): the same public names, methods with the same parameters,
+dataclasses with the same fields, enums with the same members (see surface.py)."""
+import importlib.metadata
+import os
+import tempfile
+
+import pytest
+
+import openbay.agentbay as ours
+
+from .surface import problems, public_names
+
+# AgentBay's logger writes agentbay.log into the working directory unless told otherwise
+os.environ.setdefault("AGENTBAY_LOG_FILE", os.path.join(tempfile.gettempdir(), "agentbay-reference.log"))
+agentbay = pytest.importorskip("agentbay")
+AGENTBAY_VERSION = "0.22.3"
+
+# Constructors of objects the SDK hands out (sessions, services, task handles): AgentBay's
+# take its internal clients, OpenBay's take its own; no program builds them itself.
+HANDED_OUT = {f"{n}.__init__" for n in (
+    "Session", "AsyncSession", "TaskExecution", "Browser", "AsyncBrowser", "BrowserOperator",
+    "AsyncBrowserOperator", "Computer", "AsyncComputer", "Mobile", "AsyncMobile", "Agent", "AsyncAgent",
+    "Command", "AsyncCommand", "FileSystem", "AsyncFileSystem", "Code", "AsyncCode",
+    "ContextManager", "AsyncContextManager", "ContextService", "AsyncContextService", "Env", "AsyncEnv",
+    "BetaNetwork", "AsyncBetaNetwork", "FileTransfer", "AsyncFileTransfer", "MobileSimulateService",
+    "AsyncMobileSimulateService", "BrowserFingerprintGenerator", "ExtensionsService", "AsyncExtensionsService")}
+
+
+def test_the_reference_is_the_pinned_version():
+    assert importlib.metadata.version("wuying-agentbay-sdk") == AGENTBAY_VERSION
+
+
+def test_every_public_name_method_field_and_member_matches():
+    found = [p for p in problems(agentbay, ours) if p.split(":")[0] not in HANDED_OUT]
+    assert found == [], "\n".join(found)
+
+
+def test_the_comparison_sees_a_difference():
+    class Shrunk:
+        __all__ = ["Config"]
+        Config = object
+
+    assert problems(agentbay, Shrunk)  # AgentBay's Config has methods Shrunk's lacks
+    assert len(public_names(agentbay)) > 150

@@ -2,21 +2,24 @@
 
 A session is an OCI container run by runc: its root file system is its image's layers
 (read-only) under an overlay whose upper layer is on the session's own disk (a sparse
-ext4 image the size of its quota), root inside maps to the sandbox id range, it has its
-own mount, PID, IPC, UTS, user, cgroup and (for `network: none`) network namespaces, cgroup limits on
-memory, CPU and processes, and envd (under tini, which reaps orphans as PID 1) is the
-only door in. Containers run detached: they outlive the server process.
+ext4 image the size of its quota), all seen through idmapped mounts so that root inside
+is the first id of a host id block of the session's own (`id_pool`); it has its own
+mount, PID, IPC, UTS, user, cgroup and network namespaces, cgroup limits on memory, CPU
+and processes, and envd (under tini, which reaps orphans as PID 1) is the only door in.
+envd listens on a socket the server made in a root-only folder no session can see, handed
+over as a descriptor. Containers run detached: they outlive the server process.
 
+    <root>/<session>/                owned by the session's block, 0700
     <root>/<session>/disk.img        the session's disk (sparse ext4, the size of its quota)
     <root>/<session>/disk/upper, work  the overlay's writable layer, on that disk
-    <root>/<session>/rootfs          the merged root file system runc starts in
-    <root>/<session>/run             envd's socket directory (/run/envd inside)
+    <root>/<session>/rootfs          the merged root file system runc starts in (nosuid, nodev)
+    <root>/<session>/sys             a sysfs of the session's network namespace
     <root>/<session>/bundle          config.json, envd.log
+    /run/openbay/<tag>.envd/<session>.sock   envd's listening socket (root's, 0700 folder)
 """
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import dataclasses
 import hashlib
 import hmac
@@ -25,13 +28,14 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import image_catalog, network
+from . import idmap, image_catalog, network
 from .backend import (
     DiskUsage,
     ExitNotices,
@@ -53,8 +57,10 @@ from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
 from .firewall import Firewall, is_cidr
+from .id_pool import IdPool
 from .image_store import ImageManifest, ImageStore, remove_tree, tree_size
 from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
+from .session_mounts import mount_root, mount_sysfs_in, umount
 
 log = logging.getLogger("openbay.sandbox")
 ENVD_DIR = Path(__file__).parent / "envd"
@@ -64,10 +70,9 @@ HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # programs that carry their own CA list (Node, Python's requests/certifi) use the system's
 CA_ENV = {"NODE_EXTRA_CA_CERTS": HOST_CA_BUNDLE, "REQUESTS_CA_BUNDLE": HOST_CA_BUNDLE,
           "SSL_CERT_FILE": HOST_CA_BUNDLE}
-UNIX_PATH_MAX = 107
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-MNT_DETACH = 2
-_libc = ctypes.CDLL(None, use_errno=True)
+RUN_ROOT = Path("/run/openbay")
+ENVD_LISTEN_FD = 4  # after the ready pipe at 3
 
 
 @dataclass
@@ -83,20 +88,29 @@ class _Running:
     net: network.SessionNet | None = None
     names: NamePolicy | None = None
     exited: bool = False
+    ids: int | None = None  # the first host id of the session's block
 
 
 class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNotices, Templates, Snapshots,
                    SandboxRoot):
     name = "local"
 
-    def __init__(self, root: Path, *, images: ImageStore | None = None, runc: str = "runc"):
+    def __init__(self, root: Path, *, images: ImageStore | None = None, runc: str = "runc",
+                 ids: IdPool | None = None):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o711)
         self.tag = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
         self.images = images or ImageStore(VAR_ROOT / "images")
         self.disks = SessionDisks(VAR_ROOT / "blank-disks")
-        self.runc = Runc(Path("/run/openbay") / self.tag, runc)
+        self.runc = Runc(RUN_ROOT / self.tag, runc)
+        self.ids = ids or IdPool.from_env(RUN_ROOT / "id-blocks")
+        # envd's sockets: made by the server in a folder only root may enter, never mounted in
+        # a session; reached through this descriptor, so the path is never looked up again
+        self.sockets = RUN_ROOT / f"{self.tag}.envd"
+        self.sockets.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(self.sockets, 0o700)
+        self._sockets_fd = os.open(self.sockets, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         self.cgroup_parent = f"openbay-{self.tag}"
         self.envd_dir = _install_envd(self.root)
         self._running: dict[str, _Running] = {}
@@ -109,10 +123,6 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         self._network_ready: asyncio.Future | None = None
         # called with (session_id, reason) when a sandbox dies on its own
         self.on_exit: Callable[[str, str], None] | None = None
-        longest = self.root / ("s-" + "0" * 24) / "run" / "envd.sock"
-        if len(str(longest)) > UNIX_PATH_MAX:
-            raise SandboxError(f"state directory {self.root} is too deep for unix sockets; "
-                               "choose a shorter OPENBAY_HOME")
 
     def check(self) -> None:
         """Fail early, with the fix, when the machine cannot run sandboxes."""
@@ -154,70 +164,67 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             return await self._start(spec, image, directory, list(extra_binds))
         except BaseException:
             await self._destroy(spec.session_id, directory, wait=True)
+            self.ids.release_held_by(directory)  # a start that failed before it wrote down its ids
             raise
 
     async def _start(self, spec: SandboxSpec, image: ImageManifest, directory: Path,
                      extra_binds: list[tuple[str, str, bool]]) -> Sandbox:
-        # traversable (not listable) by the sandbox's root, which runc's init is while it mounts
         directory.mkdir()
-        os.chmod(directory, 0o711)
-        disk = directory / "disk"
+        os.chmod(directory, 0o700)
+        ids = self.ids.take(directory)
+        # the session's folder is its block's (runc's init, root of the block, walks into it);
+        # nobody else on the host may even look inside
+        os.chown(directory, ids, ids)
         # the namespace and the disk do not depend on each other: make both at once
         net, _ = await _both(self._make_network(spec, directory) if spec.network else _nothing(),
-                             asyncio.to_thread(self.disks.create, directory / "disk.img", disk, spec.disk_bytes,
-                                               Path(spec.restore_disk) if spec.restore_disk else None))
-        upper, work, rootfs, run, bundle = (disk / "upper", disk / "work", directory / "rootfs",
-                                            directory / "run", directory / "bundle")
-        os.chmod(disk, 0o700)  # the session's files: the overlay reads them as the host's root
-        for d in (upper, work, rootfs, run, bundle):
-            d.mkdir(exist_ok=d in (upper, work))  # a restored disk brings its own upper layer
+                             asyncio.to_thread(self._make_disk, spec, directory))
+        bundle = directory / "bundle"
+        bundle.mkdir()
         os.chmod(bundle, 0o711)
-        # the merged root and envd's socket directory belong to root inside
-        for d in (upper, run):
-            os.chown(d, HOST_ID_BASE, HOST_ID_BASE)
-        os.chmod(upper, 0o755)
-        lower = list(reversed(self.images.layer_dirs(image)))
-        mount_overlay(rootfs, lower, upper, work)
+        rootfs = await asyncio.to_thread(self._mount_root, directory, image, ids, net)
+        extra_binds = await asyncio.to_thread(self._idmapped_binds, directory, extra_binds, ids)
         etc = self._write_etc(bundle, net)
         identity = secrets.token_hex(16)  # envd proves it is this session's to a restarted server
         env = {"HOME": "/home/user", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
                "TERM": "xterm-256color", "OPENBAY_SESSION_ID": spec.session_id, **CA_ENV, **image.env, **spec.envs,
-               "ENVD_READY_FD": "3", "OPENBAY_ENVD_IDENTITY": identity}
+               "ENVD_READY_FD": "3", "ENVD_LISTEN_FD": str(ENVD_LISTEN_FD), "OPENBAY_ENVD_IDENTITY": identity}
         limits = spec.limits
         write_bundle(bundle, BundleSpec(
             container_id=spec.session_id, rootfs=rootfs,
-            args=["/usr/bin/tini", "-s", "-g", "--", "/usr/bin/python3", "-S", "-E", "-B",
-                  "/opt/envd/daemon.py", "/run/envd/envd.sock"],
+            args=["/usr/bin/tini", "-s", "-g", "--", "/usr/bin/python3", "-S", "-E", "-B", "/opt/envd/daemon.py"],
             env=env, cgroup_path=f"/{self.cgroup_parent}/{spec.session_id}", limits=limits,
-            netns=net.netns_path if net else "",
+            netns=net.netns_path if net else "", host_ids=ids,
+            sysfs=str(directory / "sys") if net else "",
             shm_bytes=min(image.shm_bytes, limits.memory_bytes // 2),
-            binds=[(str(run), "/run/envd", False), (str(self.envd_dir), "/opt/envd", True),
+            binds=[(str(self.envd_dir), "/opt/envd", True),
                    *((str(etc / n), f"/etc/{n}", True) for n in ("resolv.conf", "hosts")),
                    # what the host trusts, the session trusts (registries behind a TLS-inspecting proxy)
                    *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else []),
                    *extra_binds]))
         _write_private(bundle / "meta.json", json.dumps({
             "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
-            "started": time.time(), "identity": identity, "dns_port": self.dns.port,
+            "started": time.time(), "identity": identity, "dns_port": self.dns.port, "ids": ids,
             "policy": dataclasses.asdict(spec.network_policy)}))
         # the egress rules go in while the container starts; both are done before anyone gets in
         rules = asyncio.ensure_future(self.firewall.add_session(net, spec.network_policy, self.dns.port)
                                       if net else _nothing())
         ready_r, ready_w = os.pipe()
+        listener = self._listen(spec.session_id)
         log_fd = os.open(bundle / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
-            pid, _ = await _both(self.runc.run_detached(spec.session_id, bundle, log_fd=log_fd, ready_fd=ready_w),
-                                 rules)
+            pid, _ = await _both(self.runc.run_detached(spec.session_id, bundle, log_fd=log_fd,
+                                                        fds=(ready_w, listener.fileno())), rules)
         except SandboxError as e:
             os.close(ready_r)
             raise SandboxError(f"{e}: {_tail(bundle / 'envd.log')}") from None
         finally:
-            for fd in (ready_w, log_fd):
-                os.close(fd)
-        sandbox = Sandbox(spec.session_id, EnvdClient.unix(str(run / "envd.sock")), pid)
+            os.close(ready_w)
+            os.close(log_fd)
+            listener.close()  # envd has it now
+        sandbox = Sandbox(spec.session_id, self._envd(spec.session_id), pid)
         running = _Running(sandbox, directory, image, pid, os.pidfd_open(pid), time.time(),
-                           limits.memory_bytes, spec.disk_bytes, net, _names(spec))
+                           limits.memory_bytes, spec.disk_bytes, net, _names(spec), ids=ids)
         self._running[spec.session_id] = running
         if net is not None:
             self._by_address[net.address] = running
@@ -229,6 +236,56 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         finally:
             os.close(ready_r)
         return sandbox
+
+    def _make_disk(self, spec: SandboxSpec, directory: Path) -> None:
+        disk = directory / "disk"
+        self.disks.create(directory / "disk.img", disk, spec.disk_bytes,
+                          Path(spec.restore_disk) if spec.restore_disk else None)
+        os.chmod(disk, 0o700)  # the session's files as they are on disk: the server's only
+        for d in (disk / "upper", disk / "work"):
+            d.mkdir(exist_ok=True)  # a restored disk brings its own upper layer
+            os.chown(d, HOST_ID_BASE, HOST_ID_BASE)  # root inside, in the canonical range
+        os.chmod(disk / "upper", 0o755)
+
+    def _mount_root(self, directory: Path, image: ImageManifest, ids: int,
+                    net: network.SessionNet | None) -> Path:
+        rootfs = mount_root(directory, list(reversed(self.images.layer_dirs(image))), self.ids.userns(ids))
+        if net is not None:
+            mount_sysfs_in(net.netns_path, directory / "sys")
+        return rootfs
+
+    def _idmapped_binds(self, directory: Path, binds: list[tuple[str, str, bool]],
+                        ids: int) -> list[tuple[str, str, bool]]:
+        """Writable binds (the image builder's package cache, owned by the canonical range) as
+        the session's block sees them."""
+        out = []
+        for i, (host, inside, read_only) in enumerate(binds):
+            if not read_only:
+                target = directory / f"bind-{i}"
+                target.mkdir()
+                idmap.mount_idmapped(Path(host), target, self.ids.userns(ids))
+                host = str(target)
+            out.append((host, inside, read_only))
+        return out
+
+    def _listen(self, session_id: str) -> socket.socket:
+        """envd's listening socket, made here where no session reaches, handed to envd as a descriptor."""
+        name = f"{session_id}.sock"
+        try:
+            os.unlink(name, dir_fd=self._sockets_fd)
+        except FileNotFoundError:
+            pass
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(f"/proc/self/fd/{self._sockets_fd}/{name}")
+            sock.listen(256)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def _envd(self, session_id: str) -> EnvdClient:
+        return EnvdClient.unix_beneath(self._sockets_fd, f"{session_id}.sock")
 
     async def _make_network(self, spec: SandboxSpec, directory: Path) -> network.SessionNet:
         """The session's own namespace, its egress rules, and its DNS through the proxy."""
@@ -338,6 +395,13 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             self._by_address.pop(net.address, None)
         await self.runc.kill(session_id)
         await self.runc.delete(session_id)
+        try:
+            os.unlink(f"{session_id}.sock", dir_fd=self._sockets_fd)
+        except FileNotFoundError:
+            pass
+        ids = running.ids if running else _read_meta(directory).get("ids")
+        if ids is not None:  # no process of the session is left: its ids may serve another
+            self.ids.release(ids, directory)
         if net is not None:
             self._in_background(self._remove_network(net))
 
@@ -404,15 +468,17 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         """After a server restart: the session's sandbox, if it is alive and its envd proves it is
         this session's; None otherwise (the caller marks the session dead)."""
         directory = self.root / session_id
-        try:
-            meta = json.loads((directory / "bundle" / "meta.json").read_text())
-        except (OSError, ValueError):
-            return None
+        meta = _read_meta(directory)
         pid = self.runc.init_pid(session_id)
-        image = self.images.get(meta["image"])
-        if pid is None or image is None:
+        image = self.images.get(meta.get("image", ""))
+        # a sandbox from before envd's socket was the server's own (its socket in a folder the
+        # session could write) is not trusted again
+        if pid is None or image is None or "ids" not in meta:
             return None
-        sandbox = Sandbox(session_id, EnvdClient.unix(str(directory / "run" / "envd.sock")), pid)
+        if not self.ids.retake(meta["ids"], directory):
+            log.warning("sandbox %s: its host ids %d are claimed by another session", session_id, meta["ids"])
+            return None
+        sandbox = Sandbox(session_id, self._envd(session_id), pid)
         if not self._frozen(session_id) and not await _proves_identity(sandbox, meta["identity"]):
             log.warning("sandbox %s did not prove its identity; not reattached", session_id)
             return None
@@ -430,7 +496,7 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         except ProcessLookupError:
             return None
         running = _Running(sandbox, directory, image, pid, pidfd, meta["started"], meta["memory_bytes"],
-                           meta["disk_bytes"], net, _name_policy(policy))
+                           meta["disk_bytes"], net, _name_policy(policy), ids=meta["ids"])
         self._running[session_id] = running
         if net is not None:
             self._by_address[net.address] = running
@@ -525,6 +591,7 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         if not self.runc.containers() and not any(self.dead_dir.glob("s-*")):
             remove_tree(self.root)
             shutil.rmtree(self.runc.state_dir, ignore_errors=True)
+            shutil.rmtree(self.sockets, ignore_errors=True)
 
     async def pause(self, session_id: str) -> None:
         self._require(session_id)
@@ -576,13 +643,6 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         return {"running": len(self._running)}
 
 
-def mount_overlay(target: Path, lower: list[Path], upper: Path, work: Path) -> None:
-    options = f"lowerdir={':'.join(map(str, lower))},upperdir={upper},workdir={work}"
-    if _libc.mount(b"overlay", str(target).encode(), b"overlay", 0, options.encode()) != 0:
-        err = ctypes.get_errno()
-        raise SandboxError(f"overlay mount failed: {os.strerror(err)}")
-
-
 async def copy_tree(source: Path, target: Path) -> None:
     """A copy keeping owners, modes, whiteouts and overlay xattrs (a reflink where the disk can)."""
     proc = await asyncio.create_subprocess_exec(
@@ -591,10 +651,6 @@ async def copy_tree(source: Path, target: Path) -> None:
     _, err = await proc.communicate()
     if proc.returncode != 0:
         raise SandboxError(f"copying {source} failed: {err.decode(errors='replace').strip()[:500]}")
-
-
-def umount(target: Path) -> None:
-    _libc.umount2(str(target).encode(), MNT_DETACH)
 
 
 async def _read_ready(fd: int) -> None:
@@ -651,6 +707,13 @@ def _read_text(path: Path) -> str:
         return path.read_text().strip()
     except OSError:
         return ""
+
+
+def _read_meta(directory: Path) -> dict:
+    try:
+        return json.loads((directory / "bundle" / "meta.json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -2,14 +2,16 @@
 
 A sandbox is an OCI bundle (config.json + a root file system that the caller has
 mounted) run detached, so it outlives the server that started it. Root inside maps
-to one unprivileged host id range (`HOST_ID_BASE` .. +65,536); the image files are
-owned by that range, and isolation between sandboxes rests on their own mount, PID,
-IPC, UTS, user and network namespaces, cgroups, a seccomp filter and capabilities
-limited to the namespaced ones.
+to the first id of the sandbox's own block of 65,536 host ids (`id_pool`); on disk,
+image files are owned by the canonical range (`HOST_ID_BASE` + the id inside), which
+sandboxes see through idmapped mounts (`idmap`). Isolation between sandboxes rests on
+their own mount, PID, IPC, UTS, user and network namespaces and ids, cgroups, an
+allow-list seccomp filter, no new privileges, and capabilities limited to the namespaced ones.
 """
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import resource
@@ -17,6 +19,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import seccomp
 from .backend import ResourceLimits, SandboxError
 
 HOST_ID_BASE = 1_000_000
@@ -27,18 +30,15 @@ CPU_PERIOD_US = 100_000
 CAPABILITIES = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
                 "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
                 "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
-# system calls no sandbox needs and that widen the kernel's surface; they fail with EPERM
-DENIED_SYSCALLS = ["add_key", "bpf", "delete_module", "finit_module", "fsconfig", "fsmount",
-                   "fsopen", "fspick", "init_module", "iopl", "ioperm", "kexec_file_load",
-                   "kexec_load", "keyctl", "lookup_dcookie", "mount_setattr", "move_mount",
-                   "open_by_handle_at", "open_tree", "perf_event_open", "pivot_root", "quotactl",
-                   "reboot", "request_key", "swapoff", "swapon", "syslog", "umount2", "mount",
-                   "userfaultfd", "vhangup", "acct", "settimeofday", "clock_settime", "adjtimex",
-                   "name_to_handle_at", "nfsservctl", "personality", "setns", "unshare"]
+# runc's default masks, what tells about the host's disks, firmware and kernel, and host-wide
+# counters (/proc/diskstats names every session's disk by its loop device)
 MASKED = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
-          "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-          "/sys/firmware", "/sys/devices/virtual/powercap", "/sys/fs/cgroup", "/sys/kernel", "/sys/module",
-          "/sys/class/net", "/sys/devices/virtual/net"]
+          "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/proc/diskstats",
+          "/proc/partitions", "/sys/firmware", "/sys/devices/virtual/powercap", "/sys/devices/virtual/dmi",
+          "/sys/class/dmi", "/sys/kernel", "/sys/module", "/sys/fs", "/sys/block", "/sys/class/block",
+          "/sys/dev/block", "/sys/devices/virtual/block", "/sys/class/bdi", "/sys/devices/virtual/bdi",
+          "/sys/bus/scsi", "/sys/class/scsi_disk", "/sys/class/nvme", "/sys/devices/virtual/misc",
+          "/sys/class/misc", "/sys/devices/system/memory"]
 READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
 
@@ -56,6 +56,8 @@ class BundleSpec:
     netns: str | None = None  # a path to join; None shares the host's network
     shm_bytes: int = 64 * 1024 * 1024
     binds: list[tuple[str, str, bool]] = field(default_factory=list)  # (host, inside, read-only)
+    host_ids: int = HOST_ID_BASE  # the first host id of the session's own block (root inside)
+    sysfs: str = ""  # a sysfs the host mounted in the session's network namespace; "" = runc mounts one
 
 
 def bundle_config(spec: BundleSpec) -> dict:
@@ -73,11 +75,13 @@ def bundle_config(spec: BundleSpec) -> dict:
     namespaces = [{"type": t} for t in ("pid", "ipc", "uts", "mount", "user", "cgroup")]
     if spec.netns is not None:
         namespaces.append({"type": "network", **({"path": spec.netns} if spec.netns else {})})
-    # a user namespace may mount a sysfs only for a network namespace it owns, and the session's
-    # is made before it (so its network is up when envd starts): the host's, read-only, with the
-    # parts that tell about the host masked
-    mounts.append({"destination": "/sys", "type": "none", "source": "/sys",
-                   "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
+    # a user namespace may mount a sysfs only for a network namespace it owns: the session's is
+    # made on the host before it (so its network is up when envd starts), so the host mounts
+    # that one; either way /sys shows the session's own network devices only
+    sysfs_options = ["nosuid", "noexec", "nodev", "ro"]
+    mounts.append({"destination": "/sys", "type": "none", "source": spec.sysfs, "options": ["rbind", *sysfs_options]}
+                  if spec.sysfs else {"destination": "/sys", "type": "sysfs", "source": "sysfs",
+                                      "options": sysfs_options})
     for host, inside, read_only in spec.binds:
         mounts.append({"destination": inside, "type": "none", "source": host,
                        "options": ["rbind", "nosuid", "nodev"] + (["ro"] if read_only else ["rw"])})
@@ -90,14 +94,14 @@ def bundle_config(spec: BundleSpec) -> dict:
             "capabilities": {k: CAPABILITIES for k in ("bounding", "effective", "permitted")},
             "rlimits": [{"type": "RLIMIT_NOFILE", "hard": _nofile(), "soft": _nofile()},
                         {"type": "RLIMIT_CORE", "hard": 0, "soft": 0}],
-            "noNewPrivileges": False,
+            "noNewPrivileges": True,
         },
         "root": {"path": str(spec.rootfs), "readonly": False},
         "hostname": spec.hostname,
         "mounts": mounts,
         "linux": {
-            "uidMappings": [{"containerID": 0, "hostID": HOST_ID_BASE, "size": HOST_ID_COUNT}],
-            "gidMappings": [{"containerID": 0, "hostID": HOST_ID_BASE, "size": HOST_ID_COUNT}],
+            "uidMappings": [{"containerID": 0, "hostID": spec.host_ids, "size": HOST_ID_COUNT}],
+            "gidMappings": [{"containerID": 0, "hostID": spec.host_ids, "size": HOST_ID_COUNT}],
             "namespaces": namespaces,
             "cgroupsPath": spec.cgroup_path,
             "resources": {
@@ -110,9 +114,7 @@ def bundle_config(spec: BundleSpec) -> dict:
             },
             "maskedPaths": MASKED,
             "readonlyPaths": READONLY,
-            "seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86",
-                                                                            "SCMP_ARCH_AARCH64"],
-                        "syscalls": [{"names": DENIED_SYSCALLS, "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]},
+            "seccomp": seccomp.profile(),
         },
     }
 
@@ -145,8 +147,9 @@ class Runc:
             raise SandboxError(f"runc {args[0]} failed: {_runc_message(text)}")
         return proc.returncode, text
 
-    async def run_detached(self, container_id: str, bundle: Path, *, log_fd: int, ready_fd: int) -> int:
-        """Start the container and return its init pid; runc exits, the container stays."""
+    async def run_detached(self, container_id: str, bundle: Path, *, log_fd: int, fds: tuple[int, ...]) -> int:
+        """Start the container and return its init pid; runc exits, the container stays.
+        `fds` are handed to the container's init as 3, 4, ..."""
         pid_file = bundle / "init.pid"
         proc = await asyncio.create_subprocess_exec(
             # no session keyring per container: they would all count against the one host uid
@@ -154,11 +157,10 @@ class Runc:
             # capping a machine at 200 sessions; sessions cannot reach any keyring anyway
             # (keyctl, add_key and request_key are denied, /proc/keys is masked)
             self.binary, "--root", str(self.state_dir), "run", "--detach", "--no-new-keyring",
-            "--preserve-fds", "1",
+            "--preserve-fds", str(len(fds)),
             "--pid-file", str(pid_file), "--bundle", str(bundle), container_id,
             stdin=asyncio.subprocess.DEVNULL, stdout=log_fd, stderr=log_fd,
-            # fd 3 is kept open in the child, and is the ready pipe there after the dup
-            pass_fds=(3,) if ready_fd != 3 else (ready_fd,), preexec_fn=_ready_fd_to_3(ready_fd))
+            pass_fds=tuple(range(3, 3 + len(fds))), preexec_fn=_fds_from_3(fds))
         await proc.wait()
         if proc.returncode != 0:
             raise SandboxError("runc could not start the sandbox (see its log)")
@@ -196,11 +198,14 @@ class Runc:
             return []
 
 
-def _ready_fd_to_3(fd: int):
-    """runc passes fds 3.. on (`--preserve-fds`): put the ready pipe at 3 in the child."""
+def _fds_from_3(fds: tuple[int, ...]):
+    """runc passes fds 3.. on (`--preserve-fds`): put `fds` there in the child (through copies
+    above them first, so one never overwrites another before it is moved)."""
     def move() -> None:
-        if fd != 3:
-            os.dup2(fd, 3)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 3 + len(fds)) for fd in fds]
+        for i, fd in enumerate(high):
+            os.dup2(fd, 3 + i)
+            os.close(fd)
     return move
 
 

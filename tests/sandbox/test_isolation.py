@@ -80,10 +80,11 @@ def test_cannot_read_server_store_or_another_session(server, bay):
         run(a, f"ln -s {store} /home/user/db && ln -s {b_upper} /home/user/other")
         assert "SQLite" not in run(a, "cat /home/user/db")
         assert "b-secret" not in run(a, "cat /home/user/other/home/user/secret.txt")
-        # on the host, a session's files are root's alone (its directory is only traversable)
+        # on the host, a session's folder is its own id block's alone, its disk root's alone
         directory = server.services.backend.root / b.session_id
         assert oct(os.stat(directory / "disk").st_mode & 0o777) == "0o700"
-        assert oct(os.stat(directory).st_mode & 0o777) == "0o711"
+        assert oct(os.stat(directory).st_mode & 0o777) == "0o700"
+        assert os.stat(directory).st_uid == server.services.backend._running[b.session_id].ids
     finally:
         a.delete()
         b.delete()

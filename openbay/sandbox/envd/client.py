@@ -1,5 +1,8 @@
 """The server's side of the envd socket (any backend: unix socket or TCP)."""
 import asyncio
+import errno
+import os
+import stat
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from . import wire
@@ -49,6 +52,20 @@ class EnvdClient:
     @classmethod
     def unix(cls, path: str) -> "EnvdClient":
         return cls(lambda: asyncio.open_unix_connection(path, limit=wire.READ_LIMIT))
+
+    @classmethod
+    def unix_beneath(cls, directory_fd: int, name: str) -> "EnvdClient":
+        """envd's socket `name` in the folder open as `directory_fd` (O_PATH, opened once): the
+        way there is never looked up again, and what is connected to must be a socket the
+        server itself made there, never a link."""
+        via = f"/proc/self/fd/{directory_fd}/{name}"
+
+        async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+            st = os.stat(name, dir_fd=directory_fd, follow_symlinks=False)
+            if not stat.S_ISSOCK(st.st_mode) or st.st_uid != os.geteuid():
+                raise OSError(errno.EPERM, f"{name} is not the server's envd socket")
+            return await asyncio.open_unix_connection(via, limit=wire.READ_LIMIT)
+        return cls(connect)
 
     async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         """A new connection to envd (one request each)."""

@@ -1,8 +1,10 @@
-"""envd entry point: listens on a unix socket inside the sandbox and serves ops.
+"""envd entry point: listens on a unix socket and serves ops.
 
 Run as a script under the sandbox's /usr/bin/python3 (`python3 -S -E daemon.py
-SOCKET`); its sibling modules import as top-level names. Each connection carries
-one request frame and the answer frames that follow it.
+[SOCKET]`); its sibling modules import as top-level names. The local backend makes the
+listening socket itself, at a path no session can reach, and hands it over as the fd in
+ENVD_LISTEN_FD: nothing inside the sandbox can move, replace or redirect it. Each
+connection carries one request frame and the answer frames that follow it.
 """
 import asyncio
 import hashlib
@@ -10,6 +12,7 @@ import hmac
 import importlib
 import os
 import signal
+import socket
 import sys
 
 import commands
@@ -100,11 +103,17 @@ async def _try_send(reply: Reply, obj: dict) -> None:
         pass
 
 
-async def main(socket_path: str) -> None:
-    if os.path.exists(socket_path):
-        os.unlink(socket_path)
-    server = await asyncio.start_unix_server(serve_connection, path=socket_path, limit=wire.READ_LIMIT)
-    os.chmod(socket_path, 0o600)
+async def main(socket_path: str | None) -> None:
+    listen_fd = os.environ.pop("ENVD_LISTEN_FD", None)
+    if listen_fd:
+        sock = socket.socket(fileno=int(listen_fd))
+        sock.set_inheritable(False)  # commands never get it
+        server = await asyncio.start_unix_server(serve_connection, sock=sock, limit=wire.READ_LIMIT)
+    else:
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
+        server = await asyncio.start_unix_server(serve_connection, path=socket_path, limit=wire.READ_LIMIT)
+        os.chmod(socket_path, 0o600)
     await serve_until_stopped(server)
 
 
@@ -129,4 +138,4 @@ async def serve_until_stopped(server: asyncio.AbstractServer) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else None))

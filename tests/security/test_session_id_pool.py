@@ -1,0 +1,78 @@
+"""The id pool: a block per live session, freed at its end, re-taken on reattach, and a clear
+refusal when it runs out. Run on the local backend directly (a pool of two blocks of its own)."""
+import asyncio
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from openbay.sandbox.backend import ResourceLimits, SandboxError, SandboxSpec
+from openbay.sandbox.local import LocalBackend
+
+TEST_BASE = 3_000_000_000  # far from what servers on this machine use
+
+
+def _spec(n: int) -> SandboxSpec:
+    return SandboxSpec(session_id=f"s-pool{n:06d}", image_id="linux", limits=ResourceLimits(),
+                       network=False, disk_bytes=64 * 1024 * 1024)
+
+
+def _pool(claims: Path, count: int):
+    from openbay.sandbox.id_pool import IdPool
+    return IdPool(claims, base=TEST_BASE, count=count)
+
+
+def test_pool_of_two_refuses_the_third_clearly_and_frees_at_the_end():
+    root, claims = Path(tempfile.mkdtemp(prefix="obids-")), Path(tempfile.mkdtemp(prefix="obclaims-"))
+
+    async def scenario():
+        backend = LocalBackend(root, ids=_pool(claims, 2))
+        try:
+            await backend.start(_spec(1))
+            await backend.start(_spec(2))
+            with pytest.raises(SandboxError) as full:
+                await backend.start(_spec(3))
+            assert "no free host id range" in str(full.value) and "OPENBAY_ID_BLOCKS" in str(full.value)
+            assert not (root / "s-pool000003").exists()  # nothing of the refused one is left
+            await backend.stop("s-pool000001")
+            third = await backend.start(_spec(3))
+            assert (await third.envd.exec({"command": "id -u"}))["output"] == "0\n"
+            ids = {backend._running[s].ids for s in ("s-pool000002", "s-pool000003")}
+            assert ids == {TEST_BASE, TEST_BASE + 65_536}
+        finally:
+            await backend.close()
+    asyncio.run(scenario())
+
+
+def test_a_reattached_session_keeps_its_ids_and_nobody_else_gets_them():
+    root, claims = Path(tempfile.mkdtemp(prefix="obids-")), Path(tempfile.mkdtemp(prefix="obclaims-"))
+
+    async def scenario():
+        first = LocalBackend(root, ids=_pool(claims, 2))
+        await first.start(_spec(1))
+        ids = first._running["s-pool000001"].ids
+        await first.detach()  # the server stops; the sandbox runs on
+        second = LocalBackend(root, ids=_pool(claims, 2))
+        try:
+            sandbox = await second.reattach("s-pool000001")
+            assert sandbox is not None and second._running["s-pool000001"].ids == ids
+            assert (await sandbox.envd.exec({"command": "echo again"}))["output"] == "again\n"
+            await second.start(_spec(2))
+            assert second._running["s-pool000002"].ids != ids
+        finally:
+            await second.close()
+    asyncio.run(scenario())
+
+
+def test_many_sessions_start_each_with_its_own_block():
+    root, claims = Path(tempfile.mkdtemp(prefix="obids-")), Path(tempfile.mkdtemp(prefix="obclaims-"))
+
+    async def scenario():
+        backend = LocalBackend(root, ids=_pool(claims, 64))
+        try:
+            for n in range(12):
+                await backend.start(_spec(n))
+            assert len({r.ids for r in backend._running.values()}) == 12
+        finally:
+            await backend.close()
+    asyncio.run(scenario())

@@ -36,8 +36,11 @@ out = {
     "init_module": call("init_module", 0, 0, 0),
     "kexec_load": call("kexec_load", 0, 0, 0, 0),
 }
-if out["clone"][0] > 0:
-    os.waitpid(out["clone"][0], 0)
+if out["clone"][0] > 0:  # it worked: reap the child if it is ours to reap
+    try:
+        os.waitpid(out["clone"][0], 0)
+    except ChildProcessError:
+        pass
 print(json.dumps(out))
 '''
 

@@ -17,16 +17,18 @@ def _spec(n: int) -> SandboxSpec:
                        network=False, disk_bytes=64 * 1024 * 1024)
 
 
-def _pool(claims: Path, count: int):
+def _backend(blocks: int, root: Path | None = None, claims: Path | None = None) -> LocalBackend:
+    """A backend with a pool of `blocks` of its own (a new root and claims folder unless given)."""
     from openbay.sandbox.id_pool import IdPool
-    return IdPool(claims, base=TEST_BASE, count=count)
+    root = root or Path(tempfile.mkdtemp(prefix="obids-"))
+    claims = claims or Path(tempfile.mkdtemp(prefix="obclaims-"))
+    return LocalBackend(root, ids=IdPool(claims, base=TEST_BASE, count=blocks))
 
 
 def test_pool_of_two_refuses_the_third_clearly_and_frees_at_the_end():
-    root, claims = Path(tempfile.mkdtemp(prefix="obids-")), Path(tempfile.mkdtemp(prefix="obclaims-"))
-
     async def scenario():
-        backend = LocalBackend(root, ids=_pool(claims, 2))
+        backend = _backend(2)
+        root = backend.root
         try:
             await backend.start(_spec(1))
             await backend.start(_spec(2))
@@ -45,14 +47,12 @@ def test_pool_of_two_refuses_the_third_clearly_and_frees_at_the_end():
 
 
 def test_a_reattached_session_keeps_its_ids_and_nobody_else_gets_them():
-    root, claims = Path(tempfile.mkdtemp(prefix="obids-")), Path(tempfile.mkdtemp(prefix="obclaims-"))
-
     async def scenario():
-        first = LocalBackend(root, ids=_pool(claims, 2))
+        first = _backend(2)
         await first.start(_spec(1))
         ids = first._running["s-pool000001"].ids
         await first.detach()  # the server stops; the sandbox runs on
-        second = LocalBackend(root, ids=_pool(claims, 2))
+        second = _backend(2, first.root, first.ids.claims)
         try:
             sandbox = await second.reattach("s-pool000001")
             assert sandbox is not None and second._running["s-pool000001"].ids == ids
@@ -65,10 +65,8 @@ def test_a_reattached_session_keeps_its_ids_and_nobody_else_gets_them():
 
 
 def test_many_sessions_start_each_with_its_own_block():
-    root, claims = Path(tempfile.mkdtemp(prefix="obids-")), Path(tempfile.mkdtemp(prefix="obclaims-"))
-
     async def scenario():
-        backend = LocalBackend(root, ids=_pool(claims, 64))
+        backend = _backend(64)
         try:
             for n in range(12):
                 await backend.start(_spec(n))

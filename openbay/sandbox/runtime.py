@@ -152,10 +152,10 @@ class Runc:
         `fds` are handed to the container's init as 3, 4, ..."""
         pid_file = bundle / "init.pid"
         proc = await asyncio.create_subprocess_exec(
-            # no session keyring per container: they would all count against the one host uid
-            # that root inside maps to (kernel.keys.maxkeys, 200, freed minutes after the end),
-            # capping a machine at 200 sessions; sessions cannot reach any keyring anyway
-            # (keyctl, add_key and request_key are denied, /proc/keys is masked)
+            # no session keyring per container: it would be charged to the block's root uid
+            # and outlive the container by minutes, into the next session given the block;
+            # sessions cannot reach any keyring anyway (keyctl, add_key and request_key are
+            # refused, /proc/keys is masked)
             self.binary, "--root", str(self.state_dir), "run", "--detach", "--no-new-keyring",
             "--preserve-fds", str(len(fds)),
             "--pid-file", str(pid_file), "--bundle", str(bundle), container_id,

@@ -30,6 +30,9 @@ log = logging.getLogger("openbay.recordings")
 RRWEB_RECORD_JS = Path(__file__).resolve().parents[2] / "console" / "static" / "vendor" / "rrweb" / "rrweb-record.js"
 VIDEO_FPS = 8
 SAVE_EVERY = 500  # events: the description on disk follows the recording this often
+# what a page recording may write on the server's disk when the session's quota is unknown;
+# the pages decide how much they send, so they get no more than the session's own disk
+DEFAULT_CAP_BYTES = 10 * 1024 ** 3
 
 
 @dataclass
@@ -42,6 +45,7 @@ class _Active:
     video_pid: int = 0
     video_path: str = ""
     unsaved: int = field(default=0)
+    cap_bytes: int = DEFAULT_CAP_BYTES
 
 
 class RecordingService:
@@ -76,7 +80,7 @@ class RecordingService:
         info = RecordingInfo(recording_id="r-" + secrets.token_hex(6), session_id=session_id,
                              owner_id=who.owner_id, kind="video" if image in COMPUTER_IMAGES else "rrweb",
                              task_ids=[task_id] if task_id else [], started_at=utcnow())
-        active = _Active(info, sandbox)
+        active = _Active(info, sandbox, cap_bytes=info_now.disk_quota_bytes or DEFAULT_CAP_BYTES)
         if info.kind == "rrweb":
             await self._start_rrweb(who, active)
         else:
@@ -92,6 +96,12 @@ class RecordingService:
 
         def on_events(events: list) -> None:
             lines = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in events)
+            if active.info.bytes + len(lines) > active.cap_bytes:
+                if not active.info.error_message:  # the rest is dropped, and said so once
+                    active.info.error_message = (f"the recording reached its cap of {active.cap_bytes} bytes "
+                                                 "(the session's disk quota); later events were not kept")
+                    self.store.save(active.info)
+                return
             active.out.write(lines)
             active.info.events += len(events)
             active.info.bytes += len(lines)
@@ -162,8 +172,11 @@ class RecordingService:
             async for kind, payload in envd.stream({"op": "fs.read", "path": active.video_path, "offset": 0,
                                                     "length": 0}):
                 if kind == wire.BYTES:
-                    out.write(payload)
                     size += len(payload)
+                    if size > active.cap_bytes:
+                        raise ApiError(ErrorCode.INSUFFICIENT_STORAGE, f"the video is larger than its cap of "
+                                       f"{active.cap_bytes} bytes (the session's disk quota)")
+                    out.write(payload)
         active.info.bytes = size
         await envd.exec({"command": f"rm -f {shlex.quote(active.video_path)}", "timeout_ms": 5000})
 

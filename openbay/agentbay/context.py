@@ -304,12 +304,17 @@ class ContextManagerCalls:
         return ContextBindResult(request_id=request_id, success=True)
 
     def list_bindings(self) -> Call[ContextBindingsResult]:
+        """The session's contexts, each with its path and name."""
         try:
             r = yield from SessionContextCalls.info(self)  # type: ignore[arg-type]
+            bindings = []
+            for s in r.syncs:
+                ctx = yield from ContextCalls.get_by_id(self, s.context_id)  # type: ignore[arg-type]
+                bindings.append(ContextBinding(context_id=s.context_id, path=s.path,
+                                               context_name=ctx.context.name if ctx.context else ""))
         except OpenBayError as e:
             return from_error(ContextBindingsResult, e)
-        return ContextBindingsResult(request_id=r.request_id, success=True,
-                                     bindings=[ContextBinding(context_id=s.context_id, path=s.path) for s in r.syncs])
+        return ContextBindingsResult(request_id=r.request_id, success=True, bindings=bindings)
 
 
 class ContextManager(Part):

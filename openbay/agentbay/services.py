@@ -86,7 +86,16 @@ class AgentBayFileCalls:
         return (yield from _done(FileSystemCalls.delete_file(self, path)))  # type: ignore[arg-type]
 
     def edit_file(self, path: str, edits: list[dict[str, str]], dry_run: bool = False) -> Call[BoolResult]:
-        return (yield from _done(FileSystemCalls.edit_file(self, path, edits, dry_run)))  # type: ignore[arg-type]
+        """edits: [{"oldText": ..., "newText": ...}] as AgentBay writes them (old_text/new_text too)."""
+        try:
+            native = [{"old_text": e.get("oldText", e.get("old_text")), "new_text": e.get("newText", e.get("new_text"))}
+                      for e in edits]
+        except AttributeError:
+            return failure(BoolResult, "edits must be a list of {'oldText': ..., 'newText': ...}")
+        try:
+            return (yield from _done(FileSystemCalls.edit_file(self, path, native, dry_run)))  # type: ignore[arg-type]
+        except ValueError as e:
+            return failure(BoolResult, f"bad edits: {e}")
 
     def move_file(self, source: str, destination: str) -> Call[BoolResult]:
         return (yield from _done(FileSystemCalls.move_file(self, source, destination)))  # type: ignore[arg-type]

@@ -27,3 +27,30 @@ def ab_session(agent_bay):
     assert r.success, r.error_message
     yield r.session
     r.session.delete()
+
+
+@pytest.fixture(scope="module")
+def operator_model():
+    """The scripted OpenAI-compatible model on loopback (the one faked part), for the browser operator."""
+    from tests.helpers.scripted_llm import ScriptedLLM
+    with ScriptedLLM() as model:
+        yield model
+
+
+@pytest.fixture(scope="module")
+def operator_server(operator_model):
+    """A real server whose operator asks the scripted model."""
+    import tempfile
+    from pathlib import Path
+
+    from tests.helpers.server import thread_server
+    with thread_server(Path(tempfile.mkdtemp(prefix="obab-")), llm_base_url=operator_model.base_url,
+                       llm_model="scripted", llm_api_key="sk-test") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site():
+    from tests.helpers.pages import serve_pages
+    with serve_pages() as base:
+        yield base

@@ -48,6 +48,8 @@ class NetworkPolicy:
     allow_out: tuple[str, ...] = ()
     deny_out: tuple[str, ...] = ()
     allow_host_ports: tuple[int, ...] = ()
+    # what the admin carved out of the egress floor for this session (CIDRs, or "*": all of it)
+    private_allowed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,11 @@ One table for the machine (`openbay`), shared by every server on it: session cha
 named by the session's network slot, which is machine-wide (see network.py), and nft
 reads the whole ruleset on every call, so a table per server made each call slower as
 test servers came and went. Every session's traffic meets, in order:
+the egress floor (egress_floor.py: loopback, link-local and metadata, private ranges, the
+host's own addresses and networks, IPv4 and IPv6), less what the admin carved out of it;
 its allow rules (CIDRs, and addresses its allowed names resolved to), its deny rules,
-then the defaults: nothing private (the host's networks, loopback, link-local and the
-cloud metadata range, other sessions), everything public through NAT. Refusals are TCP
+then the defaults: nothing private (a carved-out range too, unless allowed; other
+sessions), everything public through NAT. Refusals are TCP
 resets or ICMP "administratively prohibited" (a refused connection fails at once, it
 never hangs) and are counted per session. Towards the host itself a session reaches
 only its DNS proxy and the host ports it was allowed (as host.openbay.internal).
@@ -17,11 +19,11 @@ import asyncio
 import ipaddress
 import json
 
+from . import egress_floor
 from .backend import NetworkPolicy, SandboxError
 from .network import HOST_IF_PREFIX, NETNS_DIR, SUBNET, SessionNet, slot_net
 
-PRIVATE = ("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-           "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/3")
+PRIVATE = egress_floor.FLOOR_V4
 DNS_TTL_FLOOR_S = 60
 
 
@@ -59,7 +61,23 @@ class Firewall:
         t = self.table
         if await self._nft(f"list table inet {t}\n", check=False):
             await self._sweep()
-            return
+        else:
+            await self._create_table()
+        await self._set_floor()
+
+    async def _set_floor(self) -> None:
+        """The floor as this machine has it now (its addresses and networks change): every
+        session's chain looks it up, so a refill reaches them all at once."""
+        v4, v6 = await asyncio.to_thread(egress_floor.floor)
+        t = self.table
+        await self._nft(f"add set inet {t} floor {{ type ipv4_addr; flags interval; }}\n"
+                        f"add set inet {t} floor6 {{ type ipv6_addr; flags interval; }}\n"
+                        f"flush set inet {t} floor\nflush set inet {t} floor6\n"
+                        f"add element inet {t} floor {{ {', '.join(v4)} }}\n"
+                        f"add element inet {t} floor6 {{ {', '.join(v6)} }}\n")
+
+    async def _create_table(self) -> None:
+        t = self.table
         await self._nft(f"""
 add table inet {t}
 add set inet {t} private {{ type ipv4_addr; flags interval; elements = {{ {", ".join(PRIVATE)} }}; }}
@@ -98,15 +116,20 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
         t, n = self.table, net.slot
         nets = {kind: [e for e in entries if is_cidr(e)]
                 for kind, entries in (("allow", policy.allow_out), ("deny", policy.deny_out))}
-        script = ""
+        carve = [c for c in policy.private_allowed if c != egress_floor.ANY and ":" not in c]
+        script = (f"add set inet {t} s{n}_carve {{ type ipv4_addr; flags interval;"
+                  + (f" elements = {{ {', '.join(carve)} }};" if carve else "") + " }\n")
         for kind in ("allow", "deny"):
             elements = f" elements = {{ {', '.join(nets[kind])} }};" if nets[kind] else ""
             script += (f"add set inet {t} s{n}_{kind}_net {{ type ipv4_addr; flags interval;{elements} }}\n"
                        f"add set inet {t} s{n}_{kind}_dns {{ type ipv4_addr; flags timeout; }}\n")
         script += (f"add counter inet {t} s{n}_denied\n"
                    f"add chain inet {t} s{n}\n"
-                   f"add rule inet {t} s{n} ct state established,related accept\n"
-                   f"add rule inet {t} s{n} ip daddr @s{n}_allow_net accept\n"
+                   f"add rule inet {t} s{n} ct state established,related accept\n")
+        if egress_floor.ANY not in policy.private_allowed:  # the floor, before any allow rule
+            script += _reject(t, f"s{n}", f"ip daddr @floor ip daddr != @s{n}_carve", f"s{n}_denied")
+            script += _reject(t, f"s{n}", "ip6 daddr @floor6", f"s{n}_denied")
+        script += (f"add rule inet {t} s{n} ip daddr @s{n}_allow_net accept\n"
                    f"add rule inet {t} s{n} ip daddr @s{n}_allow_dns accept\n")
         for match in (f"ip daddr @s{n}_deny_net", f"ip daddr @s{n}_deny_dns", "ip daddr @private"):
             script += _reject(t, f"s{n}", match, f"s{n}_denied")
@@ -128,7 +151,7 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
                   f"delete chain inet {t} s{n}\ndelete chain inet {t} n{n}\n")
         for kind in ("allow", "deny"):
             script += f"delete set inet {t} s{n}_{kind}_net\ndelete set inet {t} s{n}_{kind}_dns\n"
-        script += f"delete counter inet {t} s{n}_denied\n"
+        script += f"delete set inet {t} s{n}_carve\ndelete counter inet {t} s{n}_denied\n"
         if await self._nft(script, check=False):  # one transaction: all of it went
             return
         # something was missing (what a failed start left): one statement at a time, so the rest goes

@@ -81,6 +81,8 @@ class Settings:
     llm_base_url: str = ""  # the agents' model: any OpenAI-compatible endpoint
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
+    # model endpoints a task may name besides llm_base_url: base URLs, or `*` for any public one
+    llm_allowed_base_urls: str = ""
     llm_prices: str = ""  # JSON: US dollars per million tokens by model (see agents/pricing.py)
     pool_browser: int = 0  # browser sandboxes kept started for instant creates
     pool: str = ""  # OPENBAY_POOL: "linux=2,browser=1", sandboxes kept started per image
@@ -91,6 +93,8 @@ class Settings:
     max_disk_mb: int = 100 * 1024  # the most a session may ask for
     # ports of this machine sessions may ask for as host.openbay.internal: "", "*" or "8000,3000"
     allow_host_ports: str = ""
+    # ranges of the egress floor (private, link-local, the host's own) sessions may allow: "", "*" or CIDRs
+    egress_allow_private: str = ""
     recording_retention_days: float = 7.0  # session recordings are deleted this long after they end
 
     def pool_sizes(self) -> dict[str, int]:
@@ -132,9 +136,11 @@ class Settings:
             llm_base_url=os.environ.get("OPENBAY_LLM_BASE_URL", ""),
             llm_api_key=os.environ.get("OPENBAY_LLM_API_KEY", ""),
             llm_model=os.environ.get("OPENBAY_LLM_MODEL", ""),
+            llm_allowed_base_urls=os.environ.get("OPENBAY_LLM_ALLOWED_BASE_URLS", ""),
             llm_prices=os.environ.get("OPENBAY_LLM_PRICES", ""),
             pool_browser=_int("OPENBAY_POOL_BROWSER", 0),
             allow_host_ports=_host_ports("OPENBAY_ALLOW_HOST_PORTS"),
+            egress_allow_private=os.environ.get("OPENBAY_EGRESS_ALLOW_PRIVATE", ""),
             recording_retention_days=_float("OPENBAY_RECORDING_RETENTION_DAYS", cls.recording_retention_days),
         )
         for k, v in overrides.items():

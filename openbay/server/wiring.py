@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from starlette.requests import HTTPConnection
 
-from openbay.agents.llm import LLMConfig
-from openbay.sandbox import Backend, ResourceLimits
+from openbay.agents.llm import LLMConfig, ModelEndpoints
+from openbay.sandbox import Backend, ResourceLimits, egress_floor
 from openbay.sandbox.backend import SandboxRoot
 from openbay.store import Database, KeyRepository, SessionRepository
 from openbay.store.action_cache import ActionCacheRepository
@@ -91,6 +91,7 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
     sandbox_root = Path(has_root.root) if has_root is not None else settings.home
     # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
     llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
+    llm = replace(llm, endpoints=ModelEndpoints.from_env(llm.base_url, settings.llm_allowed_base_urls))
     action_cache = ActionCacheRepository(db)
 
     async def session_ending(session_id: str, sandbox) -> None:
@@ -99,7 +100,8 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
 
     keys = KeyService(KeyRepository(db))
     images = ImageService(abilities, settings.home / "template-logs", in_use=lambda ref: sessions.uses_image(ref))
-    network_policies = NetworkPolicyService(NetworkRepository(db), settings.host_port_allowed)
+    network_policies = NetworkPolicyService(NetworkRepository(db), settings.host_port_allowed,
+                                            egress_floor.parse_exceptions(settings.egress_allow_private))
     contexts = ContextService(ContextRepository(db), sandbox_root / "contexts", max_bytes=settings.max_file_bytes)
     limits = ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                             max_processes=settings.sandbox_max_processes, cpu_cores=settings.sandbox_cpus)

@@ -20,7 +20,7 @@ from typing import Any
 from openbay.agents.browser_agent import AgentOptions, AgentOutcome, BudgetExceeded
 from openbay.agents.events import StepRecord
 from openbay.agents.history import summary
-from openbay.agents.llm import LLMConfig, LLMError, LLMNotConfigured
+from openbay.agents.llm import EndpointNotAllowed, LLMConfig, LLMError, LLMNotConfigured
 from openbay.agents.llm.errors import hide
 from openbay.agents.pricing import PriceTable
 from openbay.agents.runtime import BrowserFailed, run_browser_task
@@ -256,7 +256,7 @@ class TaskScheduler:
                 outcome = await self._run_agent(rt, task, llm, options)
             status = TaskStatus.FINISHED if outcome.success else TaskStatus.FAILED
             reason = outcome.error
-        except LLMNotConfigured as e:
+        except (LLMNotConfigured, EndpointNotAllowed) as e:
             reason = str(e)
         except TimeoutError:
             status, reason = TaskStatus.TIMED_OUT, f"the task ran past its timeout of {req.timeout_s:g}s"

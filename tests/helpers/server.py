@@ -50,6 +50,11 @@ class RunningServer:
         """Run a coroutine in the (thread) server's event loop, e.g. a service method; its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
 
+    def allow_model(self, base_url: str) -> str:
+        """The admin allows one more model endpoint (OPENBAY_LLM_ALLOWED_BASE_URLS, set live)."""
+        self.services.tasks.runner.llm.endpoints.allow(base_url)
+        return base_url
+
     def new_owner_key(self, name: str) -> str:
         r = httpx.post(f"{self.base_url}/v1/keys", json={"name": name},
                        headers={"Authorization": f"Bearer {self.admin_key}"})

@@ -7,11 +7,12 @@ from tests.helpers.scripted_llm import ScriptedLLM, call, done
 SERVER_KEY = "sk-test-secret"  # what tests/tasks/conftest.py gives the agent server
 
 
-def test_another_endpoint_named_by_a_task_never_gets_the_servers_key(llm, bsession):
+def test_another_endpoint_named_by_a_task_never_gets_the_servers_key(agent_server, llm, bsession):
     llm.set_script([])
     with ScriptedLLM([done("elsewhere")]) as elsewhere:
         r = bsession.agent.browser.execute_task_and_wait(
-            "x", timeout=60, llm={"base_url": elsewhere.base_url, "model": "m"})
+            "x", timeout=60, llm={
+                "base_url": agent_server.allow_model(elsewhere.base_url), "model": "m"})
         assert r.task_result == "elsewhere"
         assert elsewhere.auth and all(SERVER_KEY not in a for a in elsewhere.auth), elsewhere.auth
     assert llm.requests == []
@@ -24,20 +25,22 @@ def test_the_servers_own_endpoint_keeps_its_key_however_it_is_spelled(llm, bsess
     assert r.task_result == "ours" and llm.auth[seen:] == [f"Bearer {SERVER_KEY}"]
 
 
-def test_a_key_given_with_another_endpoint_goes_there(llm, bsession):
+def test_a_key_given_with_another_endpoint_goes_there(agent_server, llm, bsession):
     llm.set_script([])
     with ScriptedLLM([done("own key")]) as elsewhere:
         bsession.agent.browser.execute_task_and_wait(
-            "x", timeout=60, llm={"base_url": elsewhere.base_url, "model": "m", "api_key": "sk-callers-own"})
+            "x", timeout=60, llm={
+                "base_url": agent_server.allow_model(elsewhere.base_url), "model": "m", "api_key": "sk-callers-own"})
         assert elsewhere.auth == ["Bearer sk-callers-own"]
 
 
-def test_the_browser_operator_keeps_the_servers_key_at_home(llm, bsession, site):
+def test_the_browser_operator_keeps_the_servers_key_at_home(agent_server, llm, bsession, site):
     agent = bsession.browser.agent
     agent.navigate(f"{site}/weather")
     llm.set_script([])
     with ScriptedLLM([call("candidates", actions=[])]) as elsewhere:
-        assert agent.observe("anything", llm={"base_url": elsewhere.base_url, "model": "m"}) == []
+        assert agent.observe("anything", llm={
+                "base_url": agent_server.allow_model(elsewhere.base_url), "model": "m"}) == []
         assert elsewhere.auth and all(SERVER_KEY not in a for a in elsewhere.auth), elsewhere.auth
     assert llm.requests == []
 

@@ -19,7 +19,7 @@ def test_a_model_error_keeps_the_steps_logs_and_message_count(llm, bsession):
     llm.set_script([call("wait", seconds=0), Turn(status=400, content="model 'scripted' does not exist")])
     r = bsession.agent.browser.execute_task_and_wait("wait, then fail", timeout=60)
     assert r.task_status == "failed"
-    assert r.error_message.endswith("answered HTTP 400: model 'scripted' does not exist")
+    assert r.error_message.endswith("answered HTTP 400: no such model or path at the endpoint")
     assert "Error code" not in r.error_message
     assert r.steps == 2 == len(r.execution_logs) and r.message_count > 0
     assert r.usage["total_tokens"] == 120

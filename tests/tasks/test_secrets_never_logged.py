@@ -53,7 +53,7 @@ def test_no_secret_reaches_the_log_the_events_or_the_errors(agent_server, bsessi
     with ScriptedLLM() as elsewhere:
         elsewhere.server = echoing(elsewhere)
         theirs = agent.execute_task_and_wait("x", timeout=60, llm={
-            "base_url": elsewhere.base_url, "model": "m", "api_key": TASK_KEY})
+            "base_url": agent_server.allow_model(elsewhere.base_url), "model": "m", "api_key": TASK_KEY})
         assert elsewhere.auth == [f"Bearer {TASK_KEY}"]  # it did get the key, and said it back
     llm.server = echoing(llm)
     try:
@@ -64,7 +64,7 @@ def test_no_secret_reaches_the_log_the_events_or_the_errors(agent_server, bsessi
 
     told = []
     for r in (theirs, ours):
-        assert r.task_status == "failed" and "HTTP 401" in r.error_message and "[hidden]" in r.error_message
+        assert r.task_status == "failed" and "HTTP 401" in r.error_message
         told += [r.error_message, json.dumps([e.payload for e in agent.list_events(r.task_id)])]
     log = captured_log.getvalue()
     assert '"path": "/v1/sessions"' in log and "task ended" in log  # the log did see all of it

@@ -116,11 +116,13 @@ def test_one_task_per_session_and_many_across_sessions(agent_server, abay, bsess
                            done("one")])
             m2.set_script([call("go_to_url", url=site + "/counter"), on_text("click_element", "Add one"),
                            done("two")])
-            a = bsession.agent.browser.execute_task("one", llm={"base_url": m1.base_url, "model": "m1"})
+            a = bsession.agent.browser.execute_task("one", llm={
+                "base_url": agent_server.allow_model(m1.base_url), "model": "m1"})
             busy = raised(lambda: bsession.agent.browser.execute_task("again"))
             assert a.task_status == "pending"
             assert busy.code == "conflict" and "already running" in busy.message
-            b = other.agent.browser.execute_task("two", llm={"base_url": m2.base_url, "model": "m2"})
+            b = other.agent.browser.execute_task("two", llm={
+                "base_url": agent_server.allow_model(m2.base_url), "model": "m2"})
             rb = b.wait(120)
             hold.set()
             ra = a.wait(120)
@@ -195,7 +197,8 @@ def test_deleting_the_session_ends_its_task(llm, abay):
 def test_a_per_task_model_key_is_used_but_never_stored(agent_server, bsession):
     with ScriptedLLM([done("ok")]) as model:
         bsession.agent.browser.execute_task_and_wait(
-            "x", timeout=60, llm={"base_url": model.base_url, "model": "m", "api_key": "sk-per-task-secret"})
+            "x", timeout=60, llm={
+                "base_url": agent_server.allow_model(model.base_url), "model": "m", "api_key": "sk-per-task-secret"})
         assert model.auth == ["Bearer sk-per-task-secret"]
     stored = b"".join(p.read_bytes() for p in agent_server.home.glob("openbay.db*"))
     assert b"sk-per-task-secret" not in stored and b"sk-test-secret" not in stored

@@ -24,6 +24,7 @@ import openai
 from . import probe
 from .config import LLMConfig
 from .errors import (
+    NO_TOOLS,
     ContextOverflow,
     LLMError,
     context_of,
@@ -107,6 +108,8 @@ class ChatClient:
     def __init__(self, config: LLMConfig, *, retries: int = 4, backoff_s: float = 0.5,
                  request_timeout_s: float = 120.0):
         config.check()
+        if config.endpoints is not None:  # the admin's list holds here too, whoever made the config
+            config.endpoints.check(config.base_url)
         self.config = config
         self.retries = retries
         self.backoff_s = backoff_s
@@ -230,21 +233,17 @@ class ChatClient:
         """What went wrong, in words that never carry the key (servers do echo it back)."""
         return hide(describe(e, self.url), self.config.api_key)
 
-    def _said(self, e: openai.OpenAIError) -> str:
-        return hide(server_message(e), self.config.api_key)
-
     async def _adapt(self, e: openai.OpenAIError, wire: list[dict]) -> bool:
         """Change how we ask after an error that says how (True: ask again at once)."""
         if refuses_tools(e) and not self.text_tools and self.config.tool_mode == "auto":
             self._forced_text = True
             probe.remember(self.config.base_url, self.config.model, supports_tools=False)
-            self.notices.append(f"the model server does not take tools ({self._said(e)}); "
-                                "tools are described in the prompt and read from the answer instead")
+            self.notices.append(f"{NO_TOOLS}: tools are described in the prompt and read from the answer instead")
             return True
         if refuses_images(e) and images_in(wire):
             self.info.supports_vision = False
             probe.remember(self.config.base_url, self.config.model, supports_vision=False)
-            self.notices.append(f"the model cannot take images ({self._said(e)}); screenshots are left out")
+            self.notices.append("the model cannot take images; screenshots are left out")
             return True
         if isinstance(e, openai.BadRequestError) and self._cap_param == "max_tokens" \
                 and "max_completion_tokens" in server_message(e):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
+
+from .endpoints import ModelEndpoints, same_endpoint
 
 TOOL_MODES = ("auto", "native", "text")
 DEFAULT_MAX_OUTPUT_TOKENS = 2048
@@ -11,21 +12,6 @@ DEFAULT_MAX_OUTPUT_TOKENS = 2048
 
 class LLMNotConfigured(Exception):
     """No model is configured, so a task cannot start."""
-
-
-def same_endpoint(a: str, b: str) -> bool:
-    """Whether two base URLs name one endpoint (scheme, host, port and path; case of the host,
-    default ports and a trailing slash aside). Anything unparsable is another endpoint."""
-    def norm(url: str) -> tuple | None:
-        try:
-            parts = urlsplit(url.strip())
-            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
-        except ValueError:
-            return None
-        if not parts.hostname:
-            return None
-        return parts.scheme.lower(), parts.hostname.lower(), port, parts.path.rstrip("/"), parts.query
-    return norm(a) is not None and norm(a) == norm(b)
 
 
 def _int_env(name: str) -> int | None:
@@ -47,6 +33,8 @@ class LLMConfig:
     # auto: native tool calling unless the server shows it cannot; text: tools described in the
     # prompt and read back from the answer's text (for servers without a tool-capable template)
     tool_mode: str = "auto"
+    # the endpoints the admin allows (the server sets it; None: a library caller's own choice)
+    endpoints: ModelEndpoints | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_env(cls, **given) -> LLMConfig:
@@ -64,7 +52,10 @@ class LLMConfig:
                **extra) -> LLMConfig:
         """This config with the fields given (None: keep ours). Our API key goes only to our own
         endpoint: another base URL without a key of its own gets none (a task must not be able to
-        send the server's key wherever it likes)."""
+        send the server's key wherever it likes). Another base URL must be one the admin allowed
+        (EndpointNotAllowed)."""
+        if base_url and self.endpoints is not None and not same_endpoint(base_url, self.base_url):
+            self.endpoints.check(base_url)
         given = {k: v for k, v in extra.items() if v is not None}
         ours = not base_url or same_endpoint(base_url, self.base_url)
         return replace(self, base_url=base_url or self.base_url,

@@ -1,15 +1,24 @@
-"""What a failed model call means: retry it, change how we ask, or stop with the server's words.
+"""What a failed model call means: retry it, change how we ask, or stop with a reason of our own.
 
 Real servers answer configuration problems with 4xx or 5xx and a message that says so
 (llama.cpp: HTTP 500 "tools param requires --jinja flag"; vLLM: HTTP 400 '"auto" tool
 choice requires --enable-auto-tool-choice'; Ollama: HTTP 400 "... does not support
 tools"). Those are never retried; only rate limits, overload and lost connections are.
+
+The upstream's own words are read to decide, and logged for the admin, but never copied into
+what a tenant sees (a task's error, an API error, an event): `describe` names the status, the
+endpoint's host and a short reason of ours.
 """
 from __future__ import annotations
 
+import logging
 import re
 
 import openai
+
+from .endpoints import host_of
+
+log = logging.getLogger("openbay.llm")
 
 
 def hide(text: str, *secrets: str) -> str:
@@ -45,6 +54,9 @@ _NO_IMAGES = re.compile(r"image input is not supported|not a multimodal model|do
                         r"missing data required for image input|image.*not supported", re.I)
 _OVERFLOW = re.compile(r"exceeds? the available context|context size|maximum context length|context length|"
                        r"context window|prompt is too long|too many tokens|larger than the max context", re.I)
+_NO_MODEL = re.compile(r"model .{0,200}(does not exist|not found|is not available)|no such model|unknown model", re.I)
+NO_TOOLS = ("the model server does not take tools (llama.cpp: start it with --jinja; vLLM: with "
+            "--enable-auto-tool-choice; or set OPENBAY_LLM_TOOL_MODE=text)")
 _N_CTX = re.compile(r"(?:context (?:size|length) is|context size \(|context length is) ?(\d+)", re.I)
 
 
@@ -65,16 +77,42 @@ def server_message(e: openai.APIStatusError) -> str:
         return ""
 
 
+def reason(e: openai.APIStatusError) -> str:
+    """A short reason of our own for an error status (the upstream's body is not repeated)."""
+    if is_context_overflow(e):
+        n_ctx = context_of(e)
+        return "the request did not fit the model's context" + (f" of {n_ctx} tokens" if n_ctx else "")
+    if refuses_tools(e):
+        return NO_TOOLS
+    if refuses_images(e):
+        return "the model does not take images"
+    status = e.status_code
+    if status == 404 or _NO_MODEL.search(server_message(e)):
+        return "no such model or path at the endpoint"
+    if status in (401, 403):
+        return "the endpoint refused the credentials"
+    if status == 429:
+        return "rate limited"
+    if status >= 500:
+        return "the model server failed" if is_transient(e) else "the model server cannot do what was asked"
+    return "the endpoint refused the request"
+
+
 def describe(e: Exception, url: str) -> str:
+    """What failed, for a tenant: the status, the endpoint's host, a reason of ours."""
+    host = host_of(url)
     if isinstance(e, openai.APIStatusError):
-        return f"model endpoint {url} answered HTTP {e.status_code}: {server_message(e)}"[:1000]
+        log.warning("model endpoint %s answered HTTP %s: %s", host, e.status_code, server_message(e)[:500])
+        return f"model endpoint {host} answered HTTP {e.status_code}: {reason(e)}"
     if isinstance(e, openai.APITimeoutError):
-        return f"model endpoint {url} did not answer in time"
+        return f"model endpoint {host} did not answer in time"
     if isinstance(e, openai.APIConnectionError):
         cause = e.__cause__ or e.__context__
-        why = f": {type(cause).__name__}: {cause}" if cause is not None and str(cause) else ""
-        return f"could not connect to the model endpoint {url}{why}"[:1000]
-    return f"model endpoint {url} failed: {type(e).__name__}: {e}"[:1000]
+        log.warning("could not connect to the model endpoint %s: %r", host, cause)
+        why = f" ({type(cause).__name__})" if cause is not None else ""
+        return f"could not connect to the model endpoint {host}{why}"
+    log.warning("model endpoint %s failed: %r", host, e)
+    return f"model endpoint {host} failed ({type(e).__name__})"
 
 
 def is_transient(e: Exception) -> bool:

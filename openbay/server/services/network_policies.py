@@ -4,6 +4,11 @@ A session's policy is its owner's default joined with its own (the owner's entri
 The backend lets `allow_out` win over `deny_out`, so a session may not allow what its
 owner's default denies: such an entry is refused (422) rather than quietly let through.
 Host ports must be among those the admin setting OPENBAY_ALLOW_HOST_PORTS permits.
+
+The egress floor (sandbox/egress_floor.py) is the admin's alone: a session may allow a CIDR
+in it (a private, link-local or loopback range, the host's own networks) or a cloud metadata
+name only when an admin key asks, when the owner's default (set by an admin) allows it, or when
+OPENBAY_EGRESS_ALLOW_PRIVATE carves it out; anything else is refused with 403.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from collections.abc import Callable
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.network import NetworkPolicyParams, OwnerNetworkPolicy
-from openbay.sandbox import NetworkPolicy
+from openbay.sandbox import NetworkPolicy, egress_floor
 from openbay.store.network_repository import NetworkRepository
 
 from ..errors import ApiError, not_found
@@ -21,9 +26,16 @@ from ..errors import ApiError, not_found
 CACHE_S = 10.0  # an admin's change reaches every server replica within this
 
 
-def backend_policy(policy: NetworkPolicyParams) -> NetworkPolicy:
+def backend_policy(policy: NetworkPolicyParams, floor_lifted: bool = False) -> NetworkPolicy:
+    """What the backend enforces. The allowed CIDRs are carved out of the floor for this session
+    (effective() let only the admin's ones inside it through); `floor_lifted` (the admin's `*`)
+    also lets allowed names reach private addresses."""
+    cidrs = [ipaddress.ip_network(e) for e in policy.allow_out if _is_cidr(e)]
+    carve = [str(n) for n in ipaddress.collapse_addresses(cidrs)]
+    if floor_lifted and any(not _is_cidr(e) for e in policy.allow_out):
+        carve = [egress_floor.ANY]
     return NetworkPolicy(allow_out=tuple(policy.allow_out), deny_out=tuple(policy.deny_out),
-                         allow_host_ports=tuple(policy.allow_host_ports))
+                         allow_host_ports=tuple(policy.allow_host_ports), private_allowed=tuple(carve))
 
 
 def _is_cidr(entry: str) -> bool:
@@ -52,9 +64,12 @@ def _joined(*lists: list) -> list:
 
 
 class NetworkPolicyService:
-    def __init__(self, repo: NetworkRepository, host_port_allowed: Callable[[int], bool]):
+    def __init__(self, repo: NetworkRepository, host_port_allowed: Callable[[int], bool],
+                 floor_exceptions: list[str] | None = None):
         self.repo = repo
         self.host_port_allowed = host_port_allowed
+        self.floor_exceptions = list(floor_exceptions or [])  # OPENBAY_EGRESS_ALLOW_PRIVATE
+        self._host_networks: list[str] | None = None
         self._cache: dict[str, tuple[float, NetworkPolicyParams]] = {}
 
     async def owner_default(self, owner_id: str) -> NetworkPolicyParams:
@@ -87,8 +102,31 @@ class NetworkPolicyService:
             raise ApiError(ErrorCode.FORBIDDEN, f"allow_host_ports: port {refused[0]} of this machine is not one "
                            "the admin lets sessions reach (the server's OPENBAY_ALLOW_HOST_PORTS)")
 
-    async def effective(self, owner_id: str, asked: NetworkPolicyParams | None) -> NetworkPolicyParams:
-        """The owner's default joined with what the session asks for."""
+    def backend(self, policy: NetworkPolicyParams) -> NetworkPolicy:
+        return backend_policy(policy, egress_floor.ANY in self.floor_exceptions)
+
+    def _check_floor(self, entries: list[str], default: NetworkPolicyParams) -> None:
+        """An owner cannot lift the floor: only the admin's exceptions (the server's, or the
+        owner's default that an admin set) let a session allow a range inside it."""
+        if self._host_networks is None:
+            self._host_networks = egress_floor.host_networks()
+        exceptions = self.floor_exceptions + [e for e in default.allow_out if _is_cidr(e)]
+        for entry in entries:
+            if _is_cidr(entry) and egress_floor.in_floor(entry, self._host_networks) \
+                    and not egress_floor.carved(entry, exceptions):
+                raise ApiError(ErrorCode.FORBIDDEN, f"allow_out entry {entry!r} reaches into loopback, link-local "
+                               "(cloud metadata), private or this machine's own networks, which sessions never "
+                               "reach; only the admin can open such a range (the server's "
+                               "OPENBAY_EGRESS_ALLOW_PRIVATE, or the owner's default network policy)")
+            if not _is_cidr(entry) and (egress_floor.is_metadata_name(entry.removeprefix("*."))
+                                        or entry.removeprefix("*.").endswith("localhost")):
+                raise ApiError(ErrorCode.FORBIDDEN, f"allow_out entry {entry!r} names the cloud metadata service "
+                               "or this machine, which sessions never reach")
+
+    async def effective(self, owner_id: str, asked: NetworkPolicyParams | None,
+                        admin: bool = False) -> NetworkPolicyParams:
+        """The owner's default joined with what the session asks for (`admin`: an admin key
+        asks, and may open ranges of the egress floor)."""
         asked = asked or NetworkPolicyParams()
         default = await self.owner_default(owner_id)
         self._check_host_ports(asked.allow_host_ports)
@@ -97,6 +135,8 @@ class NetworkPolicyService:
             if denied is not None:
                 raise ApiError(ErrorCode.CONFLICT, f"allow_out entry {entry!r} overlaps {denied!r}, which the "
                                "owner's default network policy denies")
+        if not admin:
+            self._check_floor(asked.allow_out, default)
         # the admin setting has the last word, also over a default set before it changed
         host_ports = [p for p in default.allow_host_ports if self.host_port_allowed(p)]
         return NetworkPolicyParams(allow_out=_joined(default.allow_out, asked.allow_out),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from playwright.async_api import Error as PlaywrightError
 
-from openbay.agents.llm import ChatClient, LLMConfig, LLMError, LLMNotConfigured, Usage
+from openbay.agents.llm import ChatClient, EndpointNotAllowed, LLMConfig, LLMError, LLMNotConfigured, Usage
 from openbay.agents.operator import ActOutcome, BrowserOperator, ExtractFailed, OperatorAction
 from openbay.agents.pricing import PriceTable
 from openbay.browser.launch import open_browser
@@ -125,12 +125,14 @@ class OperatorService:
         return TaskUsage(**priced)
 
     def _client(self, override: LLMOverride | None) -> ChatClient:
-        config = self.llm.merged(**(override.model_dump() if override else {}))
-        if config not in self._clients:
-            try:
+        try:
+            config = self.llm.merged(**(override.model_dump() if override else {}))
+            if config not in self._clients:
                 self._clients[config] = ChatClient(config)
-            except LLMNotConfigured as e:
-                raise ApiError(ErrorCode.MODEL_ERROR, str(e)) from None
+        except EndpointNotAllowed as e:
+            raise ApiError(ErrorCode.FORBIDDEN, str(e)) from None
+        except LLMNotConfigured as e:
+            raise ApiError(ErrorCode.MODEL_ERROR, str(e)) from None
         return self._clients[config]
 
     async def _with_operator(self, who: Principal, session_id: str, override: LLMOverride | None, run):

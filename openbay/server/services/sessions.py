@@ -183,7 +183,7 @@ class SessionService:
             await check(session_id)
         spec = SandboxSpec(session_id=session_id, image_id=image.ref, envs=params.envs,
                            network=params.network != "none", limits=self.limits, disk_bytes=disk_bytes,
-                           restore_disk=restore_disk, network_policy=backend_policy(policy))
+                           restore_disk=restore_disk, network_policy=self._backend_policy(policy))
         self._creating[who.owner_id] = self._creating.get(who.owner_id, 0) + 1
         try:
             pool = self.pools.get(image.ref)
@@ -231,10 +231,13 @@ class SessionService:
                            "they are kept for OPENBAY_DEAD_SESSION_GRACE_S after it died)")
         return self.images.resolve(who, dead.image_id), str(kept)
 
+    def _backend_policy(self, policy: NetworkPolicyParams):
+        return self.network_policies.backend(policy) if self.network_policies else backend_policy(policy)
+
     async def _network_policy(self, who: Principal, params: CreateSessionParams) -> NetworkPolicyParams:
         if self.network_policies is None:
             return params.network_policy or NetworkPolicyParams()
-        return await self.network_policies.effective(who.owner_id, params.network_policy)
+        return await self.network_policies.effective(who.owner_id, params.network_policy, admin=who.admin)
 
     async def record(self, who: Principal, session_id: str) -> SessionRow:
         """The caller's session, running or ended (list with status=all shows ended ones)."""

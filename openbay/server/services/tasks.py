@@ -5,6 +5,7 @@ import asyncio
 import logging
 
 from openbay.agents.computer import EnvdComputer
+from openbay.agents.llm import EndpointNotAllowed
 from openbay.protocol import ErrorCode
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.mobile import MOBILE_IMAGES
@@ -58,6 +59,11 @@ class TaskService:
         if kind not in AVAILABLE_KINDS:
             raise ApiError(ErrorCode.BAD_REQUEST, f"the {kind} agent is not available yet; "
                            f"agents: {', '.join(AVAILABLE_KINDS)}")
+        if request.llm is not None:  # a model endpoint the admin did not allow: 403, nothing sent
+            try:
+                self.runner.llm.merged(**request.llm.model_dump())
+            except EndpointNotAllowed as e:
+                raise ApiError(ErrorCode.FORBIDDEN, str(e)) from None
         cdp_url, target = await self._agent_view(who, session_id, kind)
         try:
             return await self.runner.submit(owner_id=who.owner_id, session_id=session_id, kind=kind,

@@ -3,8 +3,11 @@
 The objects come from k8s_objects (pure, validated offline by the tests); this module
 only creates, watches and deletes them. The server reaches each session's envd at its
 pod IP over TLS, pinning the session's own certificate, and opens every connection
-with the session's token. The `kubernetes` package is an optional extra
-(`pip install 'openbay[kubernetes]'`) imported only when this backend is built.
+with the session's token. Both live in the session's Secret, so any server with the
+namespace's rights (a restarted one, another replica) adopts a running session by its
+pod's label (`reattach`); pods outlive the server that made them. The `kubernetes`
+package is an optional extra (`pip install 'openbay[kubernetes]'`) imported only when
+this backend is built.
 
 What a pod cannot do that the local backend does (abilities it does not declare, which
 the server answers 501): pause/resume (Kubernetes has no freeze), templates and snapshots
@@ -15,6 +18,7 @@ usage metrics (metrics-server is optional; only the limits are reported).
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime
 import os
 import secrets
@@ -22,11 +26,14 @@ import time
 from dataclasses import dataclass
 
 from . import k8s_objects as objects
+from . import k8s_pod_state as pod_state
 from .backend import Sandbox, SandboxError, SandboxMetrics, SandboxSpec
-from .envd.client import EnvdClient
+from .envd.client import EnvdClient, EnvdError
 from .envd_tls import tls_connector
 
 START_TIMEOUT_S = 300.0  # an image pull on a cold node takes a while
+WATCH_S = 60  # one watch request at most this long (a thread waits on it), then another
+ADOPT_PING_S = 10.0
 
 
 def self_signed_pair() -> tuple[bytes, bytes]:
@@ -63,8 +70,9 @@ def settings_from_env() -> objects.K8sSettings:
 
 @dataclass
 class _Session:
-    spec: SandboxSpec
     address: str
+    memory_limit_bytes: int | None
+    disk_quota_bytes: int | None
 
 
 class KubernetesBackend:
@@ -121,29 +129,89 @@ class KubernetesBackend:
         try:
             for obj in objects.session_objects(spec, self.settings, token, cert_pem, key_pem):
                 await self._create(obj)
-            address = await self._wait_ready(spec)
+            address = await self._call(self._wait_ready, objects.object_name(spec.session_id))
         except ApiException as e:
             await self.stop(spec.session_id)
-            raise SandboxError(f"Kubernetes refused the session: {e.status} {e.reason}") from None
-        except SandboxError:
+            raise SandboxError(f"Kubernetes refused the session: {e.status} {_message(e)}") from None
+        except BaseException:
             await self.stop(spec.session_id)
             raise
-        self._sessions[spec.session_id] = _Session(spec, address)
+        self._sessions[spec.session_id] = _Session(address, spec.limits.memory_bytes, spec.disk_bytes)
         connect = tls_connector(address, objects.ENVD_PORT, token, cert_pem, objects.ENVD_TLS_NAME)
         return Sandbox(session_id=spec.session_id, envd=EnvdClient(connect))
 
-    async def _wait_ready(self, spec: SandboxSpec) -> str:
-        name, deadline = objects.object_name(spec.session_id), time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            pod = await self._call(self._core.read_namespaced_pod, name, self.settings.namespace)
-            status = pod.status
-            if status.phase in ("Failed", "Succeeded"):
-                raise SandboxError(f"the session's pod ended ({status.phase}): {status.message or status.reason}")
-            ready = any(c.type == "Ready" and c.status == "True" for c in status.conditions or [])
-            if ready and status.pod_ip:
-                return status.pod_ip
-            await asyncio.sleep(0.5)
+    def _wait_ready(self, name: str) -> str:
+        """The pod's IP once it is Ready, following its changes with a watch from the version
+        read (no polling); a failed pod, a hopeless container or the deadline is a SandboxError."""
+        from kubernetes import watch
+        from kubernetes.client.exceptions import ApiException
+        ns, deadline = self.settings.namespace, time.monotonic() + START_TIMEOUT_S
+        selector = f"metadata.name={name}"
+        version = None
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                if version is None:  # the present state, then its changes from there
+                    pods = self._core.list_namespaced_pod(ns, field_selector=selector)
+                    version = pods.metadata.resource_version
+                    events = [("ADDED", p) for p in pods.items]
+                else:
+                    events = ((e["type"], e["object"]) for e in watch.Watch().stream(
+                        self._core.list_namespaced_pod, ns, field_selector=selector, resource_version=version,
+                        timeout_seconds=max(1, int(min(left, WATCH_S)))))
+                for kind, pod in events:
+                    version = pod.metadata.resource_version
+                    if kind == "DELETED":
+                        raise SandboxError("the session's pod was deleted before it was ready")
+                    if reason := pod_state.failure(pod):
+                        raise SandboxError(reason)
+                    if address := pod_state.address(pod):
+                        return address
+            except ApiException as e:
+                if e.status != 410:  # a watch too far behind starts again from a fresh list
+                    raise
+                version = None
         raise SandboxError(f"the session's pod was not ready within {START_TIMEOUT_S:.0f} s")
+
+    async def reattach(self, session_id: str) -> Sandbox | None:
+        """Adopt a running session's pod, found by its label: after a restart, or one another
+        replica made. Its envd must answer with the session's certificate and token (both from
+        its Secret): that is what proves the pod is the session's. None when there is no such
+        pod, it no longer runs, or its envd does not answer; an API that cannot be asked is a
+        SandboxError (the session may well be alive)."""
+        from kubernetes.client.exceptions import ApiException
+        name, ns = objects.object_name(session_id), self.settings.namespace
+        labels = ",".join(f"{k}={v}" for k, v in {**objects.MANAGED_BY, objects.SESSION_LABEL: name}.items())
+        try:
+            pods = await self._call(self._core.list_namespaced_pod, ns, label_selector=labels)
+            found = [(p, a) for p in pods.items if (a := pod_state.running_address(p))]
+            if not found:
+                return None
+            secret = await self._call(self._core.read_namespaced_secret, name, ns)
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise SandboxError(f"Kubernetes could not be asked about session {session_id}: "
+                               f"{e.status} {_message(e)}") from None
+        pod, address = found[0]
+        try:
+            token, cert = (base64.b64decode(secret.data[k]) for k in ("token", "tls.crt"))
+        except (KeyError, TypeError, ValueError):
+            return None
+        envd = EnvdClient(tls_connector(address, objects.ENVD_PORT, token.decode(), cert, objects.ENVD_TLS_NAME))
+        try:
+            await asyncio.wait_for(envd.ping(), ADOPT_PING_S)
+        except (EnvdError, OSError, asyncio.TimeoutError):
+            return None
+        self._sessions[session_id] = _Session(address, *pod_state.limits(pod))
+        return Sandbox(session_id=session_id, envd=envd)
+
+    def forget(self, session_id: str) -> None:
+        """Another replica ended the session and deletes its pod: let go of it here, touching nothing."""
+        self._sessions.pop(session_id, None)
+
+    async def detach(self) -> None:
+        """Server shutdown that leaves every pod running, for the next server (or a replica) to adopt."""
+        self._sessions.clear()
 
     async def stop(self, session_id: str) -> None:
         from kubernetes.client.exceptions import ApiException
@@ -161,10 +229,10 @@ class KubernetesBackend:
                 await self._call(fn, *args, grace_period_seconds=0)
             except ApiException as e:
                 if e.status != 404:
-                    raise SandboxError(f"Kubernetes refused to delete {name}: {e.status} {e.reason}") from None
+                    raise SandboxError(f"Kubernetes refused to delete {name}: {e.status} {_message(e)}") from None
 
     def is_alive(self, session_id: str) -> bool:
-        """From what this server started (the pod's own state is read on the next envd call)."""
+        """From what this server started or adopted (the pod's own state is read on the next envd call)."""
         return session_id in self._sessions
 
     async def cleanup_stale(self) -> list[str]:
@@ -180,6 +248,13 @@ class KubernetesBackend:
         session = self._sessions.get(session_id)
         if session is None:
             return SandboxMetrics()
-        return SandboxMetrics(memory_limit_bytes=session.spec.limits.memory_bytes,
-                              disk_quota_bytes=session.spec.disk_bytes)
+        return SandboxMetrics(memory_limit_bytes=session.memory_limit_bytes, disk_quota_bytes=session.disk_quota_bytes)
 
+
+def _message(e) -> str:
+    """The API's own message from its Status body (the HTTP reason phrase says little)."""
+    import json
+    try:
+        return json.loads(e.body)["message"]
+    except (TypeError, ValueError, KeyError):
+        return str(e.reason)

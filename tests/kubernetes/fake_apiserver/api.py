@@ -81,7 +81,8 @@ class Api:
         return Starlette(routes=routes)
 
     async def version(self, request: Request) -> Response:
-        return JSONResponse({"major": "1", "minor": "37", "gitVersion": "v1.37.0-openbay-fake", "platform": "linux/amd64"})
+        return JSONResponse({"major": "1", "minor": "37", "gitVersion": "v1.37.0-openbay-fake",
+                             "platform": "linux/amd64"})
 
     def _kind(self, request: Request) -> tuple[Kind, str]:
         auth = request.headers.get("authorization", "")
@@ -105,7 +106,7 @@ class Api:
                 return JSONResponse(self.store.get(kind, namespace, name))
             if request.method == "DELETE":
                 return JSONResponse(await self._delete(request, kind, namespace, name))
-            raise ApiError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource")
+            raise _not_allowed()
         except ApiError as e:
             return _status(e)
 
@@ -126,7 +127,7 @@ class Api:
                     obj["status"] = {"phase": "Pending"}
                 return JSONResponse(self.store.create(kind, namespace, obj), status_code=201)
             if request.method != "GET":
-                raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+                raise _not_allowed()
             match = _matches(request, kind)
             if request.query_params.get("watch") in ("true", "1"):
                 return self._watch(request, kind, namespace or None, match)
@@ -182,6 +183,10 @@ class Api:
             finally:
                 await changes.aclose()
         return StreamingResponse(events(), media_type="application/json")
+
+
+def _not_allowed() -> ApiError:
+    return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
 
 def _seen_as(change, match) -> str | None:

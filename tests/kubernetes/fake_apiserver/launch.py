@@ -11,11 +11,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @contextlib.contextmanager
-def fake_cluster(directory: Path, agent_sandbox: bool = False, namespaces: tuple[str, ...] = ("openbay-sessions",)):
+def fake_cluster(directory: Path, agent_sandbox: bool = False, namespaces: tuple[str, ...] = ("openbay-sessions",),
+                 history: int = 1000):
     """Yields the path of a kubeconfig for the running fake; its output goes to directory/apiserver.log."""
     directory.mkdir(parents=True, exist_ok=True)
     args = [sys.executable, "-m", "tests.kubernetes.fake_apiserver", str(directory)]
-    args += [f"--namespace={n}" for n in namespaces] + (["--agent-sandbox"] if agent_sandbox else [])
+    args += [f"--namespace={n}" for n in namespaces] + [f"--history={history}"]
+    args += ["--agent-sandbox"] if agent_sandbox else []
     log = open(directory / "apiserver.log", "w")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
     try:

@@ -19,7 +19,7 @@ from .api import Api, validate
 from .controllers import Controllers
 from .node import Node
 from .pod_network import PodNetwork
-from .store import BY_KIND, Store
+from .store import BY_KIND, HISTORY, Store
 
 
 def serving_pair(directory: Path) -> tuple[Path, Path, bytes]:
@@ -57,10 +57,10 @@ def kubeconfig(url: str, ca_pem: bytes, token: str, namespace: str) -> str:
 
 
 async def serve(directory: Path, port: int, namespaces: list[str], crds_installed: bool, ready,
-                stop: asyncio.Event) -> None:
+                stop: asyncio.Event, history: int = HISTORY) -> None:
     """Run until `stop` is set; `ready(kubeconfig_path)` once it answers. Every pod's sandbox is
     stopped and its root removed on the way out."""
-    store, token = Store(validate), secrets.token_urlsafe(24)
+    store, token = Store(validate, history), secrets.token_urlsafe(24)
     for name in namespaces:
         store.create(BY_KIND["Namespace"], "", {"metadata": {"name": name}})
     root = VAR_ROOT / f"k8s-{secrets.token_hex(4)}"  # short: envd's unix sockets live under it
@@ -69,7 +69,8 @@ async def serve(directory: Path, port: int, namespaces: list[str], crds_installe
     node, controllers = Node(store, backend, PodNetwork()), Controllers(store)
     cert, key, ca_pem = serving_pair(directory)
     server = uvicorn.Server(uvicorn.Config(Api(store, token, crds_installed).app(), host="127.0.0.1", port=port,
-                                           ssl_certfile=str(cert), ssl_keyfile=str(key), log_level="warning"))
+                                           ssl_certfile=str(cert), ssl_keyfile=str(key), log_level="warning",
+                                           timeout_graceful_shutdown=2))  # open watches end with it
     workers = [asyncio.create_task(node.run()), asyncio.create_task(controllers.run()),
                asyncio.create_task(server.serve())]
     try:

@@ -59,12 +59,13 @@ def now() -> str:
 
 
 class Store:
-    def __init__(self, validate: Callable[[Kind, dict], None] = lambda kind, obj: None):
-        """`validate(kind, obj)` checks every object written (raises an ApiError)."""
+    def __init__(self, validate: Callable[[Kind, dict], None] = lambda kind, obj: None, history: int = HISTORY):
+        """`validate(kind, obj)` checks every object written (raises an ApiError); the last
+        `history` changes are kept for watches that resume."""
         self._validate = validate
         self._objects: dict[tuple[Kind, str, str], dict] = {}
         self._rv = 0
-        self._history: deque[Change] = deque(maxlen=HISTORY)
+        self._history: deque[Change] = deque(maxlen=history)
         self._watchers: set[asyncio.Queue] = set()
 
     @property

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from . import k8s_objects as objects
 from . import k8s_pod_state as pod_state
-from .backend import Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+from .backend import Reattach, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
 from .envd.client import EnvdClient, EnvdError
 from .envd_tls import tls_connector
 
@@ -75,7 +75,7 @@ class _Session:
     disk_quota_bytes: int | None
 
 
-class KubernetesBackend:
+class KubernetesBackend(Reattach):
     name = "kubernetes"
 
     def __init__(self, settings: objects.K8sSettings | None = None, api_client=None):

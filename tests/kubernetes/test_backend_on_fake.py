@@ -17,7 +17,7 @@ import pytest
 from kubernetes import client
 
 from openbay.sandbox import k8s_objects as objects
-from openbay.sandbox.backend import ResourceLimits, SandboxError
+from openbay.sandbox.backend import Reattach, ResourceLimits, SandboxError, abilities_of
 from openbay.sandbox.kubernetes import self_signed_pair
 from tests.kubernetes.cluster_helpers import NAMESPACE, api_client, backend_for, gone, new_spec, wait_pod_deleted
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
@@ -55,9 +55,6 @@ async def test_a_session_runs_its_commands_and_files_in_its_pod(backend, core):
     assert pod.metadata.labels[objects.SESSION_LABEL] == objects.object_name(session)
     metrics = await backend.metrics(session)
     assert (metrics.memory_limit_bytes, metrics.disk_quota_bytes) == (256 * 1024 ** 2, 1024 ** 3)
-    for refused in (backend.pause, backend.resume):
-        with pytest.raises(SandboxError, match="a pod cannot be frozen"):
-            await refused(session)
 
     await backend.stop(session)
     assert not backend.is_alive(session)
@@ -66,6 +63,12 @@ async def test_a_session_runs_its_commands_and_files_in_its_pod(backend, core):
     assert gone(core.read_namespaced_secret, name, NAMESPACE)
     assert gone(client.NetworkingV1Api(core.api_client).read_namespaced_network_policy, name, NAMESPACE)
     assert (await backend.metrics(session)).memory_limit_bytes is None
+
+
+def test_the_backend_declares_reattach_and_nothing_it_cannot_do(backend):
+    """Pause (no freeze in Kubernetes), templates and snapshots (images come from a registry),
+    kept disks and the rest are not declared: the server answers 501 for them (tests/server)."""
+    assert abilities_of(backend) == {Reattach}
 
 
 async def test_another_backend_adopts_the_pod_and_the_first_lets_go(backend, cluster):

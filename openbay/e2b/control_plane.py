@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from openbay.protocol import CreateSessionParams, ErrorCode, SessionStatus
+from openbay.protocol.network import NetworkPolicyParams
 from openbay.server.errors import ApiError
 from openbay.server.services.keys import Principal
 from openbay.server.services.sessions import MAX_PAGE
@@ -35,6 +36,10 @@ class NewSandbox(BaseModel):
     metadata: dict[str, str] | None = None
     env_vars: dict[str, str] | None = Field(default=None, alias="envVars")
     allow_internet_access: bool | None = None
+    network: dict | None = None
+    volume_mounts: list | None = Field(default=None, alias="volumeMounts")
+    mcp: dict | None = None
+    iam: dict | None = None
 
 
 class Timeout(BaseModel):
@@ -72,10 +77,35 @@ def _listed(request: Request, row) -> dict:
             "envdVersion": ENVD_VERSION, "metadata": dict(row.labels)}
 
 
+# E2B's network options OpenBay's egress policy has (by name and CIDR); the rest it cannot honour
+_NETWORK_KEPT = {"allowOut", "denyOut", "allowPublicTraffic"}
+
+
+def _refusals(body: NewSandbox) -> str:
+    if body.volume_mounts:
+        return "OpenBay has no E2B volumes; keep files across sandboxes with OpenBay contexts (context_syncs)"
+    if body.mcp:
+        return "OpenBay runs a sandbox's MCP servers from its template (mcp_servers), not E2B's mcp-gateway"
+    if body.iam and body.iam.get("tokens"):
+        return "OpenBay has no workload identity tokens for sandboxes"
+    extra = sorted(k for k, v in (body.network or {}).items() if v not in (None, [], {}) and k not in _NETWORK_KEPT)
+    if extra:
+        return f"OpenBay's egress policy has allowOut and denyOut (names and CIDRs), not {', '.join(extra)}"
+    return ""
+
+
 async def _create(body: NewSandbox, request: Request, who: Principal) -> JSONResponse:
+    refusal = _refusals(body)
+    if refusal:
+        raise ApiError(ErrorCode.BAD_REQUEST, refusal)
+    network = body.network or {}
+    policy = None
+    if network.get("allowOut") or network.get("denyOut"):
+        policy = NetworkPolicyParams(allow_out=network.get("allowOut") or [], deny_out=network.get("denyOut") or [])
     params = CreateSessionParams(image_id=image_of(body.template_id), labels=body.metadata or {},
                                  envs=body.env_vars or {}, timeout_s=_timeout_s(body.timeout),
-                                 network="none" if body.allow_internet_access is False else "default")
+                                 network="none" if body.allow_internet_access is False else "default",
+                                 network_policy=policy)
     row = await services(request).sessions.create(who, params)
     return JSONResponse(_sandbox(request, row.id, row.image_id), status_code=201)
 

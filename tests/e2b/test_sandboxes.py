@@ -119,3 +119,30 @@ def test_template_builds_are_refused_with_a_reason():
     with pytest.raises(Exception) as caught:
         Template.build(template, "my-e2b-template")
     assert "openbay template build" in str(caught.value)
+
+
+def test_envd_on_a_link_host(sandbox, e2b_server):
+    """With E2B_DOMAIN the SDK reaches envd at 49983-<id>.<domain>: OpenBay's link host names."""
+    host = sandbox.get_host(49983)
+    assert host.startswith(f"49983-{sandbox.sandbox_id}.localhost")
+    sandbox.files.write("/tmp/by-host.txt", "found by host")
+    token = {"X-Access-Token": sandbox._envd_access_token}
+    r = httpx.get(f"{e2b_server.base_url}/files", params={"path": "/tmp/by-host.txt"}, headers={"Host": host, **token})
+    assert r.status_code == 200 and r.text == "found by host"
+    r = httpx.get(f"{e2b_server.base_url}/files", params={"path": "/tmp/by-host.txt"}, headers={"Host": host})
+    assert r.status_code == 401
+
+
+def test_network_allow_and_deny_become_the_egress_policy(e2b_server):
+    sbx = Sandbox.create(network={"deny_out": ["0.0.0.0/0"], "allow_out": ["pypi.org"]})
+    try:
+        policy = e2b_server.call(e2b_server.services.sessions.repo.get(sbx.sandbox_id)).network_policy
+        assert policy["deny_out"] == ["0.0.0.0/0"] and policy["allow_out"] == ["pypi.org"]
+    finally:
+        sbx.kill()
+
+
+def test_what_cannot_map_is_refused_with_a_reason():
+    with pytest.raises(SandboxException) as caught:
+        Sandbox.create(volume_mounts={"/data": "my-volume"})
+    assert "OpenBay has no E2B volumes" in str(caught.value)

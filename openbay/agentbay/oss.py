@@ -19,6 +19,7 @@ from .results import ApiResponse
 ENDPOINT_ENV = "OPENBAY_OSS_ENDPOINT"
 DEFAULT_REGION = "us-east-1"
 TIMEOUT_S = 300
+NOT_READY = "call env_init first: it gives the object store's credentials and endpoint"
 
 
 class OSSClientResult(ApiResponse):
@@ -99,7 +100,7 @@ class _OssState:
     def _signed(self, method: str, bucket: str, obj: str, body: bytes = b"") -> tuple[str, dict[str, str]] | str:
         """(url, headers) of a signed request, or why there is none."""
         if self._config is None:
-            return "call env_init first"
+            return NOT_READY
         if not bucket or not obj:
             return "bucket and object are required"
         c = self._config
@@ -122,6 +123,8 @@ class Oss(_OssState):
 
     def upload(self, bucket: str, object: str, path: str) -> OSSUploadResult:
         """Put the session's file `path` at bucket/object."""
+        if self._config is None:
+            return OSSUploadResult(error_message=NOT_READY)
         body = _content(self._session.file_system.read_file(path, format="bytes"))
         if isinstance(body, str):
             return OSSUploadResult(error_message=body)
@@ -174,6 +177,8 @@ class AsyncOss(_OssState):
         return self._init(access_key_id, access_key_secret, security_token, endpoint, region)
 
     async def upload(self, bucket: str, object: str, path: str) -> OSSUploadResult:
+        if self._config is None:
+            return OSSUploadResult(error_message=NOT_READY)
         body = _content(await self._session.file_system.read_file(path, format="bytes"))
         if isinstance(body, str):
             return OSSUploadResult(error_message=body)

@@ -3,6 +3,8 @@ import re
 
 from pydantic import BaseModel, Field, field_validator
 
+from .wire import RequestBody
+
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 _TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
@@ -23,12 +25,12 @@ def _printable(value: str, what: str) -> str:
     return value
 
 
-class Viewport(BaseModel):
+class Viewport(RequestBody):
     width: int = Field(default=1280, ge=200, le=7680)
     height: int = Field(default=800, ge=200, le=4320)
 
 
-class ProxyOption(BaseModel):
+class ProxyOption(RequestBody):
     server: str = _described(_PROXY_SERVER, description="e.g. http://127.0.0.1:3128 or socks5://host:1080")
     username: str | None = Field(default=None, max_length=256, description="for a proxy that asks for a login")
     password: str | None = Field(default=None, max_length=256, repr=False,
@@ -50,7 +52,7 @@ class ProxyOption(BaseModel):
         return _printable(v, "proxy bypass") if v else v
 
 
-class BrowserOption(BaseModel):
+class BrowserOption(RequestBody):
     """How the session's Chromium is launched; `initialize` applies it (restarting the browser)."""
     viewport: Viewport | None = None
     user_agent: str | None = Field(default=None, max_length=1024, json_schema_extra={"pattern": PRINTABLE})
@@ -120,7 +122,7 @@ class BrowserEndpoint(BaseModel):
     expires_in_s: int
 
 
-class ScreenshotRequest(BaseModel):
+class ScreenshotRequest(RequestBody):
     full_page: bool = Field(default=False, description="the whole page, not only the viewport")
 
 

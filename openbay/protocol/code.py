@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from .wire import RequestBody
+
 Language = Literal["python", "javascript"]
 _ALIASES = {"py": "python", "python3": "python", "js": "javascript", "node": "javascript"}
 
@@ -11,7 +13,7 @@ def canonical_language(value):
     return _ALIASES.get(value, value) if isinstance(value, str) else value
 
 
-class RunCodeRequest(BaseModel):
+class RunCodeRequest(RequestBody):
     code: str = Field(max_length=1_000_000)
     language: Language = "python"
     timeout_s: float = Field(60, gt=0, le=3600)
@@ -21,7 +23,7 @@ class RunCodeRequest(BaseModel):
     _canonical = field_validator("language", mode="before")(canonical_language)
 
 
-class RestartKernelRequest(BaseModel):
+class RestartKernelRequest(RequestBody):
     language: Language | None = Field(None, description="None: every kernel of the session")
 
     _canonical = field_validator("language", mode="before")(canonical_language)

@@ -4,11 +4,12 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from .sessions import envs_field, validate_envs
+from .wire import RequestBody
 
 MAX_TIMEOUT_MS = 3_600_000
 
 
-class CommandRequest(BaseModel):
+class CommandRequest(RequestBody):
     command: str = Field(min_length=1, max_length=1_000_000)
     timeout_ms: int = Field(default=60_000, ge=1, le=MAX_TIMEOUT_MS)
     cwd: str | None = Field(default=None, max_length=4096)

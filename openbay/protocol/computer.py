@@ -4,6 +4,8 @@ from enum import Enum
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from .wire import RequestBody
+
 COMPUTER_IMAGES = ("computer",)
 MAX_COORD = 32767
 _KEY = re.compile(r"^([A-Za-z0-9_]{1,32}|[!-~])$")
@@ -25,21 +27,21 @@ class ScrollDirection(str, Enum):
     RIGHT = "right"
 
 
-class MoveMouse(BaseModel):
+class MoveMouse(RequestBody):
     x: int = Coord
     y: int = Coord
 
 
 class ClickMouse(MoveMouse):
-    button: MouseButton = MouseButton.LEFT
+    button: MouseButton = Field(default=MouseButton.LEFT, strict=False)
 
 
-class DragMouse(BaseModel):
+class DragMouse(RequestBody):
     from_x: int = Coord
     from_y: int = Coord
     to_x: int = Coord
     to_y: int = Coord
-    button: MouseButton = MouseButton.LEFT
+    button: MouseButton = Field(default=MouseButton.LEFT, strict=False)
 
     @field_validator("button")
     @classmethod
@@ -50,15 +52,15 @@ class DragMouse(BaseModel):
 
 
 class Scroll(MoveMouse):
-    direction: ScrollDirection = ScrollDirection.DOWN
+    direction: ScrollDirection = Field(default=ScrollDirection.DOWN, strict=False)
     amount: int = Field(default=1, ge=1, le=100)
 
 
-class InputText(BaseModel):
+class InputText(RequestBody):
     text: str = Field(min_length=1, max_length=10_000)
 
 
-class ReleaseKeys(BaseModel):
+class ReleaseKeys(RequestBody):
     keys: list[str] = Field(min_length=1, max_length=16,
                             description='e.g. ["ctrl", "s"]; names or X keysyms, or one character')
 
@@ -114,7 +116,7 @@ class WindowAction(str, Enum):
     FULLSCREEN = "fullscreen"
 
 
-class ResizeWindow(BaseModel):
+class ResizeWindow(RequestBody):
     width: int = Field(ge=1, le=16384)
     height: int = Field(ge=1, le=16384)
 
@@ -130,7 +132,7 @@ class InstalledAppList(BaseModel):
     apps: list[InstalledApp]
 
 
-class StartApp(BaseModel):
+class StartApp(RequestBody):
     start_cmd: str = Field(min_length=1, max_length=4096, description="a command line, run by bash")
     work_directory: str = Field(default="", max_length=4096)
 
@@ -145,7 +147,7 @@ class ProcessList(BaseModel):
     processes: list[Process]
 
 
-class StopApp(BaseModel):
+class StopApp(RequestBody):
     pid: int | None = Field(default=None, gt=1)
     pname: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.+-]{1,64}$")
 

@@ -5,19 +5,20 @@ from datetime import datetime
 from pydantic import BaseModel, Field, field_validator
 
 from .keys import NAME_PATTERN
+from .wire import RequestBody
 
 MAX_SYNCS = 8
 
 
-class UploadPolicy(BaseModel):
+class UploadPolicy(RequestBody):
     auto_upload: bool = Field(True, description="save the path back when the session is deleted")
 
 
-class DownloadPolicy(BaseModel):
+class DownloadPolicy(RequestBody):
     auto_download: bool = Field(True, description="restore the context into the path at create")
 
 
-class SyncPolicy(BaseModel):
+class SyncPolicy(RequestBody):
     upload_policy: UploadPolicy = Field(default_factory=UploadPolicy)
     download_policy: DownloadPolicy = Field(default_factory=DownloadPolicy)
 
@@ -26,10 +27,15 @@ class SyncPolicy(BaseModel):
         return cls()
 
 
-class ContextSync(BaseModel):
+# absolute, each part holding something besides dots: no root, no `.` or `..` to normalise away
+DIRECTORY_PATTERN = r"^(/[^/\x00]*[^/.\x00][^/\x00]*)+/?$"
+
+
+class ContextSync(RequestBody):
     """Which context goes to which directory of the session, and when it moves."""
     context_id: str = Field(min_length=1, max_length=32)
-    path: str = Field("/home/user/data", min_length=2, max_length=1024)
+    path: str = Field("/home/user/data", min_length=2, max_length=1024, pattern=DIRECTORY_PATTERN,
+                      description="an absolute directory of the session, not the root, without . or .. parts")
     policy: SyncPolicy = Field(default_factory=SyncPolicy)
 
     @classmethod
@@ -61,7 +67,7 @@ def validate_context_syncs(syncs: list[ContextSync]) -> list[ContextSync]:
     return syncs
 
 
-class ContextCreate(BaseModel):
+class ContextCreate(RequestBody):
     name: str = Field(pattern=NAME_PATTERN)
 
 

@@ -4,9 +4,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from .tasks import LLMOverride, TaskInfo
+from .wire import RequestBody
 
 MAX_PAGE_SIZE = 100
 MAX_BETWEEN = 1000
@@ -40,7 +41,7 @@ class MessagePage(BaseModel):
     data: list[Message]
 
 
-class SessionName(BaseModel):
+class SessionName(RequestBody):
     name: str = Field(min_length=1, max_length=200)
 
 
@@ -64,17 +65,17 @@ class TaskMode(str, Enum):
     Marketing = "marketing"
 
 
-class Attachment(BaseModel):
+class Attachment(RequestBody):
     file_name: str = Field(default="", max_length=255)
     file_url: str = Field(default="", max_length=4096)
     file_id: str = Field(default="", max_length=64)
 
 
-class RunTaskRequest(BaseModel):
+class RunTaskRequest(RequestBody):
     """A task for the task runner: a plan first, attachments in the session's home."""
     task: str = Field(min_length=1, max_length=20_000)
     attachments: list[Attachment] = Field(default_factory=list, max_length=20)
-    task_mode: TaskMode = TaskMode.Default
+    task_mode: TaskMode = Field(default=TaskMode.Default, strict=False)
     auto_accept_plan: bool = True
     capture_screenshots: bool = False
     completion_timeout: float = Field(default=300, gt=0, le=86_400)
@@ -83,8 +84,6 @@ class RunTaskRequest(BaseModel):
     llm: LLMOverride | None = None
     extra: dict[str, Any] = Field(default_factory=dict, max_length=64,
                                   description="further parameters, given to the agent with the task")
-
-    model_config = ConfigDict(extra="forbid")  # a field this server does not know is refused, not dropped
 
 
 class RunTaskStarted(BaseModel):
@@ -101,7 +100,7 @@ class UploadInfo(BaseModel):
     created_at: datetime
 
 
-class QianfanRunRequest(BaseModel):
+class QianfanRunRequest(RequestBody):
     """Baidu Qianfan's browser-use agent request (POST /v2/agent/browser_use/run)."""
     query: str = Field(min_length=1, max_length=20_000)
     conversation_id: str | None = Field(default=None, max_length=64)

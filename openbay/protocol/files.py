@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
+from .wire import RequestBody
+
 MAX_PATH = 4096
 
 
@@ -46,12 +48,12 @@ class PathResult(BaseModel):
     path: str
 
 
-class CreateDirectoryRequest(BaseModel):
+class CreateDirectoryRequest(RequestBody):
     path: FilePath
     parents: bool = True
 
 
-class MoveRequest(BaseModel):
+class MoveRequest(RequestBody):
     source: FilePath
     destination: FilePath
     overwrite: bool = False
@@ -62,12 +64,12 @@ class MoveResult(BaseModel):
     destination: str
 
 
-class FileEdit(BaseModel):
+class FileEdit(RequestBody):
     old_text: str = Field(min_length=1)
     new_text: str
 
 
-class EditRequest(BaseModel):
+class EditRequest(RequestBody):
     path: FilePath
     edits: list[FileEdit] = Field(min_length=1, max_length=1000)
     dry_run: bool = False
@@ -79,7 +81,7 @@ class EditResult(BaseModel):
     applied: bool
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(RequestBody):
     path: FilePath
     pattern: str = Field(min_length=1, max_length=1024,
                          description="a glob (*.py) or, without glob characters, part of the name")
@@ -94,7 +96,7 @@ class SearchResult(BaseModel):
     truncated: bool = False
 
 
-class ReadManyRequest(BaseModel):
+class ReadManyRequest(RequestBody):
     paths: list[FilePath] = Field(min_length=1, max_length=1000)
 
 

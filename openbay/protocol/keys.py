@@ -1,19 +1,21 @@
 """API keys: what an admin creates, lists and revokes."""
 from datetime import datetime
 
-from pydantic import BaseModel, Field, StrictBool
+from pydantic import BaseModel, Field
+
+from .wire import RequestBody
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$"
 
 
-class KeyCreateRequest(BaseModel):
+class KeyCreateRequest(RequestBody):
     name: str = Field(pattern=NAME_PATTERN, description="owner name; a new name makes a new owner")
-    admin: StrictBool = False
+    admin: bool = False
     max_sessions: int | None = Field(default=None, ge=1, le=100_000,
                                      description="running sessions at once (default: the server's limit)")
 
 
-class KeyUpdate(BaseModel):
+class KeyUpdate(RequestBody):
     max_sessions: int | None = Field(ge=1, le=100_000, description="null: the server's limit")
 
 

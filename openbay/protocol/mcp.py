@@ -3,6 +3,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .wire import RequestBody
+
 MCP_TOOL_NAME = r"^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_./-]{1,128})?$"
 
 
@@ -19,7 +21,7 @@ class McpToolList(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict, description="declared servers that did not answer")
 
 
-class McpCallRequest(BaseModel):
+class McpCallRequest(RequestBody):
     name: str = Field(pattern=MCP_TOOL_NAME, max_length=200)
     arguments: dict[str, Any] = Field(default_factory=dict)
     timeout_s: float = Field(default=60, gt=0, le=3600)

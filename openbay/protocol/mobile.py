@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from .wire import RequestBody
+
 MOBILE_IMAGES = ("mobile",)
 MAX_COORD = 100_000
 PACKAGE_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$"
 ACTIVITY_PATTERN = r"^\.?[A-Za-z][A-Za-z0-9_$]*(\.[A-Za-z0-9_$]+)*$"
 
 
-class Tap(BaseModel):
+class Tap(RequestBody):
     x: int = Field(ge=0, le=MAX_COORD)
     y: int = Field(ge=0, le=MAX_COORD)
 
 
-class Swipe(BaseModel):
+class Swipe(RequestBody):
     start_x: int = Field(ge=0, le=MAX_COORD)
     start_y: int = Field(ge=0, le=MAX_COORD)
     end_x: int = Field(ge=0, le=MAX_COORD)
@@ -22,12 +24,12 @@ class Swipe(BaseModel):
     duration_ms: int = Field(default=300, ge=0, le=10_000)
 
 
-class MobileText(BaseModel):
+class MobileText(RequestBody):
     text: str = Field(min_length=1, max_length=2000, pattern=r"^[ -~]+$",
                       description="printable ASCII (what Android's `input text` can type)")
 
 
-class SendKey(BaseModel):
+class SendKey(RequestBody):
     key: str | int = Field(description="home, back, menu, enter, power, volume_up, ... or a keycode")
 
 
@@ -46,12 +48,12 @@ class MobileUiElements(BaseModel):
     elements: list[MobileUiElement]
 
 
-class MobileStartApp(BaseModel):
+class MobileStartApp(RequestBody):
     package: str = Field(pattern=PACKAGE_PATTERN, max_length=255)
     activity: str = Field(default="", pattern=r"^$|" + ACTIVITY_PATTERN[1:], max_length=255)
 
 
-class MobileStopApp(BaseModel):
+class MobileStopApp(RequestBody):
     package: str = Field(pattern=PACKAGE_PATTERN, max_length=255)
 
 

@@ -12,6 +12,8 @@ import re
 
 from pydantic import BaseModel, Field, field_validator
 
+from .wire import RequestBody
+
 MAX_ENTRIES = 256
 MAX_HOST_PORTS = 64
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
@@ -88,7 +90,7 @@ _HOST_PORTS = {"maxItems": MAX_HOST_PORTS, "items": {"type": "integer", "minimum
 _ENTRIES = {"maxItems": MAX_ENTRIES, "items": {"type": "string", "maxLength": MAX_ENTRY, "pattern": ENTRY_PATTERN}}
 
 
-class NetworkPolicyParams(BaseModel):
+class NetworkPolicyParams(RequestBody):
     allow_out: list[str] = Field(default_factory=list, description="CIDRs, host names or *.wildcard names",
                                  json_schema_extra=_ENTRIES)
     deny_out: list[str] = Field(default_factory=list, description="CIDRs, host names or *.wildcard names",

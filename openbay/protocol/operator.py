@@ -7,11 +7,12 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from .tasks import LLMOverride, TaskUsage, checked_schema
+from .wire import RequestBody
 
 METHODS = ("click", "fill", "select_option", "press")
 
 
-class NavigateRequest(BaseModel):
+class NavigateRequest(RequestBody):
     url: str = Field(max_length=4096, pattern=r"^(https?://|about:blank$)")
 
 
@@ -20,7 +21,7 @@ class PageInfo(BaseModel):
     title: str = ""
 
 
-class ObservedAction(BaseModel):
+class ObservedAction(RequestBody):
     """One action on one element, as observe proposes it and act does it."""
     selector: str | None = Field(default=None, max_length=4096,
                                  description="CSS; shadow roots joined by ' >>> '; null: not replayable")
@@ -37,7 +38,7 @@ class ObservedAction(BaseModel):
         return v
 
 
-class ActRequest(BaseModel):
+class ActRequest(RequestBody):
     instruction: str | None = Field(default=None, min_length=1, max_length=4000,
                                     description="what to do, e.g. 'click the login button'")
     action: ObservedAction | None = Field(default=None, description="an action observe found: done as is")
@@ -70,7 +71,7 @@ class ActResult(BaseModel):
     usage: TaskUsage = Field(default_factory=TaskUsage)
 
 
-class ObserveRequest(BaseModel):
+class ObserveRequest(RequestBody):
     instruction: str = Field(min_length=1, max_length=4000)
     llm: LLMOverride | None = None
 
@@ -80,7 +81,7 @@ class ObserveResult(BaseModel):
     usage: TaskUsage = Field(default_factory=TaskUsage)
 
 
-class ExtractRequest(BaseModel):
+class ExtractRequest(RequestBody):
     instruction: str = Field(min_length=1, max_length=4000)
     schema_: dict[str, Any] = Field(alias="schema", description="JSON schema the answer must fit")
     llm: LLMOverride | None = None

@@ -3,10 +3,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .wire import RequestBody
+
 MAX_LINK_TTL_S = 7 * 86400
 
 
-class LinkRequest(BaseModel):
+class LinkRequest(RequestBody):
     """Without a port: a link to the session's console page. With one: a link that proxies
     HTTP and WebSocket to that port inside the session."""
     port: int | None = Field(default=None, ge=1, le=65535)
@@ -21,7 +23,7 @@ class PortLink(BaseModel):
     port: int | None = None
 
 
-class ExposePortRequest(BaseModel):
+class ExposePortRequest(RequestBody):
     public: bool = Field(default=False, description="reachable without a token by anyone who has the URL")
 
 

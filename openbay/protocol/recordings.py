@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .wire import RequestBody
+
 
 class RecordingInfo(BaseModel):
     recording_id: str
@@ -23,5 +25,5 @@ class RecordingList(BaseModel):
     recordings: list[RecordingInfo]
 
 
-class RecordingStart(BaseModel):
+class RecordingStart(RequestBody):
     task_id: str | None = Field(default=None, max_length=64)

@@ -6,9 +6,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from .contexts import ContextSync, validate_context_syncs
+from .contexts import MAX_SYNCS, ContextSync, validate_context_syncs
 from .network import NetworkPolicyParams
 from .ports import ExposedPort
+from .wire import RequestBody
 
 IMAGE_IDS = ("linux", "code", "browser", "computer", "mobile")
 
@@ -65,12 +66,12 @@ def envs_field():
     return _keyed(_ENV_KEY, 256, 32_768, r"^[^\x00]*$")
 
 
-class SessionLifecycle(BaseModel):
+class SessionLifecycle(RequestBody):
     """What happens to an idle session: deleted (the default) or paused when its timeout passes."""
     on_idle: Literal["delete", "pause"] = "delete"
 
 
-class CreateSessionParams(BaseModel):
+class CreateSessionParams(RequestBody):
     image_id: str = Field(default="linux", max_length=64)
     labels: dict[str, str] = labels_field()
     timeout_s: int = Field(default=1800, ge=1, le=7 * 86400,
@@ -87,7 +88,8 @@ class CreateSessionParams(BaseModel):
     network_policy: NetworkPolicyParams | None = Field(
         default=None, description="egress rules, joined with the owner's default policy")
     context_syncs: list[ContextSync] = Field(
-        default_factory=list, description="contexts restored into the session, saved back on delete")
+        default_factory=list, max_length=MAX_SYNCS,
+        description="contexts restored into the session, saved back on delete")
     lifecycle: SessionLifecycle = Field(default_factory=SessionLifecycle)
     record: bool = Field(default=False, description="record the session: a browser's pages (rrweb), "
                          "a computer's screen (video); the console replays it")
@@ -97,7 +99,7 @@ class CreateSessionParams(BaseModel):
     _check_syncs = field_validator("context_syncs")(validate_context_syncs)
 
 
-class LabelsBody(BaseModel):
+class LabelsBody(RequestBody):
     labels: dict[str, str] = labels_field()
 
     _check_labels = field_validator("labels")(validate_labels)

@@ -1,8 +1,10 @@
 """Snapshots: a session's files saved as an image of its owner, to start new sessions from."""
 from pydantic import BaseModel, Field
 
+from .wire import RequestBody
 
-class SnapshotCreate(BaseModel):
+
+class SnapshotCreate(RequestBody):
     name: str = Field(default="", max_length=200, description="a label of yours")
 
 

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from .wire import RequestBody
+
 AGENT_KINDS = ("browser", "computer", "mobile")
 MAX_SCHEMA_BYTES = 64 * 1024
 _SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -46,7 +48,7 @@ class EventType(str, Enum):
     USAGE = "usage"            # a step's tokens and cost, and the task's totals so far
 
 
-class LLMOverride(BaseModel):
+class LLMOverride(RequestBody):
     """Per-task model settings; unset fields fall back to the server's OPENBAY_LLM_*."""
     base_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://")
     api_key: str | None = Field(default=None, max_length=4096, repr=False)
@@ -64,7 +66,7 @@ class LLMOverride(BaseModel):
 _DOMAINS = {"items": {"type": "string", "pattern": _DOMAIN.pattern}}  # what _domains checks, for the spec
 
 
-class TaskCreateRequest(BaseModel):
+class TaskCreateRequest(RequestBody):
     task: str = Field(min_length=1, max_length=20_000)
     max_steps: int = Field(default=50, ge=1, le=1000)
     timeout_s: float = Field(default=600, gt=0, le=86_400, description="wall-clock limit")
@@ -190,11 +192,11 @@ class TaskEventList(BaseModel):
     status: TaskStatus
 
 
-class UserReply(BaseModel):
+class UserReply(RequestBody):
     content: str = Field(max_length=100_000)
 
 
-class ClientMessage(BaseModel):
+class ClientMessage(RequestBody):
     """What a client may send on the events WebSocket."""
     type: Literal["reply"]
     content: str = Field(max_length=100_000)

@@ -1,21 +1,23 @@
 """Templates: an owner's own images, built from another image or imported."""
 from pydantic import BaseModel, Field, field_validator
 
+from .wire import RequestBody
+
 _PACKAGE = r"^[A-Za-z0-9@][A-Za-z0-9@._+:/=<>!~,\[\]-]{0,200}$"
 TEMPLATE_NAME = r"^[a-z0-9][a-z0-9._-]{0,62}$"  # what the image service checks
 
 
-class TemplateCopy(BaseModel):
+class TemplateCopy(RequestBody):
     upload_id: str = Field(max_length=64, description="from POST /v1/templates/uploads (a tar archive)")
     dest: str = Field(max_length=1024, pattern=r"^/", description="absolute directory inside the image")
 
 
-class McpServerSpec(BaseModel):
+class McpServerSpec(RequestBody):
     command: list[str] = Field(min_length=1, max_length=64)
     env: dict[str, str] = Field(default_factory=dict)
 
 
-class TemplateBuildRequest(BaseModel):
+class TemplateBuildRequest(RequestBody):
     name: str = Field(max_length=63, pattern=TEMPLATE_NAME, description="lowercase letters, digits, '.', '_' and '-'")
     from_image: str = Field(default="linux", alias="from", max_length=64)
     apt: list[str] = Field(default_factory=list, max_length=200)

@@ -76,13 +76,16 @@ def _describe(errors: list[dict]) -> str:
 
 
 def allowed_methods(app, path: str) -> list[str]:
-    """Every method some route serves at `path` (Starlette's own 405 names only the first route's)."""
-    methods: set[str] = set()
+    """Every method some route serves at `path` (Starlette's own 405 names only the first route's).
+    A path a route names outright (`/v1/templates/import`) is that resource alone, not also a
+    value of another route's parameter (`/v1/templates/{name}`)."""
+    exact: set[str] = set()
+    matched: set[str] = set()
     for route in iter_route_contexts(app.routes):  # routes of included routers too
         regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
         if regex is not None and route_methods and regex.match(path):
-            methods |= set(route_methods)
-    return sorted(methods)
+            (exact if getattr(route, "path", None) == path else matched).update(route_methods)
+    return sorted(exact or matched)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,13 +1,14 @@
 """Contexts (persistent volumes of one owner) and the contexts attached to a session."""
 import re
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, ContextSync, SessionContexts
 from openbay.protocol.keys import NAME_PATTERN
 
 from ..auth import require_principal
 from ..errors import not_found, responses
+from ..services.context_files import MAX_PAGE
 from ..services.keys import Principal
 from ..wiring import services
 
@@ -47,8 +48,9 @@ async def get_context(context_id: str, request: Request, who: Principal = Depend
 
 
 @router.get("/v1/contexts/{context_id}/files")
-async def list_context_files(context_id: str, request: Request, path: str = "/", page: int = 1,
-                             page_size: int = 50, who: Principal = Depends(require_principal)) -> dict:
+async def list_context_files(context_id: str, request: Request, path: str = "/", page: int = Query(1, ge=1),
+                             page_size: int = Query(50, ge=1, le=MAX_PAGE),
+                             who: Principal = Depends(require_principal)) -> dict:
     """Files and folders directly under `path` in the context's saved content, sorted by path."""
     return await services(request).contexts.files(who, context_id, path, page, page_size)
 

@@ -6,6 +6,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from openbay.protocol.recordings import RecordingInfo, RecordingList, RecordingStart
 
 from ..auth import require_principal
+from ..errors import responses
 from ..services.keys import Principal
 from ..wiring import services
 
@@ -13,7 +14,8 @@ router = APIRouter(tags=["recordings"])
 CHUNK_LINES = 500
 
 
-@router.post("/v1/sessions/{session_id}/recordings", status_code=201, response_model=RecordingInfo)
+@router.post("/v1/sessions/{session_id}/recordings", status_code=201, response_model=RecordingInfo,
+             responses=responses(409))
 async def start_recording(session_id: str, request: Request, body: RecordingStart | None = None,
                           who: Principal = Depends(require_principal)):
     """Browser sessions record their pages (rrweb); computer sessions their screen (video)."""

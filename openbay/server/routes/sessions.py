@@ -44,7 +44,7 @@ def _labels_from_query(pairs: list[str]) -> dict[str, str]:
         raise ApiError(ErrorCode.VALIDATION, str(e)) from None
 
 
-@router.post("", status_code=201, response_model=SessionInfo, responses=responses(404, 501, 502, 503))
+@router.post("", status_code=201, response_model=SessionInfo, responses=responses(403, 404, 501, 502, 503))
 async def create_session(params: CreateSessionParams, request: Request,
                          who: Principal = Depends(require_principal)):
     svc = services(request).sessions

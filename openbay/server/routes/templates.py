@@ -98,6 +98,6 @@ async def template_log(name: str, request: Request, who: Principal = Depends(req
     return PlainTextResponse(path.read_text(errors="replace"))
 
 
-@router.delete("/{name}", status_code=204)
+@router.delete("/{name}", status_code=204, responses=responses(403))
 async def delete_template(name: str, request: Request, who: Principal = Depends(require_principal)):
     services(request).images.delete(who, name)

@@ -75,7 +75,7 @@ class RecordingService:
         info_now = self.sessions.info(self.sessions.live[session_id].row)
         image = info_now.kind or info_now.image_id  # a template records as the image it descends from
         if image not in BROWSER_IMAGES and image not in COMPUTER_IMAGES:
-            raise ApiError(ErrorCode.BAD_REQUEST, f"session {session_id!r} runs {image!r}, which has no screen "
+            raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} runs {image!r}, which has no screen "
                            "to record; browser sessions record their pages, computer sessions a video")
         info = RecordingInfo(recording_id="r-" + secrets.token_hex(6), session_id=session_id,
                              owner_id=who.owner_id, kind="video" if image in COMPUTER_IMAGES else "rrweb",

@@ -5,28 +5,36 @@ Each image layer becomes a layer of the store: extracted with ids shifted into t
 sandbox range, OCI whiteouts (`.wh.name`, `.wh..wh..opq`) turned into overlayfs ones.
 The imported layers sit on top of OpenBay's `linux` image, so envd (Python) and tini
 are there even in an image that has no Python; the image's own files win where both
-have one. Extraction never follows a path out of the layer: absolute names, `..` and
-links through symlinks are refused.
+have one. Each layer is unpacked by layer_unpack.py beneath its own staging folder,
+never following a link at any step; a bad entry is an OciImportError naming it.
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import stat
 import tarfile
-from pathlib import Path, PurePosixPath
+import zlib
+from pathlib import Path
 
+from . import layer_unpack
 from .image_store import ImageManifest, ImageStore, tree_size
 from .runtime import HOST_ID_BASE, HOST_ID_COUNT
 
 BASE_IMAGE = "linux"
-_WHITEOUT = ".wh."
-_OPAQUE = ".wh..wh..opq"
+MAX_IMAGE_BYTES = 32 * 1024 ** 3  # the file data of all layers together, unpacked
 
 
 class OciImportError(Exception):
-    """The archive is not an image this importer understands."""
+    """The archive is not an image this importer understands (the message names the entry)."""
+
+
+class OciImportTooLarge(Exception):
+    """The unpacked image passes the size cap, or the disk ran short while unpacking."""
+
+    def __init__(self, message: str, disk_full: bool = False):
+        super().__init__(message)
+        self.disk_full = disk_full
 
 
 def _read_json(archive: tarfile.TarFile, name: str) -> dict | list:
@@ -75,7 +83,8 @@ def _layers_and_config(archive: tarfile.TarFile) -> tuple[list[str], dict]:
     raise OciImportError("neither index.json (OCI layout) nor manifest.json (docker save) is in it")
 
 
-def import_archive(store: ImageStore, path: Path, ref: str, owner_id: str) -> ImageManifest:
+def import_archive(store: ImageStore, path: Path, ref: str, owner_id: str,
+                   max_bytes: int = MAX_IMAGE_BYTES) -> ImageManifest:
     base = store.get(BASE_IMAGE)
     if base is None:
         raise OciImportError(f"the {BASE_IMAGE!r} image must be built first")
@@ -87,8 +96,8 @@ def import_archive(store: ImageStore, path: Path, ref: str, owner_id: str) -> Im
     with archive:
         try:
             layer_names, config = _layers_and_config(archive)
-        except (KeyError, TypeError) as e:
-            raise OciImportError(f"malformed image metadata ({e})") from None
+        except (KeyError, TypeError, AttributeError, IndexError) as e:
+            raise OciImportError(f"malformed image metadata ({type(e).__name__}: {e})") from None
         if not layer_names:
             raise OciImportError("the image has no layers")
         for name in layer_names:
@@ -99,8 +108,8 @@ def import_archive(store: ImageStore, path: Path, ref: str, owner_id: str) -> Im
                     raise OciImportError(f"layer {name} is missing")
                 layer = staging / "layer"
                 layer.mkdir()
-                _extract_layer(member, layer)
                 os.chown(layer, HOST_ID_BASE, HOST_ID_BASE)
+                max_bytes -= _unpack(member, layer, name, max_bytes)
                 with store.lock():
                     digests.append(store.add_layer(layer))
             except KeyError:
@@ -121,72 +130,15 @@ def import_archive(store: ImageStore, path: Path, ref: str, owner_id: str) -> Im
     return manifest
 
 
-def _safe_name(name: str) -> PurePosixPath:
-    path = PurePosixPath(name.lstrip("/"))
-    if any(part == ".." for part in path.parts):
-        raise OciImportError(f"path {name!r} leaves the layer")
-    return path
-
-
-def _no_symlink_on_the_way(root: Path, rel: PurePosixPath) -> Path:
-    current = root
-    for part in rel.parts[:-1]:
-        current = current / part
-        if current.is_symlink():
-            raise OciImportError(f"path {rel} goes through a symbolic link")
-    return root / rel
-
-
-def _shift(n: int) -> int:
-    if not 0 <= n < HOST_ID_COUNT:
-        n = 0
-    return HOST_ID_BASE + n
-
-
-def _extract_layer(fileobj, root: Path) -> None:
+def _unpack(member, layer: Path, name: str, max_bytes: int) -> int:
+    root_fd = os.open(layer, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        layer = tarfile.open(fileobj=fileobj, mode="r|*")
-    except tarfile.TarError as e:
-        raise OciImportError(f"a layer is not a tar archive ({e}); zstd layers are not supported") from None
-    opaque: list[Path] = []
-    with layer:
-        for member in layer:
-            rel = _safe_name(member.name)
-            if not rel.parts or rel == PurePosixPath("."):
-                continue
-            target = _no_symlink_on_the_way(root, rel)
-            base = rel.name
-            if base == _OPAQUE:
-                opaque.append(target.parent)
-                continue
-            if base.startswith(_WHITEOUT):
-                gone = target.with_name(base[len(_WHITEOUT):])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.mknod(gone, stat.S_IFCHR | 0o000, os.makedev(0, 0))
-                os.lchown(gone, HOST_ID_BASE, HOST_ID_BASE)
-                continue
-            if target.is_symlink() or (target.exists() and not target.is_dir()):
-                target.unlink()
-            if member.islnk():
-                link = _no_symlink_on_the_way(root, _safe_name(member.linkname))
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(link, target)
-                continue
-            member.name = str(rel)
-            member.uid, member.gid = _shift(member.uid), _shift(member.gid)
-            member.uname = member.gname = ""
-            if member.isdev() and not (member.ischr() and member.devmajor == 0 and member.devminor == 0):
-                continue  # device nodes come from the runtime, not from images
-            layer.extract(member, root, set_attrs=True, numeric_owner=True, filter="fully_trusted")
-            if member.mode & (stat.S_ISUID | stat.S_ISGID) and not member.issym():
-                os.chmod(target, member.mode & 0o7777)  # chown cleared them
-    for d in opaque:
-        d.mkdir(parents=True, exist_ok=True)
-        os.setxattr(d, "trusted.overlay.opaque", b"y")
-    # directories the archive implied but did not list were made by the host's root: the
-    # session's root must own them, or it could not even make a mount point in /opt
-    for dirpath, dirnames, filenames in os.walk(root):
-        for path in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
-            st = os.lstat(path)
-            if st.st_uid < HOST_ID_BASE:
-                os.lchown(path, HOST_ID_BASE, HOST_ID_BASE)
+        return layer_unpack.unpack(member, root_fd, HOST_ID_BASE, HOST_ID_COUNT, max_bytes)
+    except layer_unpack.BadLayer as e:
+        raise OciImportError(f"layer {name}: {e}") from None
+    except layer_unpack.LayerTooLarge as e:
+        raise OciImportTooLarge(f"layer {name}: {e}", disk_full="disk" in str(e)) from None
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as e:
+        raise OciImportError(f"layer {name} cannot be read ({type(e).__name__}: {e})") from None
+    finally:
+        os.close(root_fd)

@@ -1,6 +1,4 @@
 """Templates: an owner's own images, built from ours or imported from an OCI archive."""
-import gzip
-import hashlib
 import io
 import json
 import tarfile
@@ -9,6 +7,7 @@ import httpx
 import pytest
 
 from openbay import CreateSessionParams
+from tests.helpers import oci_archives as oci
 
 
 def _h(key: str) -> dict:
@@ -90,40 +89,11 @@ def test_bad_template_requests(server, body, status):
 
 def _oci_archive(files: dict[str, bytes], whiteouts: list[str], env: list[str]) -> bytes:
     """An OCI image layout, as `skopeo copy ... oci-archive:` writes it."""
-    layer_tar = io.BytesIO()
-    with tarfile.open(fileobj=layer_tar, mode="w") as t:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size, info.mode, info.uid, info.gid = len(data), 0o644, 0, 0
-            t.addfile(info, io.BytesIO(data))
-        for name in whiteouts:
-            dirname, _, base = name.rpartition("/")
-            info = tarfile.TarInfo(f"{dirname}/.wh.{base}")
-            t.addfile(info, io.BytesIO(b""))
-    layer = gzip.compress(layer_tar.getvalue())
-    blobs = {}
-
-    def blob(data: bytes) -> dict:
-        digest = hashlib.sha256(data).hexdigest()
-        blobs[f"blobs/sha256/{digest}"] = data
-        return {"digest": f"sha256:{digest}", "size": len(data)}
-
-    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Env": env},
-                         "rootfs": {"type": "layers", "diff_ids": []}}).encode()
-    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", **blob(config)},
-                           "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
-                                       **blob(layer)}]}).encode()
-    index = {"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                                 **blob(manifest)}]}
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as t:
-        for name, data in {"oci-layout": b'{"imageLayoutVersion": "1.0.0"}',
-                           "index.json": json.dumps(index).encode(), **blobs}.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            t.addfile(info, io.BytesIO(data))
-    return out.getvalue()
+    whiteout_entries = []
+    for name in whiteouts:
+        dirname, _, base = name.rpartition("/")
+        whiteout_entries.append(oci.entry(f"{dirname}/.wh.{base}"))
+    return oci.oci_archive(oci.layer(*(oci.entry(n, data=d) for n, d in files.items()), *whiteout_entries), env=env)
 
 
 def test_import_an_oci_archive(server, bay):

@@ -9,6 +9,7 @@ from openbay.protocol import ErrorCode
 from openbay.protocol.templates import TEMPLATE_NAME, TemplateBuildRequest, TemplateInfo, TemplateList, TemplateUpload
 
 from ..auth import require_principal
+from ..disk import DiskGuard, is_disk_full
 from ..errors import ApiError, not_found, responses
 from ..services.images import keep_upload
 from ..services.keys import Principal
@@ -23,10 +24,13 @@ MAX_ARCHIVE_BYTES = 16 * 1024 ** 3
 async def _receive(request: Request, prefix: str) -> tuple[str, object, int]:
     """The raw body to a file of the server's; (id, path, bytes)."""
     upload_id = prefix + secrets.token_hex(8)
-    path = keep_upload(request.app.state.settings.home / "template-uploads", upload_id)
+    settings = request.app.state.settings
+    path = keep_upload(settings.home / "template-uploads", upload_id)
     body = StreamedBody(request, MAX_ARCHIVE_BYTES)
     if body.declared_too_large():
         raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE, f"archives are limited to {MAX_ARCHIVE_BYTES} bytes")
+    guard = DiskGuard([settings.home], settings.min_free_disk_mb)
+    guard.require("the archive")  # 507 before a byte is written when the disk is already short
     size = 0
     try:
         with path.open("wb") as f:
@@ -36,6 +40,11 @@ async def _receive(request: Request, prefix: str) -> tuple[str, object, int]:
     except (BodyTooLarge, ClientGone):
         path.unlink(missing_ok=True)
         raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE, f"archives are limited to {MAX_ARCHIVE_BYTES} bytes") from None
+    except OSError as e:
+        path.unlink(missing_ok=True)
+        if is_disk_full(e):
+            raise guard.full("the archive") from None
+        raise
     if size == 0:
         path.unlink(missing_ok=True)
         raise ApiError(ErrorCode.VALIDATION, "the request body (a tar archive) is empty")

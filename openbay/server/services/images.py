@@ -28,7 +28,7 @@ from openbay.sandbox import SandboxError, image_catalog
 from openbay.sandbox.backend import Snapshots, Templates
 from openbay.sandbox.image_build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
 from openbay.sandbox.image_store import ImageManifest
-from openbay.sandbox.oci_import import OciImportError, import_archive
+from openbay.sandbox.oci_import import OciImportError, OciImportTooLarge, import_archive
 
 from ..abilities import BackendAbilities
 from ..errors import ApiError, not_found
@@ -259,6 +259,9 @@ class ImageService:
             m = await asyncio.to_thread(import_archive, self.store, archive, ref, who.owner_id)
         except OciImportError as e:
             raise ApiError(ErrorCode.BAD_REQUEST, f"not an OCI image archive: {e}") from None
+        except OciImportTooLarge as e:
+            code = ErrorCode.INSUFFICIENT_STORAGE if e.disk_full else ErrorCode.PAYLOAD_TOO_LARGE
+            raise ApiError(code, f"the image cannot be imported: {e}") from None
         finally:
             archive.unlink(missing_ok=True)
         return template_info(m)

@@ -16,7 +16,7 @@ from openbay.server.link_origins import parse_label
 from . import code_interpreter, envd_http
 from .access import owner_principal, signature_matches, token_matches
 from .filesystem_service import filesystem_app
-from .process_service import process_app
+from .process_service import forget_ended, process_app
 from .rpc import Target, current
 
 ENVD_PORT, CODE_PORT = 49983, 49999
@@ -72,8 +72,7 @@ class E2BDataPlane:
         state = self.openbay.state
         live = state.services.sessions.live.get(sandbox_id)
         if live is None:
-            for kept in (state.e2b_processes, state.e2b_watchers, state.e2b_contexts):
-                kept.pop(sandbox_id, None)
+            forget_ended(state, state.services.sessions.live)
             return await _refuse(502, f"sandbox {sandbox_id!r} is not running", scope, receive, send)
         if port == str(ENVD_PORT):
             path = scope["path"]

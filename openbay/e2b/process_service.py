@@ -13,11 +13,21 @@ from .rpc import current, service_app
 KEEPALIVE_HEADER = "keepalive-ping-interval"
 
 
+def forget_ended(state, live: dict) -> None:
+    """Drop what the adapter kept for sessions that have ended (their processes, watchers, contexts)."""
+    for kept in (state.e2b_processes, state.e2b_watchers, state.e2b_contexts):
+        for session_id in [s for s in kept if s not in live]:
+            gone = kept.pop(session_id)
+            if isinstance(gone, ProcessTable):
+                gone.close()
+
+
 async def _table(target) -> ProcessTable:
     sandbox = await target.sandbox()
     tables: dict = target.app.state.e2b_processes
     table = tables.get(target.session_id)
     if table is None or table.envd is not sandbox.envd:  # a new sandbox under this id (restarted server)
+        forget_ended(target.app.state, target.services.sessions.live)
         table = tables[target.session_id] = ProcessTable(sandbox.envd)
     return table
 

@@ -146,3 +146,19 @@ def test_what_cannot_map_is_refused_with_a_reason():
     with pytest.raises(SandboxException) as caught:
         Sandbox.create(volume_mounts={"/data": "my-volume"})
     assert "OpenBay has no E2B volumes" in str(caught.value)
+
+
+def test_get_host_is_an_openbay_port_link(sandbox, e2b_server):
+    """E2B's get_host(port) names the port's OpenBay link host; once the port is exposed (ports are
+    private on OpenBay), what listens there answers through it."""
+    sandbox.commands.run("mkdir -p /tmp/site && echo served-by-port > /tmp/site/index.html")
+    sandbox.commands.run("cd /tmp/site && python3 -m http.server 8000", background=True)
+    sandbox.commands.run("for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/8000) 2>/dev/null && exit 0; "
+                         "sleep 0.1; done; exit 1")
+    host = sandbox.get_host(8000)
+    assert host == f"8000-{sandbox.sandbox_id}.localhost:{e2b_server.base_url.rsplit(':', 1)[1]}"
+    assert httpx.get(f"http://{host}/").status_code == 403  # private until exposed
+    admin = {"Authorization": f"Bearer {e2b_server.admin_key}"}
+    httpx.put(f"{e2b_server.base_url}/v1/sessions/{sandbox.sandbox_id}/ports/8000", json={"public": True},
+              headers=admin).raise_for_status()
+    assert httpx.get(f"http://{host}/index.html").text == "served-by-port\n"

@@ -219,9 +219,10 @@ class ListSessionParams:
 
 
 class LifecyclePolicy:
-    """Minutes: idle_release_timeout (idle lifetime, default 5), max_runtime (from creation,
-    default 30); manual_release=True: the session lives until delete() (OpenBay's longest
-    idle lifetime, 7 days). max_runtime is kept by the client's session (see session.py)."""
+    """Minutes: idle_release_timeout (the idle lifetime, default 5) and max_runtime (from
+    creation, default 30; checked here, not enforced: an OpenBay session ends when idle or
+    deleted); manual_release=True: the session lives until delete() (OpenBay's longest idle
+    lifetime, 7 days)."""
 
     def __init__(self, idle_release_timeout: int | None = None, max_runtime: int | None = None,
                  manual_release: bool = False):

@@ -32,6 +32,8 @@ def run_program(server, name: str, extra_env: dict[str, str] | None = None) -> s
     ("environment_variables.py", "Environment variables management examples completed"),
     ("dynamic_context_binding.py", "Dynamic context binding example completed"),
     ("file_system.py", "File system example completed"),
+    ("code_execution.py", "Code execution example completed"),
+    ("session_management.py", "Session management example completed"),
 ])
 def test_program_runs_clean(server, name, closing):
     assert closing in run_program(server, name)

@@ -1,0 +1,59 @@
+"""Written the way AgentBay's examples codespace/code_execution_example.py,
+codespace/jupyter_context_persistence.py and codespace/run_code_streaming_beta.py are (their
+calls one by one); only the import names OpenBay. R and Java answer success=False with a
+sentence saying OpenBay runs Python and JavaScript. Every check that fails prints a ❌ line."""
+import os
+
+from openbay.agentbay import AgentBay, CreateSessionParams
+
+
+def check(ok, what):
+    print(("✅ " if ok else "❌ ") + what)
+
+
+def main():
+    agent_bay = AgentBay(api_key=os.getenv("AGENTBAY_API_KEY"))
+    result = agent_bay.create(CreateSessionParams(image_id="code_latest"))
+    if not result.success:
+        print(f"❌ Failed to create session: {result.error_message}")
+        return
+    session = result.session
+    try:
+        # code_execution_example.py: Python, then JavaScript
+        py = session.code.run_code("import math\nprint(f'pi={math.pi:.4f}')\nsum(range(10))", "python")
+        check(py.success and "pi=3.1416" in "".join(py.logs.stdout) and py.result == "45",
+              f"python: {py.logs.stdout} result={py.result!r}")
+        js = session.code.run_code("const xs = [1, 2, 3];\nconsole.log(xs.map(x => x * 2).join(','));", "javascript")
+        check(js.success and "2,4,6" in "".join(js.logs.stdout), f"javascript: {js.logs.stdout}")
+
+        # jupyter_context_persistence.py: a variable lives on between calls
+        session.code.run_code("counter = 41", "python")
+        kept = session.code.run_code("counter += 1\nprint(counter)", "python")
+        check("42" in "".join(kept.logs.stdout), f"the kernel kept counter: {kept.logs.stdout}")
+        session.code.run_code("globalThis.greeting = 'hi'", "javascript")
+        kept_js = session.code.run_code("console.log(greeting + ' again')", "js")
+        check("hi again" in "".join(kept_js.logs.stdout), f"the JavaScript kernel kept greeting: {kept_js.logs.stdout}")
+
+        # an error is a result, with its name and value
+        err = session.code.run_code("1 / 0", "python")
+        check(not err.success and err.error is not None and err.error.name == "ZeroDivisionError",
+              f"an error: {err.error}")
+
+        # run_code_streaming_beta.py: the output reaches the callbacks
+        chunks = []
+        streamed = session.code.run_code("print('line 1')\nprint('line 2')", "python", stream_beta=True,
+                                         on_stdout=chunks.append)
+        check(streamed.success and "line 2" in "".join(chunks), f"on_stdout got: {chunks}")
+
+        # jupyter_context_persistence_r_java.py: R and Java are AgentBay's kernels, not OpenBay's
+        for language in ("R", "java"):
+            refused = session.code.run_code("x <- 1" if language == "R" else "int x = 1;", language)
+            check(not refused.success and "python and javascript" in refused.error_message,
+                  f"{language} refused with a sentence: {refused.error_message}")
+    finally:
+        agent_bay.delete(session)
+    print("✅ Code execution example completed")
+
+
+if __name__ == "__main__":
+    main()

@@ -34,6 +34,8 @@ def run_program(server, name: str, extra_env: dict[str, str] | None = None) -> s
     ("file_system.py", "File system example completed"),
     ("code_execution.py", "Code execution example completed"),
     ("session_management.py", "Session management example completed"),
+    ("computer_screenshot.py", "Computer screenshot example completed"),
+    ("async_basics.py", "Async basics example completed"),
 ])
 def test_program_runs_clean(server, name, closing):
     assert closing in run_program(server, name)

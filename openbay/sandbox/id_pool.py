@@ -39,7 +39,6 @@ class IdPool:
         self.base, self.count = base, count
         self._userns: dict[int, int] = {}  # block start -> user namespace fd mapping onto it
         self._lock = threading.Lock()
-        self._next = 0  # blocks are taken round the pool: a freed one is the last to come back
 
     @classmethod
     def from_env(cls, claims: Path) -> "IdPool":
@@ -47,14 +46,14 @@ class IdPool:
                    int(os.environ.get("OPENBAY_ID_BLOCKS", DEFAULT_BLOCKS)))
 
     def take(self, holder: Path) -> int:
-        """A free block's first id, claimed for the session directory `holder`."""
+        """The lowest free block's first id, claimed for the session directory `holder` (the
+        lowest: its user namespace for idmapped mounts is made once and serves again; a block
+        is freed only once no process of its last session is left)."""
         with self._lock:
             for clean in (False, True):
-                for n in range(self.count):
-                    i = (self._next + n) % self.count
+                for i in range(self.count):
                     start = self.base + i * BLOCK
                     if self._claim(start, holder, reclaim_stale=clean):
-                        self._next = i + 1
                         return start
         raise IdPoolExhausted(f"no free host id range: all {self.count} blocks of {BLOCK} ids from "
                               f"{self.base} are taken by live sessions (raise OPENBAY_ID_BLOCKS)")

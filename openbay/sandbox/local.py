@@ -60,7 +60,7 @@ from .firewall import Firewall, is_cidr
 from .id_pool import IdPool
 from .image_store import ImageManifest, ImageStore, remove_tree, tree_size
 from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
-from .session_mounts import mount_root, mount_sysfs_in, umount
+from .session_mounts import let_go_of_clones, mount_root, mount_sysfs_in, umount
 
 log = logging.getLogger("openbay.sandbox")
 ENVD_DIR = Path(__file__).parent / "envd"
@@ -181,8 +181,7 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         bundle = directory / "bundle"
         bundle.mkdir()
         os.chmod(bundle, 0o711)
-        rootfs = await asyncio.to_thread(self._mount_root, directory, image, ids, net)
-        extra_binds = await asyncio.to_thread(self._idmapped_binds, directory, extra_binds, ids)
+        rootfs, extra_binds = await asyncio.to_thread(self._mount_root, directory, image, ids, net, extra_binds)
         etc = self._write_etc(bundle, net)
         identity = secrets.token_hex(16)  # envd proves it is this session's to a restarted server
         env = {"HOME": "/home/user", "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
@@ -235,6 +234,7 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             raise SandboxError(f"sandbox did not start: {_tail(bundle / 'envd.log') or 'no output'}") from None
         finally:
             os.close(ready_r)
+        self._in_background(asyncio.to_thread(let_go_of_clones, directory))
         return sandbox
 
     def _make_disk(self, spec: SandboxSpec, directory: Path) -> None:
@@ -247,12 +247,12 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             os.chown(d, HOST_ID_BASE, HOST_ID_BASE)  # root inside, in the canonical range
         os.chmod(disk / "upper", 0o755)
 
-    def _mount_root(self, directory: Path, image: ImageManifest, ids: int,
-                    net: network.SessionNet | None) -> Path:
+    def _mount_root(self, directory: Path, image: ImageManifest, ids: int, net: network.SessionNet | None,
+                    extra_binds: list[tuple[str, str, bool]]) -> tuple[Path, list[tuple[str, str, bool]]]:
         rootfs = mount_root(directory, list(reversed(self.images.layer_dirs(image))), self.ids.userns(ids))
         if net is not None:
             mount_sysfs_in(net.netns_path, directory / "sys")
-        return rootfs
+        return rootfs, self._idmapped_binds(directory, extra_binds, ids)
 
     def _idmapped_binds(self, directory: Path, binds: list[tuple[str, str, bool]],
                         ids: int) -> list[tuple[str, str, bool]]:

@@ -32,30 +32,35 @@ def mount_overlay(target: Path, lower: list[Path], upper: Path, work: Path) -> N
 
 def mount_root(directory: Path, layers: list[Path], userns: int) -> Path:
     """The session's root at <dir>/rootfs: idmapped clones of the image layers (read-only)
-    and of its disk, under an overlay; the clones are let go once the overlay holds them."""
+    and of its disk, under an overlay. The clones stay mounted under <dir>/idmapped until
+    `let_go_of_clones` (an unmount waits for an RCU grace period: out of the start's way)."""
     staging = directory / "idmapped"
     staging.mkdir(mode=0o700)
     rootfs = directory / "rootfs"
     rootfs.mkdir(exist_ok=True)
-    mounted: list[Path] = []
-    try:
-        lower = []
-        for i, layer in enumerate(layers):
-            target = staging / str(i)
-            target.mkdir()
-            idmap.mount_idmapped(layer, target, userns, read_only=True)
-            mounted.append(target)
-            lower.append(target)
-        disk = staging / "disk"
-        disk.mkdir()
-        idmap.mount_idmapped(directory / "disk", disk, userns)
-        mounted.append(disk)
-        mount_overlay(rootfs, lower, disk / "upper", disk / "work")
-    finally:
-        for m in mounted:  # overlayfs keeps private clones of its layers
-            umount(m)
-        shutil.rmtree(staging, ignore_errors=True)
+    lower = []
+    for i, layer in enumerate(layers):
+        target = staging / str(i)
+        target.mkdir()
+        idmap.mount_idmapped(layer, target, userns, read_only=True)
+        lower.append(target)
+    disk = staging / "disk"
+    disk.mkdir()
+    idmap.mount_idmapped(directory / "disk", disk, userns)
+    mount_overlay(rootfs, lower, disk / "upper", disk / "work")
     return rootfs
+
+
+def let_go_of_clones(directory: Path) -> None:
+    """Unmount the idmapped clones the overlay was made of: overlayfs keeps private ones."""
+    staging = directory / "idmapped"
+    try:
+        clones = list(staging.iterdir())
+    except FileNotFoundError:
+        return
+    for clone in clones:
+        umount(clone)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def mount_sysfs_in(netns_path: str, target: Path) -> None:

@@ -9,6 +9,7 @@ from starlette.routing import Route
 from openbay.sandbox import EnvdError
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.upload import upload
+from openbay.server.errors import ApiError
 
 from .rpc import current
 
@@ -70,13 +71,46 @@ async def _parts(upload_file):
         yield chunk
 
 
+MULTIPART_HEADROOM = 1024 * 1024  # a multipart body's part headers and boundaries, besides its files
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return envd_error(413, f"the upload is over the limit of {limit} bytes (OPENBAY_MAX_FILE_BYTES)")
+
+
+async def _capped(chunks, limit: int):
+    """The body as it comes, refused once it passes OPENBAY_MAX_FILE_BYTES."""
+    seen = 0
+    async for chunk in chunks:
+        seen += len(chunk)
+        if seen > limit:
+            raise _TooLarge()
+        yield chunk
+
+
 async def write_files(request: Request) -> Response:
     path = request.query_params.get("path", "")
+    limit = current.get().app.state.settings.max_file_bytes
+    declared = request.headers.get("content-length", "")
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    if declared.isdigit() and int(declared) > limit + (MULTIPART_HEADROOM if multipart else 0):
+        return _too_large(limit)
+    guard = current.get().services.sessions.disk_guard
     try:
-        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        if guard is not None:
+            guard.require("the upload", int(declared) if declared.isdigit() else 0)
+        if multipart:
+            if not declared.isdigit():  # parts are spooled on the server's disk: their size is known first
+                return envd_error(411, "a multipart upload needs its Content-Length")
             written = []
             async with request.form(max_files=10_000) as form:
                 files = [v for _, v in form.multi_items() if hasattr(v, "read")]
+                if any(f.size is not None and f.size > limit for f in files):
+                    return _too_large(limit)
                 for f in files:  # E2B names each part by its path; one part may take ?path=
                     target = path if len(files) == 1 and path else f.filename
                     if not target:
@@ -87,9 +121,13 @@ async def write_files(request: Request) -> Response:
             return envd_error(400, "path is required")
         if request.headers.get("content-encoding", "") == "gzip":
             return envd_error(400, "gzip uploads are not taken by OpenBay; send the file as it is")
-        return JSONResponse([await _write(path, request.stream())])
+        return JSONResponse([await _write(path, _capped(request.stream(), limit))])
     except EnvdError as e:
         return _from_envd(e)
+    except _TooLarge:
+        return _too_large(limit)
+    except ApiError as e:  # the server's disk is (nearly) full
+        return envd_error(e.status, e.message)
 
 
 ROUTES = [Route("/health", health, methods=["GET"]), Route("/envs", envs, methods=["GET"]),

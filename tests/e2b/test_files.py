@@ -54,3 +54,26 @@ def test_upload_and_download_by_url(sandbox):
     assert httpx.get(download).content == b"sent by URL"
     tampered = download.replace("uploaded.txt", "other.txt")
     assert httpx.get(tampered).status_code == 401
+
+
+def test_uploads_over_the_server_limit_are_refused(tmp_path, monkeypatch):
+    """OPENBAY_MAX_FILE_BYTES holds for E2B's uploads too, raw and multipart alike."""
+    from e2b import Sandbox, SandboxException
+
+    from openbay.e2b import mount
+    from tests.helpers.server import thread_server
+    with thread_server(tmp_path, extend=mount, max_file_bytes=1000) as small:
+        for name, value in (("E2B_API_KEY", small.admin_key), ("E2B_API_URL", small.base_url),
+                            ("E2B_SANDBOX_URL", small.base_url)):
+            monkeypatch.setenv(name, value)
+        sbx = Sandbox.create()
+        try:
+            sbx.files.write("/tmp/small.txt", "x" * 1000)
+            for big in ("y" * 1001, iter([b"z" * 600, b"z" * 600])):  # multipart, then a streamed raw body
+                with pytest.raises(SandboxException) as caught:
+                    sbx.files.write("/tmp/big.txt", big)
+                assert "OPENBAY_MAX_FILE_BYTES" in str(caught.value)
+            assert not sbx.files.exists("/tmp/big.txt")
+            assert sbx.files.read("/tmp/small.txt") == "x" * 1000
+        finally:
+            sbx.kill()

@@ -3,6 +3,7 @@ Playwright's connect_over_cdp. Options map onto OpenBay's; what only Alibaba's c
 (captcha solving, its managed proxies) makes initialize answer False with last_error saying so."""
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -13,11 +14,15 @@ from openbay.sdk.browser import BrowserCalls
 from openbay.sdk.calls import Call
 from openbay.sdk.contexts import ContextCalls
 from openbay.sdk.errors import OpenBayError
+from openbay.sdk.files import FileSystemCalls
 from openbay.sdk.methods import AsyncPart, Part
 
 from .failures import CLOUD_ONLY
-from .fingerprint import BrowserNotifyMessage
+from .fingerprint import FINGERPRINT_FILE, BrowserNotifyMessage, FingerprintFormat, fingerprint_for
 from .operator import AsyncBrowserOperator, BrowserOperator
+from .params import FINGERPRINT_PATH
+
+KEPT_FINGERPRINT = f"{FINGERPRINT_PATH}/{FINGERPRINT_FILE}"
 
 log = logging.getLogger("openbay.agentbay")
 
@@ -69,6 +74,15 @@ class BrowserOption:
         self.call_for_user, self.proxies, self.extension_path = call_for_user, proxies or [], extension_path
         self.cmd_args, self.default_navigate_url, self.browser_type = cmd_args, default_navigate_url, browser_type
 
+    def chosen_fingerprint(self) -> FingerprintFormat | None:
+        """fingerprint_format, else one made from `fingerprint` when it names devices or systems."""
+        if self.fingerprint_format is not None:
+            return self.fingerprint_format
+        f = self.fingerprint
+        if f is not None and (f.devices or f.operating_systems):
+            return fingerprint_for(f.devices, f.operating_systems, f.locales)
+        return None
+
     def cloud_only(self) -> str:
         """Why this option cannot run on OpenBay, or ""."""
         if self.solve_captchas:
@@ -84,10 +98,11 @@ class BrowserOption:
         proxy = next((p for p in self.proxies if p.server), None)
         locale = self.fingerprint.locales[0] if self.fingerprint and self.fingerprint.locales else None
         user_agent, size = self.user_agent, (self.viewport.width, self.viewport.height) if self.viewport else None
-        if self.fingerprint_format is not None:  # a generated or loaded fingerprint: its UA, screen, language
-            user_agent = user_agent or self.fingerprint_format.user_agent()
-            size = size or self.fingerprint_format.screen_size()
-            locale = locale or self.fingerprint_format.locale()
+        fingerprint = self.chosen_fingerprint()
+        if fingerprint is not None:  # a generated or loaded fingerprint: its UA, screen, language
+            user_agent = user_agent or fingerprint.user_agent()
+            size = size or fingerprint.screen_size()
+            locale = locale or fingerprint.locale()
         return NativeBrowserOption(
             viewport=Viewport(width=size[0], height=size[1]) if size else None,
             user_agent=user_agent, locale=locale,
@@ -107,6 +122,8 @@ class AgentBayBrowserCalls:
             log.warning("browser.initialize: %s", self.last_error)
             return False
         try:
+            if option.fingerprint_persistent:
+                option = yield from _with_kept_fingerprint(self, option)
             profile = None
             if self._profile_context_id:  # CreateSessionParams(browser_context=...): the profile lives there
                 ctx = yield from ContextCalls.get_by_id(self, self._profile_context_id)  # type: ignore[arg-type]
@@ -120,6 +137,28 @@ class AgentBayBrowserCalls:
 
     def _endpoint(self) -> Call[str]:
         return (yield from BrowserCalls.get_endpoint_url(self))  # type: ignore[arg-type]
+
+
+def _with_kept_fingerprint(part: Any, option: BrowserOption) -> Call[BrowserOption]:
+    """fingerprint_persistent: a given fingerprint is kept in the session's fingerprint folder (the
+    BrowserFingerprintContext's, saved with it); without one, the kept one is used."""
+    chosen = option.chosen_fingerprint()
+    if chosen is not None:
+        yield from FileSystemCalls.create_directory(part, FINGERPRINT_PATH)
+        yield from FileSystemCalls.write_file(part, KEPT_FINGERPRINT, chosen.to_json())
+        return option
+    try:
+        kept = yield from FileSystemCalls.read_file(part, KEPT_FINGERPRINT)
+    except OpenBayError:  # nothing kept yet: the browser starts with its own
+        return option
+    try:
+        fingerprint = FingerprintFormat.load(str(kept.content))
+    except ValueError as e:
+        log.warning("browser.initialize: the kept fingerprint is not used: %s", e)
+        return option
+    option = copy.copy(option)
+    option.fingerprint_format = fingerprint
+    return option
 
 
 class _BrowserState:

@@ -1,7 +1,9 @@
-"""Browser fingerprints and notifications as AgentBay has them. A FingerprintFormat is
-applied to the session's Chromium through OpenBay's browser options (user agent, viewport,
-locale, set over CDP when the browser starts); with BrowserOption(fingerprint_persistent=True)
-and a BrowserFingerprintContext it is kept in that context (fingerprint.json) and reused."""
+"""Browser fingerprints and notifications as AgentBay has them. A FingerprintFormat (given, or
+made from BrowserFingerprint's devices, operating systems and locales) is applied to the
+session's Chromium through OpenBay's browser options (user agent, viewport, locale, set over CDP
+when the browser starts); with BrowserOption(fingerprint_persistent=True) it is kept in the
+session's /tmp/browser_fingerprint (a BrowserFingerprintContext's folder, saved with it) and used
+again when no other is given."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,8 +12,6 @@ import locale
 import os
 from typing import Any
 
-CHROMIUM_UA = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-               "Chrome/{version} Safari/537.36")
 FINGERPRINT_FILE = "fingerprint.json"
 
 
@@ -81,17 +81,37 @@ class BrowserNotifyMessage:
         return f"BrowserNotifyMessage(type={self.type!r}, id={self.id}, code={self.code}, message={self.message!r})"
 
 
-def local_fingerprint(chromium_version: str = "131.0.0.0") -> FingerprintFormat:
-    """The fingerprint of a desktop Chromium on this machine's locale, CPU count and a 1920x1080 screen."""
-    lang = (locale.getlocale()[0] or "en_US").replace("_", "-")
-    ua = CHROMIUM_UA.format(version=chromium_version)
-    screen = {"width": 1920, "height": 1080, "availWidth": 1920, "availHeight": 1080, "innerWidth": 1920,
-              "innerHeight": 1080, "outerWidth": 1920, "outerHeight": 1080, "colorDepth": 24, "pixelDepth": 24,
-              "devicePixelRatio": 1.0}
-    navigator = {"userAgent": ua, "language": lang, "languages": [lang], "platform": "Linux x86_64",
+# (user agent's platform part, navigator.platform) of each operating system AgentBay names
+SYSTEMS = {"windows": ("Windows NT 10.0; Win64; x64", "Win32"),
+           "macos": ("Macintosh; Intel Mac OS X 10_15_7", "MacIntel"),
+           "linux": ("X11; Linux x86_64", "Linux x86_64"), "android": ("Linux; Android 14; Pixel 8", "Linux armv8l"),
+           "ios": ("iPhone; CPU iPhone OS 17_5 like Mac OS X", "iPhone")}
+SCREENS = {"desktop": (1920, 1080), "mobile": (412, 915)}
+
+
+def fingerprint_for(devices: list[str] | None = None, operating_systems: list[str] | None = None,
+                    locales: list[str] | None = None, chromium_version: str = "131.0.0.0") -> FingerprintFormat:
+    """A Chromium fingerprint for the first of each: device ("desktop", "mobile"), operating system
+    ("windows", "macos", "linux", "android", "ios") and locale. AgentBay picks at random among
+    them; OpenBay takes the first, so the same options give the same fingerprint."""
+    system = next((o for o in operating_systems or [] if o in SYSTEMS), "linux")
+    device = next((d for d in devices or [] if d in SCREENS), "mobile" if system in ("android", "ios") else "desktop")
+    lang = (locales or [None])[0] or (locale.getlocale()[0] or "en_US").replace("_", "-")
+    mobile = " Mobile" if device == "mobile" else ""
+    ua = (f"Mozilla/5.0 ({SYSTEMS[system][0]}) AppleWebKit/537.36 (KHTML, like Gecko) "
+          f"Chrome/{chromium_version}{mobile} Safari/537.36")
+    w, h = SCREENS[device]
+    screen = {"width": w, "height": h, "availWidth": w, "availHeight": h, "innerWidth": w, "innerHeight": h,
+              "outerWidth": w, "outerHeight": h, "colorDepth": 24, "pixelDepth": 24, "devicePixelRatio": 1.0}
+    navigator = {"userAgent": ua, "language": lang, "languages": [lang], "platform": SYSTEMS[system][1],
                  "hardwareConcurrency": os.cpu_count() or 2, "vendor": "Google Inc."}
     return FingerprintFormat.create(screen, navigator, {"vendor": "Google Inc.", "renderer": "ANGLE"},
                                     {"User-Agent": ua, "Accept-Language": lang})
+
+
+def local_fingerprint() -> FingerprintFormat:
+    """The fingerprint of a desktop Chromium on this machine (its locale and CPU count)."""
+    return fingerprint_for(["desktop"], ["linux"])
 
 
 class BrowserFingerprintGenerator:

@@ -226,8 +226,8 @@ class MobileExtraConfig(_Model):
 
 
 class ExtraConfigs(_Model):
-    """CreateSessionParams(extra_configs=...): the mobile settings applied when the session starts
-    (OpenBay's mobile image is an emulated Android screen; see docs/migrating.md)."""
+    """CreateSessionParams(extra_configs=...): accepted; its mobile settings (resolution lock, app
+    rules, device simulation) are settings of AgentBay's cloud phones, not applied on OpenBay."""
     _keys = {"mobile": "Mobile"}
 
     def __init__(self, mobile: MobileExtraConfig | None = None):

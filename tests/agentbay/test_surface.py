@@ -3,7 +3,9 @@ requirements-agentbay.lock): the same public names, methods with the same parame
 dataclasses with the same fields, enums with the same members (see surface.py)."""
 import importlib.metadata
 import os
+import re
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,11 @@ def test_the_comparison_sees_a_difference():
 
     assert problems(agentbay, Shrunk)  # AgentBay's Config has methods Shrunk's lacks
     assert len(public_names(agentbay)) > 150
+
+
+def test_the_migration_guide_accounts_for_every_public_name():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "migrating.md").read_text()
+    section = guide.split("### Every public name of `wuying-agentbay-sdk`", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([A-Za-z_]+)` \| (.+) \|$", section, re.M)
+    assert sorted(n for n, _ in rows) == sorted(public_names(agentbay))
+    assert all(words.strip() for _, words in rows)

@@ -17,6 +17,7 @@ from .data_plane import E2BDataPlane
 def mount(app: FastAPI) -> None:
     """Serve E2B's API from this OpenBay app (before it starts)."""
     app.state.e2b_processes, app.state.e2b_watchers, app.state.e2b_contexts = {}, {}, {}
+    app.state.e2b_chart_hooks = {}  # session id -> True once the kernel has the chart hook
     app.include_router(control_plane.router)
     app.include_router(template_routes.router)
     app.add_middleware(E2BDataPlane, openbay_app=app)

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from openbay.sandbox import EnvdError
 
+from .charts import INSTALL_CELL, TAKE_CELL, attach, parse_charts
 from .envd_http import envd_error
 from .rpc import current
 
@@ -20,6 +21,7 @@ DEFAULT_CWD = "/home/user"
 LANGUAGES = {"python": "python", "py": "python", "python3": "python", "js": "javascript",
              "javascript": "javascript", "node": "javascript", "ts": "javascript"}
 CELL_TIMEOUT_S = 300  # E2B's run_code default
+HIDDEN_CELL_TIMEOUT_S = 30
 
 
 def _contexts(target) -> dict:
@@ -54,11 +56,15 @@ async def execute(request: Request) -> Response:
         language = _language(body.get("language"))
         if language is None:
             return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
-    sandbox = await current.get().sandbox()
+    target = current.get()
+    sandbox = await target.sandbox()
     stamp = time.time() * 1000
     try:
-        answer = await sandbox.envd.call({"op": "code.run", "code": body.get("code", ""), "language": language,
-                                          "timeout_s": CELL_TIMEOUT_S})
+        if language == "python":
+            await _install_chart_hook(target, sandbox)
+        answer = await _run(sandbox, body.get("code", ""), language, CELL_TIMEOUT_S)
+        if language == "python":
+            await _charts(target, sandbox, answer)
     except EnvdError as e:
         return envd_error(400 if e.code == "bad_request" else 502, str(e))
 
@@ -67,6 +73,34 @@ async def execute(request: Request) -> Response:
             yield json.dumps(line) + "\n"
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+async def _run(sandbox, code: str, language: str, timeout_s: float) -> dict:
+    return await sandbox.envd.call({"op": "code.run", "code": code, "language": language, "timeout_s": timeout_s})
+
+
+async def _install_chart_hook(target, sandbox) -> None:
+    hooks = target.app.state.e2b_chart_hooks
+    if target.session_id not in hooks:
+        installed = await _run(sandbox, INSTALL_CELL, "python", HIDDEN_CELL_TIMEOUT_S)
+        if not installed.get("execution_error"):
+            hooks[target.session_id] = True
+
+
+async def _charts(target, sandbox, answer: dict) -> None:
+    """E2B's chart beside each figure's PNG, taken from the hook in the kernel."""
+    hooks = target.app.state.e2b_chart_hooks
+    if answer.get("kernel_restarted"):  # a new kernel: the hook goes in again on the next run
+        hooks.pop(target.session_id, None)
+        return
+    if target.session_id not in hooks or not any(r.get("png") for r in answer.get("results", [])):
+        return
+    taken = await _run(sandbox, TAKE_CELL, "python", HIDDEN_CELL_TIMEOUT_S)
+    charts = None if taken.get("execution_error") else parse_charts(taken.get("stdout", ""))
+    if charts is None:
+        hooks.pop(target.session_id, None)
+        return
+    attach(answer.get("results", []), charts)
 
 
 async def create_context(request: Request) -> Response:
@@ -95,6 +129,7 @@ async def restart_context(request: Request) -> Response:
         return envd_error(404, "context not found")
     sandbox = await current.get().sandbox()
     await sandbox.envd.call({"op": "code.restart", "language": context["language"]})
+    current.get().app.state.e2b_chart_hooks.pop(current.get().session_id, None)
     return Response(status_code=204)
 
 

@@ -15,7 +15,7 @@ KEEPALIVE_HEADER = "keepalive-ping-interval"
 
 def forget_ended(state, live: dict) -> None:
     """Drop what the adapter kept for sessions that have ended (their processes, watchers, contexts)."""
-    for kept in (state.e2b_processes, state.e2b_watchers, state.e2b_contexts):
+    for kept in (state.e2b_processes, state.e2b_watchers, state.e2b_contexts, state.e2b_chart_hooks):
         for session_id in [s for s in kept if s not in live]:
             gone = kept.pop(session_id)
             if isinstance(gone, ProcessTable):

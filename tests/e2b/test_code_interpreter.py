@@ -59,6 +59,35 @@ def test_matplotlib_figure_is_a_png(code_sandbox):
     assert base64.b64decode(png[0]).startswith(b"\x89PNG")
 
 
+def test_matplotlib_charts(code_sandbox):
+    from e2b_code_interpreter.charts import ChartType
+    execution = code_sandbox.run_code(
+        "import matplotlib.pyplot as plt\n"
+        "plt.plot([1, 2, 3], [4, 1, 9], label='series')\n"
+        "plt.title('Growth'); plt.xlabel('day'); plt.ylabel('count')\n"
+        "plt.show()\n"
+        "fig, ax = plt.subplots()\n"
+        "ax.bar(['A', 'B'], [3, 5], label='sales')\n"
+        "plt.show()")
+    line, bar = [r.chart for r in execution.results if r.png]
+    assert (line.type, line.title, line.x_label, line.y_label) == (ChartType.LINE, "Growth", "day", "count")
+    assert [(e.label, e.points) for e in line.elements] == [("series", [(1.0, 4.0), (2.0, 1.0), (3.0, 9.0)])]
+    assert bar.type == ChartType.BAR
+    assert [(e.label, e.value, e.group) for e in bar.elements] == [("A", 3.0, "sales"), ("B", 5.0, "sales")]
+    names = code_sandbox.run_code("sorted(n for n in dir() if 'openbay' in n)").text
+    assert names == "[]"  # the hook lives outside the user's namespace
+
+
+def test_chart_descriptions_from_the_sandbox_are_checked():
+    from openbay.e2b.charts import attach, parse_charts
+    assert parse_charts("not json") is None
+    assert parse_charts('{"a": 1}') is None
+    assert parse_charts('[1, 2]') is None
+    results = [{"text": "fig", "png": "x"}, {"text": "fig", "png": "y"}]
+    attach(results, [{"type": "line"}])  # one description for two figures: none is guessed
+    assert not any("chart" in r for r in results)
+
+
 def test_javascript(code_sandbox):
     execution = code_sandbox.run_code("const answer = 6 * 7; console.log('js says hi'); answer", language="js")
     assert execution.text == "42"

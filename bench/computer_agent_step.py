@@ -4,7 +4,7 @@
 scaled to fit what the model expects (the PNG itself when it fits, else JPEG), base64,
 plus the window list, in the
 user message (ComputerAgent.observe + state_message), as the agent does it on the
-server: in process, through envd, in a real bubblewrap sandbox with Xvfb, with an
+server: in process, through envd, in a real runc sandbox with Xvfb, with an
 xterm and mousepad open.
 
 Baselines in the same run, taking turns call by call: envd's screenshot alone (PNG

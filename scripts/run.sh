@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: set up, start the server (SQLite + local bubblewrap sandboxes), run the
+# The main job: set up, start the server (SQLite + local runc sandboxes), run the
 # demo against it, then keep serving until Ctrl-C. OPENBAY_DEMO_ONLY=1 stops after the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."

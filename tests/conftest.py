@@ -9,7 +9,7 @@ from tests.helpers.sessions import new_session
 
 @pytest.fixture(scope="session")
 def server():
-    """One real server on loopback for the whole run (SQLite, bubblewrap sandboxes)."""
+    """One real server on loopback for the whole run (SQLite, runc sandboxes)."""
     home = Path(tempfile.mkdtemp(prefix="obtest-"))
     with thread_server(home) as running:
         yield running

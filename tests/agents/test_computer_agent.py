@@ -1,4 +1,4 @@
-"""The computer agent on a real computer (bubblewrap sandbox, Xvfb, openbox, xdotool, envd),
+"""The computer agent on a real computer (runc sandbox, Xvfb, openbox, xdotool, envd),
 with the scripted model: coordinates of a scaled screenshot land on the right screen pixels,
 and the shell and file tools work in the sandbox."""
 import asyncio

@@ -1,4 +1,4 @@
-"""Imports point down the layers of DESIGN.md; the SDK and the server never import each other."""
+"""Imports point down the layers of docs/design.md; the SDK and the server never import each other."""
 import ast
 from pathlib import Path
 

@@ -7,6 +7,7 @@ Baseline in the same run: plain Playwright `chromium.launch(executable_path=/usr
     .venv/bin/python bench/browser_create.py [-n 10]
 """
 import argparse
+import contextlib
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -37,12 +38,13 @@ class _Page(BaseHTTPRequestHandler):
         pass
 
 
-def serve_page() -> str:
+@contextlib.contextmanager
+def serve_page():
     """On the tests' web host, which a session's browser reaches (its network is its own); a
-    plain Playwright browser on the host reaches it as well."""
-    server = webhost.http_server(_Page)
-    httpd = server.__enter__()
-    return f"http://{webhost.ADDRESS}:{httpd.server_port}/"
+    plain Playwright browser on the host reaches it as well. Yields the page's URL; the page
+    is served until the block ends (a context entered by hand and dropped is closed at once)."""
+    with webhost.http_server(_Page) as httpd:
+        yield f"http://{webhost.ADDRESS}:{httpd.server_port}/"
 
 
 class Stages:
@@ -124,13 +126,13 @@ def main() -> None:
                     help="OPENBAY_SANDBOX_CPUS: the sandbox's CPU quota (plain Chromium has none)")
     args = ap.parse_args()
     n, limits = args.n, {"sandbox_cpus": args.sandbox_cpus}
-    url = serve_page()
     out = Stages()
     # the three kinds take turns, so a change in the machine's load hits them alike; before
     # each cycle the warm pool is full again, so no refill runs during a timed cycle
     # One server (two would hand out the same sandbox uids): a create with envs does not fit
     # the pool, so it starts cold.
-    with sync_playwright() as p, server(pool_browser=1, **limits) as srv, srv.client() as bay:
+    with serve_page() as url, sync_playwright() as p, server(pool_browser=1, **limits) as srv, \
+            srv.client() as bay:
         for i in range(n + 1):
             for cycle in (lambda: plain_cycle(p, url, out),
                           lambda: openbay_cycle(p, bay, url, out, "cold", envs={"COLD": "1"}),

@@ -3,10 +3,10 @@ are split between the sessions that share them, not counted again for each) and 
 many such sessions fit in 24 GB.
 
 Each session: a browser sandbox whose Chromium loaded one local page through
-connect_over_cdp, then sat idle. Its processes are the ones running as its uid (a
-sandbox's uid is its own): bwrap, envd, Chromium and its children. The cgroup's
-memory.current (when cgroups are on) adds what PSS cannot see: the sandbox's tmpfs
-(/tmp with the scratch profile, /dev/shm) and kernel memory.
+connect_over_cdp, then sat idle. Its processes are the ones in its cgroup (runc puts
+each sandbox in a cgroup named by its session id): envd, Chromium and its children. The
+cgroup's memory use adds what PSS cannot see: the sandbox's tmpfs (/tmp with the scratch
+profile, /dev/shm) and kernel memory.
 
 Baseline in the same run: plain Playwright `chromium.launch(executable_path=/usr/bin/chromium)`
 with one page on the same local page, on the host.
@@ -61,21 +61,25 @@ def _smaps(pid: int) -> tuple[int, int]:
 
 
 def sandbox_memory(session_id: str) -> dict:
-    procs = _procs()
-    marker = f"/{session_id}/home".encode()
-    uid = _bwrap_uid(procs, marker)
-    mine = [pid for pid, (u, _, _) in procs.items() if u == uid]
+    mine = _cgroup_pids(session_id)
     pss, rss = map(sum, zip(*(_smaps(p) for p in mine)))
     cgroup = _cgroup_current(session_id)
     return {"processes": len(mine), "pss_mb": pss / 1024, "rss_mb": rss / 1024,
             "cgroup_mb": cgroup / 1024 / 1024 if cgroup else None}
 
 
-def _bwrap_uid(procs: dict, marker: bytes) -> int:
-    for uid, _, cmd in procs.values():
-        if cmd.split(b"\0")[0].endswith(b"bwrap") and marker in cmd:
-            return uid
-    raise SystemExit(f"no sandbox process found for {marker!r}")
+def _cgroup_pids(session_id: str) -> set[int]:
+    """Every process in the session's cgroup and the cgroups beneath it (host pids): the pids
+    controller under cgroup v1 (openbay-<server>/<session>), the unified tree under v2."""
+    dirs = glob.glob(f"/sys/fs/cgroup/pids/*/{session_id}") or glob.glob(f"/sys/fs/cgroup/*/{session_id}")
+    pids: set[int] = set()
+    for top in dirs:
+        for here, _, _ in os.walk(top):
+            with open(f"{here}/cgroup.procs") as f:
+                pids.update(int(line) for line in f if line.strip())
+    if not pids:
+        raise SystemExit(f"no sandbox process found in a cgroup named {session_id}")
+    return pids
 
 
 def _cgroup_current(session_id: str) -> int | None:
@@ -105,9 +109,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-k", type=int, default=6, help="idle browser sessions at once")
     k = ap.parse_args().k
-    url = serve_page()
     rows = []
-    with sync_playwright() as p:
+    with serve_page() as url, sync_playwright() as p:
         # a profile directory of our own names this Chromium's processes among any others
         with tempfile.TemporaryDirectory(prefix="obbench-density-") as profile:
             plain = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium",

@@ -60,6 +60,10 @@ def test_pause_then_connect_resumes(sandbox):
     sandbox.commands.run("echo kept > /tmp/state")
     sandbox.beta_pause()
     assert Sandbox.get_info(sandbox.sandbox_id).state == SandboxState.PAUSED
+    paused = Sandbox.list(query=SandboxQuery(state=[SandboxState.PAUSED])).next_items()
+    assert sandbox.sandbox_id in {s.sandbox_id for s in paused}
+    running = Sandbox.list(query=SandboxQuery(state=[SandboxState.RUNNING])).next_items()
+    assert sandbox.sandbox_id not in {s.sandbox_id for s in running}
     resumed = Sandbox.connect(sandbox.sandbox_id)
     assert resumed.get_info().state == SandboxState.RUNNING
     assert resumed.commands.run("cat /tmp/state").stdout == "kept\n"

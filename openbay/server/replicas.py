@@ -10,8 +10,12 @@ What travels between replicas (PostgreSQL LISTEN/NOTIFY, no server of its own):
 - `openbay_task_control`: terminate a task, or answer its call_for_user, on the replica
   running it.
 A session another replica made is adopted on first use (its sandbox is reattached, proving
-its identity). Ending a session is claimed in the store (the first replica to record the end
-stops the sandbox; the others let go), so two replicas never reap the same session; a warm
+its identity). Replicas refuse to hurt each other: the store records the sandboxes the
+deployment runs on (backend and root) and a replica started with others refuses to start;
+a sandbox this replica cannot find while the replica holding it is alive is that one's
+(503 held_elsewhere), and only a sandbox gone for every replica marks its session dead.
+Ending a session is claimed in the store (the first replica to record the end stops the
+sandbox; the others let go), so two replicas never reap the same session; a warm
 pool's sandboxes belong to the replica that started them, so no two replicas hand out the
 same one.
 """
@@ -28,11 +32,12 @@ from openbay.protocol import ErrorCode
 from openbay.store import Database
 from openbay.store.lease_repository import LeaseRepository
 from openbay.store.pg_notify import NOTIFY_MAX, PgNotifier, asyncpg_dsn
+from openbay.store.replica_repository import ReplicaRepository, application_name
 from openbay.store.task_repository import TaskRepository
 from openbay.tasks.leases import TaskLeases, replica_id
 from openbay.tasks.shared_bus import SharedEventBus
 
-from .errors import ApiError
+from .errors import ApiError, error_response
 
 if TYPE_CHECKING:  # asyncpg comes with the postgres extra, needed only with PostgreSQL
     import asyncpg
@@ -45,10 +50,15 @@ CLEANUP_LOCK = 0x0B_BA_7E  # advisory lock: each live replica holds it shared; c
 SESSION_PATH = re.compile(r"^/v1/sessions/(s-[0-9a-f]{1,24})(?:/|$)")
 
 
+class DeploymentMismatch(RuntimeError):
+    """This replica's sandboxes are not the ones the store's deployment runs on."""
+
+
 class Replicas:
     def __init__(self, db: Database):
         self.id = replica_id()
         self.db = db
+        self.repo = ReplicaRepository(db)
         self.notifier = PgNotifier(db.url)
         self.alone = False
         self._lock_conn: asyncpg.Connection | None = None
@@ -61,12 +71,35 @@ class Replicas:
         nobody owns). A replica starting while another cleans up waits for it."""
         import asyncpg
         await self.notifier.start()
-        self._lock_conn = await asyncpg.connect(asyncpg_dsn(self.db.url))
+        # named after this replica: while it is open, the others know this one is alive
+        self._lock_conn = await asyncpg.connect(asyncpg_dsn(self.db.url),
+                                                server_settings={"application_name": application_name(self.id)})
         self.alone = await self._lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", CLEANUP_LOCK)
         if not self.alone:
             await self._lock_conn.execute("SELECT pg_advisory_lock_shared($1)", CLEANUP_LOCK)
         log.info("server replica %s joined%s", self.id, " (the only one running)" if self.alone else "")
         return self.alone
+
+    async def claim_deployment(self, sandboxes: str) -> None:
+        """Refuse to start on other sandboxes than the deployment's (another backend or root: this
+        replica would find none of the others' sandboxes); the first replica records its own.
+        A replica alone on a store without live sessions may move the deployment."""
+        recorded = await self.repo.recorded()
+        if recorded == sandboxes:
+            return
+        live = await self.repo.live_sessions() if recorded is not None else 0
+        if recorded is not None and (not self.alone or live):
+            who = "the other replicas on this store run" if not self.alone else f"its {live} live sessions run on"
+            raise DeploymentMismatch(
+                f"refusing to start: this server replica runs {sandboxes}, but {who} {recorded}; start it "
+                "with the same OPENBAY_BACKEND and OPENBAY_SANDBOX_ROOT as the others")
+        if recorded is not None:
+            log.warning("the deployment moves from %s to %s (no replica or live session was on them)",
+                        recorded, sandboxes)
+        await self.repo.record(sandboxes)
+
+    async def holder_alive(self, holder: str) -> bool:
+        return holder in await self.repo.live_replicas()
 
     async def settled(self) -> None:
         """Cleaning up done: from now on other replicas may start alongside."""
@@ -88,6 +121,11 @@ class Replicas:
         await self.notifier.listen(CONTROL, self._control)
         self._loops.append(asyncio.create_task(self._every(HEARTBEAT_S, tasks.runner.keep_leases)))
         self._loops.append(asyncio.create_task(self._every(HEARTBEAT_S, self._take_over)))
+        self._loops.append(asyncio.create_task(self._every(HEARTBEAT_S, self._hold_orphaned)))
+
+    async def _hold_orphaned(self) -> None:
+        """The sessions this replica has in hand whose holder is gone are held here from now on."""
+        await self.repo.claim_orphaned(list(self.sessions.live), self.id)
 
     async def _take_over(self) -> None:
         resumed, interrupted = await self.tasks.take_over()
@@ -162,5 +200,16 @@ class SessionAdoption:
             services = getattr(self.state, "services", None)  # None until the server has started
             sessions = services.sessions if services is not None else None
             if sessions is not None and m.group(1) not in sessions.live:
-                await sessions.adopt(m.group(1))
+                try:
+                    await sessions.adopt(m.group(1))
+                except ApiError as e:  # held by a replica this one cannot reach
+                    await _refuse(scope, receive, send, e)
+                    return
         await self.app(scope, receive, send)
+
+
+async def _refuse(scope, receive, send, e: ApiError) -> None:
+    if scope["type"] == "http":
+        await error_response(e.code, e.message, e.headers, e.details)(scope, receive, send)
+    else:  # a WebSocket: refused before it is accepted (1013: try again later)
+        await send({"type": "websocket.close", "code": 1013, "reason": e.message[:120]})

@@ -87,8 +87,7 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
     public_url = settings.resolved_public_url()
     abilities = BackendAbilities(backend)  # checked here, once: the services ask nothing else of it
     log.info("sandbox backend %s: %s", backend.name, ", ".join(abilities.names()) or "no abilities beyond the basics")
-    has_root = abilities.get(SandboxRoot)
-    sandbox_root = Path(has_root.root) if has_root is not None else settings.home
+    sandbox_root = local_root(abilities) or settings.home
     # the server's model; the other OPENBAY_LLM_* (fallback, output cap, context, tool mode) from the environment
     llm = LLMConfig.from_env(base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model)
     llm = replace(llm, endpoints=ModelEndpoints.from_env(llm.base_url, settings.llm_allowed_base_urls))
@@ -116,7 +115,8 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
         disk_guard=DiskGuard([settings.home, sandbox_root], settings.min_free_disk_mb), pools=pools,
         preflight={"mobile": lambda session_id: mobile.claim(session_id)},
         exposed_ports=lambda session_id: ports.listed(session_id), before_end=session_ending,
-        announce=replicas.announce if replicas else None)
+        announce=replicas.announce if replicas else None, replica_id=replicas.id if replicas else None,
+        holder_alive=replicas.holder_alive if replicas else None)
     browser = BrowserService(sessions, links, public_url)
     computer = ComputerService(sessions)
     ports = PortService(sessions, keys, links, settings.link_origins(), NetworkRepository(db))
@@ -151,6 +151,8 @@ async def serving(s: Services, on_bootstrap_key=None):
     sandboxes at startup, tasks go on where their lease ran out (Replicas.run) rather than here,
     and only the last one to leave stops sandboxes and closes the backend."""
     replicas = s.replicas
+    if replicas:  # before any sandbox is touched: a replica on other sandboxes than the others' refuses
+        await replicas.claim_deployment(sandboxes(s.abilities))
     dead = await s.sessions.recover(cleanup=replicas.alone if replicas else True)
     if replicas:
         await replicas.settled()
@@ -186,6 +188,18 @@ async def serving(s: Services, on_bootstrap_key=None):
         if last:
             await s.backend.close()
         await s.db.close()
+
+
+def local_root(abilities: BackendAbilities) -> Path | None:
+    """Where the backend keeps sandboxes' files on this host (None: nowhere here)."""
+    has_root = abilities.get(SandboxRoot)
+    return Path(has_root.root) if has_root is not None else None
+
+
+def sandboxes(abilities: BackendAbilities) -> str:
+    """The sandboxes a server runs on, as replicas must agree on them: backend and root."""
+    root = local_root(abilities)
+    return f"{abilities.backend.name} sandboxes" + (f" under {root.resolve()}" if root else "")
 
 
 def services(conn: HTTPConnection) -> Services:

@@ -167,6 +167,13 @@ task_leases = Table(
     Column("holder", String(64), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False))
 
+# step 10: replicas refuse to hurt each other: what sandboxes the deployment runs on (one
+# backend, one sandbox root), and which replica holds each session's sandbox
+deployment = Table(
+    "deployment", meta,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False))
+
 schema_version = Table(
     "schema_version", meta,
     Column("version", Integer, primary_key=True),

@@ -78,6 +78,8 @@ MIGRATIONS: list[Step] = [
                 Column("on_idle", String(16), nullable=False, server_default="delete")),
     add_columns("api_keys", Column("max_sessions", Integer, nullable=True)),  # 8: per-key session quotas
     create_tables(b.task_leases),                                           # 9: task leases of replicas
+    together(create_tables(b.deployment),                                   # 10: replicas' sandboxes
+             add_columns("sessions", Column("holder", String(64), nullable=True))),
 ]
 
 

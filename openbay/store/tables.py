@@ -1,7 +1,7 @@
 """The tables. Times are stored as UTC."""
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -65,6 +65,8 @@ class SessionRow(Base):
     # pause and resume (migration step 7): when it was paused; what the idle timeout does
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     on_idle: Mapped[str] = mapped_column(String(16), default="delete", server_default="delete")
+    # replicas (step 10): the server replica that holds the sandbox (None: a lone server's)
+    holder: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SessionLabel(Base):
@@ -74,6 +76,13 @@ class SessionLabel(Base):
                                              primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(256), index=True)
+
+
+class DeploymentRow(Base):
+    """What every server on this store must agree on (name -> value): replicas, the sandboxes."""
+    __tablename__ = "deployment"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class SchemaVersion(Base):

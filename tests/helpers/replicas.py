@@ -32,10 +32,10 @@ class ReplicaSet:
         self.servers: list[RunningServer] = []
         self.procs: list = []
 
-    def start(self, extra_env: dict | None = None) -> RunningServer:
+    def start(self, extra_env: dict | None = None, wrap: list[str] = ()) -> RunningServer:
         n = len(self.servers)
         server, proc = self.stack.enter_context(
-            process_server(self.base / f"replica{n}", {**self.env, **(extra_env or {})}))
+            process_server(self.base / f"replica{n}", {**self.env, **(extra_env or {})}, wrap=wrap))
         # keep reading its output (a full pipe would stop it), into a log to read when a test fails
         log = open(self.base / f"replica{n}.log", "a")  # noqa: SIM115 (closed with the set)
         self.stack.callback(log.close)

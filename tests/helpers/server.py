@@ -102,12 +102,12 @@ def thread_server(home: Path, extend=None, backend=None, **overrides):
 
 
 @contextlib.contextmanager
-def process_server(home: Path, env: dict | None = None, port: int | None = None):
+def process_server(home: Path, env: dict | None = None, port: int | None = None, wrap: list[str] = ()):
     """`openbay serve` as a child process, the way a user runs it (on `port`: e.g. the port of a
-    server it replaces, so clients find it again)."""
+    server it replaces, so clients find it again; under `wrap`, a command prefix)."""
     port = port or free_port()
     full_env = {**os.environ, "OPENBAY_HOME": str(home), "OPENBAY_STOP_SANDBOXES_ON_EXIT": "1", **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
+    proc = subprocess.Popen([*wrap, sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -7,9 +7,10 @@ store). Activity is written back at most every few seconds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -85,7 +86,8 @@ class SessionService:
                  max_paused_s: float = DEFAULT_MAX_PAUSED_S, contexts=None, preflight: dict | None = None,
                  network_policies=None, disk_guard=None, pools: dict | None = None,
                  exposed_ports: Callable[[str], list] | None = None, before_end: Callable | None = None,
-                 announce: Callable | None = None):
+                 announce: Callable | None = None, replica_id: str | None = None,
+                 holder_alive: Callable[[str], Awaitable[bool]] | None = None):
         self.repo = repo
         self.abilities = abilities  # what the backend declared it can do, read once at wiring
         self.backend = abilities.backend
@@ -114,6 +116,8 @@ class SessionService:
         # for, every change is announced (async announce(session_id)), ending one is claimed in the store
         self.announce = announce
         self.replicated = announce is not None
+        # replicas: this one's id (the holder of the sandboxes it starts), and whether another still runs
+        self.replica_id, self.holder_alive = replica_id, holder_alive
         self._adopting: dict[str, asyncio.Lock] = {}
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
@@ -199,7 +203,8 @@ class SessionService:
                          status=SessionStatus.RUNNING.value, network=params.network,
                          timeout_s=params.timeout_s, labels=dict(params.labels), created_at=now,
                          last_active_at=now, expires_at=now + timedelta(seconds=params.timeout_s),
-                         network_policy=policy.model_dump(), on_idle=params.lifecycle.on_idle)
+                         network_policy=policy.model_dump(), on_idle=params.lifecycle.on_idle,
+                         holder=self.replica_id)
         try:
             if params.context_syncs and self.contexts:
                 await self.contexts.attach(who, session_id, sandbox, params.context_syncs)
@@ -456,7 +461,8 @@ class SessionService:
         ended = []
         if self.replicated:  # sessions no replica has in hand (theirs died) are reaped as well
             for session_id in await self.repo.due(now, now - timedelta(seconds=self.max_paused_s)):
-                await self.adopt(session_id)
+                with contextlib.suppress(ApiError):  # held by a replica that reaps it itself
+                    await self.adopt(session_id)
         for session_id, live in list(self.live.items()):
             if not self.backend.is_alive(session_id):
                 await self.end(session_id, SessionStatus.DEAD, "sandbox exited")
@@ -509,6 +515,8 @@ class SessionService:
 
         dead = []
         for row, sandbox in await asyncio.gather(*(one(r) for r in rows)):
+            if sandbox is None and await self._held_elsewhere(row):
+                continue  # another live replica runs it where this one cannot see
             if sandbox is None:
                 await self.repo.end(row.id, SessionStatus.DEAD.value,
                                     "its sandbox was gone when the server restarted")
@@ -552,9 +560,13 @@ class SessionService:
                 if reattach is None:  # this backend cannot take over a sandbox it did not start
                     return None
                 sandbox = await reattach.reattach(session_id)
-                if sandbox is None:
+                if sandbox is None and await self._held_elsewhere(row):
+                    raise ApiError(ErrorCode.HELD_ELSEWHERE, f"session {session_id!r} runs on server replica "
+                                   f"{row.holder}, whose sandboxes this replica cannot reach; ask that replica",
+                                   headers={"Retry-After": "1"}, details={"holder": row.holder})
+                if sandbox is None:  # gone for every replica: the one that held it is gone too
                     if await self.repo.end(session_id, SessionStatus.DEAD.value,
-                                           "its sandbox was gone when a server replica looked for it"):
+                                           "its sandbox was gone for every server replica"):
                         await self._announce(session_id)
                     return None
                 live = self.live[session_id] = LiveSession(
@@ -564,6 +576,11 @@ class SessionService:
         finally:
             if not lock.locked():
                 self._adopting.pop(session_id, None)
+
+    async def _held_elsewhere(self, row: SessionRow) -> bool:
+        """Replicas: the sandbox this replica could not find is held by another that is alive."""
+        return (self.holder_alive is not None and row.holder is not None and row.holder != self.replica_id
+                and await self.holder_alive(row.holder))
 
     async def refresh(self, session_id: str) -> None:
         """Another replica changed the session: take its row as the store has it now; one that

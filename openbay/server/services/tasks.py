@@ -110,7 +110,11 @@ class TaskService:
             if row is None or TaskStatus(row.status).terminal:
                 await leases.release(row.id if row else "")
                 continue
-            await self.sessions.adopt(row.session_id)
+            try:
+                await self.sessions.adopt(row.session_id)
+            except ApiError:  # held by a live replica that cannot be reached from here: it takes it over
+                await leases.release(row.id)
+                continue
             why = await self._go_on(row, "the server replica running it stopped")
             if why is None:
                 resumed.append(row.id)

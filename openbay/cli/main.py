@@ -1,4 +1,4 @@
-"""`openbay`: serve, keys, session and exec."""
+"""`openbay`: serve, keys, session, exec, template and gc."""
 from __future__ import annotations
 
 import sys
@@ -12,6 +12,7 @@ from openbay.sdk import OpenBayError
 from openbay.sdk.calls import Request, value
 
 from .common import CliError, _call, _client, _pairs, _print_json, err, out
+from .gc import gc
 from .templates import template
 
 
@@ -199,6 +200,7 @@ def exec_(ctx, session_id: str, command: tuple[str, ...], timeout_s: float, cwd:
 
 
 cli.add_command(template)
+cli.add_command(gc)
 
 
 def main() -> None:

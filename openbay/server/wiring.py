@@ -27,6 +27,7 @@ from .config import Settings
 from .disk import DiskGuard
 from .links import LinkSigner
 from .metrics import Metrics
+from .orphans import own_and_report
 from .replicas import Replicas
 from .services.browser import BrowserService
 from .services.computer import ComputerService
@@ -153,6 +154,7 @@ async def serving(s: Services, on_bootstrap_key=None):
     replicas = s.replicas
     if replicas:  # before any sandbox is touched: a replica on other sandboxes than the others' refuses
         await replicas.claim_deployment(sandboxes(s.abilities))
+    await own_and_report(local_root(s.abilities), s.settings.home)
     dead = await s.sessions.recover(cleanup=replicas.alone if replicas else True)
     if replicas:
         await replicas.settled()

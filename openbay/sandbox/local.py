@@ -470,7 +470,7 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
         directory = self.root / session_id
         meta = _read_meta(directory)
         pid = self.runc.init_pid(session_id)
-        image = self.images.get(meta.get("image", ""))
+        image = self.images.get(meta["image"]) if meta.get("image") else None  # no meta: not (or no longer) here
         # a sandbox from before envd's socket was the server's own (its socket in a folder the
         # session could write) is not trusted again
         if pid is None or image is None or "ids" not in meta:

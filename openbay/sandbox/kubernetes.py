@@ -22,17 +22,17 @@ import base64
 import datetime
 import os
 import secrets
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import k8s_objects as objects
 from . import k8s_pod_state as pod_state
-from .backend import Reattach, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+from .backend import ExitNotices, Reattach, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
 from .envd.client import EnvdClient, EnvdError
 from .envd_tls import tls_connector
+from .k8s_pod_watch import PodWatch
 
 START_TIMEOUT_S = 300.0  # an image pull on a cold node takes a while
-WATCH_S = 60  # one watch request at most this long (a thread waits on it), then another
 ADOPT_PING_S = 10.0
 
 
@@ -70,13 +70,15 @@ def settings_from_env() -> objects.K8sSettings:
 
 @dataclass
 class _Session:
+    session_id: str
     address: str
     memory_limit_bytes: int | None
     disk_quota_bytes: int | None
 
 
-class KubernetesBackend(Reattach):
+class KubernetesBackend(Reattach, ExitNotices):
     name = "kubernetes"
+    on_exit: Callable[[str, str], None] | None = None  # (session id, reason) when its pod dies on its own
 
     def __init__(self, settings: objects.K8sSettings | None = None, api_client=None):
         try:
@@ -99,7 +101,26 @@ class KubernetesBackend(Reattach):
         self._core = client.CoreV1Api(api_client)
         self._net = client.NetworkingV1Api(api_client)
         self._custom = client.CustomObjectsApi(api_client)
-        self._sessions: dict[str, _Session] = {}
+        self._sessions: dict[str, _Session] = {}  # by pod name
+        self._watch: PodWatch | None = None
+
+    def _pods(self) -> PodWatch:
+        """The watch over the session pods, started on first use (it needs the running loop)."""
+        if self._watch is None:
+            selector = ",".join(f"{k}={v}" for k, v in objects.MANAGED_BY.items())
+            self._watch = PodWatch(self._core, self.settings.namespace, selector, asyncio.get_running_loop(),
+                                   self._pod_gone)
+        return self._watch
+
+    def _pod_gone(self, name: str, reason: str) -> None:
+        session = self._sessions.pop(name, None)  # a pod this server stops is no longer held: no notice
+        if session is not None and self.on_exit is not None:
+            self.on_exit(session.session_id, f"sandbox exited: {reason}")
+
+    def _stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
 
     @classmethod
     def from_env(cls) -> KubernetesBackend:
@@ -129,48 +150,27 @@ class KubernetesBackend(Reattach):
         try:
             for obj in objects.session_objects(spec, self.settings, token, cert_pem, key_pem):
                 await self._create(obj)
-            address = await self._call(self._wait_ready, objects.object_name(spec.session_id))
+            address = await self._ready(objects.object_name(spec.session_id))
         except ApiException as e:
             await self.stop(spec.session_id)
             raise SandboxError(f"Kubernetes refused the session: {e.status} {_message(e)}") from None
         except BaseException:
             await self.stop(spec.session_id)
             raise
-        self._sessions[spec.session_id] = _Session(address, spec.limits.memory_bytes, spec.disk_bytes)
+        self._sessions[objects.object_name(spec.session_id)] = _Session(spec.session_id, address,
+                                                                        spec.limits.memory_bytes, spec.disk_bytes)
         connect = tls_connector(address, objects.ENVD_PORT, token, cert_pem, objects.ENVD_TLS_NAME)
         return Sandbox(session_id=spec.session_id, envd=EnvdClient(connect))
 
-    def _wait_ready(self, name: str) -> str:
-        """The pod's IP once it is Ready, following its changes with a watch from the version
-        read (no polling); a failed pod, a hopeless container or the deadline is a SandboxError."""
-        from kubernetes import watch
-        from kubernetes.client.exceptions import ApiException
-        ns, deadline = self.settings.namespace, time.monotonic() + START_TIMEOUT_S
-        selector = f"metadata.name={name}"
-        version = None
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                if version is None:  # the present state, then its changes from there
-                    pods = self._core.list_namespaced_pod(ns, field_selector=selector)
-                    version = pods.metadata.resource_version
-                    events = [("ADDED", p) for p in pods.items]
-                else:
-                    events = ((e["type"], e["object"]) for e in watch.Watch().stream(
-                        self._core.list_namespaced_pod, ns, field_selector=selector, resource_version=version,
-                        timeout_seconds=max(1, int(min(left, WATCH_S)))))
-                for kind, pod in events:
-                    version = pod.metadata.resource_version
-                    if kind == "DELETED":
-                        raise SandboxError("the session's pod was deleted before it was ready")
-                    if reason := pod_state.failure(pod):
-                        raise SandboxError(reason)
-                    if address := pod_state.address(pod):
-                        return address
-            except ApiException as e:
-                if e.status != 410:  # a watch too far behind starts again from a fresh list
-                    raise
-                version = None
-        raise SandboxError(f"the session's pod was not ready within {START_TIMEOUT_S:.0f} s")
+    async def _ready(self, name: str) -> str:
+        """The pod's IP once it is Ready, from the pod watch; a failed pod, a container that
+        cannot start or the deadline is a SandboxError."""
+        try:
+            return await self._pods().ready(name, START_TIMEOUT_S)
+        except ValueError as e:
+            raise SandboxError(str(e)) from None
+        except asyncio.TimeoutError:
+            raise SandboxError(f"the session's pod was not ready within {START_TIMEOUT_S:.0f} s") from None
 
     async def reattach(self, session_id: str) -> Sandbox | None:
         """Adopt a running session's pod, found by its label: after a restart, or one another
@@ -180,6 +180,7 @@ class KubernetesBackend(Reattach):
         SandboxError (the session may well be alive)."""
         from kubernetes.client.exceptions import ApiException
         name, ns = objects.object_name(session_id), self.settings.namespace
+        self._pods()  # from now on its death is noticed
         labels = ",".join(f"{k}={v}" for k, v in {**objects.MANAGED_BY, objects.SESSION_LABEL: name}.items())
         try:
             pods = await self._call(self._core.list_namespaced_pod, ns, label_selector=labels)
@@ -202,21 +203,22 @@ class KubernetesBackend(Reattach):
             await asyncio.wait_for(envd.ping(), ADOPT_PING_S)
         except (EnvdError, OSError, asyncio.TimeoutError):
             return None
-        self._sessions[session_id] = _Session(address, *pod_state.limits(pod))
+        self._sessions[name] = _Session(session_id, address, *pod_state.limits(pod))
         return Sandbox(session_id=session_id, envd=envd)
 
     def forget(self, session_id: str) -> None:
         """Another replica ended the session and deletes its pod: let go of it here, touching nothing."""
-        self._sessions.pop(session_id, None)
+        self._sessions.pop(objects.object_name(session_id), None)
 
     async def detach(self) -> None:
         """Server shutdown that leaves every pod running, for the next server (or a replica) to adopt."""
         self._sessions.clear()
+        self._stop_watching()
 
     async def stop(self, session_id: str) -> None:
         from kubernetes.client.exceptions import ApiException
-        self._sessions.pop(session_id, None)
         name, ns = objects.object_name(session_id), self.settings.namespace
+        self._sessions.pop(name, None)
         if self.settings.agent_sandbox:
             group, version = objects.SANDBOX_API
             deletes = [(self._custom.delete_namespaced_custom_object, (group, version, ns, "sandboxes", name))]
@@ -233,19 +235,20 @@ class KubernetesBackend(Reattach):
 
     def is_alive(self, session_id: str) -> bool:
         """From what this server started or adopted (the pod's own state is read on the next envd call)."""
-        return session_id in self._sessions
+        return objects.object_name(session_id) in self._sessions
 
     async def cleanup_stale(self) -> list[str]:
         """Nothing is removed at start: another replica may own the sessions found in the namespace."""
         return []
 
     async def close(self) -> None:
-        for session_id in list(self._sessions):
-            await self.stop(session_id)
+        for session in list(self._sessions.values()):
+            await self.stop(session.session_id)
+        self._stop_watching()
         self._api.close()
 
     async def metrics(self, session_id: str) -> SandboxMetrics:
-        session = self._sessions.get(session_id)
+        session = self._sessions.get(objects.object_name(session_id))
         if session is None:
             return SandboxMetrics()
         return SandboxMetrics(memory_limit_bytes=session.memory_limit_bytes, disk_quota_bytes=session.disk_quota_bytes)

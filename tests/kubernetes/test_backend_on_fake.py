@@ -10,14 +10,17 @@ server, scheduler, kubelet and agent-sandbox controller (fake_apiserver/), and t
 a pod IP is a loopback address whose declared ports are relayed into the sandbox by envd's
 `port` op (bytes only: TLS ends inside the pod). NetworkPolicies are stored, not enforced.
 """
+import asyncio
 import base64
+import contextlib
 import ipaddress
 
 import pytest
 from kubernetes import client
 
 from openbay.sandbox import k8s_objects as objects
-from openbay.sandbox.backend import Reattach, ResourceLimits, SandboxError, abilities_of
+from openbay.sandbox.backend import ExitNotices, Reattach, ResourceLimits, SandboxError, abilities_of
+from openbay.sandbox.envd.client import EnvdError
 from openbay.sandbox.kubernetes import self_signed_pair
 from tests.kubernetes.cluster_helpers import NAMESPACE, api_client, backend_for, gone, new_spec, wait_pod_deleted
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
@@ -65,10 +68,30 @@ async def test_a_session_runs_its_commands_and_files_in_its_pod(backend, core):
     assert (await backend.metrics(session)).memory_limit_bytes is None
 
 
-def test_the_backend_declares_reattach_and_nothing_it_cannot_do(backend):
+def test_the_backend_declares_what_it_can_do_and_nothing_else(backend):
     """Pause (no freeze in Kubernetes), templates and snapshots (images come from a registry),
     kept disks and the rest are not declared: the server answers 501 for them (tests/server)."""
-    assert abilities_of(backend) == {Reattach}
+    assert abilities_of(backend) == {Reattach, ExitNotices}
+
+
+async def test_a_pod_that_dies_is_reported_at_once(backend, core):
+    """ExitNotices: from the backend's pod watch, whether the pod is deleted behind its back or
+    its container (envd's listener) ends."""
+    exits: asyncio.Queue = asyncio.Queue()
+    backend.on_exit = lambda session_id, reason: exits.put_nowait((session_id, reason))
+    deleted, ended = new_spec(), new_spec()
+    await backend.start(deleted)
+    sandbox = await backend.start(ended)
+    core.delete_namespaced_pod(objects.object_name(deleted.session_id), NAMESPACE, grace_period_seconds=0)
+    assert await asyncio.wait_for(exits.get(), 120) == (deleted.session_id, "sandbox exited: its pod was deleted")
+    assert not backend.is_alive(deleted.session_id)
+    with contextlib.suppress(EnvdError):  # the answer may or may not make it out before the listener goes
+        await sandbox.envd.exec({"command": "kill $(pgrep -f '^python3 -S -E /opt/envd/tls_listen.py')"})
+    session_id, reason = await asyncio.wait_for(exits.get(), 120)
+    assert session_id == ended.session_id and "the session's pod ended (Succeeded)" in reason  # SIGTERM: exit 0
+    assert not backend.is_alive(ended.session_id)
+    await backend.stop(ended.session_id)  # what is left of it (its Secret, its policy, the ended pod)
+    assert exits.empty()
 
 
 async def test_another_backend_adopts_the_pod_and_the_first_lets_go(backend, cluster):
@@ -162,7 +185,10 @@ async def test_sessions_as_agent_sandbox_objects(agent_sandbox_cluster):
         pod, service = core.read_namespaced_pod(name, NAMESPACE), core.read_namespaced_service(name, NAMESPACE)
         assert pod.metadata.owner_references[0].uid == made["metadata"]["uid"]
         assert service.spec.cluster_ip == "None"
-        assert (await backend_for(agent_sandbox_cluster).reattach(spec.session_id)) is not None
+        other = backend_for(agent_sandbox_cluster)
+        assert (await other.reattach(spec.session_id)) is not None
+        other.forget(spec.session_id)
+        await other.close()
         await b.stop(spec.session_id)
         assert gone(custom.get_namespaced_custom_object, *objects.SANDBOX_API, NAMESPACE, "sandboxes", name)
         wait_pod_deleted(core, name)

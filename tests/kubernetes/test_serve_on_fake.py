@@ -8,6 +8,8 @@ Real: `openbay serve` (unchanged, a child process), the SDK, the official `kuber
 in the server, each session's pod run as a runc sandbox of its image, envd's TLS listener in it
 and Chromium. Faked: the API server, its node and the pod network (see test_backend_on_fake.py).
 """
+import time
+
 import httpx
 import pytest
 from kubernetes import client
@@ -19,7 +21,7 @@ from openbay.sdk.errors import GoneError
 from tests.helpers import postgres
 from tests.helpers.replicas import replica_set
 from tests.helpers.server import process_server
-from tests.kubernetes.cluster_helpers import NAMESPACE, wait_pod_deleted
+from tests.kubernetes.cluster_helpers import NAMESPACE, gone, wait_pod_deleted
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
 
 KEY = "ob_" + "k8s" * 10
@@ -65,8 +67,21 @@ def test_a_session_on_kubernetes_runs_a_command_reads_a_file_and_browses(cluster
                        headers={"Authorization": f"Bearer {server.admin_key}"})
         assert r.status_code == 501 and r.json()["error"]["details"] == {"backend": "kubernetes",
                                                                           "ability": "Pausable"}
-        s.delete()
-        wait_pod_deleted(core, objects.object_name(s.session_id))
+        # a pod deleted behind OpenBay's back: the session is marked dead, with the reason
+        core.delete_namespaced_pod(objects.object_name(s.session_id), NAMESPACE, grace_period_seconds=0)
+        info = until(lambda: s.info(), lambda i: i.status == "dead")
+        assert info.end_reason == "sandbox exited: its pod was deleted"
+        # and what was left of it goes (the dead session's end stops it after marking it)
+        until(lambda: gone(core.read_namespaced_secret, objects.object_name(s.session_id), NAMESPACE), bool)
+
+
+def until(get, done, timeout_s: float = 120):
+    """`get()` until `done` says yes (the server learns it from its pod watch, not from this test)."""
+    deadline = time.monotonic() + timeout_s
+    while not done(value := get()):
+        assert time.monotonic() < deadline, f"still {value}"
+        time.sleep(0.2)
+    return value
 
 
 def test_a_restarted_server_adopts_the_pods_of_its_sessions(cluster, tmp_path, core):

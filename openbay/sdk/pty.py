@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import inspect
 import json
 import threading
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from websockets.asyncio.client import connect as async_connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as sync_connect
 
+from .callbacks import settle
 from .errors import AuthenticationError, OpenBayConnectionError
 
 OutputCallback = Callable[[str], Any]
@@ -141,9 +141,7 @@ class AsyncPtyHandle:
     async def _read(self) -> None:
         try:
             async for message in self._ws:
-                result = self._screen.take(message)
-                if inspect.isawaitable(result):
-                    await result
+                await settle(self._screen.take(message))
         except ConnectionClosed:
             pass
 

@@ -6,7 +6,6 @@ reopened for up to RECONNECT_WINDOW_S, so a stream outlives a server restart."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import logging
 import time
@@ -21,6 +20,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.sync.client import connect as sync_connect
 
 from openbay.protocol.tasks import TERMINAL_STATUS_NAMES
+
+from .callbacks import settle
 
 log = logging.getLogger("openbay.sdk")
 TERMINAL = TERMINAL_STATUS_NAMES
@@ -111,7 +112,7 @@ def _refused(e: Exception) -> str | None:
     return None
 
 
-def _safe_call(fn: Callable, event: AgentEvent):
+def _safe_call(fn: Callable[[AgentEvent], object], event: AgentEvent) -> object:
     try:
         return fn(event)
     except Exception:  # a broken callback must not stop the stream
@@ -176,13 +177,11 @@ async def run_async(base_url: str, headers: dict, task_id: str, d: EventDispatch
                     event = d.accept(raw)
                     fn = d.callback(event) if event else None
                     if event is not None and fn is not None:
-                        answer = _safe_call(fn, event)
-                        if inspect.isawaitable(answer):
-                            try:
-                                answer = await answer
-                            except Exception:
-                                log.exception("on_%s callback failed", event.type)
-                                answer = None
+                        try:
+                            answer = await settle(_safe_call(fn, event))
+                        except Exception:  # raised by the coroutine a coroutine function gave
+                            log.exception("on_%s callback failed", event.type)
+                            answer = None
                         if (msg := d.reply(event, answer)) is not None:
                             await ws.send(msg)
                     if d.ended:

@@ -7,13 +7,13 @@ transport failures to OpenBayError subclasses; nothing else differs.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import time
 from typing import Any, TypeVar
 
 import httpx
 
+from .callbacks import settle
 from .calls import Call, Request, Response
 from .errors import OpenBayConnectionError, OpenBayError, OpenBayTimeoutError
 
@@ -131,12 +131,6 @@ class SyncRunner(_Runner):
         self.http.close()
 
 
-async def _maybe_await(out: Any) -> None:
-    """A callback of the asyncio client may be a plain function or a coroutine function."""
-    if inspect.isawaitable(out):
-        await out
-
-
 class AsyncRunner(_Runner):
     def __init__(self, base_url: str, api_key: str, timeout_s: float,
                  transport: httpx.AsyncBaseTransport | None = None):
@@ -180,7 +174,7 @@ class AsyncRunner(_Runner):
             async for line in r.aiter_lines():
                 if line.strip():
                     if last is not None:
-                        await _maybe_await(on_line(last))
+                        await settle(on_line(last))
                     last = json.loads(line)
             return _response(r, last)
 
@@ -190,7 +184,7 @@ class AsyncRunner(_Runner):
                 await r.aread()
                 return _response(r)
             async for chunk in r.aiter_raw():
-                await _maybe_await(on_bytes(chunk))
+                await settle(on_bytes(chunk))
             return _response(r, dict(r.headers))
 
     async def close(self) -> None:

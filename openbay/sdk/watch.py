@@ -6,13 +6,13 @@ compare successive snapshots the same way.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from . import calls
+from .callbacks import settle
 from .calls import Call, Request
 from .file_results import FileChangeEvent
 from .transport import AsyncRunner, SyncRunner
@@ -111,9 +111,7 @@ async def _poll_async(runner: AsyncRunner, files_path: str, path: str, callback:
             events = diff_snapshots(directory, before, after)
             before = after
             if events:
-                out = callback(events)
-                if inspect.isawaitable(out):
-                    await out
+                await settle(callback(events))
     except asyncio.CancelledError:
         pass
     except Exception as e:

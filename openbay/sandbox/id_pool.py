@@ -82,6 +82,12 @@ class IdPool:
                 fd = self._userns[start] = idmap.userns_fd(HOST_ID_BASE, start, BLOCK)
             return fd
 
+    def close(self) -> None:
+        with self._lock:
+            for fd in self._userns.values():
+                os.close(fd)
+            self._userns.clear()
+
     def _claim(self, start: int, holder: Path, *, reclaim_stale: bool) -> bool:
         path = self.claims / str(start)
         if reclaim_stale:

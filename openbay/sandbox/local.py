@@ -520,6 +520,14 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             self._forget(session_id)
         await asyncio.gather(*list(self._cleanups))
         self.dns.close()
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """The descriptors this backend held: envd's folder, the id blocks' user namespaces."""
+        if self._sockets_fd >= 0:  # detach, then close: once
+            os.close(self._sockets_fd)
+            self._sockets_fd = -1
+        self.ids.close()
 
     async def keep_files(self, session_id: str) -> None:
         """A session that died: its sandbox goes, its disk stays (for `restore_from`) for a while."""
@@ -592,6 +600,7 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             remove_tree(self.root)
             shutil.rmtree(self.runc.state_dir, ignore_errors=True)
             shutil.rmtree(self.sockets, ignore_errors=True)
+        self._let_go()
 
     async def pause(self, session_id: str) -> None:
         self._require(session_id)

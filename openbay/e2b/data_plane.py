@@ -70,7 +70,7 @@ class E2BDataPlane:
 
     async def _serve(self, sandbox_id: str, port: str, scope, receive, send):
         state = self.openbay.state
-        live = state.services.sessions.live.get(sandbox_id)
+        live = await state.services.sessions.adopt(sandbox_id)  # replicas: one another made is taken in hand
         if live is None:
             forget_ended(state, state.services.sessions.live)
             return await _refuse(502, f"sandbox {sandbox_id!r} is not running", scope, receive, send)

@@ -24,13 +24,16 @@ def from_api_error(e: ApiError) -> JSONResponse:
 
 class E2BRoute(APIRoute):
     """A route whose OpenBay errors (its dependencies' too, such as a bad key) and invalid
-    requests come back in E2B's shape."""
+    requests come back in E2B's shape; a sandbox another server replica made is adopted first,
+    as OpenBay's own session routes do."""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
 
         async def answer(request: Request):
             try:
+                if "sandbox_id" in request.path_params:  # replicas: one another made is taken in hand
+                    await request.app.state.services.sessions.adopt(request.path_params["sandbox_id"])
                 return await handler(request)
             except ApiError as e:
                 return from_api_error(e)

@@ -11,12 +11,15 @@ from kubernetes.client.exceptions import ApiException
 from openbay.sandbox import k8s_objects as objects
 from openbay.sandbox.backend import SandboxSpec
 from openbay.sandbox.kubernetes import KubernetesBackend
+from tests.kubernetes.fake_apiserver.server import ADMIN_CONTEXT
 
 NAMESPACE = objects.K8sSettings.namespace
 
 
-def api_client(kubeconfig: Path):
-    return config.new_client_from_config(config_file=str(kubeconfig))
+def api_client(kubeconfig: Path, admin: bool = False):
+    """A client as the OpenBay server (the kubeconfig's current context: deploy/kubernetes's
+    ServiceAccount and its Role), or as the cluster's admin (the tests' own looks and changes)."""
+    return config.new_client_from_config(config_file=str(kubeconfig), context=ADMIN_CONTEXT if admin else None)
 
 
 def backend_for(kubeconfig: Path, **settings) -> KubernetesBackend:

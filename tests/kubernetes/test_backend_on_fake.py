@@ -173,7 +173,7 @@ async def test_sessions_as_agent_sandbox_objects(agent_sandbox_cluster):
     """With OPENBAY_K8S_AGENT_SANDBOX=1 the session is a `Sandbox`; the (fake) agent-sandbox
     controller makes its pod and headless Service, which go with it."""
     b = backend_for(agent_sandbox_cluster, agent_sandbox=True)
-    api = api_client(agent_sandbox_cluster)
+    api = api_client(agent_sandbox_cluster, admin=True)
     core, custom = client.CoreV1Api(api), client.CustomObjectsApi(api)
     spec = new_spec()
     try:

@@ -76,6 +76,19 @@ def test_a_wrong_token_is_unauthorized(cluster):
     assert e.value.status == 401
 
 
+def test_the_servers_user_may_do_what_deploy_kubernetes_grants_it_and_no_more(cluster):
+    """The kubeconfig's current user is the ServiceAccount of deploy/kubernetes/base/rbac.yaml."""
+    server = client.CoreV1Api(api_client(cluster))
+    server.list_namespaced_pod(NAMESPACE)  # granted: list (and watch) pods
+    for refused in (lambda: server.list_namespaced_secret(NAMESPACE),  # get, not list
+                    lambda: server.read_namespaced_service("x", NAMESPACE),
+                    lambda: server.list_namespaced_pod("other")):
+        with pytest.raises(ApiException) as e:
+            refused()
+        assert e.value.status == 403 and status_of(e.value)["reason"] == "Forbidden"
+        assert 'User "system:serviceaccount:openbay:openbay-server" cannot' in status_of(e.value)["message"]
+
+
 def test_custom_resources_are_not_served_without_their_crds(core):
     with pytest.raises(ApiException) as e:
         client.CustomObjectsApi(core.api_client).list_namespaced_custom_object(

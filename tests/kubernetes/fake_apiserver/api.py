@@ -5,7 +5,8 @@ GET reads, lists and (with `watch=true`) streams changes as newline-separated JS
 validating built-in kinds against the Kubernetes 1.37 OpenAPI schemas: a bad object is a 422
 Invalid); DELETE removes (a pod with a grace period is only marked, the node removes it once its
 sandbox is stopped; other kinds answer a Status of Success). Every error is a `Status` object
-with its code. Requests need the bearer token of the kubeconfig (401 otherwise). Kinds of
+with its code. Requests need a bearer token of the kubeconfig (401 otherwise), and the server's
+user may do only what deploy/kubernetes grants it (403 otherwise, rbac.py). Kinds of
 custom resources are served only when their CRDs are said to be installed; without them their
 paths are a 404, as on a cluster without agent-sandbox.
 """
@@ -22,6 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from . import selectors
+from .rbac import Rbac, verb
 from .status import ApiError, bad_request, invalid, success
 from .store import BY_PATH, Kind, Store
 
@@ -67,8 +69,9 @@ def _for_list(kind: Kind, obj: dict) -> dict:
 
 
 class Api:
-    def __init__(self, store: Store, token: str, crds_installed: bool):
-        self.store, self.token, self.crds_installed = store, token, crds_installed
+    def __init__(self, store: Store, users: dict[str, Rbac | None], crds_installed: bool):
+        """`users`: bearer token -> what that user may do (None: anything)."""
+        self.store, self.users, self.crds_installed = store, users, crds_installed
 
     def app(self) -> Starlette:
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -85,8 +88,9 @@ class Api:
                              "platform": "linux/amd64"})
 
     def _kind(self, request: Request) -> tuple[Kind, str]:
-        auth = request.headers.get("authorization", "")
-        if not hmac.compare_digest(auth.encode(), f"Bearer {self.token}".encode()):
+        auth = request.headers.get("authorization", "").encode()
+        known = [rbac for token, rbac in self.users.items() if hmac.compare_digest(auth, f"Bearer {token}".encode())]
+        if not known:
             raise ApiError(401, "Unauthorized", "Unauthorized")
         p = request.path_params
         kind = BY_PATH.get((p.get("group", ""), p["version"], p["plural"]))
@@ -96,6 +100,9 @@ class Api:
         across_namespaces = request.method == "GET" and "name" not in p  # a list or watch of all of them
         if (kind.namespaced and not namespace and not across_namespaces) or (not kind.namespaced and namespace):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if known[0] is not None:
+            known[0].check(verb(request.method, "name" in p, request.query_params.get("watch") in ("true", "1")),
+                           kind.group, kind.plural, namespace)
         return kind, namespace
 
     async def one(self, request: Request) -> Response:

@@ -19,7 +19,11 @@ from .api import Api, validate
 from .controllers import Controllers
 from .node import Node
 from .pod_network import PodNetwork
+from .rbac import Rbac
 from .store import BY_KIND, HISTORY, Store
+
+DEPLOY_RBAC = Path(__file__).resolve().parents[3] / "deploy" / "kubernetes" / "base" / "rbac.yaml"
+ADMIN_CONTEXT = "openbay-fake-admin"
 
 
 def serving_pair(directory: Path) -> tuple[Path, Path, bytes]:
@@ -46,21 +50,25 @@ def serving_pair(directory: Path) -> tuple[Path, Path, bytes]:
     return directory / "apiserver.crt", directory / "apiserver.key", pem
 
 
-def kubeconfig(url: str, ca_pem: bytes, token: str, namespace: str) -> str:
+def kubeconfig(url: str, ca_pem: bytes, server_token: str, admin_token: str, namespace: str) -> str:
+    """Its current context is the OpenBay server's ServiceAccount; ADMIN_CONTEXT is for the tests."""
+    def context(name: str, user: str) -> dict:
+        return {"name": name, "context": {"cluster": "openbay-fake", "user": user, "namespace": namespace}}
     return yaml.safe_dump({
         "apiVersion": "v1", "kind": "Config", "current-context": "openbay-fake",
         "clusters": [{"name": "openbay-fake", "cluster": {
             "server": url, "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
-        "users": [{"name": "openbay", "user": {"token": token}}],
-        "contexts": [{"name": "openbay-fake", "context": {"cluster": "openbay-fake", "user": "openbay",
-                                                           "namespace": namespace}}]})
+        "users": [{"name": "openbay-server", "user": {"token": server_token}},
+                  {"name": "admin", "user": {"token": admin_token}}],
+        "contexts": [context("openbay-fake", "openbay-server"), context(ADMIN_CONTEXT, "admin")]})
 
 
 async def serve(directory: Path, port: int, namespaces: list[str], crds_installed: bool, ready,
                 stop: asyncio.Event, history: int = HISTORY) -> None:
     """Run until `stop` is set; `ready(kubeconfig_path)` once it answers. Every pod's sandbox is
     stopped and its root removed on the way out."""
-    store, token = Store(validate, history), secrets.token_urlsafe(24)
+    store, server_token, admin_token = Store(validate, history), secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    users = {server_token: Rbac.from_manifests(DEPLOY_RBAC), admin_token: None}
     for name in namespaces:
         store.create(BY_KIND["Namespace"], "", {"metadata": {"name": name}})
     root = VAR_ROOT / f"k8s-{secrets.token_hex(4)}"  # short: envd's unix sockets live under it
@@ -68,7 +76,7 @@ async def serve(directory: Path, port: int, namespaces: list[str], crds_installe
     backend.check()
     node, controllers = Node(store, backend, PodNetwork()), Controllers(store)
     cert, key, ca_pem = serving_pair(directory)
-    server = uvicorn.Server(uvicorn.Config(Api(store, token, crds_installed).app(), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(Api(store, users, crds_installed).app(), host="127.0.0.1", port=port,
                                            ssl_certfile=str(cert), ssl_keyfile=str(key), log_level="warning",
                                            timeout_graceful_shutdown=2))  # open watches end with it
     workers = [asyncio.create_task(node.run()), asyncio.create_task(controllers.run()),
@@ -80,7 +88,7 @@ async def serve(directory: Path, port: int, namespaces: list[str], crds_installe
                 raise RuntimeError("the fake API server did not start")
             await asyncio.sleep(0.02)
         path = directory / "kubeconfig"
-        path.write_text(kubeconfig(f"https://127.0.0.1:{port}", ca_pem, token, namespaces[0]))
+        path.write_text(kubeconfig(f"https://127.0.0.1:{port}", ca_pem, server_token, admin_token, namespaces[0]))
         path.chmod(0o600)
         ready(path)
         stopping = asyncio.create_task(stop.wait())

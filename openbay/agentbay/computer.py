@@ -3,6 +3,7 @@ OpenBay's native calls; results in AgentBay's shape."""
 from __future__ import annotations
 
 import base64
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,18 +105,29 @@ def png_size(png: bytes) -> tuple[int | None, int | None]:
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
+def as_jpeg(png: bytes, quality: int = 90) -> bytes:
+    """The screen arrives as PNG; AgentBay's "jpg"/"jpeg" is made from it here (Pillow)."""
+    from PIL import Image  # a dependency of OpenBay; loaded only for JPEG
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(png)) as image:
+        image.convert("RGB").save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
 def beta_screenshot(call: Call[Any], format: str) -> Call[ScreenshotResult]:
-    """AgentBay's beta_take_screenshot: the image in memory (OpenBay's screens are PNG)."""
-    if str(format).lower() != "png":
-        return failure(ScreenshotResult, f"format {format!r}: OpenBay's screenshots are PNG; ask for format='png'")
+    """AgentBay's beta_take_screenshot: the image in memory, PNG or JPEG ("png", "jpg", "jpeg")."""
+    kind = str(format).lower()
+    if kind not in ("png", "jpg", "jpeg"):
+        return failure(ScreenshotResult, f"format {format!r}: beta_take_screenshot makes 'png' or 'jpeg'")
     try:
         r = yield from call
     except OpenBayError as e:
         return from_error(ScreenshotResult, e)
     png = bytes(getattr(r, "data", r))
     width, height = png_size(png)
-    return ScreenshotResult(request_id=getattr(r, "request_id", ""), success=True, type="png", data=png,
-                            mime_type="image/png", width=width, height=height)
+    data, kind = (png, "png") if kind == "png" else (as_jpeg(png), "jpeg")
+    return ScreenshotResult(request_id=getattr(r, "request_id", ""), success=True, type=kind, data=data,
+                            mime_type=f"image/{kind}", width=width, height=height)
 
 
 def _dumped(items: Any) -> Any:

@@ -209,8 +209,12 @@ class ContextServiceCalls:
 
 
     def update(self, context: Context) -> Call[OperationResult]:
-        return _not_yet(OperationResult, "renaming a context (update)")
-        yield
+        """Rename the context to context.name (its id stays)."""
+        try:
+            r = yield from ContextCalls.rename(self, context.id, context.name)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(request_id=r.request_id, success=True, data=True)
 
     def list_files(self, context_id: str, parent_folder_path: str, page_number: int = 1, page_size: int = 50,
                    max_results: int | None = None, next_token: str | None = None) -> Call[ContextFileListResult]:

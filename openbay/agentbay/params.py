@@ -2,6 +2,7 @@
 ContextSync with its policies, and the mapping of AgentBay's image names onto OpenBay's."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -26,6 +27,12 @@ MANUAL_RELEASE_S = 7 * 86400  # OpenBay's longest idle lifetime
 
 def openbay_image(image_id: str | None) -> str:
     return IMAGES.get(image_id or "linux_latest", image_id or "linux")
+
+
+def _no_wildcard(path: str, where: str) -> None:
+    if path and re.search(r"[*?\[\]]", path):
+        raise ValueError(f"Wildcard patterns are not supported in {where}. Got: {path}. "
+                         "Please use exact directory paths instead.")
 
 
 class UploadStrategy(Enum):
@@ -101,6 +108,14 @@ class RecyclePolicy:
     lifecycle: Lifecycle = Lifecycle.LIFECYCLE_FOREVER
     paths: list[str] = field(default_factory=lambda: [""])
 
+    def __post_init__(self) -> None:
+        """AgentBay's checks: a Lifecycle value, exact paths (no wildcards)."""
+        if not isinstance(self.lifecycle, Lifecycle):
+            raise ValueError(f"Invalid lifecycle value: {self.lifecycle}. Valid values are: "
+                             + ", ".join(e.value for e in Lifecycle))
+        for path in self.paths:
+            _no_wildcard(path, "recycle policy paths")
+
     @classmethod
     def default(cls) -> RecyclePolicy:
         return cls()
@@ -112,6 +127,13 @@ class WhiteList:
     exclude_paths: list[str] = field(default_factory=list)
     is_path_regex: bool = False
     is_exclude_regex: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.is_path_regex:
+            _no_wildcard(self.path, "path when is_path_regex=False")
+        if not self.is_exclude_regex:
+            for path in self.exclude_paths:
+                _no_wildcard(path, "exclude_paths when is_exclude_regex=False")
 
 
 @dataclass

@@ -40,6 +40,7 @@ from .results import (
 
 LANGUAGES = {"python": "python", "py": "python", "python3": "python", "javascript": "javascript",
              "js": "javascript", "node": "javascript", "nodejs": "javascript"}
+TRANSFER_FOLDER = "/tmp/file-transfer"
 EVENT_NAMES = {"created": "create", "modified": "modify", "deleted": "delete"}
 
 
@@ -179,10 +180,14 @@ def _changes(events: list[NativeChange]) -> list[FileChangeEvent]:
     return [FileChangeEvent(EVENT_NAMES.get(e.event_type, e.event_type), e.path, e.path_type) for e in events]
 
 
-def _no_transfer_context(self: Any) -> Call[str | None]:
-    """AgentBay stages large files in a transfer context; OpenBay streams them directly: None."""
-    return None
-    yield  # a call like the others
+def _transfer_folder(self: Any) -> Call[str | None]:
+    """Where AgentBay stages transferred files (its file-transfer context's folder). OpenBay streams
+    files to any path; this folder exists for programs that upload into it (None if it cannot be made)."""
+    try:
+        yield from FileSystemCalls.create_directory(self, TRANSFER_FOLDER)
+    except OpenBayError:
+        return None
+    return TRANSFER_FOLDER
 
 
 class WatchThread(threading.Thread):
@@ -211,7 +216,7 @@ class FileSystem(Part):
     read_file = blocking(AgentBayFileCalls.read_file)
     upload_file = blocking(AgentBayFileCalls.upload_file)
     download_file = blocking(AgentBayFileCalls.download_file)
-    get_file_transfer_context_path = blocking(_no_transfer_context)
+    get_file_transfer_context_path = blocking(_transfer_folder)
     # AgentBay's short names of the same calls
     read, write = blocking(AgentBayFileCalls.read_file), blocking(AgentBayFileCalls.write_file)
     list = ls = blocking(AgentBayFileCalls.list_directory)
@@ -239,7 +244,7 @@ class AsyncFileSystem(AsyncPart):
     read_file = awaited(AgentBayFileCalls.read_file)
     upload_file = awaited(AgentBayFileCalls.upload_file)
     download_file = awaited(AgentBayFileCalls.download_file)
-    get_file_transfer_context_path = awaited(_no_transfer_context)
+    get_file_transfer_context_path = awaited(_transfer_folder)
     # AgentBay's short names of the same calls
     read, write = awaited(AgentBayFileCalls.read_file), awaited(AgentBayFileCalls.write_file)
     list = ls = awaited(AgentBayFileCalls.list_directory)

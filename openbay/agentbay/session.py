@@ -205,6 +205,7 @@ class _Facts:
         return self.resource_url or ""
 
     getToken, getLinkUrl = get_token, get_link_url
+    _get_token, _get_link_url = get_token, get_link_url  # called by AgentBay's link_url_session example
 
     def get_session_id(self) -> str:
         return self.session_id

@@ -66,6 +66,12 @@ class ContextCalls:
         return (yield from calls.result(Request("GET", "/v1/contexts"), ContextListResult,
                                         lambda b: {"contexts": ContextList.model_validate(b).contexts}))
 
+    def rename(self, context: ContextInfo | str, name: str) -> Call[ContextResult]:
+        """Give the context another name (ConflictError when another of yours has it)."""
+        context_id = context if isinstance(context, str) else context.context_id
+        req = Request("PATCH", f"/v1/contexts/{quote(context_id, safe='')}", json=ContextCreate(name=name).model_dump())
+        return (yield from calls.result(req, ContextResult, _context))
+
     def clear(self, context: ContextInfo | str) -> Call[ContextResult]:
         """Drop what the context has saved; the context stays, empty."""
         context_id = context if isinstance(context, str) else context.context_id
@@ -92,6 +98,7 @@ class ContextApi(Part):
     get = blocking(ContextCalls.get)
     get_by_id = blocking(ContextCalls.get_by_id)
     list = blocking(ContextCalls.list)
+    rename = blocking(ContextCalls.rename)
     clear = blocking(ContextCalls.clear)
     list_files = blocking(ContextCalls.list_files)
     delete = blocking(ContextCalls.delete)
@@ -101,6 +108,7 @@ class AsyncContextApi(AsyncPart):
     get = awaited(ContextCalls.get)
     get_by_id = awaited(ContextCalls.get_by_id)
     list = awaited(ContextCalls.list)
+    rename = awaited(ContextCalls.rename)
     clear = awaited(ContextCalls.clear)
     list_files = awaited(ContextCalls.list_files)
     delete = awaited(ContextCalls.delete)

@@ -39,6 +39,16 @@ class ContextRepository:
             return list(await s.scalars(select(ContextRow).where(ContextRow.owner_id == owner_id)
                                         .order_by(ContextRow.name)))
 
+    async def rename(self, owner_id: str, context_id: str, name: str) -> bool:
+        """False when the owner has another context of that name already."""
+        try:
+            async with self.db.session() as s, s.begin():
+                await s.execute(update(ContextRow).where(ContextRow.id == context_id,
+                                                         ContextRow.owner_id == owner_id).values(name=name))
+        except IntegrityError:
+            return False
+        return True
+
     async def delete(self, owner_id: str, context_id: str) -> bool:
         async with self.db.session() as s, s.begin():
             result = await s.execute(delete(ContextRow).where(ContextRow.id == context_id,

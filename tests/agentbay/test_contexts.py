@@ -95,3 +95,34 @@ def test_bind_restores_a_context_into_a_running_session_and_saves_it(agent_bay):
     names = [f.file_name for f in agent_bay.context.list_files(ctx.id, "/").entries]
     assert names == ["a.txt", "b.txt"]
     agent_bay.context.delete(ctx)
+
+
+def test_update_renames_a_context_and_refuses_a_taken_name(agent_bay):
+    tag = f"ab-rename-{time.time_ns()}"
+    ctx = agent_bay.context.create(f"{tag}-a").context
+    other = agent_bay.context.create(f"{tag}-b").context
+    ctx.name = f"{tag}-renamed"
+    assert agent_bay.context.update(ctx).success
+    assert agent_bay.context.get(f"{tag}-renamed").context_id == ctx.id
+    assert not agent_bay.context.get(f"{tag}-a").success
+    ctx.name = other.name
+    taken = agent_bay.context.update(ctx)
+    assert not taken.success and "already" in taken.error_message
+    assert agent_bay.context.get(context_id=ctx.id).context.name == f"{tag}-renamed"
+    for c in (ctx, other):
+        agent_bay.context.delete(c)
+
+
+def test_policies_refuse_wildcards_as_agentbay_does():
+    import pytest
+
+    from openbay.agentbay import Lifecycle, RecyclePolicy, WhiteList
+    for bad in ("/data/*", "/data/file?", "/data/[ab]"):
+        with pytest.raises(ValueError, match="Wildcard"):
+            RecyclePolicy(lifecycle=Lifecycle.LIFECYCLE_1DAY, paths=[bad])
+        with pytest.raises(ValueError, match="Wildcard"):
+            WhiteList(path=bad)
+    with pytest.raises(ValueError, match="lifecycle"):
+        RecyclePolicy(lifecycle="1 day")  # type: ignore[arg-type]
+    assert RecyclePolicy(paths=["/tmp/cache", "/var/log"]).paths == ["/tmp/cache", "/var/log"]
+    assert WhiteList(path="/data/.*", is_path_regex=True).path == "/data/.*"

@@ -55,6 +55,14 @@ async def list_context_files(context_id: str, request: Request, path: str = "/",
     return await services(request).contexts.files(who, context_id, path, page, page_size)
 
 
+@router.patch("/v1/contexts/{context_id}", response_model=ContextInfo, responses=responses(409))
+async def rename_context(context_id: str, body: ContextCreate, request: Request,
+                         who: Principal = Depends(require_principal)):
+    """Give the context another name (409 when another of the caller's contexts has it)."""
+    svc = services(request).contexts
+    return svc.info(await svc.rename(who, context_id, body.name))
+
+
 @router.post("/v1/contexts/{context_id}/clear", response_model=ContextInfo)
 async def clear_context(context_id: str, request: Request, who: Principal = Depends(require_principal)):
     """Drop the context's saved content; the context itself stays."""

@@ -77,6 +77,12 @@ class ContextService:
         row = await self.get(who, context_id)
         return await list_files(self._archive(who.owner_id, row.id), folder, page, page_size)
 
+    async def rename(self, who: Principal, context_id: str, name: str) -> ContextRow:
+        row = await self.get(who, context_id)
+        if row.name != name and not await self.repo.rename(who.owner_id, row.id, name):
+            raise ApiError(ErrorCode.CONFLICT, f"you have a context called {name!r} already")
+        return await self.get(who, context_id)
+
     async def clear(self, who: Principal, context_id: str) -> ContextRow:
         """Drop the saved content; the context stays (empty) for the next save."""
         row = await self.get(who, context_id)

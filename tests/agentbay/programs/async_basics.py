@@ -39,8 +39,8 @@ async def main():
         bindings = (await session.context.list_bindings()).bindings
         check([(b.context_id, b.path) for b in bindings] == [(context.id, "/tmp/ctx-async")], "list_bindings")
         await session.command.execute_command("echo kept > /tmp/ctx-async/kept.txt")
-        shot = await session.computer.beta_take_screenshot("jpeg")
-        check(not shot.success and shot.error_message, "a jpeg screenshot is refused with a sentence")
+        shot = await session.computer.beta_take_screenshot("bmp")
+        check(not shot.success and "png" in shot.error_message, "a bmp screenshot is refused with a sentence")
         metrics = await session.get_metrics()
         check(metrics.success and metrics.metrics.cpu_count >= 1, "get_metrics")
     finally:

@@ -31,8 +31,9 @@ def main():
             with open(path, "wb") as f:
                 f.write(shot.data)
             check(os.path.getsize(path) == len(shot.data), f"saved {len(shot.data)} bytes")
-        jpeg = session.computer.beta_take_screenshot("jpeg")
-        check(not jpeg.success and "png" in jpeg.error_message, f"jpeg refused with a sentence: {jpeg.error_message}")
+        jpeg = session.computer.beta_take_screenshot("jpg")
+        check(jpeg.success and jpeg.type == "jpeg" and jpeg.data[:2] == b"\xff\xd8" and jpeg.width == shot.width,
+              f"a JPEG screenshot: {jpeg.error_message}")
         check(session.computer.move_mouse(100, 120).success, "move_mouse")
         pos = session.computer.get_cursor_position()
         check(pos.success and pos.data.get("x") == 100 and pos.data.get("y") == 120, f"cursor at {pos.data}")

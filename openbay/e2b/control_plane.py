@@ -162,12 +162,17 @@ async def kill_sandbox(sandbox_id: str, request: Request, who: Principal = Depen
 @router.post("/sandboxes/{sandbox_id}/timeout")
 async def set_timeout(sandbox_id: str, body: Timeout, request: Request,
                       who: Principal = Depends(control_principal)):
-    sessions = services(request).sessions
-    row = await sessions.keep_alive(who, sandbox_id)
-    row.timeout_s = _timeout_s(body.timeout)  # E2B's timeout counts from now: the lifetime, reset by use
-    row.expires_at = datetime.now(timezone.utc) + timedelta(seconds=row.timeout_s)
-    await sessions.repo.touch(sandbox_id, row.last_active_at, row.expires_at)
+    await _set_lifetime(services(request).sessions, who, sandbox_id, _timeout_s(body.timeout))
     return Response(status_code=204)
+
+
+async def _set_lifetime(sessions, who: Principal, sandbox_id: str, seconds: int):
+    """E2B's timeout counts from now: the session's idle lifetime, from now on."""
+    row = await sessions.keep_alive(who, sandbox_id)
+    row.timeout_s = seconds
+    row.expires_at = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    await sessions.repo.touch(sandbox_id, row.last_active_at, row.expires_at)
+    return row
 
 
 @router.post("/sandboxes/{sandbox_id}/refreshes")
@@ -197,7 +202,7 @@ async def connect(sandbox_id: str, request: Request, body: Timeout | None = None
     if was_paused:
         row = await sessions.resume(who, sandbox_id)
     if body is not None and body.timeout > row.timeout_s:  # a running sandbox's timeout only grows
-        row.timeout_s = _timeout_s(body.timeout)
+        row = await _set_lifetime(sessions, who, sandbox_id, _timeout_s(body.timeout))
     return JSONResponse(_sandbox(request, row.id, row.image_id), status_code=201 if was_paused else 200)
 
 

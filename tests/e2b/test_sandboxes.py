@@ -49,6 +49,11 @@ def test_set_timeout_moves_the_end(sandbox):
     sandbox.set_timeout(1200)
     info = sandbox.get_info()
     assert 1100 <= (info.end_at - info.started_at).total_seconds() <= 1300
+    Sandbox.connect(sandbox.sandbox_id, timeout=600)  # connect only lengthens a running sandbox's timeout
+    assert Sandbox.get_info(sandbox.sandbox_id).end_at >= info.end_at
+    Sandbox.connect(sandbox.sandbox_id, timeout=3000)
+    info = sandbox.get_info()
+    assert 2900 <= (info.end_at - info.started_at).total_seconds() <= 3100
 
 
 def test_metrics(sandbox):

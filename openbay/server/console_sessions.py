@@ -4,7 +4,7 @@ The cookie is HttpOnly and SameSite=Strict, so no script reads it and no other s
 page makes the browser send it. On top of that, a request that changes something must
 carry the visit's CSRF token in a header (a script of our own pages reads it from
 /console/api/me) and, like every WebSocket, come from our own origin. A visit that
-came through a get_link() URL is scoped to that one session.
+came through a get_link() URL is scoped to that one session, and ends when that link does.
 """
 from __future__ import annotations
 
@@ -39,10 +39,13 @@ class ConsoleVisits:
         self.ttl_s = ttl_s
         self._visits: dict[str, Visit] = {}
 
-    def open(self, principal: Principal, scope: str | None = None) -> tuple[str, Visit]:
+    def open(self, principal: Principal, scope: str | None = None,
+             until: float | None = None) -> tuple[str, Visit]:
+        """A new visit; `until`: the end of the link that opened it (a visit never outlives it)."""
         self._forget_expired()
         visit_id = secrets.token_urlsafe(32)
-        visit = Visit(principal, secrets.token_urlsafe(24), time.time() + self.ttl_s, scope)
+        expires = time.time() + self.ttl_s if until is None else min(until, time.time() + self.ttl_s)
+        visit = Visit(principal, secrets.token_urlsafe(24), expires, scope)
         self._visits[visit_id] = visit
         return visit_id, visit
 

@@ -9,6 +9,8 @@ hosts it answers everything itself: nothing of the API or the console is served 
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 
@@ -18,6 +20,8 @@ from starlette.websockets import WebSocket
 
 from openbay.protocol import ErrorCode
 
+from .auth import bearer_secret
+from .console_sessions import CSRF_HEADER
 from .errors import ApiError, error_response
 from .link_origins import LINKS_PREFIX, SANDBOX_CSP, BadLinkUrl, LinkOrigins, parse_label
 from .port_proxy import (
@@ -36,9 +40,10 @@ from .wiring import services
 _PATH_LINK = re.compile(r"^/links/([^/]+)/([^/]*)(/.*)?$")
 _COOKIE_DOMAIN = re.compile(rb";\s*domain=[^;]*", re.IGNORECASE)
 POLICY_VIOLATION = 1008
-# request headers that do not go to the app as they are: the proxy sets its own
+# request headers that do not go to the app as they are: the proxy sets its own, or they are OpenBay's
 _DROPPED = {b"x-forwarded-for", b"x-forwarded-host", b"x-forwarded-proto", b"x-forwarded-prefix", b"origin",
-            b"cookie", b"authorization", b"content-length"}
+            b"cookie", b"authorization", b"content-length", CSRF_HEADER.encode()}
+OPENBAY_COOKIES = "openbay_"  # every cookie OpenBay sets (the console's, a link's) is named so
 
 
 @dataclass(frozen=True)
@@ -137,18 +142,37 @@ def _target(conn: HTTPConnection, link: _Link) -> bytes:
     return path + (b"?" + query if query else b"")
 
 
+def _carries_openbay_key(auth: str) -> bool:
+    """Whether an Authorization header holds an OpenBay key, in any scheme (Bearer, Basic, ...)."""
+    if bearer_secret(auth).startswith("ob_"):
+        return True
+    scheme, _, value = auth.strip().partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            value = base64.b64decode(value.strip(), validate=True).decode("latin-1")
+        except (ValueError, binascii.Error):
+            return False
+    return "ob_" in value
+
+
 def _forwarded(conn: HTTPConnection, link: _Link) -> list[tuple[bytes, bytes]]:
-    """The client's headers for the app, minus OpenBay's credentials, plus where it came from."""
+    """The client's headers for the app, minus every OpenBay credential (its cookies: the
+    console's, the link's; its CSRF header; an API key in Authorization), plus where it came from."""
     headers = [(k, v) for k, v in conn.scope["headers"] if k not in _DROPPED]
     cookies = [c for c in conn.headers.get("cookie", "").split(";")
-               if c.strip() and not c.strip().startswith(TOKEN_NAME + "=")]
+               if c.strip() and not c.strip().lower().startswith(OPENBAY_COOKIES)]
     if cookies:
         headers.append((b"cookie", ";".join(cookies).strip().encode("latin-1")))
     auth = conn.headers.get("authorization", "")
-    if auth and not auth.lower().startswith("bearer ob_"):  # the app's own credentials pass
+    if auth and not _carries_openbay_key(auth):  # the app's own credentials pass
         headers.append((b"authorization", auth.encode("latin-1")))
-    if "origin" in conn.headers:  # what the app expects to see from its own pages
-        headers.append((b"origin", b"http://localhost:%d" % link.port))
+    origin = conn.headers.get("origin")
+    if origin is not None:
+        # the app's own pages (the link's origin) look as they would without the proxy; any other
+        # origin goes through unchanged, so the app's own origin checks see it
+        own = f"{conn.url.scheme}://{conn.url.netloc}"
+        headers.append((b"origin", b"http://localhost:%d" % link.port if origin == own and not link.prefix
+                        else origin.encode("latin-1")))
     client = conn.client.host if conn.client else ""
     headers += [(b"x-forwarded-for", client.encode()), (b"x-forwarded-host", conn.url.netloc.encode()),
                 (b"x-forwarded-proto", conn.url.scheme.encode())]
@@ -161,7 +185,9 @@ def _answer(ports: PortService, response: Response, headers: list, access: Acces
             sandboxed: bool) -> Response:
     """The app's headers, its cookies kept to the link's own host, plus the link's cookie; on a
     path link, a sandbox that keeps the app's scripts out of the server's origin."""
-    response.raw_headers = [(k, _COOKIE_DOMAIN.sub(b"", v) if k == b"set-cookie" else v) for k, v in headers]
+    # the app's cookies stay on the link's own host, and none may take an OpenBay cookie's name
+    response.raw_headers = [(k, _COOKIE_DOMAIN.sub(b"", v) if k == b"set-cookie" else v) for k, v in headers
+                            if not (k == b"set-cookie" and v.lstrip().lower().startswith(OPENBAY_COOKIES.encode()))]
     if sandboxed:
         response.raw_headers.append((b"content-security-policy", SANDBOX_CSP))
     if access.token:

@@ -211,7 +211,10 @@ def test_the_app_never_sees_openbays_credentials(server, session):
     headers = seen["headers"]
     assert "authorization" not in headers and "openbay_token" not in headers.get("cookie", "")
     assert headers["cookie"] == "app_session=abc"
-    assert headers["host"] == f"localhost:{port}" and headers["origin"] == f"http://localhost:{port}"
+    assert headers["host"] == f"localhost:{port}" and headers["origin"] == "http://elsewhere"  # as it came
+    own = httpx.get(_bare(link) + "headers", headers={"Origin": link_base(server, session.session_id, port)[:-1],
+                                                      "Cookie": f"openbay_token={_token_of(link)}"}).json()
+    assert own["headers"]["origin"] == f"http://localhost:{port}"  # the app's own pages look as without a proxy
     assert headers["x-forwarded-host"] == urllib.parse.urlsplit(link).netloc and "x-forwarded-prefix" not in headers
     # the app's own credentials do pass
     seen = httpx.get(link.replace("/?", "/headers?"), headers={"Authorization": "Basic dTpw"}).json()

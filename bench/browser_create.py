@@ -105,14 +105,14 @@ def openbay_cycle(p, bay, url: str, out: Stages, label: str, envs: dict | None =
     out.end(f"openbay {label}: create → CDP → goto → delete")
 
 
-def pool_ready(base_url: str) -> bool:
-    text = httpx.get(f"{base_url}/metrics").text
+def pool_ready(base_url: str, admin_key: str) -> bool:
+    text = httpx.get(f"{base_url}/metrics", headers={"Authorization": f"Bearer {admin_key}"}).text
     return any(line.strip() == "openbay_browser_pool_ready 1" for line in text.splitlines())
 
 
-def wait_for_pool(base_url: str) -> None:
+def wait_for_pool(base_url: str, admin_key: str) -> None:
     deadline = time.monotonic() + 120
-    while not pool_ready(base_url):  # refilling happens between cycles, untimed
+    while not pool_ready(base_url, admin_key):  # refilling happens between cycles, untimed
         if time.monotonic() > deadline:
             raise SystemExit("the warm pool did not refill within 120 s")
         time.sleep(0.05)
@@ -137,7 +137,7 @@ def main() -> None:
             for cycle in (lambda: plain_cycle(p, url, out),
                           lambda: openbay_cycle(p, bay, url, out, "cold", envs={"COLD": "1"}),
                           lambda: openbay_cycle(p, bay, url, out, "warm")):
-                wait_for_pool(srv.base_url)
+                wait_for_pool(srv.base_url, srv.admin_key)
                 cycle()
             if i == 0:  # the first round warms caches: not counted
                 out.rows.clear()

@@ -72,7 +72,8 @@ def pool_creates(n: int) -> list[float]:
     with server(pool="linux=2") as srv, srv.client() as bay:
         def ready() -> int:
             return int(next(line.split()[-1] for line in
-                            httpx.get(srv.base_url + "/metrics").text.splitlines()
+                            httpx.get(srv.base_url + "/metrics", headers={"Authorization": f"Bearer {srv.admin_key}"})
+                            .text.splitlines()
                             if line.startswith("openbay_pool_ready")))
         for _ in range(n):
             deadline = time.monotonic() + 60

@@ -17,8 +17,22 @@ if [ -n "$missing" ]; then
   apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing
 fi
 
+# .venv is made from Debian's own Python (3.11.2 on Debian 12) where there is one: the floor
+# OpenBay promises to run on, so the suite checks it. A .venv made from another interpreter (a
+# pyenv or a newer build earlier on PATH) is made again. OPENBAY_PYTHON overrides the choice.
+python="${OPENBAY_PYTHON:-}"
+if [ -z "$python" ]; then
+  if [ -x /usr/bin/python3 ]; then python=/usr/bin/python3; else python=$(command -v python3); fi
+fi
+"$python" -c 'import sys; sys.exit(sys.version_info[:3] < (3, 11, 2))' \
+  || { echo "OpenBay needs Python 3.11.2 or newer; $python is $("$python" --version 2>&1)"; exit 1; }
+want=$("$python" -c 'import sys; print(sys.base_prefix, sys.version)')
+if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c 'import sys; print(sys.base_prefix, sys.version)' 2>/dev/null)" != "$want" ]; then
+  echo "remaking .venv from $python ($("$python" --version 2>&1))"
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-  python3 -m venv .venv
+  "$python" -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
 .venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements-agentbay.lock

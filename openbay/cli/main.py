@@ -41,8 +41,9 @@ def serve(host: str, port: int) -> None:
         if settings.bootstrap_key:  # the deployer chose it: no need to show it anywhere
             err.print("Admin API key from OPENBAY_BOOTSTRAP_KEY installed.")
             return
-        err.print(f"[bold green]Admin API key (shown once):[/bold green] {key}", highlight=False)
-        err.print(f"It is also in {home / 'admin_key'} (mode 0600), where the CLI and SDK find it.")
+        # never printed: a terminal's scrollback or a log file would keep it
+        err.print(f"[bold green]Admin API key written to {home / 'admin_key'}[/bold green] (mode 0600), "
+                  "where the CLI and SDK find it.", highlight=False)
 
     err.print(f"OpenBay serving on http://{host}:{port} (state in {settings.home})")
     def extend(app) -> None:  # what lives above the server layer: the MCP endpoint, E2B's API

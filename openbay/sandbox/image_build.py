@@ -11,6 +11,7 @@ users' templates are made this way; only `linux` comes from mmdebstrap.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import secrets
 import shlex
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import image_catalog
-from .backend import ResourceLimits, SandboxError, SandboxSpec
+from .backend import NetworkPolicy, ResourceLimits, SandboxError, SandboxSpec
 from .envd.client import EnvdError
 from .envd.upload import upload
 from .image_store import ImageManifest, ImageStore, remove_tree, shift_ids, tree_size
@@ -31,8 +32,11 @@ from .runtime import HOST_ID_BASE
 
 Progress = Callable[[str], None]
 # downloaded .deb files are kept between builds (a template of linux + one package builds
-# without downloading what an earlier build already fetched); builds see it at this path
+# without downloading what an earlier build already fetched); builds see it at this path. The
+# built-in images' builds share one cache; each owner's template builds get a cache of their own,
+# so a tenant's build never writes (or plants a .deb in) what another build installs from
 APT_CACHE_INSIDE = "/var/cache/openbay-apt"
+OWNER_APT_CACHE_BYTES = 2 * 1024 ** 3  # an owner's cache past this is emptied before the next build
 BUILD_LIMITS = ResourceLimits(memory_bytes=4 * 1024 ** 3, max_processes=4096, cpu_cores=2.0)
 STEP_TIMEOUT_MS = 30 * 60 * 1000
 # what a build leaves behind that no image needs
@@ -68,6 +72,8 @@ class LayerBuild:
     recipe: str = ""
     description: str = ""
     shm_bytes: int | None = None
+    # what the build's sandbox may reach: the owner's effective egress policy (the floor holds always)
+    network_policy: NetworkPolicy = field(default_factory=NetworkPolicy)
 
 
 def apt_step(packages: list[str]) -> BuildStep:
@@ -78,8 +84,14 @@ def apt_step(packages: list[str]) -> BuildStep:
                      label=f"apt-get install {' '.join(packages)}")
 
 
-def _apt_cache(store: ImageStore) -> Path:
-    cache = store.root.parent / "apt-cache"
+def _apt_cache(store: ImageStore, owner_id: str | None = None) -> Path:
+    """The package cache of the built-in images' builds, or one owner's (made on first use)."""
+    if owner_id is None:
+        cache = store.root.parent / "apt-cache"
+    else:
+        cache = store.root.parent / "apt-cache-owners" / hashlib.sha256(owner_id.encode()).hexdigest()[:24]
+        if cache.exists() and tree_size(cache) > OWNER_APT_CACHE_BYTES:
+            remove_tree(cache)
     (cache / "partial").mkdir(parents=True, exist_ok=True)
     for d in (cache, cache / "partial"):
         os.chown(d, HOST_ID_BASE, HOST_ID_BASE)  # root inside the build sandbox writes there
@@ -116,9 +128,11 @@ async def build_layer(backend, build: LayerBuild, progress: Progress = print) ->
     log = _Log(progress)
     session_id = "b-" + secrets.token_hex(6)
     spec = SandboxSpec(session_id=session_id, image_id=parent.ref, network=True, limits=BUILD_LIMITS,
-                       envs={"DEBIAN_FRONTEND": "noninteractive"}, disk_bytes=64 * 1024 ** 3)
+                       envs={"DEBIAN_FRONTEND": "noninteractive"}, disk_bytes=64 * 1024 ** 3,
+                       network_policy=build.network_policy)
     started = time.monotonic()
-    sandbox = await backend.start(spec, extra_binds=[(str(_apt_cache(store)), APT_CACHE_INSIDE, False)])
+    cache = await asyncio.to_thread(_apt_cache, store, build.owner_id)
+    sandbox = await backend.start(spec, extra_binds=[(str(cache), APT_CACHE_INSIDE, False)])
     staging = store.new_staging("layer")
     try:
         for i, step in enumerate([*build.steps, BuildStep(command=_CLEANUP, label="clean up")], 1):

@@ -18,7 +18,7 @@ from .links import LinkSigner, load_secret
 from .metrics import Metrics
 from .middleware import install_middleware
 from .openapi import install_openapi
-from .ratelimit import RateLimiter
+from .ratelimit import AuthThrottle, RateLimiter
 from .replicas import Replicas, SessionAdoption
 from .routes import browser as browser_routes
 from .routes import code, commands, console, contexts, files, health, keys, live_view, qianfan, sessions, uploads, vnc
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     app.state.settings = settings
     app.state.version = _version()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    app.state.auth_throttle = AuthThrottle(settings.auth_failure_burst, settings.auth_failures_per_min)
     app.state.template_uploads = {}  # (owner, upload id) -> archive for that owner's next build
     app.state.console_visits = ConsoleVisits()
     install_error_handlers(app)

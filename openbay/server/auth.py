@@ -17,11 +17,29 @@ def bearer_secret(authorization: str) -> str:
     return secret.strip() if scheme.lower() == "bearer" else ""
 
 
-async def principal_for(request_app, secret: str) -> Principal:
+def throttled(wait: float) -> ApiError:
+    return ApiError(ErrorCode.RATE_LIMITED, f"too many failed sign-ins; retry in {math.ceil(wait)} s",
+                    {"Retry-After": str(math.ceil(wait))})
+
+
+async def authenticate(request_app, secret: str, client: str = "") -> Principal | None:
+    """The key's principal, or None (counted against the client and the key's prefix); 429
+    when either has failed too often of late."""
+    throttle = request_app.state.auth_throttle
+    wait = throttle.wait(client, secret)
+    if wait:
+        raise throttled(wait)
+    principal = await request_app.state.services.keys.authenticate(secret)
+    if principal is None:
+        throttle.failed(client, secret)
+    return principal
+
+
+async def principal_for(request_app, secret: str, client: str = "") -> Principal:
     if not secret:
         raise ApiError(ErrorCode.UNAUTHORIZED, "missing API key: send 'Authorization: Bearer ob_...'",
                        _CHALLENGE)
-    principal = await request_app.state.services.keys.authenticate(secret)
+    principal = await authenticate(request_app, secret, client)
     if principal is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key", _CHALLENGE)
     wait = request_app.state.rate_limiter.check(principal.key_id)
@@ -40,7 +58,11 @@ async def require_principal(request: Request) -> Principal:
             raise ApiError(ErrorCode.UNAUTHORIZED, "the console visit is signed out, expired, or this "
                            "request lacks its CSRF header or comes from another origin")
         return visit.principal
-    return await principal_for(request.app, secret)
+    return await principal_for(request.app, secret, client_of(request))
+
+
+def client_of(conn) -> str:
+    return conn.client.host if conn.client else ""
 
 
 async def require_admin(principal: Principal = Depends(require_principal)) -> Principal:

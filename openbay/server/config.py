@@ -71,6 +71,10 @@ class Settings:
     max_sessions_per_owner: int = 256
     rate_limit_per_s: float = 200.0
     rate_limit_burst: int = 400
+    auth_failure_burst: int = 10  # failed sign-ins / bad keys per client address or key prefix, then 429
+    auth_failures_per_min: float = 6.0  # ... refilled at this rate
+    metrics_token: str = field(default="", repr=False)  # OPENBAY_METRICS_TOKEN: /metrics without an admin key
+    metrics_owners: bool = False  # OPENBAY_METRICS_OWNERS=1: model usage labelled by owner id
     reap_interval_s: float = 5.0
     max_paused_s: float = 7 * 86400  # a paused session ends after this long paused
     min_free_disk_mb: int = 512  # below this much free space new sessions and uploads are refused
@@ -122,6 +126,10 @@ class Settings:
             max_sessions_per_owner=_int("OPENBAY_MAX_SESSIONS_PER_OWNER", cls.max_sessions_per_owner),
             rate_limit_per_s=_float("OPENBAY_RATE_LIMIT_PER_S", cls.rate_limit_per_s),
             rate_limit_burst=_int("OPENBAY_RATE_LIMIT_BURST", cls.rate_limit_burst),
+            auth_failure_burst=_int("OPENBAY_AUTH_FAILURE_BURST", cls.auth_failure_burst),
+            auth_failures_per_min=_float("OPENBAY_AUTH_FAILURES_PER_MIN", cls.auth_failures_per_min),
+            metrics_token=os.environ.get("OPENBAY_METRICS_TOKEN", ""),
+            metrics_owners=os.environ.get("OPENBAY_METRICS_OWNERS") == "1",
             reap_interval_s=_float("OPENBAY_REAP_INTERVAL_S", cls.reap_interval_s),
             max_paused_s=_float("OPENBAY_MAX_PAUSED_S", cls.max_paused_s),
             min_free_disk_mb=_int("OPENBAY_MIN_FREE_DISK_MB", cls.min_free_disk_mb),

@@ -26,7 +26,8 @@ class Metrics:
     def gauge(self, name: str, read) -> None:
         self.gauges[name] = read
 
-    def render(self) -> str:
+    def render(self, owners: bool = False) -> str:
+        """The text; model usage by owner id only when `owners` (else summed over owners)."""
         lines = ["# TYPE openbay_requests_total counter"]
         for (kind, klass), n in sorted(self.requests.items()):
             lines.append(f'openbay_requests_total{{kind="{kind}",class="{klass}xx"}} {n}')
@@ -34,14 +35,16 @@ class Metrics:
         lines.append(f"openbay_request_seconds_total {self.request_seconds:.6f}")
         for name, n in sorted(self.events.items()):
             lines += [f"# TYPE openbay_{name}_total counter", f"openbay_{name}_total {n}"]
-        if self.usage:
+        usage = self.usage if owners else {"": sum(self.usage.values(), Counter())} if self.usage else {}
+        if usage:
             lines.append("# TYPE openbay_llm_tokens_total counter")
-            for owner, t in sorted(self.usage.items()):
-                lines.append(f'openbay_llm_tokens_total{{owner="{owner}",kind="prompt"}} {t["prompt_tokens"]}')
-                lines.append(f'openbay_llm_tokens_total{{owner="{owner}",kind="completion"}} {t["completion_tokens"]}')
+            for owner, t in sorted(usage.items()):
+                who = f'owner="{owner}",' if owners else ""
+                lines.append(f'openbay_llm_tokens_total{{{who}kind="prompt"}} {t["prompt_tokens"]}')
+                lines.append(f'openbay_llm_tokens_total{{{who}kind="completion"}} {t["completion_tokens"]}')
             lines.append("# TYPE openbay_llm_cost_usd_total counter")
-            lines += [f'openbay_llm_cost_usd_total{{owner="{owner}"}} {t["cost_usd"]:.8f}'
-                      for owner, t in sorted(self.usage.items())]
+            lines += [f'openbay_llm_cost_usd_total{{owner="{owner}"}} {t["cost_usd"]:.8f}' if owners
+                      else f'openbay_llm_cost_usd_total {t["cost_usd"]:.8f}' for owner, t in sorted(usage.items())]
         for name, read in sorted(self.gauges.items()):
             lines += [f"# TYPE openbay_{name} gauge", f"openbay_{name} {read()}"]
         return "\n".join(lines) + "\n"

@@ -99,9 +99,10 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
             await service.session_ending(session_id, sandbox)
 
     keys = KeyService(KeyRepository(db))
-    images = ImageService(abilities, settings.home / "template-logs", in_use=lambda ref: sessions.uses_image(ref))
     network_policies = NetworkPolicyService(NetworkRepository(db), settings.host_port_allowed,
                                             egress_floor.parse_exceptions(settings.egress_allow_private))
+    images = ImageService(abilities, settings.home / "template-logs", in_use=lambda ref: sessions.uses_image(ref),
+                          build_policy=network_policies.for_builds)
     contexts = ContextService(ContextRepository(db), sandbox_root / "contexts", max_bytes=settings.max_file_bytes)
     limits = ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                             max_processes=settings.sandbox_max_processes, cpu_cores=settings.sandbox_cpus)

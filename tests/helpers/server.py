@@ -68,8 +68,10 @@ def thread_server(home: Path, extend=None, backend=None, **overrides):
     before it starts, as `openbay serve` does (the MCP endpoint); `backend`: another than the
     local one the settings make."""
     port = free_port()
-    # a test server stops its sandboxes when it ends: the suite leaves nothing running behind
-    settings = Settings.from_env(home=home, port=port, **{"stop_sandboxes_on_exit": True, **overrides})
+    # a test server stops its sandboxes when it ends: the suite leaves nothing running behind; every
+    # test comes from 127.0.0.1, so the failed sign-in throttle is the security tests' own business
+    settings = Settings.from_env(home=home, port=port, **{"stop_sandboxes_on_exit": True,
+                                                          "auth_failure_burst": 100_000, **overrides})
     keys: list[str] = []
     app = create_app(settings, backend, on_bootstrap_key=lambda k, _: keys.append(k))
     if extend is not None:
@@ -106,7 +108,8 @@ def process_server(home: Path, env: dict | None = None, port: int | None = None,
     """`openbay serve` as a child process, the way a user runs it (on `port`: e.g. the port of a
     server it replaces, so clients find it again; under `wrap`, a command prefix)."""
     port = port or free_port()
-    full_env = {**os.environ, "OPENBAY_HOME": str(home), "OPENBAY_STOP_SANDBOXES_ON_EXIT": "1", **(env or {})}
+    full_env = {**os.environ, "OPENBAY_HOME": str(home), "OPENBAY_STOP_SANDBOXES_ON_EXIT": "1",
+                "OPENBAY_AUTH_FAILURE_BURST": "100000", **(env or {})}
     proc = subprocess.Popen([*wrap, sys.executable, "-m", "openbay.cli.main", "serve", "--port", str(port)],
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

@@ -134,7 +134,7 @@ def test_metrics_of_a_session(server, session):
     assert m.process_count is None or m.process_count >= 1
     assert m.disk_used is None or m.disk_used >= 3_000_000
     assert m.cpu_used_pct is None or m.cpu_used_pct >= 0
-    text = httpx.get(f"{server.base_url}/metrics").text
+    text = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {server.admin_key}"}).text
     assert 'openbay_sessions{image="linux",state="running"}' in text
     assert session.session_id not in text  # no label per session
 

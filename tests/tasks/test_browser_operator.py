@@ -121,5 +121,7 @@ def test_async_client_and_usage_totals_in_metrics(llm, agent_server, site):
             finally:
                 await session.delete()
     assert asyncio.run(run()) == []
-    metrics = httpx.get(f"{agent_server.base_url}/metrics").text
-    assert 'openbay_llm_tokens_total{owner="' in metrics and "openbay_llm_cost_usd_total" in metrics
+    metrics = httpx.get(f"{agent_server.base_url}/metrics",
+                        headers={"Authorization": f"Bearer {agent_server.admin_key}"}).text
+    assert 'openbay_llm_tokens_total{kind="prompt"}' in metrics and "openbay_llm_cost_usd_total" in metrics
+    assert "owner=" not in metrics  # unless the admin asks (OPENBAY_METRICS_OWNERS=1)

@@ -8,6 +8,7 @@ import html
 import json
 import mimetypes
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -19,6 +20,7 @@ from openbay.protocol import IMAGE_IDS, ErrorCode
 from openbay.protocol.browser import BROWSER_IMAGES
 from openbay.protocol.computer import COMPUTER_IMAGES
 
+from ..auth import authenticate, client_of
 from ..console_sessions import COOKIE, Visit, same_origin
 from ..errors import ApiError
 from ..wiring import services
@@ -71,8 +73,9 @@ def _visit(request: Request, session_id: str | None = None) -> Visit | None:
     return visit
 
 
-def _set_cookie(request: Request, response: Response, visit_id: str) -> None:
-    response.set_cookie(COOKIE, visit_id, max_age=int(request.app.state.console_visits.ttl_s), path="/",
+def _set_cookie(request: Request, response: Response, visit_id: str, max_age: float | None = None) -> None:
+    max_age = request.app.state.console_visits.ttl_s if max_age is None else max_age
+    response.set_cookie(COOKIE, visit_id, max_age=max(0, int(max_age)), path="/",
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
 
 
@@ -99,7 +102,7 @@ async def login(request: Request):
     key = (await _form(request)).get("key", "")
     if not same_origin(request):
         return _login_page("Sign in from this console's own page.", 403)
-    principal = await services(request).keys.authenticate(key.strip())
+    principal = await authenticate(request.app, key.strip(), client_of(request))
     if principal is None:
         return _login_page("That API key is not valid (or it was revoked).", 401)
     response = RedirectResponse("/console/", status_code=303)
@@ -137,7 +140,9 @@ async def session_page(session_id: str, request: Request, token: str = ""):
         principal = await state.keys.principal_of_owner(row.owner_id)
         if principal is None:
             raise ApiError(ErrorCode.UNAUTHORIZED, "the key that owns this session was revoked")
-        visit_id, visit = request.app.state.console_visits.open(principal, scope=session_id)
+        # the visit ends with the link that opened it (its token's expiry), never 12 hours later
+        visit_id, visit = request.app.state.console_visits.open(principal, scope=session_id,
+                                                                until=float(token.partition(".")[0]))
     info = state.sessions.info(row)
     labels = ", ".join(f"{k}={v}" for k, v in info.labels.items()) or "none"
     body = _fill("session.html", sid=info.session_id, status=info.status.value, image=info.image_id,
@@ -146,7 +151,7 @@ async def session_page(session_id: str, request: Request, token: str = ""):
                  record=("on" if row.id in state.recordings.active else "off"))
     page = _page(f"Session {info.session_id}", visit, body, "session.js")
     if visit_id:
-        _set_cookie(request, page, visit_id)
+        _set_cookie(request, page, visit_id, max_age=visit.expires - time.time())
     return page
 
 

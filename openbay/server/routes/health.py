@@ -1,6 +1,12 @@
+import hmac
+
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 
+from openbay.protocol import ErrorCode
+
+from ..auth import bearer_secret, client_of, principal_for
+from ..errors import ApiError
 from ..services.session_metrics import render_totals
 from ..wiring import services
 
@@ -16,5 +22,13 @@ async def healthz(request: Request) -> dict:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> str:
+    """Prometheus text, for an admin key or the scraper's own OPENBAY_METRICS_TOKEN (as a Bearer);
+    owner ids appear only when the admin asks (OPENBAY_METRICS_OWNERS=1)."""
+    settings = request.app.state.settings
+    secret = bearer_secret(request.headers.get("authorization", ""))
+    if not (settings.metrics_token and secret and hmac.compare_digest(secret, settings.metrics_token)):
+        who = await principal_for(request.app, secret, client_of(request))
+        if not who.admin:
+            raise ApiError(ErrorCode.FORBIDDEN, "/metrics needs an admin key or OPENBAY_METRICS_TOKEN")
     state = services(request)
-    return state.metrics.render() + await render_totals(state.sessions)
+    return state.metrics.render(owners=settings.metrics_owners) + await render_totals(state.sessions)

@@ -17,14 +17,14 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.snapshots import SnapshotInfo
 from openbay.protocol.templates import TemplateBuildRequest, TemplateInfo
-from openbay.sandbox import SandboxError, image_catalog
+from openbay.sandbox import NetworkPolicy, SandboxError, image_catalog
 from openbay.sandbox.backend import Snapshots, Templates
 from openbay.sandbox.image_build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
 from openbay.sandbox.image_store import ImageManifest
@@ -58,8 +58,10 @@ def template_info(m: ImageManifest, *, builtin: bool = False) -> TemplateInfo:
 
 
 class ImageService:
-    def __init__(self, abilities: BackendAbilities, logs_dir: Path, in_use: Callable[[str], bool]):
+    def __init__(self, abilities: BackendAbilities, logs_dir: Path, in_use: Callable[[str], bool],
+                 build_policy: Callable[[str], Awaitable[NetworkPolicy]] | None = None):
         self.abilities = abilities
+        self.build_policy = build_policy  # owner id -> the egress policy its builds run under
         templates = abilities.get(Templates)
         self.store = templates.images if templates is not None else None  # None: built-in images only
         self.logs_dir = logs_dir
@@ -201,11 +203,14 @@ class ImageService:
             log_file.write(line + "\n")
             queue.put_nowait({"type": "log", "line": line})
 
+        policy = await self.build_policy(who.owner_id) if self.build_policy is not None else NetworkPolicy()
+
         async def run():
             try:
                 m = await build_layer(self.abilities.require(Templates, "build templates"), LayerBuild(
                     ref=ref, parent=parent.ref, steps=steps, env=dict(req.env), owner_id=who.owner_id,
-                    description=req.description or f"{parent.name} + {len(steps)} steps"), progress)
+                    description=req.description or f"{parent.name} + {len(steps)} steps", network_policy=policy),
+                    progress)
                 return {"type": "done", "template": template_info(m).model_dump(mode="json")}
             except BuildError as e:
                 return {"type": "error", "message": str(e).split("\n--- ")[0], "log_tail": e.log_tail}

@@ -102,6 +102,10 @@ class NetworkPolicyService:
             raise ApiError(ErrorCode.FORBIDDEN, f"allow_host_ports: port {refused[0]} of this machine is not one "
                            "the admin lets sessions reach (the server's OPENBAY_ALLOW_HOST_PORTS)")
 
+    async def for_builds(self, owner_id: str) -> NetworkPolicy:
+        """What an owner's template builds may reach: its default policy (set by an admin)."""
+        return self.backend(await self.effective(owner_id, None, admin=True))
+
     def backend(self, policy: NetworkPolicyParams) -> NetworkPolicy:
         return backend_policy(policy, egress_floor.ANY in self.floor_exceptions)
 

@@ -1,0 +1,73 @@
+"""Throttles and quiet endpoints: failed sign-ins and bad keys end in 429 with Retry-After after a
+small burst (per client address, per key prefix); /metrics answers no one without a key, and names
+no owner unless the admin asks."""
+import tempfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers.server import thread_server
+
+
+@pytest.fixture
+def server():
+    # the real throttle (the test helper lifts it for the rest of the suite)
+    with thread_server(Path(tempfile.mkdtemp(prefix="obsec-quiet-")), auth_failure_burst=10,
+                       metrics_token="scrape-token-5e1") as s:
+        yield s
+
+
+def test_twenty_bad_console_sign_ins_end_in_429(server):
+    answers = [httpx.post(f"{server.base_url}/console/login", data={"key": f"ob_guess{i:04d}"},
+                          headers={"Origin": server.base_url}) for i in range(20)]
+    assert answers[0].status_code == 401
+    assert answers[-1].status_code == 429 and int(answers[-1].headers["Retry-After"]) >= 1
+    # while it lasts, even the right key waits: guessing is no faster with one right now and then
+    right = httpx.post(f"{server.base_url}/console/login", data={"key": server.admin_key},
+                       headers={"Origin": server.base_url})
+    assert right.status_code == 429
+
+
+def test_twenty_bad_api_keys_end_in_429(server):
+    answers = [httpx.get(f"{server.base_url}/v1/sessions", headers={"Authorization": f"Bearer ob_bad{i:05d}"})
+               for i in range(20)]
+    assert answers[0].status_code == 401
+    assert answers[-1].status_code == 429 and "Retry-After" in answers[-1].headers
+
+
+def test_one_key_prefix_is_throttled_from_any_address():
+    from openbay.server.ratelimit import AuthThrottle
+    throttle = AuthThrottle(burst=10, per_minute=6)
+    for i in range(10):
+        assert throttle.wait(f"10.0.0.{i}", "ob_target12345-guess") == 0
+        throttle.failed(f"10.0.0.{i}", "ob_target12345-guess")
+    assert throttle.wait("10.0.0.99", "ob_target12345-other") > 0  # a new address, the same key prefix
+    assert throttle.wait("10.0.0.99", "ob_another-key") == 0
+
+
+def test_metrics_need_a_key_and_name_no_owner(server):
+    assert httpx.get(f"{server.base_url}/metrics").status_code == 401
+    tenant = server.new_owner_key("metrics-tenant")
+    assert httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {tenant}"}).status_code == 403
+    scraped = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": "Bearer scrape-token-5e1"})
+    assert scraped.status_code == 200 and "openbay_requests_total" in scraped.text
+    server.services.metrics.add_usage("o-someone", {"prompt_tokens": 5, "completion_tokens": 1, "cost_usd": 0.1})
+    text = httpx.get(f"{server.base_url}/metrics", headers={"Authorization": f"Bearer {server.admin_key}"}).text
+    assert "o-someone" not in text and 'openbay_llm_tokens_total{kind="prompt"} 5' in text
+
+
+def test_openbay_serve_writes_the_admin_key_to_its_file_only(tmp_path):
+    from tests.helpers.server import process_server
+    with process_server(tmp_path / "home") as (running, proc):
+        key_file = tmp_path / "home" / "admin_key"
+        assert running.admin_key.startswith("ob_") and (key_file.stat().st_mode & 0o777) == 0o600
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+    assert "admin_key" in err and running.admin_key not in out + err
+
+
+def test_run_sh_never_prints_the_admin_key():
+    from pathlib import Path
+    script = (Path(__file__).parents[2] / "scripts" / "run.sh").read_text()
+    assert "Admin API key" not in script and "admin_key (mode 0600)" in script

@@ -28,7 +28,9 @@ def _contexts(target) -> dict:
     return target.app.state.e2b_contexts.setdefault(target.session_id, {})
 
 
-def _language(name: str | None) -> str | None:
+def _language(name) -> str | None:
+    if name is not None and not isinstance(name, str):
+        return None
     return LANGUAGES.get((name or "python").lower())
 
 
@@ -44,11 +46,41 @@ def _lines(answer: dict, stamp: float):
                "traceback": error.get("traceback", "")}
 
 
-async def execute(request: Request) -> Response:
-    body = await request.json()
+class _BadBody(Exception):
+    pass
+
+
+async def _json_body(request: Request) -> dict:
+    """The request's JSON object, read up to OPENBAY_MAX_BODY_BYTES (the server's own limit)."""
+    limit = current.get().app.state.settings.max_body_bytes
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise _BadBody(413, f"the request is over the limit of {limit} bytes (OPENBAY_MAX_BODY_BYTES)")
+    try:
+        body = json.loads(raw) if raw else {}
+    except ValueError:
+        raise _BadBody(400, "the request body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _BadBody(400, "the request body is a JSON object")
+    return body
+
+
+def _json_route(route):
+    async def answer(request: Request) -> Response:
+        try:
+            return await route(request, await _json_body(request))
+        except _BadBody as e:
+            return envd_error(*e.args)
+    return answer
+
+
+@_json_route
+async def execute(request: Request, body: dict) -> Response:
     contexts = _contexts(current.get())
     if body.get("context_id"):
-        context = contexts.get(body["context_id"])
+        context = contexts.get(body["context_id"]) if isinstance(body["context_id"], str) else None
         if context is None:
             return envd_error(404, f"context {body['context_id']!r} not found")
         language = context["language"]
@@ -62,7 +94,10 @@ async def execute(request: Request) -> Response:
     try:
         if language == "python":
             await _install_chart_hook(target, sandbox)
-        answer = await _run(sandbox, body.get("code", ""), language, CELL_TIMEOUT_S)
+        code = body.get("code", "")
+        if not isinstance(code, str):
+            return envd_error(400, "code is a string")
+        answer = await _run(sandbox, code, language, CELL_TIMEOUT_S)
         if language == "python":
             await _charts(target, sandbox, answer)
     except EnvdError as e:
@@ -103,12 +138,14 @@ async def _charts(target, sandbox, answer: dict) -> None:
     attach(answer.get("results", []), charts)
 
 
-async def create_context(request: Request) -> Response:
-    body = await request.json() if await request.body() else {}
+@_json_route
+async def create_context(request: Request, body: dict) -> Response:
     language = _language(body.get("language"))
     if language is None:
         return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
-    context = {"id": secrets.token_hex(8), "language": language, "cwd": body.get("cwd") or DEFAULT_CWD}
+    cwd = body.get("cwd")
+    context = {"id": secrets.token_hex(8), "language": language,
+               "cwd": cwd if isinstance(cwd, str) and cwd else DEFAULT_CWD}
     _contexts(current.get())[context["id"]] = context
     return JSONResponse(context)
 

@@ -107,3 +107,17 @@ def test_unknown_language_is_refused(code_sandbox):
     with pytest.raises(Exception) as caught:
         code_sandbox.run_code("puts 1", language="ruby")
     assert "Python and JavaScript" in str(caught.value)
+
+
+def test_bad_requests_to_the_interpreter_are_refused(code_sandbox, e2b_server):
+    import httpx
+    headers = {"E2b-Sandbox-Id": code_sandbox.sandbox_id, "E2b-Sandbox-Port": "49999",
+               "X-Access-Token": code_sandbox._envd_access_token}
+    url = f"{e2b_server.base_url}/execute"
+    assert httpx.post(url, content=b"not json", headers=headers).status_code == 400
+    assert httpx.post(url, json=["a list"], headers=headers).status_code == 400
+    assert httpx.post(url, json={"code": 1}, headers=headers).status_code == 400
+    assert httpx.post(url, json={"code": "1", "context_id": ["x"]}, headers=headers).status_code == 404
+    assert httpx.post(url, json={"code": "1", "language": 5}, headers=headers).status_code == 400
+    too_big = e2b_server.app.state.settings.max_body_bytes + 1
+    assert httpx.post(url, content=b"x" * too_big, headers=headers).status_code == 413

@@ -6,7 +6,7 @@ import asyncio
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 
-from .processes import Event, Process, ProcessTable
+from .processes import START_READER, Event, Process, ProcessTable
 from .proto import process_pb2 as pb
 from .rpc import current, service_app
 
@@ -52,11 +52,11 @@ def _event(ev: Event) -> pb.ProcessEvent:
     return pb.ProcessEvent(data=pb.ProcessEvent.DataEvent(**{ev.kind: ev.data}))
 
 
-async def _events(proc: Process, start: int, ctx):
+async def _events(proc: Process, reader, ctx):
     """The process's events as E2B streams them, with keepalives while it is quiet."""
     interval = ctx.request_headers.get(KEEPALIVE_HEADER, "")
     interval_s = float(interval) if interval.isdigit() and int(interval) > 0 else None
-    follow = proc.follow(start)
+    follow = proc.follow(reader)
     pending = None
     try:
         while True:
@@ -93,17 +93,23 @@ async def start(req: pb.StartRequest, ctx):
     proc = await table.start(cfg.cmd, list(cfg.args), dict(cfg.envs), cfg.cwd if cfg.HasField("cwd") else "",
                              tag=req.tag if req.HasField("tag") else None,
                              stdin=req.stdin if req.HasField("stdin") else False, pty=pty, timeout_ms=None)
-    yield pb.StartResponse(event=pb.ProcessEvent(start=pb.ProcessEvent.StartEvent(pid=proc.pid)))
-    async for event in _events(proc, 0, ctx):
-        yield pb.StartResponse(event=event)
+    try:  # the Start stream's place is held from the process's first event
+        yield pb.StartResponse(event=pb.ProcessEvent(start=pb.ProcessEvent.StartEvent(pid=proc.pid)))
+        async for event in _events(proc, START_READER, ctx):
+            yield pb.StartResponse(event=event)
+    finally:
+        proc.release(START_READER)
 
 
 async def connect(req: pb.ConnectRequest, ctx):
     _, proc = await _find(req.process)
-    at = proc.position  # from now on, as E2B's connect streams
-    yield pb.ConnectResponse(event=pb.ProcessEvent(start=pb.ProcessEvent.StartEvent(pid=proc.pid)))
-    async for event in _events(proc, at, ctx):
-        yield pb.ConnectResponse(event=event)
+    reader = proc.watch()  # from now on, as E2B's connect streams
+    try:
+        yield pb.ConnectResponse(event=pb.ProcessEvent(start=pb.ProcessEvent.StartEvent(pid=proc.pid)))
+        async for event in _events(proc, reader, ctx):
+            yield pb.ConnectResponse(event=event)
+    finally:
+        proc.release(reader)
 
 
 async def list_processes(req: pb.ListRequest, ctx) -> pb.ListResponse:

@@ -21,8 +21,9 @@ from openbay.sandbox.envd.client import read_answer
 
 MARK = "\x1e"
 _MARKER = re.compile(MARK + r"(\d+)(?::(\d+))?" + MARK)
-KEPT_BYTES = 8 * 1024 * 1024  # output kept for clients that connect later; older output is dropped
+KEPT_BYTES = 8 * 1024 * 1024  # output kept for a stream that reads slower than the process writes
 NO_DEADLINE_MS = 30 * 86400 * 1000
+START_READER = "start"  # the stream of the Start call that made the process
 _STDIN = ('f=$(mktemp -u /tmp/.e2b-stdin.XXXXXXXX) && mkfifo -m 600 "$f" || exit 1\n'
           'sleep infinity >"$f" 2>/dev/null </dev/null & h=$!\nexec 0<"$f"; rm -f "$f"\n')
 
@@ -52,8 +53,10 @@ class Process:
     pty: bool = False
     stdin_holder: int | None = None
     events: list[Event] = field(default_factory=list)
-    dropped: int = 0  # events taken off the front of `events` (kept under KEPT_BYTES)
+    dropped: int = 0  # events taken off the front of `events`: every reader has them, or too many were kept
     kept: int = 0
+    # where each stream reading the process is; the Start stream's place is held from the first event
+    readers: dict = field(default_factory=lambda: {START_READER: 0})
     ended: bool = False
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     channel: tuple | None = None  # a pty's envd connection (reader, writer)
@@ -62,27 +65,44 @@ class Process:
     def push(self, event: Event) -> None:
         self.events.append(event)
         self.kept += len(event.data)
-        while self.kept > KEPT_BYTES and len(self.events) > 1:
-            self.kept -= len(self.events.pop(0).data)
-            self.dropped += 1
+        self._trim()
         self.ended = self.ended or event.kind == "end"
         self.changed.set()
         self.changed = asyncio.Event()
 
-    async def follow(self, start: int):
-        """Events from number `start` (counted from the first ever) to the end."""
-        at = start
-        while True:
-            at = max(at, self.dropped)
-            while at - self.dropped < len(self.events):
-                event = self.events[at - self.dropped]
-                at += 1
-                yield event
-                if event.kind == "end":
+    def _trim(self) -> None:
+        """Output no stream will read again goes; a slow reader loses the oldest past KEPT_BYTES."""
+        floor = min(self.readers.values(), default=self.position)
+        while self.events and (self.dropped < floor or (self.kept > KEPT_BYTES and len(self.events) > 1)):
+            self.kept -= len(self.events.pop(0).data)
+            self.dropped += 1
+
+    def watch(self, reader=None):
+        """A place to read from, from now on (kept until `release`): the key for `follow`."""
+        reader = reader if reader is not None else object()
+        self.readers[reader] = self.position
+        return reader
+
+    def release(self, reader) -> None:
+        self.readers.pop(reader, None)
+        self._trim()
+
+    async def follow(self, reader):
+        """The events from the reader's place to the end."""
+        try:
+            while reader in self.readers:
+                at = max(self.readers[reader], self.dropped)
+                while at - self.dropped < len(self.events):
+                    event = self.events[at - self.dropped]
+                    at = self.readers[reader] = at + 1
+                    yield event
+                    if event.kind == "end":
+                        return
+                if self.ended:
                     return
-            if self.ended:
-                return
-            await self.changed.wait()
+                await self.changed.wait()
+        finally:
+            self.release(reader)
 
     @property
     def position(self) -> int:

@@ -38,6 +38,7 @@ class K8sSettings:
     runtime_class: str = ""  # e.g. "gvisor"; empty: the cluster's default
     agent_sandbox: bool = False  # sessions as agent-sandbox `Sandbox` objects instead of bare pods
     server_namespace: str = "openbay"
+    port_forward: bool = False  # reach envd through the API server's port-forward (a server outside the cluster)
 
 
 def object_name(session_id: str) -> str:

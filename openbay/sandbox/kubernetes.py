@@ -22,6 +22,7 @@ import base64
 import datetime
 import os
 import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,6 +66,7 @@ def settings_from_env() -> objects.K8sSettings:
         envd_image=env("OPENBAY_K8S_ENVD_IMAGE", objects.K8sSettings.envd_image),
         runtime_class=env("OPENBAY_K8S_RUNTIME_CLASS", ""),
         agent_sandbox=env("OPENBAY_K8S_AGENT_SANDBOX", "") == "1",
+        port_forward=env("OPENBAY_K8S_PORT_FORWARD", "") == "1",
         server_namespace=env("OPENBAY_K8S_SERVER_NAMESPACE", objects.K8sSettings.server_namespace))
 
 
@@ -159,8 +161,30 @@ class KubernetesBackend(Reattach, ExitNotices):
             raise
         self._sessions[objects.object_name(spec.session_id)] = _Session(spec.session_id, address,
                                                                         spec.limits.memory_bytes, spec.disk_bytes)
-        connect = tls_connector(address, objects.ENVD_PORT, token, cert_pem, objects.ENVD_TLS_NAME)
-        return Sandbox(session_id=spec.session_id, envd=EnvdClient(connect))
+        return Sandbox(session_id=spec.session_id,
+                       envd=self._envd(objects.object_name(spec.session_id), address, token, cert_pem))
+
+    def _envd(self, name: str, address: str, token: str, cert_pem: bytes) -> EnvdClient:
+        """envd of the pod: at its IP (the server runs in the cluster), or through the API
+        server's port-forward (OPENBAY_K8S_PORT_FORWARD=1: a server outside it, e.g. on a laptop)."""
+        forwarded = self._forwarded(name) if self.settings.port_forward else None
+        return EnvdClient(tls_connector(address, objects.ENVD_PORT, token, cert_pem, objects.ENVD_TLS_NAME,
+                                        open_socket=forwarded))
+
+    def _forwarded(self, name: str):
+        async def open_socket() -> socket.socket:
+            from kubernetes.client.exceptions import ApiException
+            from kubernetes.stream import portforward
+            try:
+                forward = await self._call(portforward, self._core.connect_get_namespaced_pod_portforward, name,
+                                           self.settings.namespace, ports=str(objects.ENVD_PORT))
+            except ApiException as e:  # the handshake was refused (401, 403, 404) or never made
+                raise ConnectionRefusedError(f"port-forward to {name}: {e.reason}") from None
+            end = forward.socket(objects.ENVD_PORT)  # one end of a socketpair the client's thread relays
+            sock = socket.socket(fileno=os.dup(end.fileno()))  # a plain socket, for asyncio
+            end.close()
+            return sock
+        return open_socket
 
     async def _ready(self, name: str) -> str:
         """The pod's IP once it is Ready, from the pod watch; a failed pod, a container that
@@ -198,7 +222,7 @@ class KubernetesBackend(Reattach, ExitNotices):
             token, cert = (base64.b64decode(secret.data[k]) for k in ("token", "tls.crt"))
         except (KeyError, TypeError, ValueError):
             return None
-        envd = EnvdClient(tls_connector(address, objects.ENVD_PORT, token.decode(), cert, objects.ENVD_TLS_NAME))
+        envd = self._envd(name, address, token.decode(), cert)
         try:
             await asyncio.wait_for(envd.ping(), ADOPT_PING_S)
         except (EnvdError, OSError, asyncio.TimeoutError):

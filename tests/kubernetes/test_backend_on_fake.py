@@ -20,8 +20,10 @@ from kubernetes import client
 
 from openbay.sandbox import k8s_objects as objects
 from openbay.sandbox.backend import ExitNotices, Reattach, ResourceLimits, SandboxError, abilities_of
+from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.client import EnvdError
-from openbay.sandbox.kubernetes import self_signed_pair
+from openbay.sandbox.envd.upload import upload
+from openbay.sandbox.kubernetes import KubernetesBackend, self_signed_pair
 from tests.kubernetes.cluster_helpers import NAMESPACE, api_client, backend_for, gone, new_spec, wait_pod_deleted
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
 
@@ -66,6 +68,41 @@ async def test_a_session_runs_its_commands_and_files_in_its_pod(backend, core):
     assert gone(core.read_namespaced_secret, name, NAMESPACE)
     assert gone(client.NetworkingV1Api(core.api_client).read_namespaced_network_policy, name, NAMESPACE)
     assert (await backend.metrics(session)).memory_limit_bytes is None
+
+
+async def test_a_server_outside_the_cluster_reaches_envd_through_port_forward(cluster, core):
+    """OPENBAY_K8S_PORT_FORWARD=1: envd through the API server's pods/portforward WebSocket (the
+    client's own `portforward`), TLS still ending at the pod's envd. As the kubeconfig's admin:
+    deploy/kubernetes's in-cluster ServiceAccount is not granted port-forward (and needs none)."""
+    forwarded = KubernetesBackend(objects.K8sSettings(port_forward=True), api_client=api_client(cluster, admin=True))
+    spec = new_spec()
+    try:
+        sandbox = await forwarded.start(spec)
+        assert (await sandbox.envd.exec({"command": "echo forwarded"}))["output"] == "forwarded\n"
+        data = bytes(range(256)) * 8192 + b"tail"  # 2 MiB and a bit, both ways
+
+        async def chunks():
+            yield data
+        await upload(sandbox.envd, {"op": "fs.write", "path": "/home/user/blob"}, chunks())
+        got = [p async for kind, p in sandbox.envd.stream({"op": "fs.read", "path": "/home/user/blob"})
+               if kind == wire.BYTES]
+        assert b"".join(got) == data
+        other = KubernetesBackend(objects.K8sSettings(port_forward=True), api_client=api_client(cluster, admin=True))
+        adopted = await other.reattach(spec.session_id)
+        assert (await adopted.envd.exec({"command": "echo adopted"}))["output"] == "adopted\n"
+        other.forget(spec.session_id)
+        await other.close()
+    finally:
+        await forwarded.close()
+    # the server's own ServiceAccount (deploy/kubernetes) may not port-forward: refused, plainly
+    refused = backend_for(cluster, port_forward=True)
+    try:
+        sandbox = await refused.start(spec := new_spec())
+        with pytest.raises(EnvdError, match="port-forward to .*403"):
+            await sandbox.envd.ping()
+    finally:
+        await refused.close()
+    wait_pod_deleted(core, objects.object_name(spec.session_id))
 
 
 def test_the_backend_declares_what_it_can_do_and_nothing_else(backend):

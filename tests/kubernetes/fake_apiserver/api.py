@@ -73,9 +73,9 @@ class Api:
         """`users`: bearer token -> what that user may do (None: anything)."""
         self.store, self.users, self.crds_installed = store, users, crds_installed
 
-    def app(self) -> Starlette:
+    def app(self, extra_routes: list = ()) -> Starlette:
         methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-        routes = [Route("/version", self.version)]
+        routes = [Route("/version", self.version), *extra_routes]
         for prefix in ("/api/{version}", "/apis/{group}/{version}"):
             routes += [Route(prefix + "/namespaces/{namespace}/{plural}/{name}", self.one, methods=methods),
                        Route(prefix + "/namespaces/{namespace}/{plural}", self.many, methods=methods),
@@ -87,11 +87,16 @@ class Api:
         return JSONResponse({"major": "1", "minor": "37", "gitVersion": "v1.37.0-openbay-fake",
                              "platform": "linux/amd64"})
 
-    def _kind(self, request: Request) -> tuple[Kind, str]:
-        auth = request.headers.get("authorization", "").encode()
+    def user(self, headers) -> Rbac | None:
+        """What the request's bearer token may do (None: anything); a 401 without a known one."""
+        auth = headers.get("authorization", "").encode()
         known = [rbac for token, rbac in self.users.items() if hmac.compare_digest(auth, f"Bearer {token}".encode())]
         if not known:
             raise ApiError(401, "Unauthorized", "Unauthorized")
+        return known[0]
+
+    def _kind(self, request: Request) -> tuple[Kind, str]:
+        rbac = self.user(request.headers)
         p = request.path_params
         kind = BY_PATH.get((p.get("group", ""), p["version"], p["plural"]))
         if kind is None or (kind.group not in BUILT_IN_GROUPS and not self.crds_installed):
@@ -100,8 +105,8 @@ class Api:
         across_namespaces = request.method == "GET" and "name" not in p  # a list or watch of all of them
         if (kind.namespaced and not namespace and not across_namespaces) or (not kind.namespaced and namespace):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        if known[0] is not None:
-            known[0].check(verb(request.method, "name" in p, request.query_params.get("watch") in ("true", "1")),
+        if rbac is not None:
+            rbac.check(verb(request.method, "name" in p, request.query_params.get("watch") in ("true", "1")),
                            kind.group, kind.plural, namespace)
         return kind, namespace
 

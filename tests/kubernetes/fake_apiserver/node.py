@@ -29,7 +29,7 @@ import shlex
 from kubernetes.utils import parse_quantity
 
 from openbay.sandbox.backend import ResourceLimits, SandboxError, SandboxSpec
-from openbay.sandbox.envd.client import EnvdError
+from openbay.sandbox.envd.client import EnvdClient, EnvdError
 from openbay.sandbox.envd.upload import upload
 from openbay.sandbox.local import LocalBackend
 
@@ -72,6 +72,7 @@ class Node:
     def __init__(self, store: Store, backend: LocalBackend, network: PodNetwork):
         self.store, self.backend, self.network = store, backend, network
         self._pods: dict[str, asyncio.Task] = {}  # pod uid -> the task running it
+        self._envd: dict[str, EnvdClient] = {}  # pod uid -> its sandbox's envd (while it runs)
         backend.on_exit = self._sandbox_died
 
     async def run(self) -> None:
@@ -85,6 +86,10 @@ class Node:
                 task = self._pods.pop(uid, None)
                 if task is not None:
                     asyncio.create_task(self._terminate(pod, task, remove=change.type != "DELETED"))
+
+    def envd(self, pod_uid: str) -> EnvdClient | None:
+        """The way into a running pod's sandbox (its port-forwards go through it)."""
+        return self._envd.get(pod_uid)
 
     async def close(self) -> None:
         for task in self._pods.values():
@@ -111,6 +116,7 @@ class Node:
             except SandboxError as e:
                 reason = "ErrImagePull" if "image" in str(e) else "CreateContainerError"
                 raise PodFailed(reason, str(e)) from None
+            self._envd[meta["uid"]] = sandbox.envd
             await self._mount_secrets(pod, sandbox.envd)
             ports = [p["containerPort"] for p in container.get("ports") or []]
             ip = await self.network.attach(meta["uid"], sandbox.envd, ports)
@@ -177,6 +183,7 @@ class Node:
         task.cancel()
         with contextlib.suppress(BaseException):
             await task
+        self._envd.pop(pod["metadata"]["uid"], None)
         await self.network.detach(pod["metadata"]["uid"])
         await self.backend.stop(sandbox_id(pod))
         if remove:  # graceful deletion: the object goes once its containers are gone

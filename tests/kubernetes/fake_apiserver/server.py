@@ -15,6 +15,7 @@ import yaml
 from openbay.sandbox.image_store import remove_tree
 from openbay.sandbox.local import VAR_ROOT, LocalBackend
 
+from . import port_forward
 from .api import Api, validate
 from .controllers import Controllers
 from .node import Node
@@ -75,8 +76,9 @@ async def serve(directory: Path, port: int, namespaces: list[str], crds_installe
     backend = LocalBackend(root)
     backend.check()
     node, controllers = Node(store, backend, PodNetwork()), Controllers(store)
+    api = Api(store, users, crds_installed)
     cert, key, ca_pem = serving_pair(directory)
-    server = uvicorn.Server(uvicorn.Config(Api(store, users, crds_installed).app(), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(api.app([port_forward.route(api, node)]), host="127.0.0.1", port=port,
                                            ssl_certfile=str(cert), ssl_keyfile=str(key), log_level="warning",
                                            timeout_graceful_shutdown=2))  # open watches end with it
     workers = [asyncio.create_task(node.run()), asyncio.create_task(controllers.run()),

@@ -171,3 +171,18 @@ def test_get_host_is_an_openbay_port_link(sandbox, e2b_server):
     httpx.put(f"{e2b_server.base_url}/v1/sessions/{sandbox.sandbox_id}/ports/8000", json={"public": True},
               headers=admin).raise_for_status()
     assert httpx.get(f"http://{host}/index.html").text == "served-by-port\n"
+
+
+def test_the_owners_own_template_by_name(e2b_server):
+    """An OpenBay template the owner built is an E2B template of that name."""
+    with e2b_server.client() as bay:
+        bay.template.build("e2b-owned", from_image="linux", run=["echo built-for-e2b > /etc/e2b-mark"],
+                            env={"MARK": "from the template"})
+    from e2b import Template
+    assert Template.exists("e2b-owned")
+    sbx = Sandbox.create(template="e2b-owned")
+    try:
+        assert sbx.get_info().template_id == "e2b-owned"
+        assert sbx.commands.run("cat /etc/e2b-mark; echo $MARK").stdout == "built-for-e2b\nfrom the template\n"
+    finally:
+        sbx.kill()

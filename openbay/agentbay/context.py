@@ -185,12 +185,15 @@ class ContextServiceCalls:
     def list(self, params: ContextListParams | None = None) -> Call[ContextListResult]:
         """A page of contexts (newest first): params.max_results (default 10) and the next_token of the last page."""
         params = params or ContextListParams()
+        token = params.next_token or ""
+        if token and not token.isdigit():
+            return failure(ContextListResult, f"invalid next_token {token[:64]!r}: use the next_token of a page")
         try:
             r = yield from ContextCalls.list(self)  # type: ignore[arg-type]
         except OpenBayError as e:
             return from_error(ContextListResult, e)
         size = params.max_results or 10
-        start = int(params.next_token) if (params.next_token or "").isdigit() else 0
+        start = int(token or 0)
         every = sorted(r.contexts, key=lambda c: c.created_at, reverse=True)
         page = every[start:start + size]
         more = start + size < len(every)

@@ -30,6 +30,8 @@ def test_context_create_get_list_delete(agent_bay):
         if not token:
             break
     assert {f"{tag}-0", f"{tag}-1", f"{tag}-2"} <= set(pages) and len(pages) == page.total_count
+    bad = agent_bay.context.list(ContextListParams(next_token="invalid-token-12345"))
+    assert not bad.success and "next_token" in bad.error_message
     for ctx in [made.context, *others]:
         assert agent_bay.context.delete(ctx).success
     assert not agent_bay.context.get(context_id=made.context_id).success

@@ -78,6 +78,7 @@ from .fingerprint import (
     BrowserNotifyMessage,
     FingerprintFormat,
 )
+from .git import GitAuthError, GitConflictError, GitError, GitNotARepoError, GitNotFoundError
 from .logger import AgentBayLogger, get_logger, log
 from .mobile import AsyncMobile, Mobile
 from .models import (
@@ -169,6 +170,7 @@ from .session import AsyncSession, Session, SessionInfo
 from .transfer import AsyncFileTransfer, FileTransfer
 
 __all__ = [
+    "GitError", "GitAuthError", "GitNotFoundError", "GitConflictError", "GitNotARepoError",
     "APIError", "ActOptions", "ActResult", "AdbUrlResult", "Agent", "AgentBay", "AgentBayError", "AgentBayLogger",
     "AgentError", "AgentEvent", "ApiResponse", "AppManagerRule", "AppOperationResult", "AsyncAgent",
     "AsyncAgentBay", "AsyncBetaNetwork", "AsyncBrowser", "AsyncBrowserFingerprintGenerator", "AsyncBrowserOperator",

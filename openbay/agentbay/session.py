@@ -19,6 +19,7 @@ from .computer import AsyncComputer, Computer
 from .context import AsyncContextManager, ContextManager
 from .env import AsyncEnv, Env
 from .failures import failure, from_error
+from .git import AsyncGit, Git
 from .mobile import AsyncMobile, Mobile
 from .oss import AsyncOss, Oss
 from .results import (
@@ -224,6 +225,7 @@ class Session(_Facts, Part):
         self.command._envs = self._envs  # type: ignore[attr-defined]
         self.env = Env(runner, path, self._envs)
         self.oss = Oss(self)
+        self.git = Git(runner, path)
         self.file_system = FileSystem(runner, path)
         self.code = Code(runner, path)
         self.context = ContextManager(runner, path)
@@ -257,6 +259,7 @@ class AsyncSession(_Facts, AsyncPart):
         self.command._envs = self._envs  # type: ignore[attr-defined]
         self.env = AsyncEnv(runner, path, self._envs)
         self.oss = AsyncOss(self)
+        self.git = AsyncGit(runner, path)
         self.file_system = AsyncFileSystem(runner, path)
         self.code = AsyncCode(runner, path)
         self.context = AsyncContextManager(runner, path)

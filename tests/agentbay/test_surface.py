@@ -11,7 +11,7 @@ import pytest
 
 import openbay.agentbay as ours
 
-from .surface import problems, public_names
+from .surface import class_problems, problems, public_names
 
 # AgentBay's logger writes agentbay.log into the working directory unless told otherwise
 os.environ.setdefault("AGENTBAY_LOG_FILE", os.path.join(tempfile.gettempdir(), "agentbay-reference.log"))
@@ -53,3 +53,21 @@ def test_the_migration_guide_accounts_for_every_public_name():
     rows = re.findall(r"^\| `([A-Za-z_]+)` \| (.+) \|$", section, re.M)
     assert sorted(n for n, _ in rows) == sorted(public_names(agentbay))
     assert all(words.strip() for _, words in rows)
+
+
+def test_the_session_services_agentbay_does_not_export_match_too():
+    """session.git (and its results and errors) are not in AgentBay's __all__; programs reach them anyway."""
+    from agentbay._async.git.git import AsyncGit as TheirAsyncGit
+    from agentbay._common.models import git as their_git_models
+    from agentbay._sync.git.git import SyncGit as TheirGit
+
+    from openbay.agentbay import git as our_git
+    pairs = [("Git", TheirGit, our_git.Git), ("AsyncGit", TheirAsyncGit, our_git.AsyncGit)]
+    pairs += [(n, getattr(their_git_models, n), getattr(our_git, n)) for n in (
+        "GitCloneResult", "GitInitResult", "GitCommitResult", "GitFileStatus", "GitStatusResult", "GitLogEntry",
+        "GitLogResult", "GitBranchInfo", "GitBranchListResult")]
+    pairs += [(n, getattr(agentbay, n), getattr(ours, n)) for n in (
+        "GitError", "GitAuthError", "GitNotFoundError", "GitConflictError", "GitNotARepoError")]
+    found = [p for name, theirs, mine in pairs for p in class_problems(name, theirs, mine)
+             if p.split(":")[0] not in {"Git.__init__", "AsyncGit.__init__"}]
+    assert found == [], "\n".join(found)

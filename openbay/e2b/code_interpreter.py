@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from openbay.sandbox import EnvdError
 
+from . import cell_envs
 from .charts import INSTALL_CELL, TAKE_CELL, attach, parse_charts
 from .envd_http import envd_error
 from .rpc import current
@@ -94,10 +95,10 @@ async def execute(request: Request, body: dict) -> Response:
     try:
         if language == "python":
             await _install_chart_hook(target, sandbox)
-        code = body.get("code", "")
-        if not isinstance(code, str):
-            return envd_error(400, "code is a string")
-        answer = await _run(sandbox, code, language, CELL_TIMEOUT_S)
+        code, envs = body.get("code", ""), body.get("env_vars") or {}
+        if not isinstance(code, str) or not cell_envs.valid(envs):
+            return envd_error(400, "code is a string and env_vars an object of strings")
+        answer = await _run_with_envs(sandbox, code, language, envs)
         if language == "python":
             await _charts(target, sandbox, answer)
     except EnvdError as e:
@@ -112,6 +113,17 @@ async def execute(request: Request, body: dict) -> Response:
 
 async def _run(sandbox, code: str, language: str, timeout_s: float) -> dict:
     return await sandbox.envd.call({"op": "code.run", "code": code, "language": language, "timeout_s": timeout_s})
+
+
+async def _run_with_envs(sandbox, code: str, language: str, envs: dict[str, str]) -> dict:
+    if not envs:
+        return await _run(sandbox, code, language, CELL_TIMEOUT_S)
+    set_cell, restore_cell = cell_envs.cells(language, envs)
+    await _run(sandbox, set_cell, language, HIDDEN_CELL_TIMEOUT_S)
+    try:
+        return await _run(sandbox, code, language, CELL_TIMEOUT_S)
+    finally:
+        await _run(sandbox, restore_cell, language, HIDDEN_CELL_TIMEOUT_S)
 
 
 async def _install_chart_hook(target, sandbox) -> None:

@@ -88,6 +88,19 @@ def test_chart_descriptions_from_the_sandbox_are_checked():
     assert not any("chart" in r for r in results)
 
 
+def test_envs_hold_for_one_execution(code_sandbox):
+    code_sandbox.run_code("import os; os.environ['KEPT'] = 'set by the user'")
+    envs = {"MY_VAR": "it's \"quoted\" and ünïcode", "KEPT": "overridden for one run"}
+    execution = code_sandbox.run_code("import os; (os.getenv('MY_VAR'), os.getenv('KEPT'))", envs=envs)
+    assert execution.text == repr((envs["MY_VAR"], envs["KEPT"]))
+    after = code_sandbox.run_code("(os.getenv('MY_VAR'), os.getenv('KEPT'))").text
+    assert after == repr((None, "set by the user"))
+    js = code_sandbox.run_code("process.env.JS_VAR", language="js", envs={"JS_VAR": "from js"})
+    assert js.text == "'from js'"
+    assert code_sandbox.run_code("process.env.JS_VAR", language="js").text is None  # undefined: no result
+    assert "openbay" not in code_sandbox.run_code("dir()").text
+
+
 def test_javascript(code_sandbox):
     execution = code_sandbox.run_code("const answer = 6 * 7; console.log('js says hi'); answer", language="js")
     assert execution.text == "42"

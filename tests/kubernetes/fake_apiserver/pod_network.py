@@ -28,6 +28,17 @@ async def port_open(envd: EnvdClient, port: int) -> bool:
     return True
 
 
+async def until_one_ends(*coroutines) -> None:
+    """Run the pumps of a relay; when one ends (its side closed), the others are stopped."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, channel: EnvdChannel) -> None:
     async def inward() -> None:
         while data := await reader.read(READ):
@@ -38,13 +49,9 @@ async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, cha
             writer.write(data)
             await writer.drain()
 
-    tasks = [asyncio.ensure_future(inward()), asyncio.ensure_future(outward())]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await until_one_ends(inward(), outward())
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         await channel.close()
         writer.close()
 

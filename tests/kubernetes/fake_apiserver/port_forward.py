@@ -6,7 +6,6 @@ number (2 bytes, little endian). Here each port's data is carried into the pod's
 `pods/portforward`, checked before the upgrade (a refused handshake is an HTTP 403)."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 from starlette.routing import WebSocketRoute
@@ -17,6 +16,7 @@ from openbay.sandbox.envd.client import EnvdError
 
 from .api import Api
 from .node import PODS, Node
+from .pod_network import until_one_ends
 from .status import ApiError
 
 PROTOCOL = "v4.channel.k8s.io"
@@ -63,14 +63,9 @@ async def _relay(ws: WebSocket, channels: list[EnvdChannel | None]) -> None:
         while (data := await channel.recv()) is not None:
             await ws.send_bytes(bytes([2 * i]) + data)
 
-    tasks = [asyncio.ensure_future(inward())]
-    tasks += [asyncio.ensure_future(outward(i, c)) for i, c in enumerate(channels) if c is not None]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await until_one_ends(inward(), *(outward(i, c) for i, c in enumerate(channels) if c is not None))
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         for channel in channels:
             if channel is not None:
                 await channel.close()

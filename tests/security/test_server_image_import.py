@@ -90,3 +90,13 @@ def test_device_nodes_are_not_made_and_setuid_is_kept_on_files_only(server):
             assert out.output == "/opt/tool 4755\n/opt/shared 775\n1\n", out.output + out.stderr
         finally:
             s.delete()
+
+
+def test_an_archive_is_refused_with_507_when_the_disk_is_short(tmp_path):
+    from tests.helpers.server import thread_server
+    with thread_server(tmp_path / "home", min_free_disk_mb=1 << 40) as short:  # more than any disk has
+        r = httpx.post(f"{short.base_url}/v1/templates/import", params={"name": "tpl-short"},
+                       content=oci.oci_archive(oci.layer(oci.entry("a.txt", data=b"a"))),
+                       headers={"Authorization": f"Bearer {short.admin_key}"}, timeout=120)
+        assert r.status_code == 507, r.text
+        assert not list((tmp_path / "home" / "template-uploads").glob("*"))

@@ -29,7 +29,8 @@ async def _receive(request: Request, prefix: str) -> tuple[str, object, int]:
     body = StreamedBody(request, MAX_ARCHIVE_BYTES)
     if body.declared_too_large():
         raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE, f"archives are limited to {MAX_ARCHIVE_BYTES} bytes")
-    guard = DiskGuard([settings.home], settings.min_free_disk_mb)
+    # the state directory and the sandbox root (where imports are unpacked)
+    guard = services(request).sessions.disk_guard or DiskGuard([settings.home], settings.min_free_disk_mb)
     guard.require("the archive")  # 507 before a byte is written when the disk is already short
     size = 0
     try:

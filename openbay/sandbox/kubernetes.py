@@ -200,8 +200,9 @@ class KubernetesBackend(Reattach, ExitNotices):
         """Adopt a running session's pod, found by its label: after a restart, or one another
         replica made. Its envd must answer with the session's certificate and token (both from
         its Secret): that is what proves the pod is the session's. None when there is no such
-        pod, it no longer runs, or its envd does not answer; an API that cannot be asked is a
-        SandboxError (the session may well be alive)."""
+        pod, it no longer runs, or its envd does not answer; a pod that ended (it died while no
+        server watched it) is deleted with the session's other objects. An API that cannot be
+        asked is a SandboxError (the session may well be alive)."""
         from kubernetes.client.exceptions import ApiException
         name, ns = objects.object_name(session_id), self.settings.namespace
         self._pods()  # from now on its death is noticed
@@ -210,6 +211,8 @@ class KubernetesBackend(Reattach, ExitNotices):
             pods = await self._call(self._core.list_namespaced_pod, ns, label_selector=labels)
             found = [(p, a) for p in pods.items if (a := pod_state.running_address(p))]
             if not found:
+                if any(p.status and p.status.phase in ("Failed", "Succeeded") for p in pods.items):
+                    await self.stop(session_id)  # it ended and never runs again: nothing of it is left
                 return None
             secret = await self._call(self._core.read_namespaced_secret, name, ns)
         except ApiException as e:

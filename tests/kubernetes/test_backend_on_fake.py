@@ -127,7 +127,11 @@ async def test_a_pod_that_dies_is_reported_at_once(backend, core):
     session_id, reason = await asyncio.wait_for(exits.get(), 120)
     assert session_id == ended.session_id and "the session's pod ended (Succeeded)" in reason  # SIGTERM: exit 0
     assert not backend.is_alive(ended.session_id)
-    await backend.stop(ended.session_id)  # what is left of it (its Secret, its policy, the ended pod)
+    # a server that looks for it later (a restart): nothing to adopt, and what was left of it goes
+    assert await backend.reattach(ended.session_id) is None
+    name = objects.object_name(ended.session_id)
+    wait_pod_deleted(core, name)
+    assert gone(core.read_namespaced_secret, name, NAMESPACE)
     assert exits.empty()
 
 

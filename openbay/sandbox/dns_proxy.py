@@ -4,7 +4,9 @@ Every session's resolver is its gateway; nftables redirects port 53 there to thi
 proxy. A name the session's policy denies gets NXDOMAIN at once; the addresses an
 allowed or denied name resolves to go into the session's nftables sets for as long as
 the answer lives, so a policy written with names holds for connections by address.
-`host.openbay.internal` answers with the session's gateway. Standard library only.
+`host.openbay.internal` answers with the session's gateway; the cloud metadata service's
+names get NXDOMAIN whatever the policy says (they are part of the egress floor, see
+egress_floor.py), without asking upstream. Standard library only.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
+
+from .egress_floor import is_metadata_name
 
 log = logging.getLogger("openbay.dns")
 HOST_NAME = "host.openbay.internal"
@@ -155,7 +159,7 @@ class DnsProxy(asyncio.DatagramProtocol):
             self.transport.sendto(answer(data, end, address=gateway if qtype == 1 else None), addr)
             return
         verdict = policy.verdict(name)
-        if verdict == "deny":
+        if verdict == "deny" or is_metadata_name(name):
             self.transport.sendto(answer(data, end, NXDOMAIN), addr)
             return
         reply = await self._forward(data)

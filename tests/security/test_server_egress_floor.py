@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from openbay import CreateSessionParams
+from openbay.sandbox import dns_proxy
 from tests.helpers.server import thread_server
 
 CLONE_NEWNET = 0x40000000
@@ -88,10 +89,46 @@ def connect(s, host: str, port: int) -> str:
     return (out.output + out.stderr).strip().splitlines()[-1]
 
 
+class RecordingResolver:
+    """A DNS server on loopback that answers every A question with 198.51.100.250 and keeps the names."""
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                data, addr = self.sock.recvfrom(512)
+            except OSError:
+                return
+            q = dns_proxy.parse_question(data)
+            if q is not None:
+                self.names.append(q[1].rstrip(".").lower())
+                self.sock.sendto(dns_proxy.answer(data, q[3], address="198.51.100.250" if q[2] == 1 else None), addr)
+
+
 @pytest.fixture(scope="module")
-def server():
-    with thread_server(Path(tempfile.mkdtemp(prefix="obsec-net-"))) as s:
-        yield s
+def resolver():
+    r = RecordingResolver()
+    yield r
+    r.sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(resolver):
+    old = os.environ.get("OPENBAY_DNS_UPSTREAM")
+    os.environ["OPENBAY_DNS_UPSTREAM"] = f"127.0.0.1:{resolver.sock.getsockname()[1]}"
+    try:
+        with thread_server(Path(tempfile.mkdtemp(prefix="obsec-net-"))) as s:
+            yield s
+    finally:
+        if old is None:
+            os.environ.pop("OPENBAY_DNS_UPSTREAM", None)
+        else:
+            os.environ["OPENBAY_DNS_UPSTREAM"] = old
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +210,17 @@ def test_only_the_admin_carves_a_range_out(server, tenant, private_host):
     finally:
         admin.close()
     assert private_host.accepted == 2
+
+
+def test_metadata_names_are_never_resolved(server, tenant, resolver):
+    _, _, bay = tenant
+    s = bay.create().session
+    try:
+        for name in ("metadata.google.internal", "metadata", "instance-data.ec2.internal"):
+            out = s.command.execute_command(f"getent hosts {name} || echo none").output.strip()
+            assert out == "none", (name, out)
+        assert s.command.execute_command("getent hosts pages.example.test").output.split()[0] == "198.51.100.250"
+        assert "pages.example.test" in resolver.names  # the proxy does forward...
+        assert not any("metadata" in n or "instance-data" in n for n in resolver.names)  # ...but never these
+    finally:
+        s.delete()

@@ -107,6 +107,7 @@ class BrowserOption:
             viewport=Viewport(width=size[0], height=size[1]) if size else None,
             user_agent=user_agent, locale=locale,
             proxy=ProxyOption(server=proxy.server) if proxy and proxy.server else None,
+            extra_headers=fingerprint.request_headers() if fingerprint is not None else {},
             persist_profile_context=profile_context)
 
 

@@ -10,9 +10,13 @@ import dataclasses
 import json
 import locale
 import os
+import re
 from typing import Any
 
 FINGERPRINT_FILE = "fingerprint.json"
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
+OWN_HEADERS = {"user-agent", "host", "connection", "content-length", "content-type", "cookie", "accept-encoding",
+               "transfer-encoding", "upgrade", "te", "keep-alive", "proxy-authorization", "authorization"}
 
 
 def _plain(value: Any) -> Any:
@@ -60,6 +64,12 @@ class FingerprintFormat:
 
     def locale(self) -> str | None:
         return (self.fingerprint.get("navigator") or {}).get("language")
+
+    def request_headers(self) -> dict[str, str]:
+        """The fingerprint's headers every request carries (the user agent is set on its own; the
+        browser's own connection headers are left to it)."""
+        return {k: str(v) for k, v in list(self.headers.items())[:64]
+                if HEADER_NAME.fullmatch(k) and k.lower() not in OWN_HEADERS and "\n" not in str(v)}
 
 
 class BrowserFingerprintContext:

@@ -30,9 +30,9 @@ def user_agent_of(session):
         browser = p.chromium.connect_over_cdp(session.browser.get_endpoint_url())
         context = browser.contexts[0] if browser.contexts else browser.new_context()
         page = context.new_page()
-        agent = page.evaluate("navigator.userAgent")
+        agent, language = page.evaluate("[navigator.userAgent, navigator.language]")
         browser.close()
-        return agent
+        return agent, language
 
 
 def session_with(agent_bay, persistent_context, fingerprint_context):
@@ -55,15 +55,16 @@ def main():
                            fingerprint=BrowserFingerprint(devices=["desktop"], operating_systems=["windows"],
                                                           locales=["zh-CN"]))
     check(session.browser.initialize(option), f"first browser initialized {session.browser.last_error}")
-    first = user_agent_of(session)
+    first, language = user_agent_of(session)
     check("windows nt" in first.lower(), f"a Windows user agent: {first}")
+    check(language == "zh-CN", f"the fingerprint's locale: {language}")
     agent_bay.delete(session, sync_context=True)
 
     session = session_with(agent_bay, persistent_context, fingerprint_context)
     check(session.browser.initialize(BrowserOption(use_stealth=True, fingerprint_persistent=True)),
           "second browser initialized")
-    second = user_agent_of(session)
-    check(second == first, f"the fingerprint persisted: {second}")
+    second, language = user_agent_of(session)
+    check(second == first and language == "zh-CN", f"the fingerprint persisted: {second} {language}")
     agent_bay.delete(session, sync_context=True)
 
     generated = BrowserFingerprintGenerator().generate_fingerprint()
@@ -71,7 +72,8 @@ def main():
     check(loaded == generated and loaded.user_agent(), "a generated fingerprint round-trips through load")
     session = agent_bay.create(CreateSessionParams(image_id="browser_latest")).session
     check(session.browser.initialize(BrowserOption(fingerprint_format=loaded)), "initialized with fingerprint_format")
-    check(user_agent_of(session) == loaded.user_agent(), "the page sees the generated user agent")
+    check(user_agent_of(session)[0] == loaded.user_agent(), "the page sees the generated user agent")
+
     agent_bay.delete(session)
     for ctx in (persistent_context, fingerprint_context):
         agent_bay.context.delete(ctx)

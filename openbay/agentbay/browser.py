@@ -16,6 +16,7 @@ from openbay.sdk.contexts import ContextCalls
 from openbay.sdk.errors import OpenBayError
 from openbay.sdk.files import FileSystemCalls
 from openbay.sdk.methods import AsyncPart, Part
+from openbay.sdk.operator import OperatorCalls
 
 from .failures import CLOUD_ONLY
 from .fingerprint import FINGERPRINT_FILE, BrowserNotifyMessage, FingerprintFormat, fingerprint_for
@@ -56,9 +57,10 @@ class BrowserFingerprint:
 
 class BrowserOption:
     """AgentBay's BrowserOption. Used on OpenBay: user_agent, viewport, proxies (custom),
-    fingerprint.locales[0] as the locale, fingerprint_format (its user agent, screen and
-    language). Accepted and not applied: use_stealth, screen, fingerprint devices/OS,
-    extension_path, cmd_args, browser_type (see docs/migrating.md)."""
+    fingerprint (its devices, systems and locales make a fingerprint), fingerprint_format (its
+    user agent, screen, language and headers), fingerprint_persistent, default_navigate_url
+    (http and https). Accepted and not applied: use_stealth, screen, extension_path, cmd_args,
+    browser_type (see docs/migrating.md)."""
 
     def __init__(self, use_stealth: bool = False, user_agent: str | None = None,
                  viewport: BrowserViewport | None = None, screen: BrowserScreen | None = None,
@@ -130,6 +132,8 @@ class AgentBayBrowserCalls:
                 ctx = yield from ContextCalls.get_by_id(self, self._profile_context_id)  # type: ignore[arg-type]
                 profile = ctx.context.name if ctx.context else None
             yield from BrowserCalls.initialize(self, option.native(profile))  # type: ignore[arg-type]
+            if (option.default_navigate_url or "").startswith(("http://", "https://")):
+                yield from OperatorCalls.navigate(self, option.default_navigate_url)  # type: ignore[arg-type]
         except (OpenBayError, ValueError) as e:
             self.last_error = str(e)
             log.warning("browser.initialize failed: %s", e)

@@ -40,8 +40,13 @@ def main():
     try:
         browser = session.browser
         assert isinstance(browser, Browser)
-        assert browser.initialize(BrowserOption()), browser.last_error
+        assert browser.initialize(BrowserOption(default_navigate_url=f"{SITE}/weather")), browser.last_error
         endpoint_url = browser.get_endpoint_url()
+        with sync_playwright() as p:
+            playwright_browser = p.chromium.connect_over_cdp(endpoint_url)
+            first = playwright_browser.contexts[0].pages[0].url
+            check(first.endswith("/weather"), f"default_navigate_url opened: {first}")
+            playwright_browser.close()
         url = browser.operator.navigate(f"{SITE}/counter")
         check(url.endswith("/counter"), f"operator.navigate: {url}")
 

@@ -12,9 +12,10 @@ from tests.helpers.server import thread_server
 
 @pytest.fixture
 def server():
-    # the real throttle (the test helper lifts it for the rest of the suite)
+    # the real burst (the test helper lifts it for the rest of the suite), refilled so slowly that
+    # no test run, however slow, sees a token come back
     with thread_server(Path(tempfile.mkdtemp(prefix="obsec-quiet-")), auth_failure_burst=10,
-                       metrics_token="scrape-token-5e1") as s:
+                       auth_failures_per_min=0.001, metrics_token="scrape-token-5e1") as s:
         yield s
 
 
@@ -38,7 +39,7 @@ def test_twenty_bad_api_keys_end_in_429(server):
 
 def test_one_key_prefix_is_throttled_from_any_address():
     from openbay.server.ratelimit import AuthThrottle
-    throttle = AuthThrottle(burst=10, per_minute=6)
+    throttle = AuthThrottle(burst=10, per_minute=0.001)
     for i in range(10):
         assert throttle.wait(f"10.0.0.{i}", "ob_target12345-guess") == 0
         throttle.failed(f"10.0.0.{i}", "ob_target12345-guess")

@@ -60,8 +60,8 @@ class TaskService:
             raise ApiError(ErrorCode.BAD_REQUEST, f"the {kind} agent is not available yet; "
                            f"agents: {', '.join(AVAILABLE_KINDS)}")
         if request.llm is not None:  # a model endpoint the admin did not allow: 403, nothing sent
-            try:
-                self.runner.llm.merged(**request.llm.model_dump())
+            try:  # in a thread: an allow list with `*` looks the host up
+                await asyncio.to_thread(self.runner.llm.merged, **request.llm.model_dump())
             except EndpointNotAllowed as e:
                 raise ApiError(ErrorCode.FORBIDDEN, str(e)) from None
         cdp_url, target = await self._agent_view(who, session_id, kind)

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openbay.protocol import (
@@ -30,7 +30,6 @@ from openbay.sandbox.backend import (
     KeptDisks,
     OomReports,
     Pausable,
-    Reattach,
     human_bytes,
 )
 from openbay.store import SessionRepository
@@ -42,13 +41,13 @@ from ..metrics import Metrics
 from ..request_context import auto_resume_allowed
 from .keys import Principal
 from .network_policies import backend_policy
+from .session_handover import PAUSED, LiveSession, SessionHandover
 from .session_metrics import sandbox_metrics
 
 log = logging.getLogger("openbay.sessions")
 TOUCH_PERSIST_S = 5.0
 MAX_PAGE = 100
 DEFAULT_MAX_PAUSED_S = 7 * 86400
-PAUSED = SessionStatus.PAUSED.value
 
 
 @dataclass(frozen=True)
@@ -65,21 +64,11 @@ class DiskSettings:
         return mb * 1024 * 1024
 
 
-@dataclass
-class LiveSession:
-    row: SessionRow
-    sandbox: Sandbox
-    persisted_at: datetime
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # pause and resume, one at a time
-    kind: str = ""  # the built-in image the session's image descends from
-    image_ref: str = ""  # the image store's name of it (templates: "<owner>/<name>")
-
-
 def _token(seq: int) -> str:
     return str(seq)  # the list is newest first: the next page starts below this seq
 
 
-class SessionService:
+class SessionService(SessionHandover):
     def __init__(self, repo: SessionRepository, abilities: BackendAbilities, *, limits: ResourceLimits,
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
                  disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
@@ -498,119 +487,3 @@ class SessionService:
                 await self.reap_once()
             except Exception:
                 log.exception("reaper pass failed")
-
-    async def recover(self, cleanup: bool = True) -> list[str]:
-        """At startup: reattach every sandbox the store lists that is still alive (and proves it);
-        mark dead, with the reason, only the sessions whose sandbox really died. The ids marked dead.
-        `cleanup`: remove the sandboxes no session is for (not while other replicas run: theirs)."""
-        reattach = self.abilities.get(Reattach)
-        if reattach is None and self.replicated:  # the other replicas' sessions, which it cannot check
-            return []
-        rows = await self.repo.live_rows()
-        gate = asyncio.Semaphore(32)  # envd answers in parallel; 200 sandboxes in well under 2 s
-
-        async def one(row: SessionRow):
-            async with gate:
-                return row, (await reattach.reattach(row.id) if reattach is not None else None)
-
-        dead = []
-        for row, sandbox in await asyncio.gather(*(one(r) for r in rows)):
-            if sandbox is None and await self._held_elsewhere(row):
-                continue  # another live replica runs it where this one cannot see
-            if sandbox is None:
-                await self.repo.end(row.id, SessionStatus.DEAD.value,
-                                    "its sandbox was gone when the server restarted")
-                dead.append(row.id)
-                continue
-            self.live[row.id] = LiveSession(row, sandbox, utcnow(),
-                                            kind=self.images.kind_of(row.owner_id, row.image_id),
-                                            image_ref=self.images.ref_of(row.owner_id, row.image_id))
-        if cleanup:
-            await self.backend.cleanup_stale()
-        return dead
-
-    async def shutdown(self, stop_sandboxes: bool = False) -> None:
-        """Server shutdown: by default sandboxes keep running for the next server to reattach."""
-        reattach = self.abilities.get(Reattach)
-        if not stop_sandboxes and reattach is not None:
-            self.live.clear()
-            await reattach.detach()
-            return
-        for session_id in list(self.live):
-            await self.end(session_id, SessionStatus.DEAD, "server shut down")
-
-    # -- replicas on one store -------------------------------------------------------------
-
-    async def adopt(self, session_id: str) -> LiveSession | None:
-        """Replicas: a live session another replica made (or had), taken in hand here by
-        reattaching its sandbox (which proves its identity); None when it is not live. A sandbox
-        that is gone marks its session dead, as at a restart."""
-        live = self.live.get(session_id)
-        if live is not None or not self.replicated:
-            return live
-        lock = self._adopting.setdefault(session_id, asyncio.Lock())
-        try:
-            async with lock:
-                if session_id in self.live:
-                    return self.live[session_id]
-                row = await self.repo.get(session_id)
-                if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
-                    return None
-                reattach = self.abilities.get(Reattach)
-                if reattach is None:  # this backend cannot take over a sandbox it did not start
-                    return None
-                sandbox = await reattach.reattach(session_id)
-                if sandbox is None and await self._held_elsewhere(row):
-                    raise ApiError(ErrorCode.HELD_ELSEWHERE, f"session {session_id!r} runs on server replica "
-                                   f"{row.holder}, whose sandboxes this replica cannot reach; ask that replica",
-                                   headers={"Retry-After": "1"}, details={"holder": row.holder})
-                if sandbox is None:  # gone for every replica: the one that held it is gone too
-                    if await self.repo.end(session_id, SessionStatus.DEAD.value,
-                                           "its sandbox was gone for every server replica"):
-                        await self._announce(session_id)
-                    return None
-                live = self.live[session_id] = LiveSession(
-                    row, sandbox, utcnow(), kind=self.images.kind_of(row.owner_id, row.image_id),
-                    image_ref=self.images.ref_of(row.owner_id, row.image_id))
-                return live
-        finally:
-            if not lock.locked():
-                self._adopting.pop(session_id, None)
-
-    async def _held_elsewhere(self, row: SessionRow) -> bool:
-        """Replicas: the sandbox this replica could not find is held by another that is alive."""
-        return (self.holder_alive is not None and row.holder is not None and row.holder != self.replica_id
-                and await self.holder_alive(row.holder))
-
-    async def refresh(self, session_id: str) -> None:
-        """Another replica changed the session: take its row as the store has it now; one that
-        ended is let go here (the replica that ended it stopped its sandbox)."""
-        live = self.live.get(session_id)
-        if live is None:
-            return
-        row = await self.repo.get(session_id)
-        if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
-            if self.live.get(session_id) is live:
-                self.live.pop(session_id)
-                self._let_go(session_id)
-            return
-        self._merged(live, row)
-
-    @staticmethod
-    def _merged(live: LiveSession, row: SessionRow) -> SessionRow:
-        """The store's row of a live session, with its use here since it was last written."""
-        if live.row.expires_at > row.expires_at:
-            row.last_active_at, row.expires_at = live.row.last_active_at, live.row.expires_at
-        live.row = row
-        return row
-
-    def _let_go(self, session_id: str) -> None:
-        if (reattach := self.abilities.get(Reattach)) is not None:
-            reattach.forget(session_id)
-
-    async def _announce(self, session_id: str) -> None:
-        if self.announce is not None:
-            try:
-                await self.announce(session_id)
-            except Exception as e:  # the others read it from the store the next time they look
-                log.warning("could not tell the other replicas about session %s: %s", session_id, e)

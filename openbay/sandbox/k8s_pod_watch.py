@@ -60,6 +60,8 @@ class PodWatch:
 
     def _seen(self, kind: str, pod) -> None:
         """On the loop: one change of one pod; the first sign that it is gone is passed on."""
+        if self._stopped.is_set():  # what a stopped watch still had in flight is nobody's business
+            return
         name = pod.metadata.name
         before = self._pods.get(name)
         if kind == "DELETED":

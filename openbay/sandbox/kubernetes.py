@@ -129,8 +129,13 @@ class KubernetesBackend(Reattach, ExitNotices):
         return cls(settings_from_env())
 
     async def _call(self, fn, *args, **kwargs):
-        """The client is synchronous: its calls run on a thread, off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """The client is synchronous: its calls run on a thread, off the event loop. An API that
+        cannot be reached is a SandboxError saying so (the API's own refusals stay ApiExceptions)."""
+        from urllib3.exceptions import HTTPError
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except HTTPError as e:
+            raise SandboxError(f"the Kubernetes API cannot be reached: {e}") from None
 
     async def _create(self, obj: dict) -> None:
         ns, kind = self.settings.namespace, obj["kind"]

@@ -16,6 +16,7 @@ import contextlib
 import ipaddress
 
 import pytest
+import yaml
 from kubernetes import client
 
 from openbay.sandbox import k8s_objects as objects
@@ -24,6 +25,7 @@ from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.client import EnvdError
 from openbay.sandbox.envd.upload import upload
 from openbay.sandbox.kubernetes import KubernetesBackend, self_signed_pair
+from tests.helpers.server import free_port
 from tests.kubernetes.cluster_helpers import NAMESPACE, api_client, backend_for, gone, new_spec, wait_pod_deleted
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
 
@@ -248,3 +250,23 @@ async def test_agent_sandbox_mode_without_its_crds_is_refused_plainly(backend, c
         assert gone(core.read_namespaced_secret, objects.object_name(spec.session_id), NAMESPACE)
     finally:
         await b.close()
+
+
+async def test_an_api_that_cannot_be_reached_is_said_plainly(tmp_path):
+    """Not a crash and not "the session is dead": a SandboxError naming the API."""
+    import yaml
+
+    from tests.helpers.server import free_port
+    config = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
+              "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{free_port()}"}}],
+              "users": [{"name": "u", "user": {"token": "t"}}],
+              "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}
+    (tmp_path / "kubeconfig").write_text(yaml.safe_dump(config))
+    b = backend_for(tmp_path / "kubeconfig")
+    try:
+        for attempt in (b.reattach(new_spec().session_id), b.start(new_spec())):
+            with pytest.raises(SandboxError, match="the Kubernetes API cannot be reached"):
+                await attempt
+    finally:
+        await b.close()
+

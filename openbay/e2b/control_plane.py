@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from openbay.protocol import CreateSessionParams, ErrorCode, SessionStatus
 from openbay.protocol.network import NetworkPolicyParams
@@ -99,13 +99,18 @@ async def _create(body: NewSandbox, request: Request, who: Principal) -> JSONRes
     if refusal:
         raise ApiError(ErrorCode.BAD_REQUEST, refusal)
     network = body.network or {}
-    policy = None
-    if network.get("allowOut") or network.get("denyOut"):
-        policy = NetworkPolicyParams(allow_out=network.get("allowOut") or [], deny_out=network.get("denyOut") or [])
-    params = CreateSessionParams(image_id=image_of(body.template_id), labels=body.metadata or {},
-                                 envs=body.env_vars or {}, timeout_s=_timeout_s(body.timeout),
-                                 network="none" if body.allow_internet_access is False else "default",
-                                 network_policy=policy)
+    try:
+        policy = None
+        if network.get("allowOut") or network.get("denyOut"):
+            policy = NetworkPolicyParams(allow_out=network.get("allowOut") or [],
+                                         deny_out=network.get("denyOut") or [])
+        params = CreateSessionParams(image_id=image_of(body.template_id), labels=body.metadata or {},
+                                     envs=body.env_vars or {}, timeout_s=_timeout_s(body.timeout),
+                                     network="none" if body.allow_internet_access is False else "default",
+                                     network_policy=policy)
+    except ValidationError as e:  # metadata, envs or rules OpenBay's sessions do not take
+        raise ApiError(ErrorCode.VALIDATION, "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+                                                       for err in e.errors())) from None
     row = await services(request).sessions.create(who, params)
     return JSONResponse(_sandbox(request, row.id, row.image_id), status_code=201)
 
@@ -136,7 +141,7 @@ async def list_sandboxes(request: Request, who: Principal = Depends(control_prin
 @router.get("/sandboxes")
 async def list_running(request: Request, who: Principal = Depends(control_principal), metadata: str = ""):
     labels = dict(parse_qsl(metadata, keep_blank_values=True))
-    rows, token, found = [], None, []
+    token, found = None, []
     while True:
         rows, token, _ = await services(request).sessions.list(who, labels=labels, status=None,
                                                                limit=MAX_PAGE, next_token=token)

@@ -19,6 +19,8 @@ def from_api_error(e: ApiError) -> JSONResponse:
     status = e.status
     if e.code == ErrorCode.GONE:  # an ended sandbox is, to E2B, one that is not there
         status = 404
+    elif e.code == ErrorCode.VALIDATION:  # E2B answers every bad request with 400
+        status = 400
     return e2b_error(status, e.message, e.headers)
 
 

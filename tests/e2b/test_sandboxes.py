@@ -186,3 +186,10 @@ def test_the_owners_own_template_by_name(e2b_server):
         assert sbx.commands.run("cat /etc/e2b-mark; echo $MARK").stdout == "built-for-e2b\nfrom the template\n"
     finally:
         sbx.kill()
+
+
+def test_metadata_openbay_labels_cannot_hold_is_refused_with_a_reason():
+    for asked in ({"metadata": {"a key with spaces": "v"}}, {"network": {"deny_out": ["not a cidr or name!"]}}):
+        with pytest.raises(SandboxException) as caught:
+            Sandbox.create(**asked)
+        assert str(caught.value).startswith("400: ")

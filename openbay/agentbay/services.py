@@ -3,7 +3,6 @@ as AgentBay has them, on OpenBay's native calls. Each method is a call written o
 the blocking and asyncio classes list them (see openbay.sdk.methods)."""
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import Callable
@@ -17,7 +16,8 @@ from openbay.sdk.errors import OpenBayError
 from openbay.sdk.file_results import FileChangeEvent as NativeChange
 from openbay.sdk.files import FileSystemCalls
 from openbay.sdk.methods import AsyncPart, Part, awaited, blocking
-from openbay.sdk.watch import DirectoryWatch, watch_async, watch_blocking
+from openbay.sdk.transport import SyncRunner
+from openbay.sdk.watch import DirectoryWatch, watch_blocking
 
 from .failures import failure, from_error
 from .results import (
@@ -41,6 +41,7 @@ from .results import (
 LANGUAGES = {"python": "python", "py": "python", "python3": "python", "javascript": "javascript",
              "js": "javascript", "node": "javascript", "nodejs": "javascript"}
 TRANSFER_FOLDER = "/tmp/file-transfer"
+WATCH_TIMEOUT_S = 60
 EVENT_NAMES = {"created": "create", "modified": "modify", "deleted": "delete"}
 
 
@@ -191,16 +192,29 @@ def _transfer_folder(self: Any) -> Call[str | None]:
 
 
 class WatchThread(threading.Thread):
-    """What AgentBay's watch_directory returns: start() begins, stop_event.set() ends."""
+    """What AgentBay's watch_directory returns (sync and async alike): start() begins,
+    ready_event is set once the directory's first snapshot is taken, stop_event.set() ends."""
 
-    def __init__(self, start_watch: Callable[[], DirectoryWatch], stop_event: threading.Event):
+    def __init__(self, start_watch: Callable[[], DirectoryWatch], stop_event: threading.Event,
+                 on_end: Callable[[], None] | None = None):
         super().__init__(daemon=True, name="agentbay watch_directory")
-        self._start_watch, self.stop_event = start_watch, stop_event
+        self._start_watch, self.stop_event, self._on_end = start_watch, stop_event, on_end
+        self.ready_event = threading.Event()
 
     def run(self) -> None:
-        watch = self._start_watch()
-        self.stop_event.wait()
-        watch.stop()
+        try:
+            watch = self._start_watch()  # takes the first snapshot before it returns
+            self.ready_event.set()
+            self.stop_event.wait()
+            watch.stop()
+        finally:
+            if self._on_end is not None:
+                self._on_end()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.stop_event.set()
+        if self.is_alive():
+            self.join(timeout)
 
 
 class FileSystem(Part):
@@ -251,15 +265,14 @@ class AsyncFileSystem(AsyncPart):
     delete = remove = rm = awaited(AgentBayFileCalls.delete_file)
 
     def watch_directory(self, path: str, callback: Callable[[list[FileChangeEvent]], Any],
-                        interval: float = 0.5, stop_event: asyncio.Event | None = None) -> DirectoryWatch:
-        """Poll from an asyncio task of the running loop; `stop()` the handle (or set stop_event) to end it."""
-        watch = watch_async(self._runner, f"{self._path}/files", path, lambda evs: callback(_changes(evs)), interval)
-        if stop_event is not None:
-            async def stop_when_set() -> None:
-                await stop_event.wait()
-                watch.stop()
-            self._stopper = asyncio.get_running_loop().create_task(stop_when_set())
-        return watch
+                        interval: float = 0.5, stop_event: threading.Event | None = None) -> WatchThread:
+        """A thread, as AgentBay's async client gives one: start() it, wait on ready_event if you like,
+        set stop_event to end it. It polls with a blocking client of its own, so the callback runs in
+        that thread and waiting on its events does not stop this event loop's own work from running."""
+        runner = SyncRunner(self._runner.base_url, self._runner._api_key, WATCH_TIMEOUT_S)
+        return WatchThread(lambda: watch_blocking(runner, f"{self._path}/files", path,
+                                                  lambda evs: callback(_changes(evs)), interval),
+                           stop_event or threading.Event(), runner.close)
 
 
 class Command(Part):

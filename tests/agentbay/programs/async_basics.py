@@ -4,6 +4,7 @@ in their asyncio form: AsyncAgentBay and every call awaited); only the import na
 Every check that fails prints a ❌ line."""
 import asyncio
 import os
+import threading
 import time
 
 from openbay.agentbay import AsyncAgentBay, AsyncSession, ContextSync, CreateSessionParams, SyncPolicy
@@ -41,6 +42,18 @@ async def main():
         await session.command.execute_command("echo kept > /tmp/ctx-async/kept.txt")
         shot = await session.computer.beta_take_screenshot("bmp")
         check(not shot.success and "png" in shot.error_message, "a bmp screenshot is refused with a sentence")
+        # watch_directory_example.py (async): a thread; wait for ready_event, then change the directory
+        await session.file_system.create_directory("/tmp/watch_test")
+        changed = threading.Event()
+        monitor_thread = session.file_system.watch_directory(
+            "/tmp/watch_test", lambda events: changed.set() if events else None, 0.5)
+        monitor_thread.start()
+        check(monitor_thread.ready_event.wait(timeout=30), "the watcher took its first snapshot")
+        await session.file_system.write_file("/tmp/watch_test/test1.txt", "content 1")
+        check(await asyncio.to_thread(changed.wait, 60), "the watcher saw the new file")
+        monitor_thread.stop_event.set()
+        monitor_thread.join(timeout=5)
+        check(not monitor_thread.is_alive(), "the watcher stopped")
         metrics = await session.get_metrics()
         check(metrics.success and metrics.metrics.cpu_count >= 1, "get_metrics")
     finally:

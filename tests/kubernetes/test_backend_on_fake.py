@@ -254,9 +254,6 @@ async def test_agent_sandbox_mode_without_its_crds_is_refused_plainly(backend, c
 
 async def test_an_api_that_cannot_be_reached_is_said_plainly(tmp_path):
     """Not a crash and not "the session is dead": a SandboxError naming the API."""
-    import yaml
-
-    from tests.helpers.server import free_port
     config = {"apiVersion": "v1", "kind": "Config", "current-context": "c",
               "clusters": [{"name": "c", "cluster": {"server": f"http://127.0.0.1:{free_port()}"}}],
               "users": [{"name": "u", "user": {"token": "t"}}],

@@ -1,5 +1,6 @@
 """Contexts: named persistent volumes that sessions restore at create and save back."""
 import posixpath
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
@@ -28,13 +29,14 @@ class SyncPolicy(RequestBody):
 
 
 # absolute, each part holding something besides dots: no root, no `.` or `..` to normalise away
-DIRECTORY_PATTERN = r"^(/[^/\x00]*[^/.\x00][^/\x00]*)+/?$"
+DIRECTORY_PATTERN = re.compile(r"^(/[^/\x00]*[^/.\x00][^/\x00]*)+/?$")
 
 
 class ContextSync(RequestBody):
     """Which context goes to which directory of the session, and when it moves."""
     context_id: str = Field(min_length=1, max_length=32)
-    path: str = Field("/home/user/data", min_length=2, max_length=1024, pattern=DIRECTORY_PATTERN,
+    path: str = Field("/home/user/data", min_length=2, max_length=1024,
+                      json_schema_extra={"pattern": DIRECTORY_PATTERN.pattern},  # the validator says why
                       description="an absolute directory of the session, not the root, without . or .. parts")
     policy: SyncPolicy = Field(default_factory=SyncPolicy)
 
@@ -46,12 +48,10 @@ class ContextSync(RequestBody):
     @field_validator("path")
     @classmethod
     def _absolute_directory(cls, path: str) -> str:
-        if "\0" in path or not path.startswith("/"):
-            raise ValueError("path must be an absolute path in the session")
-        path = posixpath.normpath(path)
-        if path == "/":
-            raise ValueError("path must not be the root directory")
-        return path
+        if not DIRECTORY_PATTERN.fullmatch(path):
+            raise ValueError("path must be an absolute directory of the session, not the root directory, "
+                             "without . or .. parts")
+        return posixpath.normpath(path)
 
 
 def validate_context_syncs(syncs: list[ContextSync]) -> list[ContextSync]:

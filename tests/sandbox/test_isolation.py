@@ -1,5 +1,6 @@
 """What one sandbox must not see or touch: the host, the image, the server's store, other sessions."""
 import os
+import secrets
 import subprocess
 import time
 
@@ -103,7 +104,8 @@ def test_network_none_has_only_loopback(bay):
 
 def test_deleted_session_leaves_nothing_behind(server, bay):
     s = bay.create().session
-    run(s, "nohup sleep 300 >/dev/null 2>&1 &")
+    marker = f"sleep 300.{secrets.randbelow(10**6):06d}"  # its own: other sessions on this machine sleep too
+    run(s, f"nohup {marker} >/dev/null 2>&1 &")
     directory = server.services.backend.root / s.session_id
     assert directory.exists()
     s.delete()
@@ -111,5 +113,5 @@ def test_deleted_session_leaves_nothing_behind(server, bay):
     while directory.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not directory.exists()
-    assert "sleep 300" not in os.popen("ps -eo args").read()
+    assert marker not in os.popen("ps -eo args").read()
     assert s.session_id not in open("/proc/self/mounts").read()

@@ -1,6 +1,7 @@
 """The code interpreter's HTTP API (port 49999 of E2B's code-interpreter template): /execute
 streams an Execution as JSON lines, /contexts names kernels. OpenBay runs one kernel per
-language in a session (envd's `code.run`), so a context is a name for its language's kernel."""
+language in a session (envd's `code.run`), so a context is its language's kernel with a
+working directory of its own (set for each of its executions, and put back after)."""
 from __future__ import annotations
 
 import json
@@ -85,7 +86,9 @@ async def execute(request: Request, body: dict) -> Response:
         if context is None:
             return envd_error(404, f"context {body['context_id']!r} not found")
         language = context["language"]
+        cwd = context["cwd"] if context["cwd"] != DEFAULT_CWD else ""  # the kernels start in the home folder
     else:
+        cwd = ""
         language = _language(body.get("language"))
         if language is None:
             return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
@@ -98,7 +101,7 @@ async def execute(request: Request, body: dict) -> Response:
         code, envs = body.get("code", ""), body.get("env_vars") or {}
         if not isinstance(code, str) or not cell_envs.valid(envs):
             return envd_error(400, "code is a string and env_vars an object of strings")
-        answer = await _run_with_envs(sandbox, code, language, envs)
+        answer = await _run_with_envs(sandbox, code, language, envs, cwd)
         if language == "python":
             await _charts(target, sandbox, answer)
     except EnvdError as e:
@@ -115,12 +118,14 @@ async def _run(sandbox, code: str, language: str, timeout_s: float) -> dict:
     return await sandbox.envd.call({"op": "code.run", "code": code, "language": language, "timeout_s": timeout_s})
 
 
-async def _run_with_envs(sandbox, code: str, language: str, envs: dict[str, str]) -> dict:
-    if not envs:
+async def _run_with_envs(sandbox, code: str, language: str, envs: dict[str, str], cwd: str) -> dict:
+    if not envs and not cwd:
         return await _run(sandbox, code, language, CELL_TIMEOUT_S)
-    set_cell, restore_cell = cell_envs.cells(language, envs)
-    await _run(sandbox, set_cell, language, HIDDEN_CELL_TIMEOUT_S)
+    set_cell, restore_cell = cell_envs.cells(language, envs, cwd)
     try:
+        setting = await _run(sandbox, set_cell, language, HIDDEN_CELL_TIMEOUT_S)
+        if setting.get("execution_error"):  # e.g. the context's folder is not there: the cell's error says so
+            return {**setting, "stdout": "", "stderr": "", "results": []}
         return await _run(sandbox, code, language, CELL_TIMEOUT_S)
     finally:
         await _run(sandbox, restore_cell, language, HIDDEN_CELL_TIMEOUT_S)

@@ -101,6 +101,19 @@ def test_envs_hold_for_one_execution(code_sandbox):
     assert "openbay" not in code_sandbox.run_code("dir()").text
 
 
+def test_a_context_runs_in_its_own_folder(code_sandbox):
+    code_sandbox.files.make_dir("/tmp/ctx-folder")
+    context = code_sandbox.create_code_context(cwd="/tmp/ctx-folder")
+    assert context.cwd == "/tmp/ctx-folder"
+    assert code_sandbox.run_code("import os; os.getcwd()", context=context).text == "'/tmp/ctx-folder'"
+    assert code_sandbox.run_code("os.getcwd()").text == "'/home/user'"
+    js = code_sandbox.create_code_context(cwd="/tmp", language="js")
+    assert code_sandbox.run_code("process.cwd()", context=js).text == "'/tmp'"
+    missing = code_sandbox.create_code_context(cwd="/no/such/folder")
+    assert code_sandbox.run_code("1", context=missing).error.name == "FileNotFoundError"
+    assert code_sandbox.run_code("os.getcwd()").text == "'/home/user'"
+
+
 def test_javascript(code_sandbox):
     execution = code_sandbox.run_code("const answer = 6 * 7; console.log('js says hi'); answer", language="js")
     assert execution.text == "42"

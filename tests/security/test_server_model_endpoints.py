@@ -49,6 +49,16 @@ def test_a_task_naming_a_host_service_is_refused_and_the_service_hears_nothing(s
         assert host_service.requests == []
 
 
+def test_a_mate_run_naming_a_host_service_is_refused_and_the_service_hears_nothing(server, tenant):
+    key, session = tenant
+    with RecordingService() as host_service:
+        r = httpx.post(f"{server.base_url}/v1/sessions/{session.session_id}/runs",
+                       json={"task": "x", "llm": {"base_url": host_service.base_url, "model": "m"}},
+                       headers={"Authorization": f"Bearer {key}"}, timeout=60)
+        assert r.status_code == 403, r.text
+        assert host_service.requests == []
+
+
 def test_the_browser_operator_naming_a_host_service_is_refused_and_it_hears_nothing(server, tenant):
     key, session = tenant
     with RecordingService() as host_service:

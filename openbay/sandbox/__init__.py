@@ -5,11 +5,12 @@ from .backend import (
     ResourceLimits,
     Sandbox,
     SandboxError,
+    SandboxFull,
     SandboxMetrics,
     SandboxSpec,
     abilities_of,
 )
 from .envd.client import EnvdClient, EnvdError
 
-__all__ = ["Backend", "Sandbox", "SandboxError", "SandboxSpec", "ResourceLimits", "NetworkPolicy", "SandboxMetrics",
-           "EnvdClient", "EnvdError", "abilities_of"]
+__all__ = ["Backend", "Sandbox", "SandboxError", "SandboxFull", "SandboxSpec", "ResourceLimits", "NetworkPolicy",
+           "SandboxMetrics", "EnvdClient", "EnvdError", "abilities_of"]

@@ -31,6 +31,10 @@ class SandboxError(Exception):
     """The sandbox could not be started or reached."""
 
 
+class SandboxFull(SandboxError):
+    """The machine has no room for another sandbox now (its sessions hold every id block)."""
+
+
 @dataclass(frozen=True)
 class ResourceLimits:
     memory_bytes: int = 1024 * 1024 * 1024

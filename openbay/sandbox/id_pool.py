@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 from . import idmap
-from .backend import SandboxError
+from .backend import SandboxError, SandboxFull
 from .runtime import HOST_ID_BASE, HOST_ID_COUNT
 
 BLOCK = HOST_ID_COUNT
@@ -23,7 +23,7 @@ DEFAULT_BLOCKS = 4096
 MAX_ID = 2 ** 32 - 2
 
 
-class IdPoolExhausted(SandboxError):
+class IdPoolExhausted(SandboxFull):
     pass
 
 

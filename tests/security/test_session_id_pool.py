@@ -74,3 +74,19 @@ def test_many_sessions_start_each_with_its_own_block():
         finally:
             await backend.close()
     asyncio.run(scenario())
+
+
+def test_a_full_pool_answers_503_with_the_reason(monkeypatch):
+    """Through the API: the create that finds no free block is refused with what to change."""
+    from openbay import APIError, CreateSessionParams
+    from tests.helpers.server import thread_server
+    monkeypatch.setenv("OPENBAY_ID_BASE", str(TEST_BASE + 8 * 65_536))
+    monkeypatch.setenv("OPENBAY_ID_BLOCKS", "1")
+    with thread_server(Path(tempfile.mkdtemp(prefix="obfull-"))) as srv, srv.client() as bay:
+        first = bay.create(CreateSessionParams(network="none")).session
+        with pytest.raises(APIError) as full:
+            bay.create(CreateSessionParams(network="none"))
+        assert full.value.status == 503 and full.value.code == "unavailable"
+        assert "no free host id range" in full.value.message and "OPENBAY_ID_BLOCKS" in full.value.message
+        first.delete()
+        bay.create(CreateSessionParams(network="none")).session.delete()  # freed at its end

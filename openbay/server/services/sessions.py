@@ -23,7 +23,7 @@ from openbay.protocol import (
     SessionStatus,
 )
 from openbay.protocol.network import NetworkPolicyParams
-from openbay.sandbox import ResourceLimits, Sandbox, SandboxError, SandboxSpec
+from openbay.sandbox import ResourceLimits, Sandbox, SandboxError, SandboxFull, SandboxSpec
 from openbay.sandbox.backend import (
     DiskUsage,
     ExitNotices,
@@ -182,8 +182,9 @@ class SessionService(SessionHandover):
             pool = self.pools.get(image.ref)
             sandbox = await pool.take(spec) if pool else None
             sandbox = sandbox or await self.backend.start(spec)
-        except SandboxError as e:
-            raise ApiError(ErrorCode.SANDBOX_ERROR, str(e)) from None
+        except SandboxError as e:  # a full machine is a 503 to retry later, not a broken sandbox
+            raise ApiError(ErrorCode.UNAVAILABLE if isinstance(e, SandboxFull) else ErrorCode.SANDBOX_ERROR,
+                           str(e)) from None
         finally:
             self._creating[who.owner_id] -= 1
         session_id = sandbox.session_id  # a pooled sandbox came with an id of its own

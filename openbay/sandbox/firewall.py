@@ -43,6 +43,11 @@ def _reject(table: str, chain: str, match: str, counter: str) -> str:
 TABLE = "openbay"
 
 
+def session_chains(net: SessionNet) -> list[str]:
+    """The chains a session's rules live in (its egress filter, its NAT): what gc lists."""
+    return [f"s{net.slot}", f"n{net.slot}"]
+
+
 class Firewall:
     def __init__(self):
         self.table = TABLE

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import network
+from .firewall import session_chains
 from .image_store import remove_tree
 from .local import CGROUP_ROOT, VAR_ROOT, LocalBackend
 from .runtime import Runc
@@ -126,7 +127,7 @@ def _inventory(root: Path, state_dirs: list[str]) -> Orphan:
         if net is not None and (network.NETNS_DIR / net.netns).exists():
             orphan.network_namespaces.append(net.netns)
         if net is not None:
-            orphan.firewall_chains += [f"s{net.slot}", f"n{net.slot}"]
+            orphan.firewall_chains += session_chains(net)
     prefix = str(root) + "/"
     try:
         with open("/proc/self/mountinfo") as f:

@@ -37,7 +37,7 @@ from openbay.store.task_repository import TaskRepository
 from openbay.tasks.leases import TaskLeases, replica_id
 from openbay.tasks.shared_bus import SharedEventBus
 
-from .errors import ApiError, error_response
+from .errors import ApiError
 
 if TYPE_CHECKING:  # asyncpg comes with the postgres extra, needed only with PostgreSQL
     import asyncpg
@@ -200,16 +200,6 @@ class SessionAdoption:
             services = getattr(self.state, "services", None)  # None until the server has started
             sessions = services.sessions if services is not None else None
             if sessions is not None and m.group(1) not in sessions.live:
-                try:
-                    await sessions.adopt(m.group(1))
-                except ApiError as e:  # held by a replica this one cannot reach
-                    await _refuse(scope, receive, send, e)
-                    return
+                # (one another live replica holds stays there: its owner's calls answer 503 held_elsewhere)
+                await sessions.adopt(m.group(1))
         await self.app(scope, receive, send)
-
-
-async def _refuse(scope, receive, send, e: ApiError) -> None:
-    if scope["type"] == "http":
-        await error_response(e.code, e.message, e.headers, e.details)(scope, receive, send)
-    else:  # a WebSocket: refused before it is accepted (1013: try again later)
-        await send({"type": "websocket.close", "code": 1013, "reason": e.message[:120]})

@@ -51,9 +51,13 @@ def test_a_replica_that_cannot_see_a_live_replicas_sandbox_leaves_the_session_al
         blind = replicas.start(wrap=elsewhere(replicas.env["OPENBAY_SANDBOX_ROOT"]))
         bay = blind.client()
         for _ in range(2):  # asked twice: still the holder's, never marked dead
+            assert bay.get(sid).session.info().status.value == "running"  # the store's record
             e = raised(lambda: bay.get(sid).session.command.execute_command("true"))
             assert isinstance(e, ServiceUnavailableError) and e.code == "held_elsewhere", e
             assert e.status == 503 and "replica" in e.message
+        # another owner learns nothing of it (404, as for any session not theirs)
+        stranger = blind.client(blind.new_owner_key("stranger"))
+        assert raised(lambda: stranger.get(sid)).status == 404
         on_holder = holder.client().get(sid).session
         assert on_holder.info().status.value == "running"
         assert on_holder.command.execute_command("echo still here").output == "still here\n"
@@ -61,17 +65,8 @@ def test_a_replica_that_cannot_see_a_live_replicas_sandbox_leaves_the_session_al
         replicas.procs[0].kill()  # the holder is gone (-9): the sandbox is gone for every replica left
         replicas.procs[0].wait()
         deadline = time.monotonic() + 60  # PostgreSQL notices the closed connection on its own time
-        while (info := _info_or_error(bay, sid)) is None:
+        while (info := bay.get(sid).session.info()).status.value == "running":
             assert time.monotonic() < deadline, "the dead holder still counted as alive"
             time.sleep(0.2)
         assert info.status.value == "dead" and info.end_reason == "its sandbox was gone for every server replica"
         assert isinstance(raised(lambda: bay.get(sid).session.command.execute_command("true")), GoneError)
-
-
-def _info_or_error(bay, sid):
-    """The session's info; None while it is still held elsewhere (503)."""
-    try:
-        return bay.get(sid).session.info()
-    except ServiceUnavailableError as e:
-        assert e.code == "held_elsewhere", e
-        return None

@@ -13,7 +13,7 @@ from openbay.sandbox import Sandbox
 from openbay.sandbox.backend import Reattach
 from openbay.store.tables import SessionRow, utcnow
 
-from ..errors import ApiError
+from ..errors import ApiError, not_found
 
 log = logging.getLogger("openbay.sessions")
 PAUSED = SessionStatus.PAUSED.value
@@ -33,6 +33,7 @@ class SessionHandover:
     """SessionService's handover part; the attributes are SessionService's (see its __init__)."""
     live: dict[str, LiveSession]
     replicated: bool
+    held: dict[str, str]  # replicas: session id -> owner, of sessions another live replica holds
 
     async def recover(self, cleanup: bool = True) -> list[str]:
         """At startup: reattach every sandbox the store lists that is still alive (and proves it);
@@ -88,6 +89,7 @@ class SessionHandover:
             async with lock:
                 if session_id in self.live:
                     return self.live[session_id]
+                self.held.pop(session_id, None)
                 row = await self.repo.get(session_id)
                 if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
                     return None
@@ -96,9 +98,8 @@ class SessionHandover:
                     return None
                 sandbox = await reattach.reattach(session_id)
                 if sandbox is None and await self._held_elsewhere(row):
-                    raise ApiError(ErrorCode.HELD_ELSEWHERE, f"session {session_id!r} runs on server replica "
-                                   f"{row.holder}, whose sandboxes this replica cannot reach; ask that replica",
-                                   headers={"Retry-After": "1"}, details={"holder": row.holder})
+                    self.held[session_id] = row.owner_id  # its owner's calls that need the sandbox: 503
+                    return None
                 if sandbox is None:  # gone for every replica: the one that held it is gone too
                     if await self.repo.end(session_id, SessionStatus.DEAD.value,
                                            "its sandbox was gone for every server replica"):
@@ -111,6 +112,15 @@ class SessionHandover:
         finally:
             if not lock.locked():
                 self._adopting.pop(session_id, None)
+
+    def not_here(self, owner_id: str, session_id: str) -> ApiError:
+        """Why a session of this owner is not in hand here: held by another replica (503, only to
+        its owner: nobody learns of another owner's sessions), or not running (404)."""
+        if self.held.get(session_id) == owner_id:
+            return ApiError(ErrorCode.HELD_ELSEWHERE, f"session {session_id!r} runs on another server replica "
+                            "whose sandboxes this one cannot reach; retry (through that replica)",
+                            headers={"Retry-After": "1"})
+        return not_found("running session", session_id)
 
     async def _held_elsewhere(self, row: SessionRow) -> bool:
         """Replicas: the sandbox this replica could not find is held by another that is alive."""

@@ -7,7 +7,6 @@ store). Activity is written back at most every few seconds.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -108,6 +107,7 @@ class SessionService(SessionHandover):
         # replicas: this one's id (the holder of the sandboxes it starts), and whether another still runs
         self.replica_id, self.holder_alive = replica_id, holder_alive
         self._adopting: dict[str, asyncio.Lock] = {}
+        self.held: dict[str, str] = {}
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
         if (exits := abilities.get(ExitNotices)) is not None:  # a sandbox that dies is marked dead at once
@@ -285,7 +285,7 @@ class SessionService(SessionHandover):
         """The sandbox of a running session of this owner, marking it used."""
         live = self.live.get(session_id)
         if live is None or live.row.owner_id != who.owner_id:
-            raise not_found("running session", session_id)
+            raise self.not_here(who.owner_id, session_id)
         self._touch(live)
         return live.sandbox
 
@@ -301,6 +301,8 @@ class SessionService(SessionHandover):
         if session_id in self.live:
             return self.sandbox(who, session_id)
         row = await self.get(who, session_id)  # 404 or 410
+        if session_id in self.held:
+            raise self.not_here(who.owner_id, session_id)
         raise ApiError(ErrorCode.CONFLICT, f"session {session_id!r} is {row.status}; resume it first")
 
     def _touch(self, live: LiveSession) -> None:
@@ -360,7 +362,7 @@ class SessionService(SessionHandover):
     def _live_of(self, who: Principal, session_id: str) -> LiveSession:
         live = self.live.get(session_id)
         if live is None or live.row.owner_id != who.owner_id:
-            raise not_found("running session", session_id)
+            raise self.not_here(who.owner_id, session_id)
         return live
 
     async def _freeze(self, live: LiveSession) -> None:
@@ -451,8 +453,7 @@ class SessionService(SessionHandover):
         ended = []
         if self.replicated:  # sessions no replica has in hand (theirs died) are reaped as well
             for session_id in await self.repo.due(now, now - timedelta(seconds=self.max_paused_s)):
-                with contextlib.suppress(ApiError):  # held by a replica that reaps it itself
-                    await self.adopt(session_id)
+                await self.adopt(session_id)  # one held by a live replica stays that one's to reap
         for session_id, live in list(self.live.items()):
             if not self.backend.is_alive(session_id):
                 await self.end(session_id, SessionStatus.DEAD, "sandbox exited")

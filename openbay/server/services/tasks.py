@@ -110,9 +110,8 @@ class TaskService:
             if row is None or TaskStatus(row.status).terminal:
                 await leases.release(row.id if row else "")
                 continue
-            try:
-                await self.sessions.adopt(row.session_id)
-            except ApiError:  # held by a live replica that cannot be reached from here: it takes it over
+            await self.sessions.adopt(row.session_id)
+            if row.session_id in self.sessions.held:  # a live replica this one cannot reach has it: theirs
                 await leases.release(row.id)
                 continue
             why = await self._go_on(row, "the server replica running it stopped")

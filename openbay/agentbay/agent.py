@@ -15,9 +15,10 @@ from openbay.sdk.task_execution import AsyncTaskExecution as NativeAsyncExecutio
 from openbay.sdk.task_execution import Started
 from openbay.sdk.task_execution import TaskExecution as NativeExecution
 from openbay.sdk.task_results import ExecutionResult as NativeResult
-from openbay.sdk.task_stream import AgentEvent
+from openbay.sdk.task_stream import AgentEvent as NativeEvent
 
 from .failures import failure, from_error
+from .models import AgentEvent
 from .results import AgentExecutionResult, QueryResult
 
 Callback = Callable[[AgentEvent], Any] | None
@@ -36,12 +37,21 @@ def ended(r: NativeResult) -> AgentExecutionResult:
                                 error_message="" if ok else r.error_message or f"task {r.task_status}")
 
 
+def _agentbay_events(fn: Callable[[AgentEvent], Any]) -> Callable[[Any], Any]:
+    """A callback of AgentBay's (it gets AgentBay's AgentEvent) as OpenBay's SDK calls it; what it
+    returns (on_call_for_user's answer, or a coroutine) goes back as it is."""
+    def call(event: NativeEvent) -> Any:
+        return fn(AgentEvent.of(event))
+    return call
+
+
 def _start(self: Any, task: str, use_vision: bool = False, output_schema: Any = None,
            full_page_screenshot: bool = False, max_steps: int = 50, timeout: float = 600,
            callbacks: dict[str, Callback] | None = None) -> Call[Started | AgentExecutionResult]:
+    wrapped = {name: _agentbay_events(fn) for name, fn in (callbacks or {}).items() if fn is not None}
     try:
         return (yield from AgentCalls.execute_task(self, task, use_vision, output_schema, full_page_screenshot,
-                                                   max_steps=max_steps, timeout=timeout, **(callbacks or {})))
+                                                   max_steps=max_steps, timeout=timeout, **wrapped))
     except (OpenBayError, ValueError) as e:
         if isinstance(e, OpenBayError):
             return from_error(AgentExecutionResult, e, task_status="failed")

@@ -241,14 +241,27 @@ class MobileSimulateUploadResult:
 
 
 class AgentEvent:
-    """One streamed event of an agent task (reasoning, tool call, tool result, error)."""
+    """One streamed event of an agent task (reasoning, content, tool_call, tool_result, error,
+    call_for_user), as AgentBay's callbacks get it; `payload` is OpenBay's event as sent."""
 
     def __init__(self, type: str = "", seq: int = 0, round: int = 0, content: str = "", tool_call_id: str = "",
                  tool_name: str = "", args: dict | None = None, result: dict | None = None, prompt: str = "",
-                 error: dict | None = None):
+                 error: dict | None = None, task_id: str = "", payload: dict | None = None):
         self.type, self.seq, self.round, self.content = type, seq, round, content
         self.tool_call_id, self.tool_name, self.args, self.result = tool_call_id, tool_name, args, result
-        self.prompt, self.error = prompt, error
+        self.prompt, self.error, self.task_id, self.payload = prompt, error, task_id, payload or {}
+
+    @classmethod
+    def of(cls, event: Any) -> AgentEvent:
+        """AgentBay's event from OpenBay's (openbay.sdk's AgentEvent: type, seq, task_id, payload)."""
+        p, kind = event.payload, event.type
+        return cls(type=kind, seq=event.seq, round=int(p.get("step") or 0), content=event.content,
+                   tool_call_id=str(p.get("id") or ""),
+                   tool_name=str(p.get("name") or ("call_for_user" if kind == "call_for_user" else "")),
+                   args=p.get("args") if kind == "tool_call" else None,
+                   result={"output": p.get("output", ""), "ok": p.get("ok", True)} if kind == "tool_result" else None,
+                   prompt=str(p.get("content") or "") if kind == "call_for_user" else "",
+                   error=dict(p) if kind == "error" else None, task_id=event.task_id, payload=dict(p))
 
     def __repr__(self) -> str:
         return f"AgentEvent(type={self.type!r}, seq={self.seq}, content={self.content[:60]!r})"

@@ -65,3 +65,30 @@ def test_a_task_that_fails_answers_in_agentbays_shape(llm, browser_session):  # 
     assert not r.success and r.task_result == "Task Failed" and r.error_message
     missing = browser_session.agent.browser.get_task_status("t-no-such-task")
     assert not missing.success and missing.error_message
+
+
+def test_callbacks_get_agentbays_agent_event():
+    from datetime import datetime, timezone
+
+    from openbay.agentbay import AgentEvent
+    from openbay.agentbay.agent import _agentbay_events
+    from openbay.sdk.task_stream import AgentEvent as OpenBayEvent
+
+    seen = []
+    callback = _agentbay_events(lambda e: seen.append(e) or "the answer")
+    now = datetime.now(timezone.utc)
+    wire = [("tool_call", {"id": "c1", "name": "click", "args": {"index": 3}, "step": 2}),
+            ("tool_result", {"id": "c1", "name": "click", "ok": True, "output": "clicked", "step": 2}),
+            ("call_for_user", {"content": "Which city?", "timeout_s": 60, "kind": "question"}),
+            ("reasoning", {"content": "thinking", "step": 1}),
+            ("error", {"message": "the model failed"})]
+    answers = [callback(OpenBayEvent(kind, i, "t-1", now, payload)) for i, (kind, payload) in enumerate(wire)]
+    assert answers == ["the answer"] * 5  # what a callback returns (on_call_for_user's reply) goes back
+    call, result, ask, think, error = seen
+    assert all(isinstance(e, AgentEvent) for e in seen)
+    assert (call.type, call.tool_call_id, call.tool_name, call.args, call.round) == ("tool_call", "c1", "click",
+                                                                                    {"index": 3}, 2)
+    assert result.result == {"output": "clicked", "ok": True} and result.content == "clicked"
+    assert ask.prompt == "Which city?" and ask.tool_name == "call_for_user"
+    assert (think.content, think.round) == ("thinking", 1)
+    assert error.error == {"message": "the model failed"} and error.content == "the model failed"

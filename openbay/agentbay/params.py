@@ -19,7 +19,6 @@ IMAGES = {
     "mobile_latest": "mobile", "android_latest": "mobile", "imgc-07eksy57nw6r759fb": "linux",
 }
 WINDOWS_IMAGES = ("windows_latest", "windows_computer_latest")
-BROWSER_PROFILE_PATH = "/home/user/.config/openbay-browser-context"
 EXTENSIONS_PATH = "/tmp/extensions/"
 FINGERPRINT_PATH = "/tmp/browser_fingerprint"
 MANUAL_RELEASE_S = 7 * 86400  # OpenBay's longest idle lifetime

@@ -39,7 +39,8 @@ STATUS_DESCRIPTIONS = {
     429: "too many requests, or too many running sessions (Retry-After says when to retry)",
     501: "this server's sandbox backend cannot do this (error code not_supported names the backend and the ability)",
     502: "the sandbox failed to do it",
-    503: "what this needs is not available on this server (say, no Android device)",
+    503: "what this needs is not available here now (no Android device, a session another server "
+         "replica holds, a sandbox backend that does not answer)",
 }
 
 

@@ -33,7 +33,8 @@ def implied_statuses(route: APIRoute, path_format: str) -> set[int]:
     """What any route answers by how it is built: the body cap (413) always; with inputs, a
     body that is not JSON (400) and what does not validate (422); with a key, 401 and 429
     (and 403 when only admins may); with an id in the path, 404 for an unknown or another
-    owner's; under a session, 410 once the session has ended."""
+    owner's; under a session, 410 once the session has ended and 503 while its sandbox cannot be
+    reached (another server replica holds it, or the sandbox backend does not answer)."""
     out = {413}
     d = route.dependant
     path, body = _inputs(d, "path_params"), _inputs(d, "body_params")
@@ -49,7 +50,7 @@ def implied_statuses(route: APIRoute, path_format: str) -> set[int]:
     if path:
         out |= {404}
     if "{session_id}" in path_format:
-        out |= {410}
+        out |= {410, 503}
     return out
 
 

@@ -42,10 +42,13 @@ class KeyRepository:
             return list(await s.scalars(select(ApiKey).order_by(ApiKey.created_at)))
 
     async def set_quota(self, key_id: str, max_sessions: int | None) -> ApiKey | None:
+        """The key with its new quota; None for an unknown or revoked key (revoked is gone,
+        but for the list that keeps its record)."""
         async with self.db.session() as s, s.begin():
             key = await s.get(ApiKey, key_id)
-            if key is not None:
-                key.max_sessions = max_sessions
+            if key is None or key.revoked_at is not None:
+                return None
+            key.max_sessions = max_sessions
             return key
 
     async def revoke(self, key_id: str) -> ApiKey | None:

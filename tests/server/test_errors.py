@@ -47,6 +47,10 @@ def test_revoked_key_stops_working_at_once(server):
                      headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 200 and r.json()["revoked_at"]
     _assert_error(httpx.get(server.base_url + "/v1/sessions", headers=headers), 401, "unauthorized")
+    # a revoked key is gone: it stays in the list as a record, but nothing changes it any more
+    r = httpx.patch(f"{server.base_url}/v1/keys/{key_id}", json={"max_sessions": 5},
+                    headers={"Authorization": f"Bearer {server.admin_key}"})
+    _assert_error(r, 404, "not_found")
 
 
 def test_non_admin_cannot_manage_keys(server):

@@ -84,7 +84,7 @@ async def update_session_name(session_id: str, body: SessionName, request: Reque
     return await services(request).conversations.rename(who, session_id, body.name.strip())
 
 
-@router.post("/runs", status_code=201, response_model=RunTaskStarted)
+@router.post("/runs", status_code=201, response_model=RunTaskStarted, responses=responses(403))
 async def run_task(session_id: str, body: RunTaskRequest, request: Request,
                    who: Principal = Depends(require_principal)):
     """Start a task that plans first, with attachments placed in the session's home."""

@@ -33,20 +33,20 @@ async def navigate(session_id: str, body: NavigateRequest, request: Request,
     return await services(request).operator.navigate(who, session_id, body.url)
 
 
-@router.post(f"{AGENT}/act", response_model=ActResult)
+@router.post(f"{AGENT}/act", response_model=ActResult, responses=responses(403))
 async def act(session_id: str, body: ActRequest, request: Request, who: Principal = Depends(require_principal)):
     """Do one instruction ("click the login button"), from the action cache when it worked here before."""
     return await services(request).operator.act(who, session_id, body)
 
 
-@router.post(f"{AGENT}/observe", response_model=ObserveResult)
+@router.post(f"{AGENT}/observe", response_model=ObserveResult, responses=responses(403))
 async def observe(session_id: str, body: ObserveRequest, request: Request,
                   who: Principal = Depends(require_principal)):
     """Candidate actions for an instruction: selector, method, arguments, description."""
     return await services(request).operator.observe(who, session_id, body)
 
 
-@router.post(f"{AGENT}/extract", response_model=ExtractResult)
+@router.post(f"{AGENT}/extract", response_model=ExtractResult, responses=responses(403))
 async def extract(session_id: str, body: ExtractRequest, request: Request,
                   who: Principal = Depends(require_principal)):
     """Data from the page that validates against the schema (422 extract_failed with the last answer if not)."""

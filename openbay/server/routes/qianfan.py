@@ -34,7 +34,7 @@ async def _session_for(state, who: Principal, conversation_id: str | None) -> tu
 
 
 @router.post("/run", response_class=StreamingResponse,
-             responses={200: {"content": {"text/event-stream": {}}}, **responses(404, 410)})
+             responses={200: {"content": {"text/event-stream": {}}}, **responses(403, 404, 410)})
 async def run(body: QianfanRunRequest, request: Request, who: Principal = Depends(require_principal)):
     state = services(request)
     session_id, made = await _session_for(state, who, body.conversation_id)

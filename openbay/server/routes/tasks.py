@@ -37,7 +37,7 @@ RECHECK_S = 15.0  # a stream with no event for this long looks at the store agai
 
 
 @router.post("/v1/sessions/{session_id}/agent/{kind}/tasks", status_code=201, response_model=TaskInfo,
-             responses=responses(409))
+             responses=responses(403, 409))
 async def create_task(session_id: str, kind: str, body: TaskCreateRequest, request: Request,
                       who: Principal = Depends(require_principal)):
     svc, recordings = services(request).tasks, services(request).recordings

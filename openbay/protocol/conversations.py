@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from .tasks import LLMOverride, TaskInfo
 from .wire import RequestBody
@@ -42,7 +42,15 @@ class MessagePage(BaseModel):
 
 
 class SessionName(RequestBody):
-    name: str = Field(min_length=1, max_length=200)
+    # something besides white space (as Python's str.strip() sees it, control separators too)
+    name: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": r"\S"})
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, name: str) -> str:
+        if not name.strip():
+            raise ValueError("name must not be blank")
+        return name
 
 
 class ConversationInfo(BaseModel):

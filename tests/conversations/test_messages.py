@@ -113,6 +113,9 @@ def test_name_and_info(llm, abay, bsession, site):
     with pytest.raises(APIError) as e:
         api.update_session_name(sid, "   ")
     assert e.value.status == 422
+    with pytest.raises(APIError) as e:  # blank to str.strip(), as the spec's pattern \S says
+        api.update_session_name(sid, "\x1f\t")
+    assert e.value.status == 422 and "blank" in str(e.value)
     with pytest.raises(APIError) as e:
         api.update_session_name(sid, "x" * 201)
     assert e.value.status == 422

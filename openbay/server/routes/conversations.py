@@ -79,8 +79,6 @@ async def get_info(session_id: str, request: Request, who: Principal = Depends(r
 @router.put("/name", response_model=ConversationInfo)
 async def update_session_name(session_id: str, body: SessionName, request: Request,
                               who: Principal = Depends(require_principal)):
-    if not body.name.strip():
-        raise ApiError(ErrorCode.VALIDATION, "name must not be blank")
     return await services(request).conversations.rename(who, session_id, body.name.strip())
 
 

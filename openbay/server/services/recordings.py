@@ -29,6 +29,7 @@ from .recording_store import RecordingStore
 log = logging.getLogger("openbay.recordings")
 RRWEB_RECORD_JS = Path(__file__).resolve().parents[2] / "console" / "static" / "vendor" / "rrweb" / "rrweb-record.js"
 VIDEO_FPS = 8
+VIDEO_FIRST_FRAME_S = 30  # bounds only a hang: start returns at the first frame
 SAVE_EVERY = 500  # events: the description on disk follows the recording this often
 # what a page recording may write on the server's disk when the session's quota is unknown;
 # the pages decide how much they send, so they get no more than the session's own disk
@@ -120,16 +121,26 @@ class RecordingService:
             raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not start recording the browser: {e}") from None
 
     async def _start_video(self, active: _Active) -> None:
+        """Starts ffmpeg and returns once it has captured a frame: a recording said to be
+        running is running, however slow the machine (a fixed wait once gave empty videos)."""
         envd = active.sandbox.envd
-        active.video_path = f"/tmp/openbay-{active.info.recording_id}.mp4"
+        base = f"/tmp/openbay-{active.info.recording_id}"
+        active.video_path = f"{base}.mp4"
+        progress, log = shlex.quote(f"{base}.progress"), shlex.quote(f"{base}.log")
         size = "$(xdpyinfo -display \"$DISPLAY\" 2>/dev/null | awk '/dimensions:/{print $2}')"
+        tries = int(VIDEO_FIRST_FRAME_S * 10)
         command = (f"command -v ffmpeg >/dev/null || {{ echo 'ffmpeg is not in this session image' >&2; exit 3; }}; "
                    f"export DISPLAY=${{DISPLAY:-:1}}; s={size}; "
-                   f"nohup ffmpeg -nostdin -y -loglevel error -f x11grab -framerate {VIDEO_FPS} "
+                   f"nohup ffmpeg -nostdin -y -loglevel error -stats_period 0.2 -progress {progress} "
+                   f"-f x11grab -framerate {VIDEO_FPS} "
                    f"${{s:+-video_size $s}} -i \"$DISPLAY\" -c:v libx264 -preset ultrafast -pix_fmt yuv420p "
-                   f"-movflags +faststart {shlex.quote(active.video_path)} >/dev/null 2>&1 & echo $!")
+                   f"-movflags +faststart {shlex.quote(active.video_path)} >/dev/null 2>{log} & pid=$!; "
+                   f"for i in $(seq {tries}); do "
+                   f"grep -qs '^frame=[1-9]' {progress} && {{ echo $pid; exit 0; }}; "
+                   f"kill -0 $pid 2>/dev/null || {{ cat {log} >&2; exit 4; }}; sleep 0.1; done; "
+                   f"kill -KILL $pid; echo 'ffmpeg captured no frame in {VIDEO_FIRST_FRAME_S} s' >&2; exit 5")
         try:
-            out = await envd.exec({"command": command, "timeout_ms": 10_000})
+            out = await envd.exec({"command": command, "timeout_ms": (VIDEO_FIRST_FRAME_S + 15) * 1000})
         except EnvdError as e:
             raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not start the screen recording: {e}") from None
         if out.get("exit_code") != 0 or not out.get("output", "").strip().isdigit():
@@ -178,7 +189,9 @@ class RecordingService:
                                        f"{active.cap_bytes} bytes (the session's disk quota)")
                     out.write(payload)
         active.info.bytes = size
-        await envd.exec({"command": f"rm -f {shlex.quote(active.video_path)}", "timeout_ms": 5000})
+        base = active.video_path.removesuffix(".mp4")
+        await envd.exec({"command": f"rm -f {shlex.quote(active.video_path)} {shlex.quote(base + '.progress')} "
+                                    f"{shlex.quote(base + '.log')}", "timeout_ms": 5000})
 
     async def session_ending(self, session_id: str, _sandbox) -> None:
         if session_id in self.active:

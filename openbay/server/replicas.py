@@ -29,7 +29,6 @@ import re
 from typing import TYPE_CHECKING
 
 from openbay.protocol import ErrorCode
-from openbay.sandbox import SandboxError
 from openbay.store import Database
 from openbay.store.lease_repository import LeaseRepository
 from openbay.store.pg_notify import NOTIFY_MAX, PgNotifier, asyncpg_dsn
@@ -38,7 +37,7 @@ from openbay.store.task_repository import TaskRepository
 from openbay.tasks.leases import TaskLeases, replica_id
 from openbay.tasks.shared_bus import SharedEventBus
 
-from .errors import ApiError, error_response
+from .errors import ApiError
 
 if TYPE_CHECKING:  # asyncpg comes with the postgres extra, needed only with PostgreSQL
     import asyncpg
@@ -201,15 +200,7 @@ class SessionAdoption:
             services = getattr(self.state, "services", None)  # None until the server has started
             sessions = services.sessions if services is not None else None
             if sessions is not None and m.group(1) not in sessions.live:
-                # (one another live replica holds stays there: its owner's calls answer 503 held_elsewhere)
-                try:
-                    await sessions.adopt(m.group(1))
-                except SandboxError as e:  # the backend cannot tell now (its API is down): not dead, not here
-                    log.warning("session %s not taken over: %s", m.group(1), e)
-                    if scope["type"] == "http":  # before any key is checked: nothing about the session
-                        await error_response(ErrorCode.UNAVAILABLE, "the sandbox backend cannot be reached "
-                                             "now; try again shortly")(scope, receive, send)
-                    else:
-                        await send({"type": "websocket.close", "code": 1011})
-                    return
+                # (one another live replica holds, or a backend that cannot be reached now, stays
+                # there: the routes, after the key is checked, answer its owner 503 and others 404)
+                await sessions.adopt(m.group(1))
         await self.app(scope, receive, send)

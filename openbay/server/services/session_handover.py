@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from openbay.protocol import ErrorCode, SessionStatus
-from openbay.sandbox import Sandbox
+from openbay.sandbox import Sandbox, SandboxError
 from openbay.sandbox.backend import Reattach
 from openbay.store.tables import SessionRow, utcnow
 
@@ -34,6 +34,7 @@ class SessionHandover:
     live: dict[str, LiveSession]
     replicated: bool
     held: dict[str, str]  # replicas: session id -> owner, of sessions another live replica holds
+    unreachable: set[str]  # of those: the ones whose sandbox the backend could not tell of (its API down)
 
     async def recover(self, cleanup: bool = True) -> list[str]:
         """At startup: reattach every sandbox the store lists that is still alive (and proves it);
@@ -90,13 +91,20 @@ class SessionHandover:
                 if session_id in self.live:
                     return self.live[session_id]
                 self.held.pop(session_id, None)
+                self.unreachable.discard(session_id)
                 row = await self.repo.get(session_id)
                 if row is None or row.status not in (SessionStatus.RUNNING.value, PAUSED):
                     return None
                 reattach = self.abilities.get(Reattach)
                 if reattach is None:  # this backend cannot take over a sandbox it did not start
                     return None
-                sandbox = await reattach.reattach(session_id)
+                try:
+                    sandbox = await reattach.reattach(session_id)
+                except SandboxError as e:  # not dead, not here: its owner's calls answer 503, others 404
+                    log.warning("session %s not taken over: %s", session_id, e)
+                    self.held[session_id] = row.owner_id
+                    self.unreachable.add(session_id)
+                    return None
                 if sandbox is None and await self._held_elsewhere(row):
                     self.held[session_id] = row.owner_id  # its owner's calls that need the sandbox: 503
                     return None
@@ -114,8 +122,12 @@ class SessionHandover:
                 self._adopting.pop(session_id, None)
 
     def not_here(self, owner_id: str, session_id: str) -> ApiError:
-        """Why a session of this owner is not in hand here: held by another replica (503, only to
-        its owner: nobody learns of another owner's sessions), or not running (404)."""
+        """Why a session of this owner is not in hand here: held by another replica or behind a
+        backend that cannot be reached now (503, only to its owner: nobody learns of another
+        owner's sessions), or not running (404)."""
+        if self.held.get(session_id) == owner_id and session_id in self.unreachable:
+            return ApiError(ErrorCode.UNAVAILABLE, "the sandbox backend cannot be reached now; try again shortly",
+                            headers={"Retry-After": "1"})
         if self.held.get(session_id) == owner_id:
             return ApiError(ErrorCode.HELD_ELSEWHERE, f"session {session_id!r} runs on another server replica "
                             "whose sandboxes this one cannot reach; retry (through that replica)",

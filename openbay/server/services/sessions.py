@@ -108,6 +108,7 @@ class SessionService(SessionHandover):
         self.replica_id, self.holder_alive = replica_id, holder_alive
         self._adopting: dict[str, asyncio.Lock] = {}
         self.held: dict[str, str] = {}
+        self.unreachable: set[str] = set()
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
         if (exits := abilities.get(ExitNotices)) is not None:  # a sandbox that dies is marked dead at once

@@ -39,7 +39,7 @@ from .results import (
 )
 
 LANGUAGES = {"python": "python", "py": "python", "python3": "python", "javascript": "javascript",
-             "js": "javascript", "node": "javascript", "nodejs": "javascript"}
+             "js": "javascript", "node": "javascript", "nodejs": "javascript", "r": "r", "java": "java"}
 TRANSFER_FOLDER = "/tmp/file-transfer"
 WATCH_TIMEOUT_S = 60
 EVENT_NAMES = {"created": "create", "modified": "modify", "deleted": "delete"}
@@ -293,12 +293,12 @@ class AgentBayCodeCalls:
     def run_code(self, code: str, language: str, timeout_s: int = 60, stream_beta: bool = False,
                  on_stdout: Callable[[str], None] | None = None, on_stderr: Callable[[str], None] | None = None,
                  on_error: Callable[[Any], None] | None = None) -> Call[EnhancedCodeExecutionResult]:
-        """Run Python or JavaScript (case-insensitive; 'py', 'js' too) in the session's kernel.
-        OpenBay has no R or Java kernel: those answer success=False saying so."""
+        """Run Python, JavaScript, R or Java (case-insensitive; 'py', 'js' too) in the session's
+        kernel for that language, which keeps its variables between calls."""
         lang = LANGUAGES.get(str(language or "").strip().lower())
         if lang is None:
             return failure(EnhancedCodeExecutionResult, f"unsupported language {language!r}: OpenBay runs "
-                           f"python and javascript (AgentBay's R and Java kernels are not available)")
+                           f"python, javascript, r and java")
         try:
             r = yield from CodeCalls.run_code(self, code, lang, timeout_s)  # type: ignore[arg-type]
         except OpenBayError as e:

@@ -35,14 +35,31 @@ _JS_RESTORE = ("for (const [k, v] of Object.entries(globalThis.__openbayE2bEnvs[
                " process.chdir(globalThis.__openbayE2bEnvs[1]); delete globalThis.__openbayE2bEnvs; undefined")
 
 
+# R keeps what it saved in an option (not a variable the user's ls() would show); the JSON
+# arrives as an R string literal (json.dumps of the JSON: its escapes are R's too)
+_R_SET = ("local({ given <- jsonlite::fromJSON({envs}); cwd <- {cwd}; "
+          "saved <- if (length(given)) Sys.getenv(names(given), unset = NA, names = TRUE) else character(); "
+          "options(openbay.e2b = list(saved = saved, cwd = getwd())); "
+          "if (length(given)) do.call(Sys.setenv, given); if (nzchar(cwd)) setwd(cwd); invisible() })")
+_R_RESTORE = ("local({ kept <- getOption('openbay.e2b'); for (k in names(kept$saved)) "
+              "if (is.na(kept$saved[[k]])) Sys.unsetenv(k) "
+              "else do.call(Sys.setenv, stats::setNames(list(kept$saved[[k]]), k)); "
+              "setwd(kept$cwd); options(openbay.e2b = NULL); invisible() })")
+# a JVM's environment cannot change once it runs, nor can its working folder
+UNSUPPORTED = {"java": "Java's kernel takes no env_vars and no context cwd (a running JVM cannot change them)"}
+
+
 def valid(envs) -> bool:
     return isinstance(envs, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in envs.items())
 
 
 def cells(language: str, envs: dict[str, str], cwd: str = "") -> tuple[str, str]:
     """The hidden cells that set `envs` and `cwd` and put back what was there. JSON is a literal
-    of both languages (strings, an object of strings), so the values go in as they are, escaped."""
+    of Python and JavaScript (strings, an object of strings), so the values go in as they are,
+    escaped; a JSON string is an R string literal too."""
     envs_literal, cwd_literal = json.dumps(envs), json.dumps(cwd)
     if language == "python":
         return _PYTHON_SET.replace("{envs}", envs_literal).replace("{cwd}", cwd_literal), _PYTHON_RESTORE
+    if language == "r":
+        return (_R_SET.replace("{envs}", json.dumps(envs_literal)).replace("{cwd}", cwd_literal), _R_RESTORE)
     return _JS_SET.replace("{envs}", envs_literal).replace("{cwd}", cwd_literal), _JS_RESTORE

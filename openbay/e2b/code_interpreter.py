@@ -21,7 +21,8 @@ from .rpc import current
 
 DEFAULT_CWD = "/home/user"
 LANGUAGES = {"python": "python", "py": "python", "python3": "python", "js": "javascript",
-             "javascript": "javascript", "node": "javascript", "ts": "javascript"}
+             "javascript": "javascript", "node": "javascript", "ts": "javascript", "r": "r", "java": "java"}
+REFUSED = "OpenBay's kernels run Python, JavaScript, R and Java, not {!r}"
 CELL_TIMEOUT_S = 300  # E2B's run_code default
 HIDDEN_CELL_TIMEOUT_S = 30
 
@@ -91,7 +92,7 @@ async def execute(request: Request, body: dict) -> Response:
         cwd = ""
         language = _language(body.get("language"))
         if language is None:
-            return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
+            return envd_error(400, REFUSED.format(body.get("language")))
     target = current.get()
     sandbox = await target.sandbox()
     stamp = time.time() * 1000
@@ -101,6 +102,8 @@ async def execute(request: Request, body: dict) -> Response:
         code, envs = body.get("code", ""), body.get("env_vars") or {}
         if not isinstance(code, str) or not cell_envs.valid(envs):
             return envd_error(400, "code is a string and env_vars an object of strings")
+        if (envs or cwd) and language in cell_envs.UNSUPPORTED:
+            return envd_error(400, cell_envs.UNSUPPORTED[language])
         answer = await _run_with_envs(sandbox, code, language, envs, cwd)
         if language == "python":
             await _charts(target, sandbox, answer)
@@ -159,7 +162,7 @@ async def _charts(target, sandbox, answer: dict) -> None:
 async def create_context(request: Request, body: dict) -> Response:
     language = _language(body.get("language"))
     if language is None:
-        return envd_error(400, f"OpenBay's kernels run Python and JavaScript, not {body.get('language')!r}")
+        return envd_error(400, REFUSED.format(body.get("language")))
     cwd = body.get("cwd")
     context = {"id": secrets.token_hex(8), "language": language,
                "cwd": cwd if isinstance(cwd, str) and cwd else DEFAULT_CWD}

@@ -97,11 +97,11 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                             for e in r.entries], "truncated": r.truncated}
 
     @tool(server, "run_code",
-          "Run Python or JavaScript in a session's kernel (variables are kept between calls, like a "
+          "Run Python, JavaScript, R or Java in a session's kernel (variables are kept between calls, like a "
           "notebook). Returns stdout, stderr, the last expression's value, and any error with its "
           "traceback; figures come back as images.")
     async def run_code(ctx: Context, session_id: SessionId, code: Annotated[str, Field(min_length=1)],
-                       language: Literal["python", "javascript"] = "python",
+                       language: Literal["python", "javascript", "r", "java"] = "python",
                        timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60) -> list:
         session = await (await bay_for(ctx)).session(session_id)
         r = await session.code.run_code(code, language=language, timeout_s=timeout_s)

@@ -1,16 +1,20 @@
-"""Code cells run in a session (Python or JavaScript), optionally in a kernel that keeps state."""
+"""Code cells run in a session (Python, JavaScript, R or Java), optionally in a kernel that keeps state."""
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from .wire import RequestBody
 
-Language = Literal["python", "javascript"]
+Language = Literal["python", "javascript", "r", "java"]
 _ALIASES = {"py": "python", "python3": "python", "js": "javascript", "node": "javascript"}
 
 
 def canonical_language(value):
-    return _ALIASES.get(value, value) if isinstance(value, str) else value
+    """Names as users type them: any case, and the usual short names ("R", "py", "js")."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip().lower()
+    return _ALIASES.get(value, value)
 
 
 class RunCodeRequest(RequestBody):

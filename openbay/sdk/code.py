@@ -1,4 +1,4 @@
-"""`session.code`: run Python or JavaScript in the session, by default in a kernel
+"""`session.code`: run Python, JavaScript, R or Java in the session, by default in a kernel
 that keeps variables between calls (like a notebook)."""
 from __future__ import annotations
 

@@ -81,5 +81,8 @@ def test_code_runs_python_and_javascript(ab_session):
     assert js.success and js.result == "2" and js.logs.stdout == ["js\n"]
     err = ab_session.code.run_code("1/0", "python")
     assert not err.success and err.error.name == "ZeroDivisionError" and "ZeroDivisionError" in err.error_message
-    r_lang = ab_session.code.run_code("1", "r")
-    assert not r_lang.success and "python and javascript" in r_lang.error_message
+    other = ab_session.code.run_code("1", "cobol")
+    assert not other.success and "python, javascript, r and java" in other.error_message
+    # R and Java are kernels of the code image: a linux session says where they are
+    missing = ab_session.code.run_code("1", "R")
+    assert not missing.success and "not installed" in missing.error_message and "code image" in missing.error_message

@@ -98,6 +98,43 @@ def test_javascript_keeps_state_and_reports_errors(code_session):
     assert code.run_code("Promise.resolve(5)", language="js").result == "5"
 
 
+def test_r_keeps_state_and_reports_errors(code_session):
+    code = code_session.code
+    r = code.run_code('x <- 41\ncat("set\\n")\nprint("shown")\nx + 1', language="R")
+    assert r.ok and r.language == "r"
+    assert r.stdout == 'set\n[1] "shown"\n' and r.result == "[1] 42"
+    assert code.run_code("x * 2", language="r").result == "[1] 82"
+    err = code.run_code("f <- function() stop('deep')\nf()", language="r")
+    assert not err.ok and err.error.name == "Error" and err.error.value == "deep"
+    assert err.error_message == "Error: deep" and "f()" in err.error.traceback
+    assert "run_user" not in err.error.traceback and "kernel_r" not in err.error.traceback
+    assert code.run_code("1 +", language="r").error.name == "Error"
+    warned = code.run_code("log(-1)", language="r")
+    assert warned.ok and warned.result == "[1] NaN" and "NaNs produced" in warned.stderr
+    loop = code.run_code("repeat {}", language="r", timeout_s=1)
+    assert loop.timed_out and loop.error.name == "TimeoutError"
+    # the interrupt keeps the state unless the kernel had to be replaced, and says which
+    assert loop.kernel_restarted or code.run_code("x", language="r").result == "[1] 41"
+    assert code.run_code("1 + 1", language="r").result == "[1] 2"
+
+
+def test_java_keeps_state_and_reports_errors(code_session):
+    code = code_session.code
+    r = code.run_code('int x = 41;\nSystem.out.println("set");\nx + 1', language="JAVA")
+    assert r.ok and r.language == "java" and r.stdout == "set\n" and r.result == "42"
+    assert code.run_code("int twice(int v) { return 2 * v; }\ntwice(x)", language="java").result == "82"
+    thrown = code.run_code('void f() { throw new IllegalStateException("deep"); }\nf();', language="java")
+    assert not thrown.ok and thrown.error.name == "IllegalStateException" and thrown.error.value == "deep"
+    assert "java.lang.IllegalStateException: deep" in thrown.error.traceback
+    wrong = code.run_code("String s = 1;", language="java")
+    assert wrong.error.name == "CompilationError" and "incompatible types" in wrong.error.value
+    assert code.run_code("import java.util.*;\nnew ArrayList<>(List.of(1, 2))", language="java").result == "[1, 2]"
+    loop = code.run_code("while (true) {}", language="java", timeout_s=1)
+    assert loop.timed_out and loop.error.name == "TimeoutError"
+    assert loop.kernel_restarted or code.run_code("x", language="java").result == "41"
+    assert code.run_code("1 + 1", language="java").result == "2"
+
+
 def test_bad_input_is_refused(server, code_session):
     with pytest.raises(ValueError):
         code_session.code.run_code("1", language="cobol")

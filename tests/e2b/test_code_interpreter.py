@@ -1,5 +1,5 @@
 """e2b_code_interpreter as E2B's documentation writes it: run_code, results, logs, errors,
-charts, contexts, Python and JavaScript."""
+charts, contexts, Python, JavaScript, R and Java."""
 import base64
 
 import pytest
@@ -120,6 +120,23 @@ def test_javascript(code_sandbox):
     assert execution.logs.stdout == ["js says hi\n"]
 
 
+def test_r_and_java(code_sandbox):
+    code_sandbox.run_code("kept <- 41", language="r")
+    r = code_sandbox.run_code('cat("r says hi\\n")\nkept + 1', language="r")
+    assert r.text == "[1] 42" and r.logs.stdout == ["r says hi\n"] and r.error is None
+    envs = code_sandbox.run_code('Sys.getenv("R_VAR")', language="r", envs={"R_VAR": 'from "r"'})
+    assert envs.text == '[1] "from \\"r\\""'
+    assert code_sandbox.run_code('Sys.getenv("R_VAR", unset = NA)', language="r").text == "[1] NA"
+    assert code_sandbox.run_code("stop('no')", language="r").error.value == "no"
+    code_sandbox.run_code("int kept = 41;", language="java")
+    java = code_sandbox.run_code('System.out.println("java says hi");\nkept + 1', language="java")
+    assert java.text == "42" and java.logs.stdout == ["java says hi\n"]
+    assert code_sandbox.run_code("Integer.parseInt(\"x\")", language="java").error.name == "NumberFormatException"
+    with pytest.raises(Exception) as caught:
+        code_sandbox.run_code("1", language="java", envs={"A": "b"})
+    assert "env_vars" in str(caught.value)
+
+
 def test_code_contexts(code_sandbox):
     context = code_sandbox.create_code_context(language="python")
     assert context.language == "python"
@@ -132,7 +149,7 @@ def test_code_contexts(code_sandbox):
 def test_unknown_language_is_refused(code_sandbox):
     with pytest.raises(Exception) as caught:
         code_sandbox.run_code("puts 1", language="ruby")
-    assert "Python and JavaScript" in str(caught.value)
+    assert "Python, JavaScript, R and Java" in str(caught.value)
 
 
 def test_bad_requests_to_the_interpreter_are_refused(code_sandbox, e2b_server):

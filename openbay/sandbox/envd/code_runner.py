@@ -1,4 +1,5 @@
-"""The `code.run` and `code.restart` ops: code cells run by a kernel process.
+"""The `code.run` and `code.restart` ops: code cells run by a kernel process
+(Python, JavaScript on Node.js, R on Rscript, Java on JShell).
 
 Stateful runs go to one long-lived kernel per language (variables survive
 between calls, as in a notebook); stateless runs get a fresh kernel that is
@@ -16,13 +17,19 @@ import wire
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMANDS = {"python": ["/usr/bin/python3", os.path.join(HERE, "kernel_python.py")],
-            "javascript": ["/usr/bin/node", os.path.join(HERE, "kernel_node.js")]}
+            "javascript": ["/usr/bin/node", os.path.join(HERE, "kernel_node.js")],
+            "r": ["/usr/bin/Rscript", "--vanilla", os.path.join(HERE, "kernel_r.R")],
+            # the source launcher compiles the kernel at start; a small serial heap and the
+            # first JIT tier start JShell fastest on a small sandbox
+            "java": ["/usr/bin/java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+                     os.path.join(HERE, "kernel_java.java")]}
 ALIASES = {"py": "python", "python3": "python", "js": "javascript", "node": "javascript"}
 MAX_OUTPUT = 2 * 1024 * 1024  # per stream: the whole answer must fit one wire frame
 MAX_REPLY = 64 * 1024 * 1024
 INTERRUPT_GRACE_S = 2.0
 PIPE_ATOMIC = 60_000
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = {"java": 120.0}  # compiling the kernel and starting JShell, on a loaded machine
+START_TIMEOUT_DEFAULT_S = 30.0
 
 
 class _Output:
@@ -97,7 +104,8 @@ class Kernel:
         self.requests = os.fdopen(request_w, "wb", buffering=0)
         self.stdout, self.stderr = _Output(out_r), _Output(err_r)
         try:
-            ready = await asyncio.wait_for(self.replies.readline(), START_TIMEOUT_S)
+            ready = await asyncio.wait_for(self.replies.readline(),
+                                           START_TIMEOUT_S.get(self.language, START_TIMEOUT_DEFAULT_S))
         except asyncio.TimeoutError:
             ready = b""
         if not ready:
@@ -190,7 +198,8 @@ def _language(req: dict) -> str:
     if language not in COMMANDS:
         raise ValueError(f"language must be one of {', '.join(COMMANDS)}")
     if not os.path.exists(COMMANDS[language][0]):
-        raise ValueError(f"{language} is not installed in this sandbox ({COMMANDS[language][0]})")
+        raise ValueError(f"{language} is not installed in this sandbox (no {COMMANDS[language][0]}); "
+                         "the code image has every kernel")
     return language
 
 

@@ -136,7 +136,7 @@ BUILTINS = {b.name: b for b in (
     Builtin("read_file", "Read a text file of the session.", PathArgs, _read),
     Builtin("write_file", "Write (or append to) a text file of the session.", WriteArgs, _write),
     Builtin("list_directory", "List a directory of the session.", PathArgs, _list),
-    Builtin("run_code", "Run Python or JavaScript in the session's kernel (variables are kept).",
+    Builtin("run_code", "Run Python, JavaScript, R or Java in the session's kernel (variables are kept).",
             RunCodeRequest, _code),
     Builtin("browser_screenshot", "A PNG of the session's browser page.", ScreenshotArgs, _browser_shot,
             BROWSER_IMAGES),

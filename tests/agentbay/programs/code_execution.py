@@ -1,7 +1,7 @@
 """Written the way AgentBay's examples codespace/code_execution_example.py,
-codespace/jupyter_context_persistence.py and codespace/run_code_streaming_beta.py are (their
-calls one by one); only the import names OpenBay. R and Java answer success=False with a
-sentence saying OpenBay runs Python and JavaScript. Every check that fails prints a ❌ line."""
+codespace/jupyter_context_persistence.py, codespace/jupyter_context_persistence_r_java.py and
+codespace/run_code_streaming_beta.py are (their calls one by one); only the import names OpenBay.
+Every check that fails prints a ❌ line."""
 import os
 
 from openbay.agentbay import AgentBay, CreateSessionParams
@@ -45,11 +45,17 @@ def main():
                                          on_stdout=chunks.append)
         check(streamed.success and "line 2" in "".join(chunks), f"on_stdout got: {chunks}")
 
-        # jupyter_context_persistence_r_java.py: R and Java are AgentBay's kernels, not OpenBay's
-        for language in ("R", "java"):
-            refused = session.code.run_code("x <- 1" if language == "R" else "int x = 1;", language)
-            check(not refused.success and "python and javascript" in refused.error_message,
-                  f"{language} refused with a sentence: {refused.error_message}")
+        # jupyter_context_persistence_r_java.py: R and Java kernels keep their variables too
+        r_setup = session.code.run_code('x <- 41\ncat("R_CONTEXT_SETUP_DONE\\n")', "R")
+        r_use = session.code.run_code('cat(paste0("R_CONTEXT_VALUE:", x + 1, "\\n"))', "r")
+        check(r_setup.success and "R_CONTEXT_VALUE:42" in r_use.result, f"the R kernel kept x: {r_use.result!r}")
+        java_setup = session.code.run_code('int x = 41;\nSystem.out.println("JAVA_CONTEXT_SETUP_DONE");', "JAVA")
+        java_use = session.code.run_code('System.out.println("JAVA_CONTEXT_VALUE:" + (x + 1));', "java")
+        check(java_setup.success and "JAVA_CONTEXT_VALUE:42" in java_use.result,
+              f"the Java kernel kept x: {java_use.result!r}")
+        refused = session.code.run_code("PRINT 1", "cobol")
+        check(not refused.success and "python, javascript, r and java" in refused.error_message,
+              f"another language refused with a sentence: {refused.error_message}")
     finally:
         agent_bay.delete(session)
     print("✅ Code execution example completed")

@@ -59,4 +59,4 @@ def owner_principal(owner_id: str) -> Principal:
 
 async def control_principal(request: Request) -> Principal:
     secret = request.headers.get("x-api-key", "") or bearer_secret(request.headers.get("authorization", ""))
-    return await principal_for(request.app, secret)
+    return await principal_for(request, secret)

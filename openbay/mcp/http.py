@@ -53,7 +53,7 @@ class McpEndpoint:
     async def __call__(self, scope, receive, send):
         request = Request(scope)
         try:
-            await principal_for(request.app, bearer_secret(request.headers.get("authorization", "")))
+            await principal_for(request, bearer_secret(request.headers.get("authorization", "")))
             await self._wait_ready()
         except ApiError as e:
             return await error_response(e.code, e.message, e.headers)(scope, receive, send)

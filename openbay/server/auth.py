@@ -35,14 +35,15 @@ async def authenticate(request_app, secret: str, client: str = "") -> Principal 
     return principal
 
 
-async def principal_for(request_app, secret: str, client: str = "") -> Principal:
+async def principal_for(conn, secret: str) -> Principal:
+    """The key's principal for a request or WebSocket; bad keys count against its client address."""
     if not secret:
         raise ApiError(ErrorCode.UNAUTHORIZED, "missing API key: send 'Authorization: Bearer ob_...'",
                        _CHALLENGE)
-    principal = await authenticate(request_app, secret, client)
+    principal = await authenticate(conn.app, secret, client_of(conn))
     if principal is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key", _CHALLENGE)
-    wait = request_app.state.rate_limiter.check(principal.key_id)
+    wait = conn.app.state.rate_limiter.check(principal.key_id)
     if wait:
         raise ApiError(ErrorCode.RATE_LIMITED, f"too many requests; retry in {wait:.2f} s",
                        {"Retry-After": str(math.ceil(wait))})
@@ -58,7 +59,7 @@ async def require_principal(request: Request) -> Principal:
             raise ApiError(ErrorCode.UNAUTHORIZED, "the console visit is signed out, expired, or this "
                            "request lacks its CSRF header or comes from another origin")
         return visit.principal
-    return await principal_for(request.app, secret, client_of(request))
+    return await principal_for(request, secret)
 
 
 def client_of(conn) -> str:

@@ -121,7 +121,7 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
         holder_alive=replicas.holder_alive if replicas else None)
     browser = BrowserService(sessions, links, public_url)
     computer = ComputerService(sessions)
-    ports = PortService(sessions, keys, links, settings.link_origins(), NetworkRepository(db))
+    ports = PortService(sessions, links, settings.link_origins(), NetworkRepository(db))
     mobile = MobileService.from_settings(sessions, settings)
     task_repo = TaskRepository(db)
     runner = TaskScheduler(task_repo, llm=llm, prices=settings.price_table(), on_usage=metrics.add_usage,

@@ -1,20 +1,29 @@
 """Throttles and quiet endpoints: failed sign-ins and bad keys end in 429 with Retry-After after a
 small burst (per client address, per key prefix); /metrics answers no one without a key, and names
 no owner unless the admin asks."""
+import contextlib
 import tempfile
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
+from openbay.e2b import mount as mount_e2b
+from openbay.mcp.http import mount as mount_mcp
 from tests.helpers.server import thread_server
+
+
+def _as_openbay_serve(app) -> None:  # E2B's API and MCP, which `openbay serve` mounts
+    mount_e2b(app)
+    mount_mcp(app)
 
 
 @pytest.fixture
 def server():
     # the real burst (the test helper lifts it for the rest of the suite), refilled so slowly that
     # no test run, however slow, sees a token come back
-    with thread_server(Path(tempfile.mkdtemp(prefix="obsec-quiet-")), auth_failure_burst=10,
+    with thread_server(Path(tempfile.mkdtemp(prefix="obsec-quiet-")), extend=_as_openbay_serve, auth_failure_burst=10,
                        auth_failures_per_min=0.001, metrics_token="scrape-token-5e1") as s:
         yield s
 
@@ -72,3 +81,24 @@ def test_run_sh_never_prints_the_admin_key():
     from pathlib import Path
     script = (Path(__file__).parents[2] / "scripts" / "run.sh").read_text()
     assert "Admin API key" not in script and "admin_key (mode 0600)" in script
+
+
+def _bad_key_through(door: str, base: str, bad: str) -> None:
+    """One bad key through one of the doors besides the REST API's Bearer header."""
+    ws = "ws" + base[4:]
+    if door == "e2b":
+        httpx.get(f"{base}/sandboxes", headers={"X-API-Key": bad})
+    elif door == "mcp":
+        httpx.post(f"{base}/mcp", headers={"Authorization": f"Bearer {bad}"}, json={})
+    elif door in ("task events", "cdp"):
+        path = "/v1/tasks/t-0123456789ab/events" if door == "task events" else "/v1/sessions/s-0123456789ab/cdp"
+        with contextlib.suppress(Exception), connect(f"{ws}{path}?token={bad}", open_timeout=30) as conn:
+            conn.recv(timeout=30)
+
+
+@pytest.mark.parametrize("door", ["e2b", "mcp", "task events", "cdp"])
+def test_bad_keys_through_every_door_count_against_the_address(server, door):
+    for i in range(20):  # each a new key prefix: only the address ties them together
+        _bad_key_through(door, server.base_url, f"ob_{door[:3]}{i:03d}-guess")
+    after = httpx.get(f"{server.base_url}/v1/sessions", headers={"Authorization": f"Bearer {server.admin_key}"})
+    assert after.status_code == 429 and "Retry-After" in after.headers

@@ -66,7 +66,7 @@ async def websocket_principal(ws: HTTPConnection, session_id: str, token: str,
         return visit.principal if visit else None
     if secret.startswith("ob_"):
         try:
-            return await principal_for(ws.app, secret)
+            return await principal_for(ws, secret)
         except ApiError:
             return None
     return services(ws).browser.principal_for_token(session_id, secret, purpose)

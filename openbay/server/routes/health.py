@@ -5,7 +5,7 @@ from fastapi.responses import PlainTextResponse
 
 from openbay.protocol import ErrorCode
 
-from ..auth import bearer_secret, client_of, principal_for
+from ..auth import bearer_secret, principal_for
 from ..errors import ApiError
 from ..services.session_metrics import render_totals
 from ..wiring import services
@@ -27,7 +27,7 @@ async def metrics(request: Request) -> str:
     settings = request.app.state.settings
     secret = bearer_secret(request.headers.get("authorization", ""))
     if not (settings.metrics_token and secret and hmac.compare_digest(secret, settings.metrics_token)):
-        who = await principal_for(request.app, secret, client_of(request))
+        who = await principal_for(request, secret)
         if not who.admin:
             raise ApiError(ErrorCode.FORBIDDEN, "/metrics needs an admin key or OPENBAY_METRICS_TOKEN")
     state = services(request)

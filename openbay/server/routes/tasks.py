@@ -117,7 +117,7 @@ async def stream_events(ws: WebSocket, task_id: str):
         raw_after = ws.query_params.get("after_seq", "0")
         if not raw_after.isdigit():
             raise ApiError(ErrorCode.VALIDATION, "after_seq must be a whole number >= 0")
-        who = visit.principal if visit else await principal_for(app, secret)
+        who = visit.principal if visit else await principal_for(ws, secret)
         row = await services(ws).tasks.row(who, task_id)
     except ApiError as e:
         return await _refuse(ws, e)

@@ -20,11 +20,11 @@ from openbay.sandbox.envd.channel import EnvdChannel, open_channel
 from openbay.sandbox.envd.client import EnvdError
 from openbay.store.network_repository import NetworkRepository
 
-from ..auth import bearer_secret
+from ..auth import authenticate, bearer_secret, client_of
 from ..errors import ApiError
 from ..link_origins import LinkOrigins
 from ..links import LinkSigner
-from .keys import KeyService, Principal
+from .keys import Principal
 from .sessions import SessionService
 
 LINK_PURPOSE = "port"
@@ -57,10 +57,9 @@ class _SessionPorts:
 
 
 class PortService:
-    def __init__(self, sessions: SessionService, keys: KeyService, signer: LinkSigner, origins: LinkOrigins,
+    def __init__(self, sessions: SessionService, signer: LinkSigner, origins: LinkOrigins,
                  repo: NetworkRepository | None = None):
         self.sessions = sessions
-        self.keys = keys  # a link's visitor with the owner's key passes without a token
         self.repo = repo  # keeps exposed ports for a restarted server that reattaches its sessions
         self.signer = signer
         self.origins = origins
@@ -139,7 +138,7 @@ class PortService:
 
     async def _is_owner(self, conn: HTTPConnection, owner_id: str) -> bool:
         secret = bearer_secret(conn.headers.get("authorization", ""))
-        who = await self.keys.authenticate(secret) if secret else None
+        who = await authenticate(conn.app, secret, client_of(conn)) if secret else None  # the owner's key: no token
         return who is not None and who.owner_id == owner_id
 
     async def _refuse_ended(self, session_id: str, port: int, token: str) -> None:

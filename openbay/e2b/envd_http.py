@@ -7,7 +7,6 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from openbay.sandbox import EnvdError
-from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.upload import upload
 from openbay.server.errors import ApiError
 
@@ -39,23 +38,11 @@ async def read_file(request: Request) -> Response:
     if not path:
         return envd_error(400, "path is required")
     sandbox = await current.get().sandbox()
-    frames = sandbox.envd.stream({"op": "fs.read", "path": path, "offset": 0, "length": 0})
     try:
-        head = wire.decode_json(*await anext(frames))
+        head, body = await sandbox.envd.read(path)
     except EnvdError as e:
         return _from_envd(e)
-    except StopAsyncIteration:
-        return envd_error(502, "the sandbox closed the connection")
-
-    async def body():
-        try:
-            async for kind, payload in frames:
-                if kind == wire.BYTES:
-                    yield payload
-        finally:
-            await frames.aclose()
-
-    return StreamingResponse(body(), media_type="application/octet-stream",
+    return StreamingResponse(body, media_type="application/octet-stream",
                              headers={"content-length": str(head["size"])})
 
 

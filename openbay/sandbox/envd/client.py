@@ -96,6 +96,24 @@ class EnvdClient:
             raise EnvdError(NO_ANSWER)
         return last
 
+    async def read(self, path: str, offset: int = 0, length: int = 0) -> tuple[dict, AsyncIterator[bytes]]:
+        """fs.read: its head (size, file_size) first, so a bad path fails before any byte is
+        promised to a client, then the bytes as they come (length 0: to the end)."""
+        frames = self.stream({"op": "fs.read", "path": path, "offset": offset, "length": length})
+        try:
+            head = wire.decode_json(*await anext(frames))
+        except StopAsyncIteration:
+            raise EnvdError("the sandbox closed the connection") from None
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for kind, payload in frames:
+                    if kind == wire.BYTES:
+                        yield payload
+            finally:
+                await frames.aclose()
+        return head, body()
+
     async def ping(self) -> dict:
         return await self.call({"op": "ping"})
 

@@ -24,7 +24,6 @@ from openbay.protocol.files import (
     WriteResult,
 )
 from openbay.sandbox import EnvdError
-from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.upload import upload
 
 from ..auth import require_principal
@@ -57,24 +56,11 @@ async def read_file(session_id: str, request: Request, path: str = PathQuery,
                     offset: int = Query(0, ge=0), length: int = Query(0, ge=0, description="0: to the end"),
                     who: Principal = Depends(require_principal)):
     sandbox = await services(request).sessions.require_running(who, session_id)
-    frames = sandbox.envd.stream({"op": "fs.read", "path": _path(path), "offset": offset,
-                                  "length": length})
-    try:  # the first frame says whether the read can happen: fail before streaming starts
-        head = wire.decode_json(*await anext(frames))
+    try:  # the head says whether the read can happen: fail before streaming starts
+        head, body = await sandbox.envd.read(_path(path), offset, length)
     except EnvdError as e:
         raise envd_api_error(e) from None
-    except StopAsyncIteration:
-        raise ApiError(ErrorCode.SANDBOX_ERROR, "sandbox closed the connection") from None
-
-    async def body():
-        try:
-            async for kind, payload in frames:
-                if kind == wire.BYTES:
-                    yield payload
-        finally:
-            await frames.aclose()
-
-    return StreamingResponse(body(), media_type="application/octet-stream", headers={
+    return StreamingResponse(body, media_type="application/octet-stream", headers={
         "content-length": str(head["size"]), "x-file-size": str(head["file_size"])})
 
 

@@ -19,7 +19,6 @@ from openbay.protocol.browser import BROWSER_IMAGES
 from openbay.protocol.computer import COMPUTER_IMAGES
 from openbay.protocol.recordings import RecordingInfo
 from openbay.sandbox import EnvdError, Sandbox
-from openbay.sandbox.envd import wire
 from openbay.store.tables import utcnow
 
 from ..errors import ApiError, not_found
@@ -180,14 +179,13 @@ class RecordingService:
         target = self.store.content_path(active.info)
         size = 0
         with open(target, "wb") as out:
-            async for kind, payload in envd.stream({"op": "fs.read", "path": active.video_path, "offset": 0,
-                                                    "length": 0}):
-                if kind == wire.BYTES:
-                    size += len(payload)
-                    if size > active.cap_bytes:
-                        raise ApiError(ErrorCode.INSUFFICIENT_STORAGE, f"the video is larger than its cap of "
-                                       f"{active.cap_bytes} bytes (the session's disk quota)")
-                    out.write(payload)
+            _, body = await envd.read(active.video_path)
+            async for payload in body:
+                size += len(payload)
+                if size > active.cap_bytes:
+                    raise ApiError(ErrorCode.INSUFFICIENT_STORAGE, f"the video is larger than its cap of "
+                                   f"{active.cap_bytes} bytes (the session's disk quota)")
+                out.write(payload)
         active.info.bytes = size
         base = active.video_path.removesuffix(".mp4")
         await envd.exec({"command": f"rm -f {shlex.quote(active.video_path)} {shlex.quote(base + '.progress')} "

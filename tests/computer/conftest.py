@@ -1,23 +1,10 @@
 """Computer tests: a real server, real sandboxes with a real Xvfb, openbox, xdotool."""
 import struct
-import time
 
 import pytest
 
 from tests.helpers.sandbox_procs import sandbox_pids
 from tests.helpers.sessions import new_session
-
-
-def wait_for(predicate, timeout_s: float = 20.0, interval_s: float = 0.1, what: str = "condition"):
-    """Poll until predicate() returns something truthy; that value."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(interval_s)
 
 
 def png_size(data: bytes) -> tuple[int, int]:

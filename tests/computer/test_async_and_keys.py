@@ -2,8 +2,9 @@
 import asyncio
 
 from openbay import AsyncOpenBay
+from tests.helpers.waiting import wait_for
 
-from .conftest import png_size, wait_for, window_titled
+from .conftest import png_size, window_titled
 
 
 def test_async_client_drives_the_same_computer(server, computer_session):

@@ -3,8 +3,9 @@ import httpx
 
 from openbay import CreateSessionParams
 from tests.helpers.sandbox_procs import listening_tcp_ports
+from tests.helpers.waiting import wait_for
 
-from .conftest import pids_of, png_size, wait_for, window_titled
+from .conftest import pids_of, png_size, window_titled
 
 PROBE = r"""
 import socket
@@ -62,7 +63,7 @@ def test_no_x_server_is_left_after_delete(server):
     finally:
         session.delete()
         bay.close()
-    wait_for(lambda: not pids_of(uid, "Xvfb") and not pids_of(uid, "openbox"), timeout_s=10,
+    wait_for(lambda: not pids_of(uid, "Xvfb") and not pids_of(uid, "openbox"),
              what="the X server to be gone")
 
 

@@ -7,8 +7,9 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
 from tests.helpers.sandbox_procs import listening_tcp_ports
+from tests.helpers.waiting import wait_for
 
-from .conftest import pids_of, wait_for, window_titled
+from .conftest import pids_of, window_titled
 
 WHITE_SHARE = """() => {
   const c = document.querySelector('#vnc-screen canvas');

@@ -3,8 +3,9 @@ import httpx
 import pytest
 
 from tests.helpers.errors import raised
+from tests.helpers.waiting import wait_for
 
-from .conftest import png_size, wait_for, window_titled
+from .conftest import png_size, window_titled
 
 
 def test_screenshot_is_a_png_of_the_screen_and_changes_after_an_action(computer_session):
@@ -37,7 +38,7 @@ def test_typed_line_is_saved_from_the_text_editor(computer_session):
     run = computer_session.command.execute_command("printf '' > /home/user/note.txt")
     assert run.exit_code == 0
     computer_session.application.start_app("mousepad /home/user/note.txt")
-    editor = wait_for(lambda: window_titled(computer_session, "note.txt"), timeout_s=30, what="the editor window")
+    editor = wait_for(lambda: window_titled(computer_session, "note.txt"), what="the editor window")
     computer_session.window.activate_window(editor.window_id)
     wait_for(lambda: (lambda a: a.data and a.data.window_id == editor.window_id)(
         computer_session.window.get_active_window()), what="the editor to have focus")

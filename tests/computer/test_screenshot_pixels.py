@@ -1,5 +1,7 @@
 """Screenshots hold the right pixels: colours in RGB order, where the window list says."""
-from .conftest import decode_png, pixel, wait_for, window_titled
+from tests.helpers.waiting import wait_for
+
+from .conftest import decode_png, pixel, window_titled
 
 
 def test_a_red_window_is_red_where_the_window_list_puts_it(computer_session):

@@ -5,10 +5,11 @@ import json
 
 import pytest
 
-from tests.computer.conftest import png_size, wait_for, window_titled
+from tests.computer.conftest import png_size, window_titled
 from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import call, done
 from tests.helpers.server import free_port
+from tests.helpers.waiting import wait_for
 
 from .conftest import connect
 from .test_mcp_server import json_of, text_of
@@ -83,7 +84,7 @@ async def test_computer_screenshot_click_and_type(mcp_server):
             computer = mcp_server.client().get(sid).session  # starting the editor is not an MCP tool
             json_of(await client.call_tool("write_file", {"session_id": sid, "path": "note.txt", "content": ""}))
             computer.application.start_app("mousepad /home/user/note.txt")
-            editor = wait_for(lambda: window_titled(computer, "note.txt"), timeout_s=30, what="the editor")
+            editor = wait_for(lambda: window_titled(computer, "note.txt"), what="the editor")
             x, y = editor.absolute_upper_left_x + editor.width // 2, editor.absolute_upper_left_y + editor.height // 2
             json_of(await client.call_tool("computer_click", {"session_id": sid, "x": x, "y": y}))
             wait_for(lambda: (lambda a: a.data and a.data.window_id == editor.window_id)(

@@ -10,6 +10,7 @@ import pytest
 from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import ScriptedLLM
 from tests.helpers.server import thread_server
+from tests.helpers.waiting import PATIENCE_MS
 
 HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
                        "--disable-background-networking", "--disable-component-update",
@@ -63,7 +64,7 @@ def pw():
 @pytest.fixture(scope="package")
 def chromium(pw):
     """A person's browser on the host."""
-    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS)
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=HOST_CHROMIUM_FLAGS, timeout=PATIENCE_MS)
     yield browser
     browser.close()
 
@@ -85,9 +86,17 @@ def run_async(coro) -> None:
         raise errors[0]
 
 
+def new_context(chromium, **options):
+    """A fresh browser context whose waits (a selector, a function, a click, a download) allow what
+    a console page backed by sandboxes takes on a loaded machine, not Playwright's 30 s."""
+    context = chromium.new_context(**options)
+    context.set_default_timeout(PATIENCE_MS)
+    return context
+
+
 def sign_in(chromium, server, key: str):
     """A fresh browser context signed in to the console with `key`; its first page."""
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context = new_context(chromium, viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.goto(server.base_url + "/console/")
     page.get_by_label("API key").fill(key)

@@ -8,8 +8,9 @@ import pytest
 from openbay import CreateSessionParams
 from openbay.sdk.errors import GoneError
 from tests.helpers.scripted_llm import call, done
+from tests.helpers.waiting import wait_for
 
-from .conftest import sign_in
+from .conftest import new_context, sign_in
 
 
 def _terminal_text(page) -> str:
@@ -19,7 +20,7 @@ def _terminal_text(page) -> str:
 
 
 def test_a_wrong_key_is_refused(chromium, console_server):
-    context = chromium.new_context()
+    context = new_context(chromium)
     page = context.new_page()
     page.goto(console_server.base_url + "/console/")
     page.get_by_label("API key").fill("ob_this_is_not_a_key_of_this_server")
@@ -53,10 +54,7 @@ def test_sign_in_list_open_terminal_files(chromium, console_server, cbay, shots,
                                " && document.getElementById('term-status').textContent === 'connected'")
         page.locator("#terminal").click()
         page.keyboard.type("echo hi\n")
-        deadline = time.monotonic() + 15
-        while "\nhi" not in _terminal_text(page):
-            assert time.monotonic() < deadline, _terminal_text(page)
-            time.sleep(0.05)
+        wait_for(lambda: "\nhi" in _terminal_text(page), what="the terminal to show hi")
 
         # files: upload one with progress, see it in the list, open it, download it
         local = tmp_path / "notes.txt"
@@ -154,7 +152,7 @@ def test_a_session_link_signs_in_for_that_session_only(chromium, console_server,
     s = cbay.create().session
     other = cbay.create().session
     try:
-        context = chromium.new_context()
+        context = new_context(chromium)
         page = context.new_page()
         page.goto(s.get_link())
         page.wait_for_selector("#session-id")

@@ -1,21 +1,16 @@
 """session.command.pty: a real shell on a terminal in the session, through the SDK (blocking and asyncio)."""
-import asyncio
-import time
 
 import pytest
 
 from openbay import AsyncOpenBay
 from openbay.sdk.errors import AuthenticationError, OpenBayConnectionError
+from tests.helpers.waiting import PATIENCE_S, async_wait_for, wait_for
 
 from .conftest import run_async
 
 
-def _until(pred, what: str, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+def _until(pred, what: str):
+    wait_for(pred, what=what, interval_s=0.02)
 
 
 @pytest.fixture
@@ -39,12 +34,13 @@ def test_a_terminal_with_size_colours_job_control_and_exit_code(linux):
         t.write("sleep 30 & jobs\n")
         _until(lambda: "Running" in t.output and "sleep 30" in t.output, "the background job")
         t.write("sleep 60\n")
-        time.sleep(0.3)
+        # Ctrl-C once sleep 60 runs in the foreground: earlier, it would interrupt the shell's own reading
+        _until(lambda: "sleep 60" in linux.command.execute_command("ps -eo args").output, "sleep 60 to run")
         t.write("\x03")  # Ctrl-C: SIGINT to the foreground process group only
         t.write("echo after-$?\n")
         _until(lambda: "after-130" in t.output, "the interrupted job's status")
         t.write("exit 7\n")
-        assert t.wait(timeout=15) == 7
+        assert t.wait(timeout=PATIENCE_S) == 7
 
 
 def test_closing_the_terminal_hangs_up_its_jobs(linux):
@@ -52,7 +48,7 @@ def test_closing_the_terminal_hangs_up_its_jobs(linux):
     t.write("sleep 31 & echo started\n")
     _until(lambda: "started" in t.output, "the job to start")
     t.kill()  # as closing a terminal window: the shell gets SIGHUP and passes it to its jobs
-    _until(lambda: "sleep 31" not in linux.command.execute_command("ps -eo args").output, "the job to end", 30)
+    _until(lambda: "sleep 31" not in linux.command.execute_command("ps -eo args").output, "the job to end")
 
 
 def test_a_terminal_in_another_owners_session_is_refused(console_server, linux):
@@ -76,12 +72,9 @@ def test_async_terminal(console_server, linux):
 
             t = await s.command.pty(cols=80, rows=24, on_output=on_output)
             await t.write("echo async-$((6*7))\n")
-            for _ in range(300):
-                if "async-42" in t.output:
-                    break
-                await asyncio.sleep(0.02)
+            await async_wait_for(lambda: "async-42" in t.output, what="the echo")
             assert "async-42" in "".join(chunks)
             await t.write("exit\n")
-            assert await t.wait(timeout=15) == 0
+            assert await t.wait(timeout=PATIENCE_S) == 0
             await t.kill()
     run_async(main())

@@ -9,6 +9,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The page's script has wired its controls: enable those the page was sent with disabled until now
+ * (clicked before, they did nothing, or submitted their form the plain way). Call it last. */
+export function controlsReady() {
+  for (const node of document.querySelectorAll("[data-needs-script]")) node.disabled = false;
+}
+
 /** fetch an /v1 path as the signed-in visitor; JSON in and out. */
 export async function api(path, {method = "GET", body, raw = false} = {}) {
   const headers = {"X-OpenBay-CSRF": csrf};

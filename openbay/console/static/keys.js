@@ -1,5 +1,5 @@
 // The keys page (admins): create, list and revoke keys, and set a key's session quota.
-import {api, el, say} from "./common.js";
+import {api, controlsReady, el, say} from "./common.js";
 
 const body = document.querySelector("#keys tbody"), out = document.getElementById("new-secret");
 
@@ -42,4 +42,5 @@ document.getElementById("new-key").addEventListener("submit", async (e) => {
   } catch (err) { say(out, err.message, true); }
 });
 
+controlsReady();
 load().catch((e) => say(out, e.message, true));

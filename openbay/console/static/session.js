@@ -1,5 +1,5 @@
 // A session's page: live facts, terminal, files, tasks, exposed ports, recordings.
-import {age, api, el, labelsText, metricsText, say} from "./common.js";
+import {age, api, controlsReady, el, labelsText, metricsText, say} from "./common.js";
 import {fileBrowser} from "./files.js";
 import {showRecording} from "./replay.js";
 import {openTerminal} from "./terminal.js";
@@ -61,5 +61,6 @@ document.getElementById("term-open").addEventListener("click", async (e) => {
 
 if (running()) fileBrowser(sid);
 else document.getElementById("files-pane").hidden = true;
+controlsReady();
 refresh(); tasks(); recordings();
 setInterval(() => { if (!document.hidden) { refresh(); tasks(); } }, 5000);

@@ -1,10 +1,10 @@
 // The sessions list: filters, pages, live refresh, create and delete.
-import {age, api, el, labelsText, metricsText, parseLabels, say} from "./common.js";
+import {age, api, controlsReady, el, labelsText, metricsText, parseLabels, say} from "./common.js";
 
 const PAGE = 20, REFRESH_MS = 3000;
 const body = document.querySelector("#sessions tbody"), status = document.getElementById("list-status");
 const filters = document.getElementById("filters");
-let pageToken = null, nextToken = null;
+let pageToken = null, nextToken = null, asked = 0, shown = 0;
 
 function query() {
   const f = new FormData(filters), q = new URLSearchParams({limit: PAGE, status: f.get("status")});
@@ -28,8 +28,11 @@ function row(s) {
 }
 
 async function load() {
+  const mine = ++asked;  // answers can come back out of order: an older one never hides a newer one
   try {
     const list = await api(`/v1/sessions?${query()}`);
+    if (mine < shown) return;
+    shown = mine;
     body.replaceChildren(...list.sessions.map(row));
     if (!list.sessions.length) body.append(el("tr", {}, el("td", {colspan: 7}, "No sessions match.")));
     nextToken = list.next_token;
@@ -66,5 +69,6 @@ document.getElementById("create").addEventListener("submit", async (e) => {
   } catch (err) { say(status, err.message, true); }
 });
 
+controlsReady();
 load();
 setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);

@@ -1,6 +1,6 @@
 // A task's page: each step with its screenshot, reasoning, tool calls and results; the
 // agent's questions with a reply box; the final answer. Live (WebSocket) while it runs.
-import {api, el, say, wsUrl} from "./common.js";
+import {api, controlsReady, el, say, wsUrl} from "./common.js";
 import {showRecording} from "./replay.js";
 
 const taskId = document.getElementById("task-id").textContent;
@@ -115,6 +115,7 @@ document.getElementById("reply-form").addEventListener("submit", async (e) => {
     document.getElementById("ask").hidden = true;
   } catch (err) { say(document.getElementById("ask-question"), err.message, true); }
 });
+controlsReady();
 
 async function recording() {
   try {

@@ -94,6 +94,11 @@ class Sandbox:
 class Backend(Protocol):
     name: str  # what the server's messages call it ("local", "kubernetes")
 
+    @property
+    def place(self) -> str:
+        """Where its sandboxes are, as replicas on one store must agree on it ("under <root>",
+        "in namespace <ns> of <API server>")."""
+
     async def start(self, spec: SandboxSpec) -> Sandbox: ...
 
     async def stop(self, session_id: str) -> None:

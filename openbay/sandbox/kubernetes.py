@@ -82,6 +82,10 @@ class KubernetesBackend(Reattach, ExitNotices):
     name = "kubernetes"
     on_exit: Callable[[str, str], None] | None = None  # (session id, reason) when its pod dies on its own
 
+    @property
+    def place(self) -> str:
+        return f"in namespace {self.settings.namespace} of {self._api.configuration.host}"
+
     def __init__(self, settings: objects.K8sSettings | None = None, api_client=None):
         try:
             import kubernetes  # noqa: F401  (optional extra)

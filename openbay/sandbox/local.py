@@ -95,6 +95,10 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
                    SandboxRoot):
     name = "local"
 
+    @property
+    def place(self) -> str:
+        return f"under {self.root.resolve()}"
+
     def __init__(self, root: Path, *, images: ImageStore | None = None, runc: str = "runc",
                  ids: IdPool | None = None):
         self.root = Path(root)

@@ -200,9 +200,8 @@ def local_root(abilities: BackendAbilities) -> Path | None:
 
 
 def sandboxes(abilities: BackendAbilities) -> str:
-    """The sandboxes a server runs on, as replicas must agree on them: backend and root."""
-    root = local_root(abilities)
-    return f"{abilities.backend.name} sandboxes" + (f" under {root.resolve()}" if root else "")
+    """The sandboxes a server runs on, as replicas must agree on them: backend and place."""
+    return f"{abilities.backend.name} sandboxes {abilities.backend.place}"
 
 
 def services(conn: HTTPConnection) -> Services:

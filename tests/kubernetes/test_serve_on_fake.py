@@ -108,6 +108,12 @@ def test_a_second_replica_adopts_a_session_the_first_made(cluster, tmp_path, cor
         adopted = second.get(made.session_id).session
         assert adopted.command.execute_command("cat /home/user/mark").output == "made-by-the-first\n"
         assert adopted.get_labels() == {"made": "first"}
+        # a replica on another namespace is on other sandboxes: it refuses to start, naming both
+        with pytest.raises(RuntimeError) as refused:
+            replicas.start({"OPENBAY_K8S_NAMESPACE": "openbay-elsewhere"})
+        assert f"kubernetes sandboxes in namespace {NAMESPACE} of https://" in str(refused.value)
+        assert "kubernetes sandboxes in namespace openbay-elsewhere of https://" in str(refused.value)
+        assert adopted.command.execute_command("cat /home/user/mark").output == "made-by-the-first\n"
         adopted.delete()  # through the second: the first lets go of it
         with pytest.raises(GoneError):
             made.info()

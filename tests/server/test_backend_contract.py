@@ -31,6 +31,7 @@ class BasicBackend:
 
     def __init__(self, root: Path):
         self._local = LocalBackend(root)
+        self.place = self._local.place
 
     async def start(self, spec):
         return await self._local.start(spec)

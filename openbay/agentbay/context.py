@@ -16,6 +16,8 @@ from .models import ContextBindResult
 from .params import ContextSync, SyncPolicy, UploadPolicy
 from .results import ApiResponse, OperationResult
 
+FILE_URL_TTL_S = 3600  # as long as AgentBay's presigned URLs last
+
 
 @dataclass
 class Context:
@@ -150,13 +152,13 @@ class ClearContextResult(ApiResponse):
     context_id: str | None = None
 
 
-# a context is one archive of a directory on OpenBay; file-level access to it is not served yet
-NOT_YET = ("{feature} is not served by this OpenBay server yet: a context is saved as one archive of "
-           "its directory; mount it in a session (ContextSync) to read, change or remove its files")
-
-
-def _not_yet(cls: Any, feature: str) -> Any:
-    return failure(cls, NOT_YET.format(feature=feature))
+def _file_url(api: Any, context_id: str, file_path: str, method: str) -> Call[FileUrlResult]:
+    try:
+        r = yield from ContextCalls.file_link(api, context_id, file_path, method, FILE_URL_TTL_S)
+    except OpenBayError as e:
+        return from_error(FileUrlResult, e)
+    return FileUrlResult(request_id=r.request_id, success=True, url=r.url,
+                         expire_time=int(r.expires_at.timestamp()))
 
 
 def _context_result(call: Call[Any]) -> Call[ContextResult]:
@@ -231,16 +233,20 @@ class ContextServiceCalls:
         return ContextFileListResult(request_id=r.request_id, success=True, entries=entries, count=r.count)
 
     def get_file_upload_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
-        return _not_yet(FileUrlResult, "get_file_upload_url")
-        yield
+        """A URL to PUT one file into the context (made or replaced), served by the OpenBay server."""
+        return (yield from _file_url(self, context_id, file_path, "PUT"))
 
     def get_file_download_url(self, context_id: str, file_path: str) -> Call[FileUrlResult]:
-        return _not_yet(FileUrlResult, "get_file_download_url")
-        yield
+        """A URL to GET one file of the context, served by the OpenBay server."""
+        return (yield from _file_url(self, context_id, file_path, "GET"))
 
     def delete_file(self, context_id: str, file_path: str) -> Call[OperationResult]:
-        return _not_yet(OperationResult, "delete_file")
-        yield
+        """Remove one file of the context (a failure when there is none)."""
+        try:
+            r = yield from ContextCalls.delete_file(self, context_id, file_path)  # type: ignore[arg-type]
+        except OpenBayError as e:
+            return from_error(OperationResult, e)
+        return OperationResult(request_id=r.request_id, success=True, data=True)
 
     def clear(self, context_id: str, timeout: int = 60, poll_interval: float = 2.0) -> Call[ClearContextResult]:
         """Drop what the context has saved (done when this returns: status "available")."""

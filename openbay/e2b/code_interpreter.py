@@ -108,7 +108,7 @@ async def execute(request: Request, body: dict) -> Response:
         if language == "python":
             await _charts(target, sandbox, answer)
     except EnvdError as e:
-        return envd_error(400 if e.code == "bad_request" else 502, str(e))
+        return envd_error(400 if e.code in ("bad_request", "conflict") else 502, str(e))
 
     def lines():
         for line in _lines(answer, stamp):

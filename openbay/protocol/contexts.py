@@ -2,6 +2,7 @@
 import posixpath
 import re
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -69,6 +70,19 @@ def validate_context_syncs(syncs: list[ContextSync]) -> list[ContextSync]:
 
 class ContextCreate(RequestBody):
     name: str = Field(pattern=NAME_PATTERN)
+
+
+class ContextFileLinkRequest(RequestBody):
+    """A link to one file of the context's saved content, for a client without the API key."""
+    path: str = Field(min_length=1, max_length=4096, description='the file in the context, e.g. "/data/a.txt"')
+    method: Literal["GET", "PUT"] = Field(description="GET reads the file; PUT writes it (made or replaced)")
+    expires_in_s: int = Field(3600, ge=1, le=7 * 24 * 3600)
+
+
+class ContextFileLink(BaseModel):
+    url: str = Field(description="served by this server; the signature in it stands in for the API key")
+    method: Literal["GET", "PUT"]
+    expires_at: datetime
 
 
 class ContextInfo(BaseModel):

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 from openbay.protocol.contexts import (
     ContextCreate,
+    ContextFileLink,
+    ContextFileLinkRequest,
     ContextInfo,
     ContextList,
     ContextSync,
@@ -37,6 +39,14 @@ class ContextFileList(ApiResult):
     """entries: file_path, file_name, file_type (file or directory), size, gmt_modified; count: all of them."""
     entries: list[dict] = field(default_factory=list)
     count: int = 0
+
+
+@dataclass
+class ContextFileLinkResult(ApiResult):
+    """url: a link this server serves, to GET or PUT one file without the API key, until expires_at."""
+    url: str = ""
+    method: str = ""
+    expires_at: object = None
 
 
 @dataclass
@@ -86,6 +96,22 @@ class ContextCalls:
                       params={"path": path, "page": page, "page_size": page_size})
         return (yield from calls.result(req, ContextFileList, lambda b: {"entries": b["entries"], "count": b["count"]}))
 
+    def file_link(self, context: ContextInfo | str, path: str, method: str = "GET",
+                  expires_in_s: int = 3600) -> Call[ContextFileLinkResult]:
+        """A link to read (GET) or write (PUT) one file of the context's saved content, for any
+        HTTP client (no API key); a PUT makes the file or replaces it."""
+        context_id = context if isinstance(context, str) else context.context_id
+        body = ContextFileLinkRequest(path=path, method=method, expires_in_s=expires_in_s).model_dump()
+        req = Request("POST", f"/v1/contexts/{quote(context_id, safe='')}/file-links", json=body)
+        return (yield from calls.result(req, ContextFileLinkResult,
+                                        lambda b: dict(ContextFileLink.model_validate(b))))
+
+    def delete_file(self, context: ContextInfo | str, path: str) -> Call[ContextResult]:
+        """Remove one file from the context's saved content (NotFoundError when there is none)."""
+        context_id = context if isinstance(context, str) else context.context_id
+        req = Request("DELETE", f"/v1/contexts/{quote(context_id, safe='')}/files", params={"path": path})
+        return (yield from calls.result(req, ContextResult, _context))
+
     def delete(self, context: ContextInfo | str) -> Call[DeleteResult]:
         """Delete a context and its saved content (by id, or the ContextInfo of get)."""
         context_id = context if isinstance(context, str) else context.context_id
@@ -101,6 +127,8 @@ class ContextApi(Part):
     rename = blocking(ContextCalls.rename)
     clear = blocking(ContextCalls.clear)
     list_files = blocking(ContextCalls.list_files)
+    file_link = blocking(ContextCalls.file_link)
+    delete_file = blocking(ContextCalls.delete_file)
     delete = blocking(ContextCalls.delete)
 
 
@@ -111,6 +139,8 @@ class AsyncContextApi(AsyncPart):
     rename = awaited(ContextCalls.rename)
     clear = awaited(ContextCalls.clear)
     list_files = awaited(ContextCalls.list_files)
+    file_link = awaited(ContextCalls.file_link)
+    delete_file = awaited(ContextCalls.delete_file)
     delete = awaited(ContextCalls.delete)
 
 

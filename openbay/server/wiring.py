@@ -103,7 +103,8 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
                                             egress_floor.parse_exceptions(settings.egress_allow_private))
     images = ImageService(abilities, settings.home / "template-logs", in_use=lambda ref: sessions.uses_image(ref),
                           build_policy=network_policies.for_builds)
-    contexts = ContextService(ContextRepository(db), sandbox_root / "contexts", max_bytes=settings.max_file_bytes)
+    contexts = ContextService(ContextRepository(db), sandbox_root / "contexts", max_bytes=settings.max_file_bytes,
+                              links=links, public_url=public_url)
     limits = ResourceLimits(memory_bytes=settings.sandbox_memory_mb * 1024 * 1024,
                             max_processes=settings.sandbox_max_processes, cpu_cores=settings.sandbox_cpus)
     pools = build_pools(backend, settings.pool_sizes(), limits, settings.default_disk_mb * 1024 * 1024)

@@ -192,15 +192,29 @@ class Kernel:
 _kernels: dict[str, Kernel] = {}
 
 
+class NotInstalled(Exception):
+    """The language is one envd runs, but this sandbox's image lacks its interpreter."""
+
+
 def _language(req: dict) -> str:
     language = req.get("language", "python")
     language = ALIASES.get(language, language)
     if language not in COMMANDS:
         raise ValueError(f"language must be one of {', '.join(COMMANDS)}")
     if not os.path.exists(COMMANDS[language][0]):
-        raise ValueError(f"{language} is not installed in this sandbox (no {COMMANDS[language][0]}); "
-                         "the code image has every kernel")
+        raise NotInstalled(f"{language} is not installed in this sandbox (no {COMMANDS[language][0]}); "
+                           "the code image has every kernel")
     return language
+
+
+def _answers_conflict(handler):
+    """A kernel this image lacks is a conflict with the session's image (409), not a bad request."""
+    async def handle(req, reader, reply) -> None:
+        try:
+            await handler(req, reader, reply)
+        except NotInstalled as e:
+            await reply.json({"error": "conflict", "message": str(e)})
+    return handle
 
 
 async def handle_run(req, reader, reply) -> None:
@@ -260,4 +274,4 @@ async def handle_restart(req, reader, reply) -> None:
     await reply.json({"ok": True, "restarted": languages})
 
 
-HANDLERS = {"code.run": handle_run, "code.restart": handle_restart}
+HANDLERS = {"code.run": _answers_conflict(handle_run), "code.restart": _answers_conflict(handle_restart)}

@@ -12,7 +12,7 @@ from ..wiring import services
 router = APIRouter(prefix="/v1/sessions/{session_id}/code", tags=["code"], responses=responses(502))
 
 
-@router.post("/run", response_model=CodeRunResult)
+@router.post("/run", response_model=CodeRunResult, responses=responses(409))
 async def run_code(session_id: str, body: RunCodeRequest, request: Request,
                    who: Principal = Depends(require_principal)):
     answer = await envd_call(services(request).sessions, who, session_id, {"op": "code.run", **body.model_dump()})
@@ -21,7 +21,7 @@ async def run_code(session_id: str, body: RunCodeRequest, request: Request,
                          result=(main or {}).get("text") or "")
 
 
-@router.post("/restart")
+@router.post("/restart", responses=responses(409))
 async def restart_kernel(session_id: str, body: RestartKernelRequest, request: Request,
                          who: Principal = Depends(require_principal)) -> dict:
     """End the session's kernel(s); the next stateful run starts with no variables."""

@@ -2,8 +2,17 @@
 import re
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
-from openbay.protocol.contexts import ContextCreate, ContextInfo, ContextList, ContextSync, SessionContexts
+from openbay.protocol.contexts import (
+    ContextCreate,
+    ContextFileLink,
+    ContextFileLinkRequest,
+    ContextInfo,
+    ContextList,
+    ContextSync,
+    SessionContexts,
+)
 from openbay.protocol.keys import NAME_PATTERN
 
 from ..auth import require_principal
@@ -53,6 +62,36 @@ async def list_context_files(context_id: str, request: Request, path: str = "/",
                              who: Principal = Depends(require_principal)) -> dict:
     """Files and folders directly under `path` in the context's saved content, sorted by path."""
     return await services(request).contexts.files(who, context_id, path, page, page_size)
+
+
+@router.delete("/v1/contexts/{context_id}/files", response_model=ContextInfo, responses=responses(400))
+async def delete_context_file(context_id: str, request: Request, path: str = Query(min_length=1),
+                              who: Principal = Depends(require_principal)):
+    """Remove one file from the context's saved content (404 when it has none at `path`)."""
+    svc = services(request).contexts
+    return svc.info(await svc.delete_file(who, context_id, path))
+
+
+@router.post("/v1/contexts/{context_id}/file-links", response_model=ContextFileLink, responses=responses(400))
+async def context_file_link(context_id: str, body: ContextFileLinkRequest, request: Request,
+                            who: Principal = Depends(require_principal)):
+    """A signed link to GET or PUT one file of the context's saved content, served by this
+    server (as AgentBay's file URLs are by its object store): no API key needed, until it expires."""
+    return await services(request).contexts.file_link(who, context_id, body.path, body.method, body.expires_in_s)
+
+
+@router.get("/v1/context-files/{context_id}", responses=responses(403, 404))
+async def read_linked_file(context_id: str, request: Request, path: str, owner: str, token: str):
+    """The file's bytes, for a link of file-links (method GET)."""
+    chunks = await services(request).contexts.read_linked(context_id, path, owner, token)
+    return StreamingResponse(chunks, media_type="application/octet-stream")
+
+
+@router.put("/v1/context-files/{context_id}", responses=responses(400, 403, 404, 413))
+async def write_linked_file(context_id: str, request: Request, path: str, owner: str, token: str) -> dict:
+    """The request body becomes the file (made, or replaced), for a link of file-links (method PUT)."""
+    size = await services(request).contexts.write_linked(context_id, path, owner, token, request.stream())
+    return {"path": path, "size": size}
 
 
 @router.patch("/v1/contexts/{context_id}", response_model=ContextInfo, responses=responses(409))

@@ -10,6 +10,7 @@ from pathlib import Path
 from openbay.protocol import ErrorCode
 
 from ..errors import ApiError
+from .context_archive import member_name
 
 MAX_PAGE = 500
 
@@ -34,7 +35,7 @@ async def list_files(archive: Path, folder: str, page: int, page_size: int) -> d
     base = _folder(folder)
     entries = {}
     for m in await asyncio.to_thread(_members, archive):
-        name = posixpath.normpath(m.name.lstrip("./")) if m.name not in (".", "./") else ""
+        name = member_name(m.name)
         if not name or posixpath.dirname(name) != base:
             continue
         entries[name] = {"file_path": "/" + name, "file_name": posixpath.basename(name),

@@ -12,10 +12,13 @@ import asyncio
 import logging
 import os
 import secrets
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from openbay.protocol import ErrorCode
-from openbay.protocol.contexts import ContextInfo, ContextSync, ContextSyncStatus
+from openbay.protocol.contexts import ContextFileLink, ContextInfo, ContextSync, ContextSyncStatus
 from openbay.sandbox import EnvdError, Sandbox
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.upload import upload
@@ -23,6 +26,8 @@ from openbay.store.context_repository import ContextRepository
 from openbay.store.context_tables import ContextRow
 
 from ..errors import ApiError, not_found
+from ..links import LinkSigner
+from .context_archive import file_name, read_chunks, require_file, rewrite
 from .context_files import list_files
 from .keys import Principal
 
@@ -30,6 +35,7 @@ log = logging.getLogger("openbay.contexts")
 CHUNK = 1024 * 1024
 MAX_PER_OWNER = 1000
 IDLE_TIMEOUT_S = 60.0  # a sandbox that sends nothing this long is stuck: give up, do not hang a delete
+FILE_LINK_PURPOSE = {"GET": "context-file-get", "PUT": "context-file-put"}
 
 
 class _OverLimit(Exception):
@@ -37,8 +43,11 @@ class _OverLimit(Exception):
 
 
 class ContextService:
-    def __init__(self, repo: ContextRepository, directory: Path, max_bytes: int):
+    def __init__(self, repo: ContextRepository, directory: Path, max_bytes: int,
+                 links: LinkSigner | None = None, public_url: str = ""):
         self.repo = repo
+        self.links, self.public_url = links, public_url
+        self._edits: dict[str, asyncio.Lock] = {}  # context -> its archive's one writer at a time
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)
@@ -76,6 +85,66 @@ class ContextService:
     async def files(self, who: Principal, context_id: str, folder: str, page: int, page_size: int) -> dict:
         row = await self.get(who, context_id)
         return await list_files(self._archive(who.owner_id, row.id), folder, page, page_size)
+
+    # one file of the saved content: AgentBay's file URLs, as links this server serves itself
+
+    async def file_link(self, who: Principal, context_id: str, path: str, method: str,
+                        expires_in_s: int) -> ContextFileLink:
+        row = await self.get(who, context_id)
+        name = file_name(path)
+        if method == "GET":  # a link to nothing is refused now, not when it is followed
+            await asyncio.to_thread(require_file, self._archive(who.owner_id, row.id), name)
+        token = self.links.sign(f"{who.owner_id}|{row.id}|{name}", FILE_LINK_PURPOSE[method], expires_in_s)
+        query = urlencode({"path": "/" + name, "owner": who.owner_id, "token": token})
+        expires = datetime.fromtimestamp(int(token.partition(".")[0]), timezone.utc)
+        return ContextFileLink(url=f"{self.public_url}/v1/context-files/{quote(row.id, safe='')}?{query}",
+                               method=method, expires_at=expires)
+
+    async def _linked(self, context_id: str, path: str, owner_id: str, token: str, method: str):
+        """The (archive, file name) a signed link names; 403 for a link that is not one of ours or expired."""
+        try:
+            name = file_name(path)
+        except ApiError:
+            name = ""  # no link of ours names a bad path
+        if not name or not self.links.verify(token, f"{owner_id}|{context_id}|{name}", FILE_LINK_PURPOSE[method]):
+            raise ApiError(ErrorCode.FORBIDDEN, "the link is not valid for this file, or it expired")
+        if await self.repo.get(owner_id, context_id) is None:
+            raise not_found("context", context_id)
+        return self._archive(owner_id, context_id), name
+
+    async def read_linked(self, context_id: str, path: str, owner_id: str, token: str) -> Iterator[bytes]:
+        archive, name = await self._linked(context_id, path, owner_id, token, "GET")
+        return await asyncio.to_thread(read_chunks, archive, name)
+
+    async def write_linked(self, context_id: str, path: str, owner_id: str, token: str,
+                           body: AsyncIterator[bytes]) -> int:
+        """Write the body as the file (made or replaced); the file's size."""
+        archive, name = await self._linked(context_id, path, owner_id, token, "PUT")
+        archive.parent.mkdir(mode=0o700, exist_ok=True)
+        temp = archive.with_name(f"{archive.name}.{secrets.token_hex(4)}.file")
+        size = 0
+        try:
+            with open(temp, "wb") as f:
+                async for chunk in body:
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE,
+                                       f"the file is over the context limit of {self.max_bytes} bytes")
+                    await asyncio.to_thread(f.write, chunk)
+            await self._edit(context_id, archive, name, temp)
+        finally:
+            temp.unlink(missing_ok=True)
+        return size
+
+    async def delete_file(self, who: Principal, context_id: str, path: str) -> ContextRow:
+        row = await self.get(who, context_id)
+        await self._edit(row.id, self._archive(who.owner_id, row.id), file_name(path), None)
+        return await self.get(who, context_id)
+
+    async def _edit(self, context_id: str, archive: Path, name: str, new_file: Path | None) -> None:
+        async with self._edits.setdefault(context_id, asyncio.Lock()):
+            size = await asyncio.to_thread(rewrite, archive, name, new_file, self.max_bytes)
+            await self.repo.mark_saved(context_id, size)
 
     async def rename(self, who: Principal, context_id: str, name: str) -> ContextRow:
         row = await self.get(who, context_id)
@@ -186,7 +255,8 @@ class ContextService:
                     pass
                 finally:
                     await frames.aclose()
-            os.replace(temp, archive)  # a reader sees the old archive or the new, never half
+            async with self._edits.setdefault(sync.context_id, asyncio.Lock()):  # not inside a file edit
+                os.replace(temp, archive)  # a reader sees the old archive or the new, never half
         except _OverLimit:
             status.error_message = f"{sync.path} is over the context limit of {self.max_bytes} bytes"
             return status

@@ -1,0 +1,1 @@
+"""`agentbay._common.models`."""

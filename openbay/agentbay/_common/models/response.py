@@ -1,0 +1,20 @@
+"""`agentbay._common.models.response`: AgentBay's result classes."""
+from openbay.agentbay import (  # noqa: F401
+    AdbUrlResult,
+    ApiResponse,
+    BaseResult,
+    BoolResult,
+    DeleteResult,
+    EnvResult,
+    GetSessionData,
+    GetSessionResult,
+    McpToolResult,
+    McpToolsResult,
+    OperationResult,
+    SessionListResult,
+    SessionMetrics,
+    SessionMetricsResult,
+    SessionPauseResult,
+    SessionResult,
+    SessionResumeResult,
+)

@@ -16,6 +16,7 @@ only its DNS proxy and the host ports it was allowed (as host.openbay.internal).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import json
 
@@ -43,6 +44,10 @@ def _reject(table: str, chain: str, match: str, counter: str) -> str:
 TABLE = "openbay"
 
 
+def rules_digest(script: str) -> str:
+    return hashlib.sha256(script.encode()).hexdigest()[:16]
+
+
 def session_chains(net: SessionNet) -> list[str]:
     """The chains a session's rules live in (its egress filter, its NAT): what gc lists."""
     return [f"s{net.slot}", f"n{net.slot}"]
@@ -62,12 +67,11 @@ class Firewall:
         return proc.returncode == 0
 
     async def setup(self) -> None:
-        """The table with the rules common to all sessions (sessions added later keep theirs)."""
-        t = self.table
-        if await self._nft(f"list table inet {t}\n", check=False):
+        """The table with the rules common to all sessions, as this OpenBay writes them (a table
+        an older one left is brought up to date in one transaction; sessions keep theirs)."""
+        if await self._nft(f"list table inet {self.table}\n", check=False):
             await self._sweep()
-        else:
-            await self._create_table()
+        await self._nft(self._common_rules())
         await self._set_floor()
 
     async def _set_floor(self) -> None:
@@ -81,27 +85,31 @@ class Firewall:
                         f"add element inet {t} floor {{ {', '.join(v4)} }}\n"
                         f"add element inet {t} floor6 {{ {', '.join(v6)} }}\n")
 
-    async def _create_table(self) -> None:
+    def _common_rules(self) -> str:
+        """Idempotent: `add` keeps what exists, each chain is flushed and written again."""
         t = self.table
-        await self._nft(f"""
-add table inet {t}
-add set inet {t} private {{ type ipv4_addr; flags interval; elements = {{ {", ".join(PRIVATE)} }}; }}
-add map inet {t} session_fwd {{ type ifname : verdict; }}
-add map inet {t} session_nat {{ type ifname : verdict; }}
-add chain inet {t} forward {{ type filter hook forward priority filter - 1; policy accept; }}
-add rule inet {t} forward iifname "{HOST_IF_PREFIX}*" oifname "{HOST_IF_PREFIX}*" reject with icmpx admin-prohibited
-add rule inet {t} forward iifname vmap @session_fwd
-add chain inet {t} input {{ type filter hook input priority filter - 1; policy accept; }}
-add rule inet {t} input iifname != "{HOST_IF_PREFIX}*" accept
-add rule inet {t} input ct state established,related accept
-add rule inet {t} input ct status dnat accept
-add rule inet {t} input meta l4proto tcp reject with tcp reset
-add rule inet {t} input reject with icmpx admin-prohibited
-add chain inet {t} prerouting {{ type nat hook prerouting priority dstnat; policy accept; }}
-add rule inet {t} prerouting iifname vmap @session_nat
-add chain inet {t} postrouting {{ type nat hook postrouting priority srcnat; policy accept; }}
-add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" masquerade
-""")
+        chains = {
+            "forward": ("type filter hook forward priority filter - 1; policy accept;",
+                        f'iifname "{HOST_IF_PREFIX}*" oifname "{HOST_IF_PREFIX}*" reject with icmpx admin-prohibited',
+                        "iifname vmap @session_fwd"),
+            "input": ("type filter hook input priority filter - 1; policy accept;",
+                      f'iifname != "{HOST_IF_PREFIX}*" accept', "ct state established,related accept",
+                      "ct status dnat accept", "meta l4proto tcp reject with tcp reset",
+                      "reject with icmpx admin-prohibited"),
+            "prerouting": ("type nat hook prerouting priority dstnat; policy accept;", "iifname vmap @session_nat"),
+            "postrouting": ("type nat hook postrouting priority srcnat; policy accept;",
+                            f'ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" masquerade'),
+        }
+        script = (f"add table inet {t}\n"
+                  f"add set inet {t} private {{ type ipv4_addr; flags interval; }}\n"
+                  f"flush set inet {t} private\n"
+                  f"add element inet {t} private {{ {', '.join(PRIVATE)} }}\n"
+                  f"add map inet {t} session_fwd {{ type ifname : verdict; }}\n"
+                  f"add map inet {t} session_nat {{ type ifname : verdict; }}\n")
+        for name, (hook, *rules) in chains.items():
+            script += f"add chain inet {t} {name} {{ {hook} }}\nflush chain inet {t} {name}\n"
+            script += "".join(f"add rule inet {t} {name} {rule}\n" for rule in rules)
+        return script
 
     async def _sweep(self) -> None:
         """Chains of sessions whose network namespace is gone (a server that died with them)."""
@@ -117,19 +125,26 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
             if name[:1] == "s" and name[1:].isdigit() and not (NETNS_DIR / f"ob-{name[1:]}").exists():
                 await self.remove_session(slot_net(int(name[1:])))
 
-    async def add_session(self, net: SessionNet, policy: NetworkPolicy, dns_port: int) -> None:
+    async def apply(self, session_rules: str) -> None:
+        """A session's rules (session_rules), in one transaction over whatever rules it had: a
+        session an older OpenBay started gets today's without a moment unfiltered."""
+        await self._nft(session_rules)
+
+    def session_rules(self, net: SessionNet, policy: NetworkPolicy, dns_port: int) -> str:
         t, n = self.table, net.slot
         nets = {kind: [e for e in entries if is_cidr(e)]
                 for kind, entries in (("allow", policy.allow_out), ("deny", policy.deny_out))}
-        carve = [c for c in policy.private_allowed if c != egress_floor.ANY and ":" not in c]
-        script = (f"add set inet {t} s{n}_carve {{ type ipv4_addr; flags interval;"
-                  + (f" elements = {{ {', '.join(carve)} }};" if carve else "") + " }\n")
-        for kind in ("allow", "deny"):
-            elements = f" elements = {{ {', '.join(nets[kind])} }};" if nets[kind] else ""
-            script += (f"add set inet {t} s{n}_{kind}_net {{ type ipv4_addr; flags interval;{elements} }}\n"
-                       f"add set inet {t} s{n}_{kind}_dns {{ type ipv4_addr; flags timeout; }}\n")
+        nets["carve"] = [c for c in policy.private_allowed if c != egress_floor.ANY and ":" not in c]
+        script = ""
+        for name, elements in (("carve", nets["carve"]), ("allow_net", nets["allow"]), ("deny_net", nets["deny"])):
+            script += (f"add set inet {t} s{n}_{name} {{ type ipv4_addr; flags interval; }}\n"
+                       f"flush set inet {t} s{n}_{name}\n")
+            if elements:
+                script += f"add element inet {t} s{n}_{name} {{ {', '.join(elements)} }}\n"
+        for kind in ("allow", "deny"):  # what names resolved to: kept, they time out on their own
+            script += f"add set inet {t} s{n}_{kind}_dns {{ type ipv4_addr; flags timeout; }}\n"
         script += (f"add counter inet {t} s{n}_denied\n"
-                   f"add chain inet {t} s{n}\n"
+                   f"add chain inet {t} s{n}\nflush chain inet {t} s{n}\n"
                    f"add rule inet {t} s{n} ct state established,related accept\n")
         if egress_floor.ANY not in policy.private_allowed:  # the floor, before any allow rule
             script += _reject(t, f"s{n}", f"ip daddr @floor ip daddr != @s{n}_carve", f"s{n}_denied")
@@ -139,14 +154,14 @@ add rule inet {t} postrouting ip saddr {SUBNET} oifname != "{HOST_IF_PREFIX}*" m
         for match in (f"ip daddr @s{n}_deny_net", f"ip daddr @s{n}_deny_dns", "ip daddr @private"):
             script += _reject(t, f"s{n}", match, f"s{n}_denied")
         ports = ", ".join(str(p) for p in policy.allow_host_ports)
-        script += (f"add chain inet {t} n{n}\n"
+        script += (f"add chain inet {t} n{n}\nflush chain inet {t} n{n}\n"
                    f"add rule inet {t} n{n} ip daddr {net.gateway} udp dport 53 redirect to :{dns_port}\n"
                    f"add rule inet {t} n{n} ip daddr {net.gateway} tcp dport 53 redirect to :{dns_port}\n")
         if ports:
             script += f"add rule inet {t} n{n} ip daddr {net.gateway} tcp dport {{ {ports} }} dnat ip to 127.0.0.1\n"
         script += (f'add element inet {t} session_fwd {{ "{net.host_if}" : jump s{n} }}\n'
                    f'add element inet {t} session_nat {{ "{net.host_if}" : jump n{n} }}\n')
-        await self._nft(script)
+        return script
 
     async def remove_session(self, net: SessionNet) -> None:
         t, n = self.table, net.slot

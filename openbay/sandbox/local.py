@@ -56,7 +56,7 @@ from .backend import (
 from .disk import SessionDisks
 from .dns_proxy import HOST_NAME, DnsProxy, NamePolicy, upstream_from_resolv_conf
 from .envd.client import EnvdClient
-from .firewall import Firewall, is_cidr
+from .firewall import Firewall, is_cidr, rules_digest
 from .id_pool import IdPool
 from .image_store import ImageManifest, ImageStore, remove_tree, tree_size
 from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
@@ -205,13 +205,13 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
                    # what the host trusts, the session trusts (registries behind a TLS-inspecting proxy)
                    *([(HOST_CA_BUNDLE, HOST_CA_BUNDLE, True)] if os.path.exists(HOST_CA_BUNDLE) else []),
                    *extra_binds]))
+        egress = self.firewall.session_rules(net, spec.network_policy, self.dns.port) if net else ""
         _write_private(bundle / "meta.json", json.dumps({
             "image": image.ref, "memory_bytes": limits.memory_bytes, "disk_bytes": spec.disk_bytes,
-            "started": time.time(), "identity": identity, "dns_port": self.dns.port, "ids": ids,
+            "started": time.time(), "identity": identity, "rules": rules_digest(egress), "ids": ids,
             "policy": dataclasses.asdict(spec.network_policy)}))
         # the egress rules go in while the container starts; both are done before anyone gets in
-        rules = asyncio.ensure_future(self.firewall.add_session(net, spec.network_policy, self.dns.port)
-                                      if net else _nothing())
+        rules = asyncio.ensure_future(self.firewall.apply(egress) if net else _nothing())
         ready_r, ready_w = os.pipe()
         listener = self._listen(spec.session_id)
         log_fd = os.open(bundle / "envd.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -492,9 +492,11 @@ class LocalBackend(Pausable, Reattach, KeptDisks, OomReports, DiskUsage, ExitNot
             if self._network_ready is None:
                 self._network_ready = asyncio.ensure_future(self._setup_network())
             await asyncio.shield(self._network_ready)
-            if self.dns.port != meta.get("dns_port"):  # the proxy could not get its old port back
-                await self.firewall.remove_session(net)
-                await self.firewall.add_session(net, policy, self.dns.port)
+            rules = self.firewall.session_rules(net, policy, self.dns.port)
+            # an older OpenBay's rules, or a DNS proxy that could not get its old port back
+            if rules_digest(rules) != meta.get("rules"):
+                await self.firewall.apply(rules)
+                _write_private(directory / "bundle" / "meta.json", json.dumps({**meta, "rules": rules_digest(rules)}))
         try:
             pidfd = os.pidfd_open(pid)
         except ProcessLookupError:

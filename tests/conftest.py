@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.pages import serve_pages
 from tests.helpers.server import thread_server
-from tests.helpers.sessions import new_session
+from tests.helpers.sessions import new_session, session_factory
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +28,18 @@ def session(bay):
     """A fresh linux session, deleted afterwards."""
     with new_session(bay) as s:
         yield s
+
+
+@pytest.fixture
+def make_session(request):
+    """make_session(image_id="linux", source=None, **params): a fresh session, deleted when the
+    test ends; of this test's `server` unless `source` (a RunningServer or a client) says otherwise."""
+    with session_factory(lambda: request.getfixturevalue("server")) as make:
+        yield make
+
+
+@pytest.fixture(scope="session")
+def site():
+    """Base URL of the test pages on the web host that sessions reach."""
+    with serve_pages() as base:
+        yield base

@@ -40,17 +40,6 @@ def operator_model():
 @pytest.fixture(scope="module")
 def operator_server(operator_model):
     """A real server whose operator asks the scripted model."""
-    import tempfile
-    from pathlib import Path
-
-    from tests.helpers.server import thread_server
-    with thread_server(Path(tempfile.mkdtemp(prefix="obab-")), llm_base_url=operator_model.base_url,
-                       llm_model="scripted", llm_api_key="sk-test") as running:
+    from tests.helpers.server import scripted_model_server
+    with scripted_model_server(operator_model, "obab-") as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def site():
-    from tests.helpers.pages import serve_pages
-    with serve_pages() as base:
-        yield base

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from openbay.agentbay import AgentBay, BrowserOption, CreateSessionParams
 from tests.helpers.scripted_llm import Turn, call, done
-from tests.tasks.conftest import agent_server, llm, site  # noqa: F401  (the task suite's server and model)
+from tests.tasks.conftest import agent_server, llm  # noqa: F401  (the task suite's server and model)
 
 
 class Weather(BaseModel):

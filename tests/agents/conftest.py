@@ -4,7 +4,6 @@ import pytest
 from openbay.agents.browser_agent import AgentOptions, BrowserAgent
 from openbay.agents.llm import ChatClient, LLMConfig
 from openbay.browser.launch import open_browser
-from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import ScriptedLLM
 
 
@@ -26,12 +25,6 @@ class Recorder:
 
     def of(self, type):
         return [p for t, p in self.events if t == type]
-
-
-@pytest.fixture(scope="session")
-def site():
-    with serve_pages() as base:
-        yield base
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import struct
 import pytest
 from playwright.sync_api import sync_playwright
 
-from openbay import CreateSessionParams
 from openbay.protocol.browser import BrowserOption, ProxyOption, Viewport
 from openbay.sdk import APIError
+from tests.helpers.sessions import new_async_session
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -122,53 +122,44 @@ def test_persistent_profile_keeps_cookies_across_restarts(browser_session, pages
         browser.close()
 
 
-def test_persistent_profile_survives_to_the_next_session(bay, pages):
+def test_persistent_profile_survives_to_the_next_session(pages, make_session):
     """A login (a cookie) kept in the owner's context named by persist_profile_context."""
     option = BrowserOption(persist_profile_context="site-login")
-    first = bay.create(CreateSessionParams(image_id="browser")).session
-    try:
-        assert first.browser.initialize(option)
-        with sync_playwright() as p:
-            browser = p.chromium.connect_over_cdp(first.browser.get_endpoint_url())
-            page = browser.contexts[0].pages[0]
-            page.goto(pages + "/")
-            page.evaluate("document.cookie = 'login=yes; max-age=3600; path=/'")
-            browser.close()
-    finally:
-        first.delete()
-    second = bay.create(CreateSessionParams(image_id="browser")).session
-    try:
-        assert second.browser.initialize(option)
-        with sync_playwright() as p:
-            browser = p.chromium.connect_over_cdp(second.browser.get_endpoint_url())
-            page = browser.contexts[0].pages[0]
-            page.goto(pages + "/")
-            assert "login=yes" in page.evaluate("document.cookie")
-            browser.close()
-        # a session that does not ask for the profile starts clean
-        third = bay.create(CreateSessionParams(image_id="browser")).session
-        with sync_playwright() as p:
-            browser = p.chromium.connect_over_cdp(third.browser.get_endpoint_url())
-            page = browser.contexts[0].pages[0]
-            page.goto(pages + "/")
-            assert "login=yes" not in page.evaluate("document.cookie")
-            browser.close()
-        third.delete()
-    finally:
-        second.delete()
+    first = make_session("browser")
+    assert first.browser.initialize(option)
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(first.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/")
+        page.evaluate("document.cookie = 'login=yes; max-age=3600; path=/'")
+        browser.close()
+    first.delete()  # the profile is saved as the session ends
+    second = make_session("browser")
+    assert second.browser.initialize(option)
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(second.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/")
+        assert "login=yes" in page.evaluate("document.cookie")
+        browser.close()
+    # a session that does not ask for the profile starts clean
+    third = make_session("browser")
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(third.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(pages + "/")
+        assert "login=yes" not in page.evaluate("document.cookie")
+        browser.close()
 
 
 async def test_async_client_has_the_same_browser_api(server, pages):
     from openbay import AsyncOpenBay
     async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
-        session = (await bay.create(CreateSessionParams(image_id="browser"))).session
-        try:
+        async with new_async_session(bay, "browser") as session:
             assert await session.browser.initialize({"viewport": {"width": 640, "height": 480}})
             assert (await session.browser.get_endpoint_url()).startswith("ws://")
             assert png_size(await session.browser.screenshot()) == (640, 480)
             assert (await session.browser.status()).state == "running"
-        finally:
-            await session.delete()
 
 
 def test_messages_bigger_than_an_envd_frame_pass_both_ways(browser_session, pages):

@@ -1,8 +1,8 @@
 """A computer belongs to its session alone, and leaves nothing behind."""
 import httpx
 
-from openbay import CreateSessionParams
 from tests.helpers.sandbox_procs import listening_tcp_ports
+from tests.helpers.sessions import new_session
 from tests.helpers.waiting import wait_for
 
 from .conftest import pids_of, png_size, window_titled
@@ -23,10 +23,7 @@ def test_another_session_cannot_reach_this_computer(server, computer_session):
     computer_session.application.start_app("xterm -T only-mine")
     wait_for(lambda: window_titled(computer_session, "only-mine"), what="the xterm window")
 
-    bay = server.client()
-    other = bay.create(CreateSessionParams(image_id="computer")).session
-    plain = bay.create().session
-    try:
+    with new_session(server, "computer") as other, new_session(server) as plain:
         # another computer of the same owner is a different X server
         assert window_titled(other, "only-mine") is None
         # a shell in another session finds no X socket, by path or in the abstract namespace
@@ -36,10 +33,6 @@ def test_another_session_cannot_reach_this_computer(server, computer_session):
         # no X server or VNC listens on a TCP port, even inside the session's own network
         uid = computer_session.session_id
         assert listening_tcp_ports(uid) == []
-    finally:
-        other.delete()
-        plain.delete()
-        bay.close()
 
 
 def test_another_owner_sees_nothing(server, computer_session):
@@ -54,23 +47,16 @@ def test_another_owner_sees_nothing(server, computer_session):
 
 
 def test_no_x_server_is_left_after_delete(server):
-    bay = server.client()
-    session = bay.create(CreateSessionParams(image_id="computer")).session
-    try:
+    with new_session(server, "computer") as session:
         assert session.computer.screenshot()  # the computer is up
         uid = session.session_id
         assert pids_of(uid, "Xvfb") and pids_of(uid, "openbox")
-    finally:
-        session.delete()
-        bay.close()
     wait_for(lambda: not pids_of(uid, "Xvfb") and not pids_of(uid, "openbox"),
              what="the X server to be gone")
 
 
 def test_the_computer_comes_back_after_the_x_server_dies(server):
-    bay = server.client()
-    session = bay.create(CreateSessionParams(image_id="computer")).session
-    try:
+    with new_session(server, "computer") as session:
         assert session.computer.screenshot()
         uid = session.session_id
         first = pids_of(uid, "Xvfb")
@@ -79,6 +65,3 @@ def test_the_computer_comes_back_after_the_x_server_dies(server):
         again = pids_of(uid, "Xvfb")
         assert again and set(again).isdisjoint(first)
         session.window.list_root_windows()  # the window manager is back too
-    finally:
-        session.delete()
-        bay.close()

@@ -1,15 +1,13 @@
 """Console tests: one real server (with the scripted model for tasks), a real Chromium on the host."""
 import asyncio
 import os
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import ScriptedLLM
-from tests.helpers.server import thread_server
+from tests.helpers.server import scripted_model_server
 from tests.helpers.waiting import PATIENCE_MS
 
 HOST_CHROMIUM_FLAGS = ["--headless=new", "--no-first-run", "--disable-gpu", "--disable-quic",
@@ -25,15 +23,8 @@ def llm():
 
 @pytest.fixture(scope="session")
 def console_server(llm):
-    home = Path(tempfile.mkdtemp(prefix="obconsole-"))
-    with thread_server(home, llm_base_url=llm.base_url, llm_model="scripted", llm_api_key="sk-test") as s:
+    with scripted_model_server(llm, "obconsole-") as s:
         yield s
-
-
-@pytest.fixture(scope="session")
-def site():
-    with serve_pages() as base:
-        yield base
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import time
 import httpx
 import pytest
 
-from openbay import CreateSessionParams
 from openbay.sdk.errors import GoneError
 from tests.helpers.scripted_llm import call, done
 from tests.helpers.waiting import wait_for
@@ -32,49 +31,46 @@ def test_a_wrong_key_is_refused(chromium, console_server):
     context.close()
 
 
-def test_sign_in_list_open_terminal_files(chromium, console_server, cbay, shots, tmp_path):
+def test_sign_in_list_open_terminal_files(chromium, console_server, shots, tmp_path, make_session):
     tag = f"c{time.time_ns()}"
-    s = cbay.create(CreateSessionParams(image_id="linux", labels={"suite": tag})).session
-    try:
-        page = sign_in(chromium, console_server, console_server.admin_key)
-        # the list shows the session, and filters by label
-        page.get_by_label("Label", exact=True).fill(f"suite={tag}")
-        page.get_by_role("button", name="Filter").click()
-        row = page.locator(f'tr[data-session="{s.session_id}"]')
-        row.wait_for()
-        assert "linux" in row.inner_text() and f"suite={tag}" in row.inner_text()
-        page.wait_for_function("document.querySelectorAll('#sessions tbody tr').length === 1")
-        page.screenshot(path=str(shots / "sessions.png"))
+    s = make_session("linux", labels={"suite": tag}, source=console_server)
+    page = sign_in(chromium, console_server, console_server.admin_key)
+    # the list shows the session, and filters by label
+    page.get_by_label("Label", exact=True).fill(f"suite={tag}")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator(f'tr[data-session="{s.session_id}"]')
+    row.wait_for()
+    assert "linux" in row.inner_text() and f"suite={tag}" in row.inner_text()
+    page.wait_for_function("document.querySelectorAll('#sessions tbody tr').length === 1")
+    page.screenshot(path=str(shots / "sessions.png"))
 
-        # its page: a terminal that runs what we type
-        row.get_by_role("link", name=s.session_id).click()
-        page.wait_for_selector("#session-id")
-        page.get_by_role("button", name="Open a terminal").click()
-        page.wait_for_function("window.openbayTerminal"
-                               " && document.getElementById('term-status').textContent === 'connected'")
-        page.locator("#terminal").click()
-        page.keyboard.type("echo hi\n")
-        wait_for(lambda: "\nhi" in _terminal_text(page), what="the terminal to show hi")
+    # its page: a terminal that runs what we type
+    row.get_by_role("link", name=s.session_id).click()
+    page.wait_for_selector("#session-id")
+    page.get_by_role("button", name="Open a terminal").click()
+    page.wait_for_function("window.openbayTerminal"
+                           " && document.getElementById('term-status').textContent === 'connected'")
+    page.locator("#terminal").click()
+    page.keyboard.type("echo hi\n")
+    wait_for(lambda: "\nhi" in _terminal_text(page), what="the terminal to show hi")
 
-        # files: upload one with progress, see it in the list, open it, download it
-        local = tmp_path / "notes.txt"
-        local.write_text("uploaded through the console\n")
-        page.locator("#upload-file").set_input_files(str(local))
-        page.locator("#upload button[type=submit]").click()
-        page.wait_for_selector('#files tr[data-name="notes.txt"]')
-        assert page.locator("#upload-progress").evaluate("p => p.value") == 1
-        assert s.file_system.read_file("/home/user/notes.txt").content == "uploaded through the console\n"
-        page.locator('#files tr[data-name="notes.txt"] button').click()
-        page.wait_for_function("document.getElementById('file-view').textContent.includes('through the console')")
-        s.file_system.write_file("/home/user/report.csv", "a,b\n1,2\n")
-        page.get_by_role("button", name="Open", exact=True).click()
-        with page.expect_download() as dl:
-            page.get_by_label("Download report.csv").click()
-        assert open(dl.value.path()).read() == "a,b\n1,2\n"
-        page.screenshot(path=str(shots / "session.png"), full_page=True)
-        page.context.close()
-    finally:
-        s.delete()
+    # files: upload one with progress, see it in the list, open it, download it
+    local = tmp_path / "notes.txt"
+    local.write_text("uploaded through the console\n")
+    page.locator("#upload-file").set_input_files(str(local))
+    page.locator("#upload button[type=submit]").click()
+    page.wait_for_selector('#files tr[data-name="notes.txt"]')
+    assert page.locator("#upload-progress").evaluate("p => p.value") == 1
+    assert s.file_system.read_file("/home/user/notes.txt").content == "uploaded through the console\n"
+    page.locator('#files tr[data-name="notes.txt"] button').click()
+    page.wait_for_function("document.getElementById('file-view').textContent.includes('through the console')")
+    s.file_system.write_file("/home/user/report.csv", "a,b\n1,2\n")
+    page.get_by_role("button", name="Open", exact=True).click()
+    with page.expect_download() as dl:
+        page.get_by_label("Download report.csv").click()
+    assert open(dl.value.path()).read() == "a,b\n1,2\n"
+    page.screenshot(path=str(shots / "session.png"), full_page=True)
+    page.context.close()
 
 
 def test_create_and_delete_from_the_list(chromium, console_server, cbay):
@@ -94,77 +90,67 @@ def test_create_and_delete_from_the_list(chromium, console_server, cbay):
     page.context.close()
 
 
-def test_a_finished_task_shows_each_step(chromium, console_server, cbay, llm, site, shots):
-    s = cbay.create(CreateSessionParams(image_id="browser")).session
-    try:
-        llm.set_script([call("go_to_url", reasoning="Open the weather page.", url=site + "/weather"),
-                        done("Shanghai is sunny", data={"city": "Shanghai"})])
-        r = s.agent.browser.execute_task_and_wait("Tell me Shanghai's weather", timeout=120, use_vision=True)
-        assert r.task_status == "finished", r.error_message
-        page = sign_in(chromium, console_server, console_server.admin_key)
-        page.goto(f"{console_server.base_url}/console/sessions/{s.session_id}")
-        page.get_by_role("link", name=r.task_id).click()
-        page.wait_for_function("window.openbayTaskLoaded === true")
-        page.wait_for_selector("#step-2 .shot img")
-        steps = page.locator("#timeline > li")
-        assert steps.count() == 2
-        first, second = steps.nth(0), steps.nth(1)
-        assert first.locator(".shot img").count() == 1 and second.locator(".shot img").count() == 1
-        assert first.locator("code.tool").inner_text() == "go_to_url"
-        assert site + "/weather" in first.locator("pre.args").inner_text()
-        assert "Open the weather page." in first.locator(".reasoning").inner_text()
-        assert second.locator("code.tool").inner_text() == "done"
-        assert page.locator("#task-status").inner_text() == "finished"
-        assert page.locator("#answer").inner_text() == "Shanghai is sunny"
-        assert '"city": "Shanghai"' in page.locator("#data").inner_text()
-        assert "240" in page.locator("#task-tokens").inner_text()
-        page.screenshot(path=str(shots / "task.png"), full_page=True)
-        page.context.close()
-    finally:
-        s.delete()
+def test_a_finished_task_shows_each_step(chromium, console_server, llm, site, shots, make_session):
+    s = make_session("browser", source=console_server)
+    llm.set_script([call("go_to_url", reasoning="Open the weather page.", url=site + "/weather"),
+                    done("Shanghai is sunny", data={"city": "Shanghai"})])
+    r = s.agent.browser.execute_task_and_wait("Tell me Shanghai's weather", timeout=120, use_vision=True)
+    assert r.task_status == "finished", r.error_message
+    page = sign_in(chromium, console_server, console_server.admin_key)
+    page.goto(f"{console_server.base_url}/console/sessions/{s.session_id}")
+    page.get_by_role("link", name=r.task_id).click()
+    page.wait_for_function("window.openbayTaskLoaded === true")
+    page.wait_for_selector("#step-2 .shot img")
+    steps = page.locator("#timeline > li")
+    assert steps.count() == 2
+    first, second = steps.nth(0), steps.nth(1)
+    assert first.locator(".shot img").count() == 1 and second.locator(".shot img").count() == 1
+    assert first.locator("code.tool").inner_text() == "go_to_url"
+    assert site + "/weather" in first.locator("pre.args").inner_text()
+    assert "Open the weather page." in first.locator(".reasoning").inner_text()
+    assert second.locator("code.tool").inner_text() == "done"
+    assert page.locator("#task-status").inner_text() == "finished"
+    assert page.locator("#answer").inner_text() == "Shanghai is sunny"
+    assert '"city": "Shanghai"' in page.locator("#data").inner_text()
+    assert "240" in page.locator("#task-tokens").inner_text()
+    page.screenshot(path=str(shots / "task.png"), full_page=True)
+    page.context.close()
 
 
-def test_one_owner_never_sees_anothers_sessions_or_tasks(chromium, console_server, cbay):
-    mine = cbay.create(CreateSessionParams(labels={"who": "admin"})).session
+def test_one_owner_never_sees_anothers_sessions_or_tasks(chromium, console_server, make_session):
+    mine = make_session(labels={"who": "admin"}, source=console_server)
     stranger_key = console_server.new_owner_key("stranger")
-    try:
-        page = sign_in(chromium, console_server, stranger_key)
-        page.get_by_label("Status").select_option("all")
-        page.get_by_role("button", name="Filter").click()
-        page.wait_for_function("document.getElementById('total').textContent.endsWith('in all')")
-        assert page.locator(f'tr[data-session="{mine.session_id}"]').count() == 0
-        # the admin's session page, its terminal and its files are not the stranger's
-        assert page.goto(f"{console_server.base_url}/console/sessions/{mine.session_id}").status == 404
-        files = f"/v1/sessions/{mine.session_id}/files?path=/home/user"
-        assert page.evaluate(f"fetch('{files}').then(r => r.status)") == 404
-        closed = page.evaluate(f"""() => new Promise((done) => {{
-            const ws = new WebSocket(`ws://${{location.host}}/v1/sessions/{mine.session_id}/pty`);
-            ws.onopen = () => done("open"); ws.onclose = () => done("closed"); }})""")
-        assert closed == "closed"
-        # no keys page for a key that is not an admin's
-        assert page.goto(f"{console_server.base_url}/console/keys").status == 403
-        page.context.close()
-    finally:
-        mine.delete()
+    page = sign_in(chromium, console_server, stranger_key)
+    page.get_by_label("Status").select_option("all")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_function("document.getElementById('total').textContent.endsWith('in all')")
+    assert page.locator(f'tr[data-session="{mine.session_id}"]').count() == 0
+    # the admin's session page, its terminal and its files are not the stranger's
+    assert page.goto(f"{console_server.base_url}/console/sessions/{mine.session_id}").status == 404
+    files = f"/v1/sessions/{mine.session_id}/files?path=/home/user"
+    assert page.evaluate(f"fetch('{files}').then(r => r.status)") == 404
+    closed = page.evaluate(f"""() => new Promise((done) => {{
+        const ws = new WebSocket(`ws://${{location.host}}/v1/sessions/{mine.session_id}/pty`);
+        ws.onopen = () => done("open"); ws.onclose = () => done("closed"); }})""")
+    assert closed == "closed"
+    # no keys page for a key that is not an admin's
+    assert page.goto(f"{console_server.base_url}/console/keys").status == 403
+    page.context.close()
 
 
-def test_a_session_link_signs_in_for_that_session_only(chromium, console_server, cbay):
-    s = cbay.create().session
-    other = cbay.create().session
-    try:
-        context = new_context(chromium)
-        page = context.new_page()
-        page.goto(s.get_link())
-        page.wait_for_selector("#session-id")
-        assert page.evaluate(f"fetch('/v1/sessions/{s.session_id}').then(r => r.status)") == 200
-        # the link is for this session: not the list, not another session
-        assert page.evaluate(f"fetch('/v1/sessions/{other.session_id}').then(r => r.status)") == 401
-        assert page.evaluate("fetch('/v1/sessions').then(r => r.status)") == 401
-        assert page.goto(f"{console_server.base_url}/console/sessions/{other.session_id}").status == 401
-        context.close()
-    finally:
-        s.delete()
-        other.delete()
+def test_a_session_link_signs_in_for_that_session_only(chromium, console_server, make_session):
+    s = make_session(source=console_server)
+    other = make_session(source=console_server)
+    context = new_context(chromium)
+    page = context.new_page()
+    page.goto(s.get_link())
+    page.wait_for_selector("#session-id")
+    assert page.evaluate(f"fetch('/v1/sessions/{s.session_id}').then(r => r.status)") == 200
+    # the link is for this session: not the list, not another session
+    assert page.evaluate(f"fetch('/v1/sessions/{other.session_id}').then(r => r.status)") == 401
+    assert page.evaluate("fetch('/v1/sessions').then(r => r.status)") == 401
+    assert page.goto(f"{console_server.base_url}/console/sessions/{other.session_id}").status == 401
+    context.close()
 
 
 def test_csrf_and_origin_are_checked(console_server):

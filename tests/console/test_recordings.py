@@ -24,74 +24,69 @@ def _events(bay_key: str, base: str, rid: str) -> list[dict]:
 
 
 def test_a_browser_session_records_its_pages_and_the_console_replays_them(
-        pw, chromium, console_server, cbay, site, shots):
-    s = cbay.create(CreateSessionParams(image_id="browser", record=True)).session
-    try:
-        [rec] = s.recording.list()
-        assert rec.kind == "rrweb" and rec.status == "recording"
-        b = pw.chromium.connect_over_cdp(s.browser.get_endpoint_url())
-        page = b.contexts[0].pages[0]
-        page.goto(site + "/weather")
-        page.fill("#q", "Hangzhou")
-        page.click("text=Search")
-        page.wait_for_function("document.getElementById('out').textContent.includes('Hangzhou')")
-        # a page opened later is recorded as well
-        second = b.contexts[0].new_page()
-        second.goto(site + "/counter")
-        time.sleep(0.6)  # the pages hand over their events every 200 ms
-        b.close()
-        events = _events(console_server.admin_key, console_server.base_url, rec.recording_id)
-        snapshots = [json.dumps(e) for e in events if e["type"] == 2]  # full snapshots: one per document
-        assert any("Weather today" in snap for snap in snapshots)
-        assert any("Counter" in snap for snap in snapshots)
-        assert any(e["type"] == 3 for e in events)  # incremental: the typing and the click
+        pw, chromium, console_server, site, shots, make_session):
+    s = make_session("browser", record=True, source=console_server)
+    [rec] = s.recording.list()
+    assert rec.kind == "rrweb" and rec.status == "recording"
+    b = pw.chromium.connect_over_cdp(s.browser.get_endpoint_url())
+    page = b.contexts[0].pages[0]
+    page.goto(site + "/weather")
+    page.fill("#q", "Hangzhou")
+    page.click("text=Search")
+    page.wait_for_function("document.getElementById('out').textContent.includes('Hangzhou')")
+    # a page opened later is recorded as well
+    second = b.contexts[0].new_page()
+    second.goto(site + "/counter")
+    time.sleep(0.6)  # the pages hand over their events every 200 ms
+    b.close()
+    events = _events(console_server.admin_key, console_server.base_url, rec.recording_id)
+    snapshots = [json.dumps(e) for e in events if e["type"] == 2]  # full snapshots: one per document
+    assert any("Weather today" in snap for snap in snapshots)
+    assert any("Counter" in snap for snap in snapshots)
+    assert any(e["type"] == 3 for e in events)  # incremental: the typing and the click
 
-        stopped = s.recording.stop(rec.recording_id)
-        assert stopped.status == "stopped" and stopped.events >= len(events)
+    stopped = s.recording.stop(rec.recording_id)
+    assert stopped.status == "stopped" and stopped.events >= len(events)
 
-        # each page in the player, at the moment its document was recorded
-        start = min(e["timestamp"] for e in events)
-        weather_at, counter_at = (next(e["timestamp"] - start for e in events
-                                       if e["type"] == 2 and text in json.dumps(e))
-                                  for text in ("Weather today", "Add one"))
-        page = sign_in(chromium, console_server, console_server.admin_key)
-        page.goto(f"{console_server.base_url}/console/sessions/{s.session_id}")
-        assert page.locator("#recording").inner_text() == "off"  # stopped above
-        page.get_by_role("button", name=f"Play {rec.recording_id}").click()
-        page.wait_for_function("window.openbayReplay && window.openbayReplay.events > 0")
-        replayed = page.frame_locator(".replayer-wrapper iframe")
-        page.evaluate(f"window.openbayReplay.player.goto({counter_at + 1}, false)")
-        replayed.locator("text=Add one").first.wait_for(timeout=20_000)
-        page.evaluate(f"window.openbayReplay.player.goto({weather_at + 1}, false)")
-        replayed.locator("text=Weather today").first.wait_for(timeout=20_000)
-        # the player fits its pane: nothing of it hangs out of the page's layout
-        player, pane = page.locator("#replay .rr-player").bounding_box(), page.locator("#replay").bounding_box()
-        assert player["height"] > 200 and pane["x"] + pane["width"] >= player["x"] + player["width"] - 1
-        page.locator("#replay").screenshot(path=str(shots / "replay.png"))
-        page.context.close()
-    finally:
-        s.delete()
+    # each page in the player, at the moment its document was recorded
+    start = min(e["timestamp"] for e in events)
+    weather_at, counter_at = (next(e["timestamp"] - start for e in events
+                                   if e["type"] == 2 and text in json.dumps(e))
+                              for text in ("Weather today", "Add one"))
+    page = sign_in(chromium, console_server, console_server.admin_key)
+    page.goto(f"{console_server.base_url}/console/sessions/{s.session_id}")
+    assert page.locator("#recording").inner_text() == "off"  # stopped above
+    page.get_by_role("button", name=f"Play {rec.recording_id}").click()
+    page.wait_for_function("window.openbayReplay && window.openbayReplay.events > 0")
+    replayed = page.frame_locator(".replayer-wrapper iframe")
+    page.evaluate(f"window.openbayReplay.player.goto({counter_at + 1}, false)")
+    replayed.locator("text=Add one").first.wait_for(timeout=20_000)
+    page.evaluate(f"window.openbayReplay.player.goto({weather_at + 1}, false)")
+    replayed.locator("text=Weather today").first.wait_for(timeout=20_000)
+    # the player fits its pane: nothing of it hangs out of the page's layout
+    player, pane = page.locator("#replay .rr-player").bounding_box(), page.locator("#replay").bounding_box()
+    assert player["height"] > 200 and pane["x"] + pane["width"] >= player["x"] + player["width"] - 1
+    page.locator("#replay").screenshot(path=str(shots / "replay.png"))
+    page.context.close()
 
 
-def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_server, cbay, llm, site, shots):
-    s = cbay.create(CreateSessionParams(image_id="browser")).session
-    try:
-        llm.set_script([call("go_to_url", url=site + "/weather"), done("sunny")])
-        ex = s.agent.browser.execute_task("Tell me the weather", record=True)
-        r = ex.wait(timeout=120)
-        assert r.task_status == "finished", r.error_message
-        [rec] = s.recording.list(task_id=r.task_id)
-        assert r.task_id in rec.task_ids
-        page = sign_in(chromium, console_server, console_server.admin_key)
-        page.goto(f"{console_server.base_url}/console/tasks/{r.task_id}")
-        page.wait_for_function("window.openbayReplay && window.openbayReplay.events > 0", timeout=20_000)
-        page.frame_locator(".replayer-wrapper iframe").locator("text=Weather today").first.wait_for(timeout=20_000)
-        marks = page.locator(".marks button")
-        assert marks.count() == 2 and marks.nth(0).inner_text().startswith("Step 1")
-        assert marks.nth(1).inner_text().startswith("Step 2")
-        page.locator("#replay").screenshot(path=str(shots / "task-replay.png"))
-    finally:
-        s.delete()
+def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_server, llm, site, shots, make_session):
+    s = make_session("browser", source=console_server)
+    llm.set_script([call("go_to_url", url=site + "/weather"), done("sunny")])
+    ex = s.agent.browser.execute_task("Tell me the weather", record=True)
+    r = ex.wait(timeout=120)
+    assert r.task_status == "finished", r.error_message
+    [rec] = s.recording.list(task_id=r.task_id)
+    assert r.task_id in rec.task_ids
+    page = sign_in(chromium, console_server, console_server.admin_key)
+    page.goto(f"{console_server.base_url}/console/tasks/{r.task_id}")
+    page.wait_for_function("window.openbayReplay && window.openbayReplay.events > 0", timeout=20_000)
+    page.frame_locator(".replayer-wrapper iframe").locator("text=Weather today").first.wait_for(timeout=20_000)
+    marks = page.locator(".marks button")
+    assert marks.count() == 2 and marks.nth(0).inner_text().startswith("Step 1")
+    assert marks.nth(1).inner_text().startswith("Step 2")
+    page.locator("#replay").screenshot(path=str(shots / "task-replay.png"))
+    s.delete()
     # the session ended: so did its recording, kept with the session; the task's page still replays it
     after = s.recording.get(rec.recording_id)
     assert after.status == "stopped" and after.ended_at is not None and after.task_ids == [r.task_id]
@@ -101,26 +96,23 @@ def test_a_task_records_and_its_page_replays_with_the_steps(chromium, console_se
     page.context.close()
 
 
-def test_recordings_belong_to_their_owner(chromium, console_server, cbay, tmp_path):
-    s = cbay.create(CreateSessionParams(image_id="browser", record=True)).session
+def test_recordings_belong_to_their_owner(chromium, console_server, tmp_path, make_session):
+    s = make_session("browser", record=True, source=console_server)
     stranger_key = console_server.new_owner_key("stranger-rec")
-    try:
-        rid = s.recording.list()[0].recording_id
-        h = {"Authorization": f"Bearer {stranger_key}"}
-        base = console_server.base_url
-        assert httpx.get(f"{base}/v1/recordings/{rid}", headers=h).status_code == 404
-        assert httpx.get(f"{base}/v1/recordings/{rid}/content", headers=h).status_code == 404
-        assert httpx.post(f"{base}/v1/recordings/{rid}/stop", headers=h).status_code == 404
-        assert httpx.get(f"{base}/v1/sessions/{s.session_id}/recordings", headers=h).status_code == 404
-        page = sign_in(chromium, console_server, stranger_key)
-        assert page.evaluate(f"fetch('/v1/recordings/{rid}/content').then(r => r.status)") == 404
-        page.context.close()
-        # the owner downloads it
-        out = tmp_path / "rec.json"
-        s.recording.download(rid, out)
-        assert isinstance(json.loads(out.read_text()), list)
-    finally:
-        s.delete()
+    rid = s.recording.list()[0].recording_id
+    h = {"Authorization": f"Bearer {stranger_key}"}
+    base = console_server.base_url
+    assert httpx.get(f"{base}/v1/recordings/{rid}", headers=h).status_code == 404
+    assert httpx.get(f"{base}/v1/recordings/{rid}/content", headers=h).status_code == 404
+    assert httpx.post(f"{base}/v1/recordings/{rid}/stop", headers=h).status_code == 404
+    assert httpx.get(f"{base}/v1/sessions/{s.session_id}/recordings", headers=h).status_code == 404
+    page = sign_in(chromium, console_server, stranger_key)
+    assert page.evaluate(f"fetch('/v1/recordings/{rid}/content').then(r => r.status)") == 404
+    page.context.close()
+    # the owner downloads it
+    out = tmp_path / "rec.json"
+    s.recording.download(rid, out)
+    assert isinstance(json.loads(out.read_text()), list)
 
 
 def test_a_linux_session_has_nothing_to_record(cbay):

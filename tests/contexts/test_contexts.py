@@ -4,12 +4,11 @@ import pytest
 
 from openbay import ContextSync, CreateSessionParams, SyncPolicy, UploadPolicy
 from tests.helpers.errors import raised
+from tests.helpers.sessions import new_async_session, new_session
 
 
-def _session_with(bay, context_id, path="/home/user/data", policy=None):
-    sync = ContextSync.new(context_id, path, policy)
-    result = bay.create(CreateSessionParams(context_syncs=[sync]))
-    return result.session
+def _session_with(make_session, context_id, path="/home/user/data", policy=None):
+    return make_session(context_syncs=[ContextSync.new(context_id, path, policy)])
 
 
 def test_get_create_list_delete(bay):
@@ -26,9 +25,9 @@ def test_get_create_list_delete(bay):
     raised(lambda: bay.context.delete(made.context_id))
 
 
-def test_two_sessions_in_a_row_share_saved_files(bay):
+def test_two_sessions_in_a_row_share_saved_files(bay, make_session):
     ctx = bay.context.get("ctx-relay", create=True).context_id
-    first = _session_with(bay, ctx)
+    first = _session_with(make_session, ctx)
     assert first.file_system.list_directory("/home/user/data").entries == []
     first.file_system.write_file("/home/user/data/notes.txt", "from the first session")
     first.file_system.write_file("/home/user/data/sub/deep.bin", b"\x00\x01\x02")
@@ -36,20 +35,18 @@ def test_two_sessions_in_a_row_share_saved_files(bay):
 
     info = bay.context.get("ctx-relay").context
     assert info.saved_at is not None and info.size_bytes > 0
-    second = _session_with(bay, ctx)
-    try:
-        fs = second.file_system
-        assert fs.read_file("/home/user/data/notes.txt").content == "from the first session"
-        assert fs.read_file("/home/user/data/sub/deep.bin", format="bytes").content == b"\x00\x01\x02"
-        owner = second.command.execute_command("stat -c %u /home/user/data/notes.txt").output.strip()
-        assert owner == "0"  # restored as the session's root, writable
-        fs.delete_file("/home/user/data/notes.txt")
-        fs.write_file("/home/user/data/new.txt", "second")
-        synced = second.context.sync()  # on demand, while the session runs
-        assert synced.syncs[0].saved and synced.syncs[0].context_id == ctx
-    finally:
-        second.delete()
-    third = _session_with(bay, ctx, path="/home/user/elsewhere")
+    second = _session_with(make_session, ctx)
+    fs = second.file_system
+    assert fs.read_file("/home/user/data/notes.txt").content == "from the first session"
+    assert fs.read_file("/home/user/data/sub/deep.bin", format="bytes").content == b"\x00\x01\x02"
+    owner = second.command.execute_command("stat -c %u /home/user/data/notes.txt").output.strip()
+    assert owner == "0"  # restored as the session's root, writable
+    fs.delete_file("/home/user/data/notes.txt")
+    fs.write_file("/home/user/data/new.txt", "second")
+    synced = second.context.sync()  # on demand, while the session runs
+    assert synced.syncs[0].saved and synced.syncs[0].context_id == ctx
+    second.delete()
+    third = _session_with(make_session, ctx, path="/home/user/elsewhere")
     try:
         names = {e.name for e in third.file_system.list_directory("/home/user/elsewhere").entries}
         assert names == {"new.txt", "sub"}
@@ -58,9 +55,9 @@ def test_two_sessions_in_a_row_share_saved_files(bay):
         bay.context.delete(ctx)
 
 
-def test_another_owner_never_sees_a_context(server, bay):
+def test_another_owner_never_sees_a_context(server, bay, make_session):
     ctx = bay.context.get("ctx-private", create=True).context_id
-    s = _session_with(bay, ctx)
+    s = _session_with(make_session, ctx)
     s.file_system.write_file("/home/user/data/secret.txt", "owner only")
     s.delete()
 
@@ -73,11 +70,8 @@ def test_another_owner_never_sees_a_context(server, bay):
         refused = raised(lambda: stranger.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)])))
         assert refused.code == "not_found"
         raised(lambda: stranger.context.delete(ctx))
-        own = _session_with(stranger, theirs.context_id)
-        try:
+        with new_session(stranger, context_syncs=[ContextSync.new(theirs.context_id)]) as own:
             assert own.file_system.list_directory("/home/user/data").entries == []
-        finally:
-            own.delete()
     finally:
         stranger.close()
     # the archive lives in a root-only directory no sandbox can reach
@@ -86,13 +80,13 @@ def test_another_owner_never_sees_a_context(server, bay):
     bay.context.delete(ctx)
 
 
-def test_upload_policy_off_does_not_save_on_delete(bay):
+def test_upload_policy_off_does_not_save_on_delete(bay, make_session):
     ctx = bay.context.get("ctx-readonly", create=True).context_id
-    s = _session_with(bay, ctx, policy=SyncPolicy(upload_policy=UploadPolicy(auto_upload=False)))
+    s = _session_with(make_session, ctx, policy=SyncPolicy(upload_policy=UploadPolicy(auto_upload=False)))
     s.file_system.write_file("/home/user/data/x.txt", "not kept")
     s.delete()
     assert bay.context.get("ctx-readonly").context.saved_at is None
-    s2 = _session_with(bay, ctx)
+    s2 = _session_with(make_session, ctx)
     try:
         assert s2.file_system.list_directory("/home/user/data").entries == []
     finally:
@@ -126,15 +120,12 @@ def test_async_client_and_session_context_info(server):
     async def main():
         async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
             ctx = (await bay.context.get("ctx-async", create=True)).context_id
-            s = (await bay.create(CreateSessionParams(context_syncs=[ContextSync.new(ctx)]))).session
-            try:
+            async with new_async_session(bay, context_syncs=[ContextSync.new(ctx)]) as s:
                 info = await s.context.info()
                 assert [(x.context_id, x.path) for x in info.syncs] == [
                     (ctx, "/home/user/data")]
                 await s.file_system.write_file("/home/user/data/a.txt", "async")
                 await s.context.sync()
-            finally:
-                await s.delete()
             assert (await bay.context.get("ctx-async")).context.size_bytes > 0
             assert "ctx-async" in [c.name for c in (await bay.context.list()).contexts]
             await bay.context.delete(ctx)

@@ -4,6 +4,7 @@ import threading
 import time
 
 from openbay import AsyncOpenBay
+from tests.helpers.sessions import new_async_session
 
 
 def _wait_for(predicate, timeout=15.0):
@@ -48,8 +49,7 @@ def test_watch_directory_reports_created_modified_deleted(session):
 def test_async_client_file_calls(server, tmp_path):
     async def main():
         async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
-            s = (await bay.create()).session
-            try:
+            async with new_async_session(bay) as s:
                 fs = s.file_system
                 await fs.write_file("a.txt", "async hello")
                 assert (await fs.read_file("a.txt")).content == "async hello"
@@ -71,7 +71,5 @@ def test_async_client_file_calls(server, tmp_path):
                     await asyncio.sleep(0.05)
                 handle.stop()
                 assert ("created", "/home/user/b.txt") in [(e.event_type, e.path) for e in seen]
-            finally:
-                await s.delete()
 
     asyncio.run(main())

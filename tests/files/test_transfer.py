@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers.errors import raised
 from tests.helpers.server import thread_server
+from tests.helpers.sessions import new_session
 
 SIZE = 48 * 1024 * 1024 + 123  # several chunks and an odd tail
 
@@ -67,9 +68,7 @@ def small_limit_server():
 
 
 def test_over_the_file_limit_is_413_with_the_limit(small_limit_server, tmp_path):
-    bay = small_limit_server.client()
-    s = bay.create().session
-    try:
+    with new_session(small_limit_server) as s:
         fs = s.file_system
         fs.write_file("ok.bin", b"x" * (1024 * 1024))
         too_big = raised(lambda: fs.write_file("big.bin", b"x" * (1024 * 1024 + 1)))
@@ -88,6 +87,3 @@ def test_over_the_file_limit_is_413_with_the_limit(small_limit_server, tmp_path)
         listing = {e.name for e in fs.list_directory("/home/user").entries}
         assert "ok.bin" in listing and "big.bin" not in listing and "chunked.bin" not in listing
         assert not any(name.endswith(".part") for name in listing)
-    finally:
-        s.delete()
-        bay.close()

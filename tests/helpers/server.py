@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -101,6 +102,15 @@ def thread_server(home: Path, extend=None, backend=None, **overrides):
         if root is not None and settings.stop_sandboxes_on_exit:
             from openbay.sandbox.image_store import remove_tree
             remove_tree(root)
+
+
+@contextlib.contextmanager
+def scripted_model_server(model, prefix: str, api_key: str = "sk-test", **overrides):
+    """A thread server whose agents ask `model` by default: a ScriptedLLM, the OpenAI-compatible
+    server on loopback that is the one part tests fake. `prefix` names its home folder."""
+    with thread_server(Path(tempfile.mkdtemp(prefix=prefix)), llm_base_url=model.base_url,
+                       llm_model="scripted", llm_api_key=api_key, **overrides) as running:
+        yield running
 
 
 @contextlib.contextmanager

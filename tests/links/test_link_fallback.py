@@ -8,6 +8,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
 from tests.helpers.server import thread_server
+from tests.helpers.sessions import new_session
 
 from .conftest import start_dev_server
 
@@ -15,9 +16,7 @@ from .conftest import start_dev_server
 def test_path_links_carry_a_sandbox_that_keeps_the_app_off_the_servers_origin():
     home = Path(tempfile.mkdtemp(prefix="oblinkpath-"))
     with thread_server(home, public_url="http://192.0.2.7:8730") as server:
-        bay = server.client()
-        session = bay.create().session
-        try:
+        with new_session(server) as session:
             port = start_dev_server(session)
             handed_out = session.get_link(port=port)
             assert handed_out.startswith(f"http://192.0.2.7:8730/links/{session.session_id}/{port}/?")
@@ -37,6 +36,3 @@ def test_path_links_carry_a_sandbox_that_keeps_the_app_off_the_servers_origin():
                     assert read == "blocked"
                 finally:
                     person.close()
-        finally:
-            session.delete()
-            bay.close()

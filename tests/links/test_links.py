@@ -7,6 +7,7 @@ import pytest
 import websockets
 
 from openbay.sdk.errors import APIError
+from tests.helpers.sessions import new_async_session
 
 from .conftest import link_base, start_cookie_app, start_dev_server, start_ws_app
 
@@ -134,30 +135,27 @@ def test_public_ports_need_no_token_until_unexposed(server, session):
     assert info.value.status == 404
 
 
-def test_websocket_through_a_link_ends_when_the_session_is_deleted(bay):
-    session = bay.create().session
-    try:
-        port = start_ws_app(session)
-        link = session.get_link(protocol_type="wss", port=port)
-        assert link.startswith("ws")
-        big = bytes(range(256)) * 8192  # 2 MiB: more than one envd frame
+def test_websocket_through_a_link_ends_when_the_session_is_deleted(make_session):
+    session = make_session()
+    port = start_ws_app(session)
+    link = session.get_link(protocol_type="wss", port=port)
+    assert link.startswith("ws")
+    big = bytes(range(256)) * 8192  # 2 MiB: more than one envd frame
 
-        async def talk():
-            async with websockets.connect(link.replace("/?", "/echo?"), max_size=None) as ws:
-                await ws.send("hi")
-                assert await ws.recv() == "echo:hi"
-                await ws.send(big)
-                assert await ws.recv() == big
-                await asyncio.to_thread(session.delete)
-                with pytest.raises(websockets.exceptions.ConnectionClosed):
-                    await asyncio.wait_for(ws.recv(), 10)
+    async def talk():
+        async with websockets.connect(link.replace("/?", "/echo?"), max_size=None) as ws:
+            await ws.send("hi")
+            assert await ws.recv() == "echo:hi"
+            await ws.send(big)
+            assert await ws.recv() == big
+            await asyncio.to_thread(session.delete)
+            with pytest.raises(websockets.exceptions.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 10)
 
-        asyncio.run(talk())
-        # the link of a deleted session answers 410 with its token, 403 without
-        assert httpx.get(link.replace("ws", "http", 1)).status_code == 410
-        assert httpx.get(_bare(link).replace("ws", "http", 1)).status_code == 403
-    finally:
-        session.delete()
+    asyncio.run(talk())
+    # the link of a deleted session answers 410 with its token, 403 without
+    assert httpx.get(link.replace("ws", "http", 1)).status_code == 410
+    assert httpx.get(_bare(link).replace("ws", "http", 1)).status_code == 403
 
 
 def test_websocket_needs_a_token(server, session):
@@ -175,10 +173,7 @@ def test_websocket_needs_a_token(server, session):
 
 
 async def test_async_sdk_links(server):
-    from openbay import AsyncOpenBay
-    bay = AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url)
-    session = (await bay.create()).session
-    try:
+    async with new_async_session(server) as session:
         await session.command.execute_command("mkdir -p /home/user/site && echo async-ok > /home/user/site/a.txt")
         from tests.helpers.server import free_port
         port = free_port()
@@ -196,9 +191,6 @@ async def test_async_sdk_links(server):
         exposed = await session.expose_port(port, public=True)
         assert [p.port for p in await session.list_ports()] == [exposed.port]
         assert await session.unexpose(port) == []
-    finally:
-        await session.delete()
-        await bay.close()
 
 
 def test_the_app_never_sees_openbays_credentials(server, session):

@@ -4,6 +4,7 @@ import pytest
 
 from openbay import CreateSessionParams
 from openbay.sdk.errors import APIError, PermissionDeniedError
+from tests.helpers.sessions import new_session
 
 
 def _create(server, key: str, body: dict) -> httpx.Response:
@@ -55,14 +56,11 @@ def test_an_owners_default_is_joined_with_each_sessions_policy(server, bay):
         assert set_.policy.deny_out == ["10.0.0.0/8", "*.internal.example"]
         assert owner.network_policy.get().policy == set_.policy  # the owner reads its own
 
-        session = owner.create(CreateSessionParams(network_policy={
-            "allow_out": ["1.2.3.0/24", "PyPI.org"], "deny_out": ["*.ads.example"]})).session
-        try:
+        with new_session(owner, network_policy={
+                "allow_out": ["1.2.3.0/24", "PyPI.org"], "deny_out": ["*.ads.example"]}) as session:
             policy = session.info().network_policy
             assert policy.allow_out == ["pypi.org", "1.2.3.0/24"]
             assert policy.deny_out == ["10.0.0.0/8", "*.internal.example", "*.ads.example"]
-        finally:
-            session.delete()
         # a session cannot allow what its owner's default denies
         for entry in ("10.1.2.0/24", "db.internal.example", "*.internal.example"):
             with pytest.raises(APIError) as refused:
@@ -70,11 +68,8 @@ def test_an_owners_default_is_joined_with_each_sessions_policy(server, bay):
             assert entry in refused.value.message and "denies" in refused.value.message
             assert refused.value.code == "conflict"  # with the owner's default
         # a session that says nothing gets the owner's default
-        plain = owner.create().session
-        try:
+        with new_session(owner) as plain:
             assert plain.info().network_policy.deny_out == ["10.0.0.0/8", "*.internal.example"]
-        finally:
-            plain.delete()
         assert bay.network_policy.clear(owner_id).policy.deny_out == []
         assert owner.network_policy.get().policy.deny_out == []
     finally:

@@ -2,7 +2,7 @@
 import pytest
 
 from openbay.mate import Client, ClientOptions
-from tests.tasks.conftest import abay, agent_server, bsession, llm, site  # noqa: F401  (shared fixtures)
+from tests.tasks.conftest import abay, agent_server, bsession, llm  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture

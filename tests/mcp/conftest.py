@@ -3,8 +3,6 @@
 import contextlib
 import os
 import sys
-import tempfile
-from pathlib import Path
 
 import httpx2
 import pytest
@@ -13,7 +11,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from openbay.mcp.http import mount
 from tests.helpers.scripted_llm import ScriptedLLM
-from tests.helpers.server import thread_server
+from tests.helpers.server import scripted_model_server
 
 TRANSPORTS = ["stdio", "http"]
 
@@ -26,9 +24,7 @@ def mcp_llm():
 
 @pytest.fixture(scope="session")
 def mcp_server(mcp_llm):
-    home = Path(tempfile.mkdtemp(prefix="obmcp-"))
-    with thread_server(home, extend=mount, llm_base_url=mcp_llm.base_url, llm_model="scripted",
-                       llm_api_key="sk-test-secret") as running:
+    with scripted_model_server(mcp_llm, "obmcp-", api_key="sk-test-secret", extend=mount) as running:
         yield running
 
 

@@ -1,19 +1,11 @@
 """The browser operator's MCP tools (browser_act, browser_observe, browser_extract) on a real
 Chromium with the scripted model, through the `mcp` SDK's client over streamable HTTP."""
-import pytest
 from playwright.async_api import async_playwright
 
-from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import Turn, call, index_of
 
 from .conftest import connect
 from .test_mcp_server import json_of, text_of
-
-
-@pytest.fixture(scope="module")
-def site():
-    with serve_pages() as base:
-        yield base
 
 
 async def counter_value(mcp_server, session_id: str) -> str:

@@ -6,19 +6,13 @@ import json
 import pytest
 
 from tests.computer.conftest import png_size, window_titled
-from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import call, done
 from tests.helpers.server import free_port
+from tests.helpers.sessions import new_session
 from tests.helpers.waiting import wait_for
 
 from .conftest import connect
 from .test_mcp_server import json_of, text_of
-
-
-@pytest.fixture(scope="module")
-def site():
-    with serve_pages() as base:
-        yield base
 
 
 @pytest.mark.parametrize("kind", ["stdio", "http"])
@@ -111,15 +105,9 @@ async def test_computer_screenshot_click_and_type(mcp_server):
 
 
 def test_session_mcp_browser_screenshot(mcp_server, site):
-    bay = mcp_server.client()
-    from openbay import CreateSessionParams
-    session = bay.create(CreateSessionParams(image_id="browser")).session
-    try:
+    with new_session(mcp_server, "browser") as session:
         names = {t.name for t in session.list_mcp_tools().tools}
         assert "browser_screenshot" in names and "system_screenshot" not in names
         r = session.call_mcp_tool("browser_screenshot", {"full_page": False})
         assert not r.is_error and r.content[0]["type"] == "image" and r.content[0]["mimeType"] == "image/png"
         assert png_size(base64.b64decode(r.content[0]["data"]))[0] > 600
-    finally:
-        session.delete()
-        bay.close()

@@ -17,13 +17,9 @@ def test_cwd_and_envs(session):
     assert missing.exit_code != 0 and "does not exist" in missing.error_message
 
 
-def test_session_envs_reach_commands(bay):
-    from openbay import CreateSessionParams
-    s = bay.create(CreateSessionParams(envs={"PROJECT": "bay"})).session
-    try:
-        assert s.command.execute_command("echo $PROJECT $HOME $USER").output == "bay /home/user root\n"
-    finally:
-        s.delete()
+def test_session_envs_reach_commands(make_session):
+    s = make_session(envs={"PROJECT": "bay"})
+    assert s.command.execute_command("echo $PROJECT $HOME $USER").output == "bay /home/user root\n"
 
 
 def test_timeout_kills_the_whole_process_group(session):

@@ -4,8 +4,6 @@ import secrets
 import subprocess
 import time
 
-from openbay import CreateSessionParams
-
 
 def run(s, cmd: str, timeout_ms: int = 60_000) -> str:
     out = s.command.execute_command(cmd, timeout_ms=timeout_ms)
@@ -36,70 +34,54 @@ def test_root_inside_is_nobody_outside(server, session):
         run(session, "unshare -U true; echo $?").strip() != "0"
 
 
-def test_the_image_is_shared_but_never_written(server, bay):
-    a = bay.create().session
-    b = bay.create().session
-    try:
-        assert run(a, "echo changed > /usr/bin/openbay-marker && rm /bin/ls && echo done") == "done\n"
-        assert run(a, "test -e /bin/ls; echo $?") == "1\n"
-        # b sees the image as built; the change lives in a's own upper layer
-        assert run(b, "test -e /usr/bin/openbay-marker; echo $?") == "1\n"
-        assert run(b, "ls / >/dev/null && echo ok") == "ok\n"
-        store = server.services.backend.images
-        for layer in store.layer_dirs(store.get("linux")):
-            assert not (layer / "usr/bin/openbay-marker").exists()
-            assert (layer / "usr/bin/ls").exists() or not (layer / "usr/bin").exists()
-    finally:
-        a.delete()
-        b.delete()
+def test_the_image_is_shared_but_never_written(server, make_session):
+    a, b = make_session(), make_session()
+    assert run(a, "echo changed > /usr/bin/openbay-marker && rm /bin/ls && echo done") == "done\n"
+    assert run(a, "test -e /bin/ls; echo $?") == "1\n"
+    # b sees the image as built; the change lives in a's own upper layer
+    assert run(b, "test -e /usr/bin/openbay-marker; echo $?") == "1\n"
+    assert run(b, "ls / >/dev/null && echo ok") == "ok\n"
+    store = server.services.backend.images
+    for layer in store.layer_dirs(store.get("linux")):
+        assert not (layer / "usr/bin/openbay-marker").exists()
+        assert (layer / "usr/bin/ls").exists() or not (layer / "usr/bin").exists()
 
 
-def test_cannot_see_other_processes(session, bay):
-    other = bay.create().session
-    try:
-        run(other, "nohup sleep 123 >/dev/null 2>&1 &")
-        procs = run(session, "ps -eo comm=").split()
-        assert "sleep" not in procs and "uvicorn" not in procs
-        assert procs[0] == "tini" and len(procs) < 10
-    finally:
-        other.delete()
+def test_cannot_see_other_processes(session, make_session):
+    other = make_session()
+    run(other, "nohup sleep 123 >/dev/null 2>&1 &")
+    procs = run(session, "ps -eo comm=").split()
+    assert "sleep" not in procs and "uvicorn" not in procs
+    assert procs[0] == "tini" and len(procs) < 10
 
 
-def test_cannot_read_server_store_or_another_session(server, bay):
+def test_cannot_read_server_store_or_another_session(server, make_session):
     store = server.home / "openbay.db"
     assert store.exists()
-    a = bay.create().session
-    b = bay.create().session
-    try:
-        run(b, "echo b-secret > /home/user/secret.txt")
-        b_upper = server.services.backend.root / b.session_id / "disk" / "upper"
-        assert (b_upper / "home/user/secret.txt").exists()
-        for path in (str(store), str(b_upper / "home/user/secret.txt"), f"/proc/1/root{store}",
-                     f"/proc/1/root{b_upper}/home/user/secret.txt", "/home/user/../../" + str(store)):
-            out = a.command.execute_command(f"cat {path}")
-            assert out.exit_code != 0 and "b-secret" not in out.output and "SQLite" not in out.output
-        run(a, f"ln -s {store} /home/user/db && ln -s {b_upper} /home/user/other")
-        assert "SQLite" not in run(a, "cat /home/user/db")
-        assert "b-secret" not in run(a, "cat /home/user/other/home/user/secret.txt")
-        # on the host, a session's folder is its own id block's alone, its disk root's alone
-        directory = server.services.backend.root / b.session_id
-        assert oct(os.stat(directory / "disk").st_mode & 0o777) == "0o700"
-        assert oct(os.stat(directory).st_mode & 0o777) == "0o700"
-        assert os.stat(directory).st_uid == server.services.backend._running[b.session_id].ids
-    finally:
-        a.delete()
-        b.delete()
+    a, b = make_session(), make_session()
+    run(b, "echo b-secret > /home/user/secret.txt")
+    b_upper = server.services.backend.root / b.session_id / "disk" / "upper"
+    assert (b_upper / "home/user/secret.txt").exists()
+    for path in (str(store), str(b_upper / "home/user/secret.txt"), f"/proc/1/root{store}",
+                 f"/proc/1/root{b_upper}/home/user/secret.txt", "/home/user/../../" + str(store)):
+        out = a.command.execute_command(f"cat {path}")
+        assert out.exit_code != 0 and "b-secret" not in out.output and "SQLite" not in out.output
+    run(a, f"ln -s {store} /home/user/db && ln -s {b_upper} /home/user/other")
+    assert "SQLite" not in run(a, "cat /home/user/db")
+    assert "b-secret" not in run(a, "cat /home/user/other/home/user/secret.txt")
+    # on the host, a session's folder is its own id block's alone, its disk root's alone
+    directory = server.services.backend.root / b.session_id
+    assert oct(os.stat(directory / "disk").st_mode & 0o777) == "0o700"
+    assert oct(os.stat(directory).st_mode & 0o777) == "0o700"
+    assert os.stat(directory).st_uid == server.services.backend._running[b.session_id].ids
 
 
-def test_network_none_has_only_loopback(bay):
-    s = bay.create(CreateSessionParams(network="none")).session
-    try:
-        links = run(s, "cat /proc/net/dev | tail -n +3 | cut -d: -f1").split()
-        assert links == ["lo"]
-        out = s.command.execute_command("exec 3<>/dev/tcp/1.1.1.1/53", timeout_ms=5000)
-        assert out.exit_code != 0
-    finally:
-        s.delete()
+def test_network_none_has_only_loopback(make_session):
+    s = make_session(network="none")
+    links = run(s, "cat /proc/net/dev | tail -n +3 | cut -d: -f1").split()
+    assert links == ["lo"]
+    out = s.command.execute_command("exec 3<>/dev/tcp/1.1.1.1/53", timeout_ms=5000)
+    assert out.exit_code != 0
 
 
 def test_deleted_session_leaves_nothing_behind(server, bay):

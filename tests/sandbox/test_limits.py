@@ -3,7 +3,6 @@ import time
 
 import httpx
 
-from openbay import CreateSessionParams
 from tests.helpers.sandbox_procs import sandbox_pids
 
 
@@ -15,19 +14,17 @@ def _tasks_in(server, session_id: str) -> int:
         return 0
 
 
-def test_fork_bomb_is_contained(server, bay):
-    bomb = bay.create().session
-    bystander = bay.create().session
+def test_fork_bomb_is_contained(server, make_session):
+    bomb = make_session()
+    bystander = make_session()
     cap = server.app.state.settings.sandbox_max_processes
-    try:
-        bomb.command.execute_command(":(){ :|:& };:", timeout_ms=3000)
-        time.sleep(1.5)
-        assert 0 < _tasks_in(server, bomb.session_id) <= cap
-        assert httpx.get(server.base_url + "/healthz").status_code == 200
-        assert bystander.command.execute_command("echo alive").output == "alive\n"
-    finally:
-        bomb.delete()
-        bystander.delete()
+    bomb.command.execute_command(":(){ :|:& };:", timeout_ms=3000)
+    time.sleep(1.5)
+    assert 0 < _tasks_in(server, bomb.session_id) <= cap
+    assert httpx.get(server.base_url + "/healthz").status_code == 200
+    assert bystander.command.execute_command("echo alive").output == "alive\n"
+    bomb.delete()
+    bystander.delete()
     # every process of the bomb is gone from the host, whatever became of its cgroup
     deadline = time.monotonic() + 10
     while sandbox_pids(bomb.session_id) and time.monotonic() < deadline:
@@ -35,24 +32,20 @@ def test_fork_bomb_is_contained(server, bay):
     assert not sandbox_pids(bomb.session_id)
 
 
-def test_out_of_memory_is_said_plainly_and_the_session_goes_on(server, bay):
-    hog = bay.create().session
-    bystander = bay.create().session
-    try:
-        limit_mb = server.app.state.settings.sandbox_memory_mb
-        out = hog.command.execute_command(
-            f"python3 -c \"x = bytearray({limit_mb * 2} * 1024 * 1024); print('survived')\"",
-            timeout_ms=60_000)
-        assert "survived" not in out.output and out.exit_code != 0
-        assert "killed: out of memory" in out.error_message and "limit" in out.error_message
-        # envd survived it: the same session keeps working
-        assert hog.command.execute_command("echo still here").output == "still here\n"
-        assert hog.info().status.value == "running"
-        assert httpx.get(server.base_url + "/healthz").status_code == 200
-        assert bystander.command.execute_command("echo alive").output == "alive\n"
-    finally:
-        hog.delete()
-        bystander.delete()
+def test_out_of_memory_is_said_plainly_and_the_session_goes_on(server, make_session):
+    hog = make_session()
+    bystander = make_session()
+    limit_mb = server.app.state.settings.sandbox_memory_mb
+    out = hog.command.execute_command(
+        f"python3 -c \"x = bytearray({limit_mb * 2} * 1024 * 1024); print('survived')\"",
+        timeout_ms=60_000)
+    assert "survived" not in out.output and out.exit_code != 0
+    assert "killed: out of memory" in out.error_message and "limit" in out.error_message
+    # envd survived it: the same session keeps working
+    assert hog.command.execute_command("echo still here").output == "still here\n"
+    assert hog.info().status.value == "running"
+    assert httpx.get(server.base_url + "/healthz").status_code == 200
+    assert bystander.command.execute_command("echo alive").output == "alive\n"
 
 
 def test_tmp_is_disk_not_memory(session):
@@ -64,28 +57,24 @@ def test_tmp_is_disk_not_memory(session):
     assert session.command.execute_command("rm /tmp/big && echo ok").output == "ok\n"
 
 
-def test_disk_quota(bay):
-    small = bay.create(CreateSessionParams(disk_quota_mb=64)).session
-    other = bay.create().session
-    try:
-        info = small.info()
-        assert info.disk_quota_bytes == 64 * 1024 * 1024
-        out = small.command.execute_command("dd if=/dev/zero of=/home/user/fill bs=1M count=100", timeout_ms=60_000)
-        assert out.exit_code != 0 and "No space left on device" in out.stderr
-        used = small.info().disk_used_bytes
-        assert used is not None and used > 50 * 1024 * 1024
-        # what df says inside is the quota
-        size_kb = int(small.command.execute_command("df -k --output=size / | tail -1").output)
-        assert 50 * 1024 <= size_kb <= 64 * 1024
-        # the rest of the world did not notice
-        assert other.command.execute_command("dd if=/dev/zero of=/tmp/x bs=1M count=100 status=none "
-                                             "&& echo fine", timeout_ms=60_000).output == "fine\n"
-        # and freeing space works again
-        assert small.command.execute_command("rm /home/user/fill && echo hi > /home/user/a && cat /home/user/a"
-                                             ).output == "hi\n"
-    finally:
-        small.delete()
-        other.delete()
+def test_disk_quota(make_session):
+    small = make_session(disk_quota_mb=64)
+    other = make_session()
+    info = small.info()
+    assert info.disk_quota_bytes == 64 * 1024 * 1024
+    out = small.command.execute_command("dd if=/dev/zero of=/home/user/fill bs=1M count=100", timeout_ms=60_000)
+    assert out.exit_code != 0 and "No space left on device" in out.stderr
+    used = small.info().disk_used_bytes
+    assert used is not None and used > 50 * 1024 * 1024
+    # what df says inside is the quota
+    size_kb = int(small.command.execute_command("df -k --output=size / | tail -1").output)
+    assert 50 * 1024 <= size_kb <= 64 * 1024
+    # the rest of the world did not notice
+    assert other.command.execute_command("dd if=/dev/zero of=/tmp/x bs=1M count=100 status=none "
+                                         "&& echo fine", timeout_ms=60_000).output == "fine\n"
+    # and freeing space works again
+    assert small.command.execute_command("rm /home/user/fill && echo hi > /home/user/a && cat /home/user/a"
+                                         ).output == "hi\n"
 
 
 def test_quota_over_the_maximum_is_422(server, bay):
@@ -95,7 +84,7 @@ def test_quota_over_the_maximum_is_422(server, bay):
     assert r.status_code == 422 and "maximum" in r.json()["error"]["message"]
 
 
-def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(server, bay):
+def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(server, bay, make_session):
     s = bay.create().session
     s.command.execute_command("echo precious > /home/user/work.txt")
     # kill the sandbox's init from the host: the session's envd is gone
@@ -112,11 +101,9 @@ def test_a_session_that_dies_is_dead_with_its_reason_and_its_files_come_back(ser
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 410 and "exited" in r.json()["error"]["message"]
     # nothing is deleted because of a crash: a new session starts with the dead one's files
-    restored = bay.create(CreateSessionParams(restore_from=s.session_id)).session
-    try:
-        assert restored.command.execute_command("cat /home/user/work.txt").output == "precious\n"
-    finally:
-        restored.delete()
+    restored = make_session(restore_from=s.session_id)
+    assert restored.command.execute_command("cat /home/user/work.txt").output == "precious\n"
+    restored.delete()
     r = httpx.post(server.base_url + "/v1/sessions", json={"restore_from": restored.session_id},
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 410 and "no files kept" in r.json()["error"]["message"]
@@ -131,14 +118,10 @@ def _keys_of(uid: int) -> int:
     return 0
 
 
-def test_sessions_take_no_kernel_keys(server, bay):
+def test_sessions_take_no_kernel_keys(server, make_session):
     """No keyring per session: keyrings outlive their container by minutes, and would be
     charged to the uid of a block the next session may take."""
-    sessions = [bay.create().session for _ in range(3)]
-    try:
-        assert all(s.command.execute_command("true").exit_code == 0 for s in sessions)
-        running = server.services.backend._running
-        assert [_keys_of(running[s.session_id].ids) for s in sessions] == [0, 0, 0]
-    finally:
-        for s in sessions:
-            s.delete()
+    sessions = [make_session() for _ in range(3)]
+    assert all(s.command.execute_command("true").exit_code == 0 for s in sessions)
+    running = server.services.backend._running
+    assert [_keys_of(running[s.session_id].ids) for s in sessions] == [0, 0, 0]

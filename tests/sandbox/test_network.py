@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from openbay import CreateSessionParams
 from openbay.sandbox import dns_proxy
 from tests.helpers import webhost
 from tests.helpers.server import thread_server
@@ -88,12 +87,6 @@ def net_server():
             srv.shutdown()
 
 
-@pytest.fixture
-def nbay(net_server):
-    with net_server.client() as bay:
-        yield bay
-
-
 def _host_listening_ports() -> list[int]:
     ports = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -109,76 +102,61 @@ def _host_addresses() -> list[str]:
     return [line.split()[3].split("/")[0] for line in out.splitlines() if " lo " not in line]
 
 
-def test_nothing_of_the_host_is_reachable(net_server, nbay):
-    s = nbay.create().session
-    try:
-        gateway = sh(s, "ip -4 route show default").split()[2]
-        ports = _host_listening_ports()[:40]
-        assert ports  # the test server itself listens on the host's loopback
-        script = " ".join(f"{p}" for p in ports)
-        # the session's own loopback is its own: none of the host's ports are there...
-        found = sh(s, f"for p in {script}; do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && echo $p; done")
-        assert found.strip() == ""
-        # ...and through the host's addresses (its end of the session's link, its other interfaces)
-        for address in [gateway, *_host_addresses()[:3]]:
-            found = sh(s, f"for p in {script}; do timeout 2 bash -c \"exec 3<>/dev/tcp/{address}/$p\" "
-                          "2>/dev/null && echo $p; done")
-            assert found.strip() == "", (address, found)
-        # nor the metadata range; refusals are immediate, never a hang
-        assert connect(s, "169.254.169.254", 80) == "refused"
-        assert connect(s, "127.0.0.1", int(net_server.base_url.rsplit(":", 1)[1])) == "refused"
-    finally:
-        s.delete()
+def test_nothing_of_the_host_is_reachable(net_server, make_session):
+    s = make_session(source=net_server)
+    gateway = sh(s, "ip -4 route show default").split()[2]
+    ports = _host_listening_ports()[:40]
+    assert ports  # the test server itself listens on the host's loopback
+    script = " ".join(f"{p}" for p in ports)
+    # the session's own loopback is its own: none of the host's ports are there...
+    found = sh(s, f"for p in {script}; do (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && echo $p; done")
+    assert found.strip() == ""
+    # ...and through the host's addresses (its end of the session's link, its other interfaces)
+    for address in [gateway, *_host_addresses()[:3]]:
+        found = sh(s, f"for p in {script}; do timeout 2 bash -c \"exec 3<>/dev/tcp/{address}/$p\" "
+                      "2>/dev/null && echo $p; done")
+        assert found.strip() == "", (address, found)
+    # nor the metadata range; refusals are immediate, never a hang
+    assert connect(s, "169.254.169.254", 80) == "refused"
+    assert connect(s, "127.0.0.1", int(net_server.base_url.rsplit(":", 1)[1])) == "refused"
 
 
-def test_sessions_cannot_reach_each_other(nbay):
-    a, b = nbay.create().session, nbay.create().session
-    try:
-        sh(a, "nohup python3 -m http.server 9911 >/dev/null 2>&1 &")
-        a_address = sh(a, "ip -4 -o addr show eth0").split()[3].split("/")[0]
-        assert sh(a, "sleep 1; curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9911/") == "200"
-        assert connect(b, a_address, 9911) == "refused"
-        assert connect(b, "127.0.0.1", 9911) == "refused"  # b's loopback is b's
-    finally:
-        a.delete()
-        b.delete()
+def test_sessions_cannot_reach_each_other(net_server, make_session):
+    a, b = make_session(source=net_server), make_session(source=net_server)
+    sh(a, "nohup python3 -m http.server 9911 >/dev/null 2>&1 &")
+    a_address = sh(a, "ip -4 -o addr show eth0").split()[3].split("/")[0]
+    assert sh(a, "sleep 1; curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9911/") == "200"
+    assert connect(b, a_address, 9911) == "refused"
+    assert connect(b, "127.0.0.1", 9911) == "refused"  # b's loopback is b's
 
 
-def test_egress_by_cidr_and_by_name(net_server, nbay):
-    open_ = nbay.create().session
-    strict = nbay.create(CreateSessionParams(network_policy={
-        "allow_out": ["allowed.test"], "deny_out": [f"{INET}.0/24", "denied.test", "*.blocked.test"]})).session
-    try:
-        # the default policy: public addresses are reachable, names resolve through the server
-        port = net_server.web_port
-        assert connect(open_, webhost.OTHER_ADDRESS, port) == "open"
-        assert sh(open_, "getent hosts other.test").split()[0] == webhost.OTHER_ADDRESS
-        # a CIDR denied: refused at once; an allowed name's address gets through it
-        assert connect(strict, webhost.OTHER_ADDRESS, port) == "refused"
-        assert sh(strict, f"curl -s -o /dev/null -w '%{{http_code}}' http://allowed.test:{port}/") == "200"
-        # a denied name does not resolve at all
-        assert "denied.test" not in sh(strict, "getent hosts denied.test || echo no")
-        assert sh(strict, "getent hosts x.blocked.test || echo no").strip() == "no"
-        # and each refusal is counted for the session
-        backend = net_server.services.backend
-        slot = backend._running[strict.session_id].net.slot
-        counter = subprocess.run(["nft", "list", "counter", "inet", backend.firewall.table, f"s{slot}_denied"],
-                                 capture_output=True, text=True).stdout
-        assert int(counter.split("packets")[1].split()[0]) > 0
-    finally:
-        open_.delete()
-        strict.delete()
+def test_egress_by_cidr_and_by_name(net_server, make_session):
+    open_ = make_session(source=net_server)
+    strict = make_session(source=net_server, network_policy={
+        "allow_out": ["allowed.test"], "deny_out": [f"{INET}.0/24", "denied.test", "*.blocked.test"]})
+    # the default policy: public addresses are reachable, names resolve through the server
+    port = net_server.web_port
+    assert connect(open_, webhost.OTHER_ADDRESS, port) == "open"
+    assert sh(open_, "getent hosts other.test").split()[0] == webhost.OTHER_ADDRESS
+    # a CIDR denied: refused at once; an allowed name's address gets through it
+    assert connect(strict, webhost.OTHER_ADDRESS, port) == "refused"
+    assert sh(strict, f"curl -s -o /dev/null -w '%{{http_code}}' http://allowed.test:{port}/") == "200"
+    # a denied name does not resolve at all
+    assert "denied.test" not in sh(strict, "getent hosts denied.test || echo no")
+    assert sh(strict, "getent hosts x.blocked.test || echo no").strip() == "no"
+    # and each refusal is counted for the session
+    backend = net_server.services.backend
+    slot = backend._running[strict.session_id].net.slot
+    counter = subprocess.run(["nft", "list", "counter", "inet", backend.firewall.table, f"s{slot}_denied"],
+                             capture_output=True, text=True).stdout
+    assert int(counter.split("packets")[1].split()[0]) > 0
 
 
-def test_host_ports_only_when_both_sides_ask(net_server, nbay):
+def test_host_ports_only_when_both_sides_ask(net_server, make_session):
     allowed, other = net_server.host_ports
-    asking = nbay.create(CreateSessionParams(network_policy={"allow_host_ports": [allowed]})).session
-    plain = nbay.create().session
-    try:
-        url = f"http://host.openbay.internal:{allowed}/"
-        assert sh(asking, f"curl -s -o /dev/null -w '%{{http_code}}' {url}") == "200"
-        assert connect(asking, "host.openbay.internal", other) == "refused"
-        assert connect(plain, "host.openbay.internal", allowed) == "refused"
-    finally:
-        asking.delete()
-        plain.delete()
+    asking = make_session(source=net_server, network_policy={"allow_host_ports": [allowed]})
+    plain = make_session(source=net_server)
+    url = f"http://host.openbay.internal:{allowed}/"
+    assert sh(asking, f"curl -s -o /dev/null -w '%{{http_code}}' {url}") == "200"
+    assert connect(asking, "host.openbay.internal", other) == "refused"
+    assert connect(plain, "host.openbay.internal", allowed) == "refused"

@@ -6,7 +6,6 @@ import tarfile
 import httpx
 import pytest
 
-from openbay import CreateSessionParams
 from tests.helpers import oci_archives as oci
 
 
@@ -33,7 +32,7 @@ def _tar(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def test_build_use_and_delete_a_template(server, bay):
+def test_build_use_and_delete_a_template(server, make_session):
     key = server.admin_key
     up = httpx.post(server.base_url + "/v1/templates/uploads", content=_tar({"run.sh": b"#!/bin/sh\necho app-ok\n"}),
                     headers=_h(key))
@@ -47,22 +46,20 @@ def test_build_use_and_delete_a_template(server, bay):
     log = httpx.get(server.base_url + "/v1/templates/tpl-figlet/log", headers=_h(key))
     assert "figlet" in log.text  # and was kept
 
-    s = bay.create(CreateSessionParams(image_id="tpl-figlet")).session
-    try:
-        out = s.command.execute_command("figlet -v | head -1; /app/run.sh; cat /etc/built-by-template; echo $TPL_ENV")
-        assert out.exit_code == 0 and "app-ok\nbuilt\nyes\n" in out.output, out.output + out.stderr
-        # in use: not deletable
-        r = httpx.delete(server.base_url + "/v1/templates/tpl-figlet", headers=_h(key))
-        assert r.status_code == 409
-        # another owner neither sees nor uses it
-        other = server.new_owner_key("tpl-other")
-        assert httpx.get(server.base_url + "/v1/templates/tpl-figlet", headers=_h(other)).status_code == 404
-        r = httpx.post(server.base_url + "/v1/sessions", json={"image_id": "tpl-figlet"}, headers=_h(other))
-        assert r.status_code == 404
-        names = [t["name"] for t in httpx.get(server.base_url + "/v1/templates", headers=_h(key)).json()["templates"]]
-        assert "tpl-figlet" in names and "linux" in names
-    finally:
-        s.delete()
+    s = make_session("tpl-figlet")
+    out = s.command.execute_command("figlet -v | head -1; /app/run.sh; cat /etc/built-by-template; echo $TPL_ENV")
+    assert out.exit_code == 0 and "app-ok\nbuilt\nyes\n" in out.output, out.output + out.stderr
+    # in use: not deletable
+    r = httpx.delete(server.base_url + "/v1/templates/tpl-figlet", headers=_h(key))
+    assert r.status_code == 409
+    # another owner neither sees nor uses it
+    other = server.new_owner_key("tpl-other")
+    assert httpx.get(server.base_url + "/v1/templates/tpl-figlet", headers=_h(other)).status_code == 404
+    r = httpx.post(server.base_url + "/v1/sessions", json={"image_id": "tpl-figlet"}, headers=_h(other))
+    assert r.status_code == 404
+    names = [t["name"] for t in httpx.get(server.base_url + "/v1/templates", headers=_h(key)).json()["templates"]]
+    assert "tpl-figlet" in names and "linux" in names
+    s.delete()
     assert httpx.delete(server.base_url + "/v1/templates/tpl-figlet", headers=_h(key)).status_code == 204
     assert httpx.get(server.base_url + "/v1/templates/tpl-figlet", headers=_h(key)).status_code == 404
 
@@ -96,14 +93,13 @@ def _oci_archive(files: dict[str, bytes], whiteouts: list[str], env: list[str]) 
     return oci.oci_archive(oci.layer(*(oci.entry(n, data=d) for n, d in files.items()), *whiteout_entries), env=env)
 
 
-def test_import_an_oci_archive(server, bay):
+def test_import_an_oci_archive(server, make_session):
     archive = _oci_archive({"opt/team/hello.txt": b"from our registry\n"}, whiteouts=["etc/debian_version"],
                            env=["TEAM=platform", "PATH=/should/not/win"])
     r = httpx.post(server.base_url + "/v1/templates/import", params={"name": "tpl-oci"}, content=archive,
                    headers=_h(server.admin_key), timeout=120)
     assert r.status_code == 201, r.text
-    r = bay.create(CreateSessionParams(image_id="tpl-oci"))
-    s = r.session
+    s = make_session("tpl-oci")
     try:
         out = s.command.execute_command("cat /opt/team/hello.txt; echo $TEAM; test -e /etc/debian_version; echo $?")
         assert out.output == "from our registry\nplatform\n1\n", out.output + out.stderr
@@ -122,7 +118,7 @@ def test_a_corrupt_archive_is_400_saying_why(server, content, needle):
     assert r.status_code == 400 and needle in r.json()["error"]["message"]
 
 
-def test_sdk_and_cli_build_with_copy_and_log(server, bay, tmp_path):
+def test_sdk_and_cli_build_with_copy_and_log(server, bay, tmp_path, make_session):
     app = tmp_path / "app"
     app.mkdir()
     (app / "Makefile").write_text("all:\n\techo made > /app/made.txt\n")
@@ -130,11 +126,9 @@ def test_sdk_and_cli_build_with_copy_and_log(server, bay, tmp_path):
     info = bay.template.build("tpl-sdk", copy=[(app, "/app")], run=["cd /app && sh -c \"$(sed -n 2p Makefile)\""],
                               on_log=lines.append)
     assert info.name == "tpl-sdk" and info.parent == "linux" and any("copy to /app" in line for line in lines)
-    s = bay.create(CreateSessionParams(image_id="tpl-sdk")).session
-    try:
-        assert s.command.execute_command("cat /app/made.txt").output == "made\n"
-    finally:
-        s.delete()
+    s = make_session("tpl-sdk")
+    assert s.command.execute_command("cat /app/made.txt").output == "made\n"
+    s.delete()
     import os
     import subprocess
     import sys

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openbay import CreateSessionParams
 from openbay.sandbox import dns_proxy
 from tests.helpers.server import thread_server
+from tests.helpers.sessions import new_session
 
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -171,8 +171,7 @@ def test_a_tenant_cannot_allow_metadata_or_private_networks(server, tenant, allo
 
 def test_the_floor_comes_before_any_allow_rule_and_is_never_reached(server, tenant, private_host):
     _, _, bay = tenant
-    s = bay.create(CreateSessionParams(network_policy={"allow_out": ["1.2.3.0/24"]})).session
-    try:
+    with new_session(bay, network_policy={"allow_out": ["1.2.3.0/24"]}) as s:
         rules = _chain(s)
         floor = next(i for i, r in enumerate(rules) if "@floor " in r)
         allow = next(i for i, r in enumerate(rules) if "_allow_net" in r)
@@ -185,8 +184,6 @@ def test_the_floor_comes_before_any_allow_rule_and_is_never_reached(server, tena
         assert connect(s, "169.254.169.254", 80) == "refused"
         assert private_host.accepted == 0
         assert denied() > before  # counted per session, as before
-    finally:
-        s.delete()
 
 
 def test_only_the_admin_carves_a_range_out(server, tenant, private_host):
@@ -195,18 +192,13 @@ def test_only_the_admin_carves_a_range_out(server, tenant, private_host):
     admin = server.client()
     try:
         admin.network_policy.set(owner_id, {"allow_out": [private_host.cidr]})  # the admin-only call
-        s = bay.create().session
-        try:
+        with new_session(bay) as s:
             assert connect(s, private_host.address, private_host.port) == "open"
             assert connect(s, "169.254.169.254", 80) == "refused"  # the rest of the floor holds
-        finally:
-            s.delete()
         admin.network_policy.clear(owner_id)
-        own = admin.create(CreateSessionParams(network_policy={"allow_out": [private_host.cidr]})).session
-        try:  # an admin key's own session may open it too
+        with new_session(admin, network_policy={"allow_out": [private_host.cidr]}) as own:
+            # an admin key's own session may open it too
             assert connect(own, private_host.address, private_host.port) == "open"
-        finally:
-            own.delete()
     finally:
         admin.close()
     assert private_host.accepted == 2
@@ -214,13 +206,10 @@ def test_only_the_admin_carves_a_range_out(server, tenant, private_host):
 
 def test_metadata_names_are_never_resolved(server, tenant, resolver):
     _, _, bay = tenant
-    s = bay.create().session
-    try:
+    with new_session(bay) as s:
         for name in ("metadata.google.internal", "metadata", "instance-data.ec2.internal"):
             out = s.command.execute_command(f"getent hosts {name} || echo none").output.strip()
             assert out == "none", (name, out)
         assert s.command.execute_command("getent hosts pages.example.test").output.split()[0] == "198.51.100.250"
         assert "pages.example.test" in resolver.names  # the proxy does forward...
         assert not any("metadata" in n or "instance-data" in n for n in resolver.names)  # ...but never these
-    finally:
-        s.delete()

@@ -10,8 +10,8 @@ import uuid
 import httpx
 import pytest
 
-from openbay import CreateSessionParams
 from tests.helpers import oci_archives as oci
+from tests.helpers.sessions import new_session
 
 
 @pytest.fixture
@@ -83,13 +83,9 @@ def test_device_nodes_are_not_made_and_setuid_is_kept_on_files_only(server):
     r = httpx.post(f"{server.base_url}/v1/templates/import", params={"name": "tpl-devices"},
                    content=oci.oci_archive(layer), headers={"Authorization": f"Bearer {key}"}, timeout=120)
     assert r.status_code == 201, r.text
-    with server.client(key) as bay:
-        s = bay.create(CreateSessionParams(image_id="tpl-devices")).session
-        try:
-            out = s.command.execute_command("stat -c '%n %a' /opt/tool /opt/shared; test -e /opt/dev-sda; echo $?")
-            assert out.output == "/opt/tool 4755\n/opt/shared 775\n1\n", out.output + out.stderr
-        finally:
-            s.delete()
+    with server.client(key) as bay, new_session(bay, "tpl-devices") as s:
+        out = s.command.execute_command("stat -c '%n %a' /opt/tool /opt/shared; test -e /opt/dev-sda; echo $?")
+        assert out.output == "/opt/tool 4755\n/opt/shared 775\n1\n", out.output + out.stderr
 
 
 def test_an_archive_is_refused_with_507_when_the_disk_is_short(tmp_path):

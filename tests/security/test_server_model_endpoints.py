@@ -4,15 +4,12 @@ sends it anything, and an allowed endpoint's error body never reaches the tenant
 
 The "model" here is a plain recording HTTP service and the scripted OpenAI-compatible server on
 loopback (the one part tests may fake); sessions and browsers are real."""
-import tempfile
-from pathlib import Path
-
 import httpx
 import pytest
 
 from tests.helpers.recording_service import SECRET, RecordingService
 from tests.helpers.scripted_llm import ScriptedLLM, Turn
-from tests.helpers.server import thread_server
+from tests.helpers.server import scripted_model_server
 from tests.helpers.sessions import new_session
 
 
@@ -24,8 +21,7 @@ def model():
 
 @pytest.fixture(scope="module")
 def server(model):
-    home = Path(tempfile.mkdtemp(prefix="obsec-llm-"))
-    with thread_server(home, llm_base_url=model.base_url, llm_model="scripted", llm_api_key="sk-server-key") as s:
+    with scripted_model_server(model, "obsec-llm-", api_key="sk-server-key") as s:
         yield s
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openbay import AsyncOpenBay, CreateSessionParams, GoneError, NotFoundError, ServiceUnavailableError
+from openbay import AsyncOpenBay, GoneError, NotFoundError, ServiceUnavailableError
 from tests.helpers.server import thread_server
-from tests.helpers.sessions import new_session
+from tests.helpers.sessions import new_async_session, new_session
 
 TICKER = "nohup sh -c 'while :; do date +%s%N >> /home/user/ticks; sleep 0.05; done' >/dev/null 2>&1 &"
 
@@ -142,8 +142,7 @@ def test_metrics_of_a_session(server, session):
 def test_metrics_and_pause_with_the_async_client(server):
     async def run():
         async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
-            s = (await bay.create(CreateSessionParams())).session
-            try:
+            async with new_async_session(bay) as s:
                 m = (await s.get_metrics()).metrics
                 assert m.session_id == s.session_id
                 try:
@@ -152,7 +151,5 @@ def test_metrics_and_pause_with_the_async_client(server):
                     return "skip"
                 assert paused.data.status.value == "paused"
                 assert (await s.resume()).data.status.value == "running"
-            finally:
-                await s.delete()
     if asyncio.run(run()) == "skip":
         pytest.skip("backend lacks pause")

@@ -59,30 +59,27 @@ def test_list_filters_by_labels_and_paginates(bay):
     assert bay.list(labels={"batch": tag}, status="all").total_count == 5
 
 
-def test_two_owners_cannot_see_each_other(server):
+def test_two_owners_cannot_see_each_other(server, make_session):
     alice = server.client(server.new_owner_key("alice"))
     bob = server.client(server.new_owner_key("bob"))
-    s = alice.create(CreateSessionParams(labels={"owner": "alice"})).session
-    try:
-        s.command.execute_command("echo secret > /home/user/mine.txt")
-        assert bob.list(labels={"owner": "alice"}).total_count == 0
-        with pytest.raises(NotFoundError) as got:
-            bob.get(s.session_id)
-        assert got.value.code == "not_found" and got.value.request_id
-        as_bob = type(s)(bob._runner, s.info())  # a session handle with bob's key
-        with pytest.raises(NotFoundError):
-            as_bob.info()
-        with pytest.raises(NotFoundError):
-            as_bob.get_labels()
-        with pytest.raises(NotFoundError):
-            as_bob.command.execute_command("cat /home/user/mine.txt")
-        with pytest.raises(NotFoundError):
-            as_bob.set_labels({"x": "y"})
-        with pytest.raises(NotFoundError):
-            as_bob.delete()
-        assert s.info().status.value == "running"  # bob's delete did nothing
-    finally:
-        s.delete()
+    s = make_session(labels={"owner": "alice"}, source=alice)
+    s.command.execute_command("echo secret > /home/user/mine.txt")
+    assert bob.list(labels={"owner": "alice"}).total_count == 0
+    with pytest.raises(NotFoundError) as got:
+        bob.get(s.session_id)
+    assert got.value.code == "not_found" and got.value.request_id
+    as_bob = type(s)(bob._runner, s.info())  # a session handle with bob's key
+    with pytest.raises(NotFoundError):
+        as_bob.info()
+    with pytest.raises(NotFoundError):
+        as_bob.get_labels()
+    with pytest.raises(NotFoundError):
+        as_bob.command.execute_command("cat /home/user/mine.txt")
+    with pytest.raises(NotFoundError):
+        as_bob.set_labels({"x": "y"})
+    with pytest.raises(NotFoundError):
+        as_bob.delete()
+    assert s.info().status.value == "running"  # bob's delete did nothing
 
 
 def test_keep_alive_extends_expiry(session):

@@ -1,12 +1,8 @@
 """Task tests: a real server whose agents talk to a scripted model, real browser sessions."""
-import tempfile
-from pathlib import Path
-
 import pytest
 
-from tests.helpers.pages import serve_pages
 from tests.helpers.scripted_llm import ScriptedLLM
-from tests.helpers.server import thread_server
+from tests.helpers.server import scripted_model_server
 from tests.helpers.sessions import new_session
 
 
@@ -18,16 +14,9 @@ def llm():
 
 @pytest.fixture(scope="session")
 def agent_server(llm):
-    home = Path(tempfile.mkdtemp(prefix="obtask-"))
-    with thread_server(home, llm_base_url=llm.base_url, llm_model="scripted", llm_api_key="sk-test-secret",
-                       llm_prices='{"scripted": {"input": 1.0, "output": 2.0}}') as s:
+    with scripted_model_server(llm, "obtask-", api_key="sk-test-secret",
+                               llm_prices='{"scripted": {"input": 1.0, "output": 2.0}}') as s:
         yield s
-
-
-@pytest.fixture(scope="session")
-def site():
-    with serve_pages() as base:
-        yield base
 
 
 @pytest.fixture

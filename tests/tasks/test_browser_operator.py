@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from openbay import AsyncOpenBay, CreateSessionParams, ExtractError
 from tests.helpers.scripted_llm import Turn, call, index_of
+from tests.helpers.sessions import new_async_session
 
 PRICED = 0.00014  # 100 prompt + 20 completion tokens at $1 / $2 per million
 
@@ -110,16 +111,13 @@ def test_bad_requests_are_refused_before_any_model_call(llm, bsession, agent_ser
 def test_async_client_and_usage_totals_in_metrics(llm, agent_server, site):
     async def run():
         async with AsyncOpenBay(api_key=agent_server.admin_key, base_url=agent_server.base_url) as bay:
-            session = (await bay.create(CreateSessionParams(image_id="browser"))).session
-            try:
+            async with new_async_session(bay, "browser") as session:
                 agent = session.browser.agent
                 await agent.navigate(f"{site}/counter")
                 llm.set_script([lambda b: call("click", index=index_of(b, "Add one")), Turn(content="none")])
                 out = await agent.act("click add one", use_cache=False)
                 assert out.success and not out.cached
                 return await agent.observe("anything")
-            finally:
-                await session.delete()
     assert asyncio.run(run()) == []
     metrics = httpx.get(f"{agent_server.base_url}/metrics",
                         headers={"Authorization": f"Bearer {agent_server.admin_key}"}).text

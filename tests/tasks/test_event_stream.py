@@ -8,6 +8,7 @@ import websockets
 from websockets.sync.client import connect
 
 from tests.helpers.scripted_llm import Turn, call, done
+from tests.helpers.sessions import new_async_session
 
 
 def ws_url(server, task_id, after_seq=0, token=None):
@@ -93,7 +94,7 @@ def test_bad_after_seq_is_refused(agent_server, llm, bsession):
 async def test_the_async_client_does_the_same_with_awaits(agent_server, llm, site):
     from pydantic import BaseModel
 
-    from openbay import AsyncOpenBay, CreateSessionParams
+    from openbay import AsyncOpenBay
 
     class Weather(BaseModel):
         city: str
@@ -103,8 +104,7 @@ async def test_the_async_client_does_the_same_with_awaits(agent_server, llm, sit
                     call("call_for_user", question="Which city?"),
                     done("sunny", data={"city": "Shanghai", "weather": "Sunny"})])
     async with AsyncOpenBay(api_key=agent_server.admin_key, base_url=agent_server.base_url) as bay:
-        s = (await bay.create(CreateSessionParams(image_id="browser"))).session
-        try:
+        async with new_async_session(bay, "browser") as s:
             reasoning = []
 
             async def answer(e):
@@ -124,5 +124,3 @@ async def test_the_async_client_does_the_same_with_awaits(agent_server, llm, sit
                 await asyncio.sleep(0.1)
             await s.agent.browser.terminate_task(ex.task_id)
             assert (await ex.wait(30)).task_status == "cancelled"
-        finally:
-            await s.delete()

@@ -92,21 +92,18 @@ def test_terminate_a_computer_task_mid_step(llm, csession):
     assert agent.execute_task_and_wait("next one", timeout=60).finished
 
 
-def test_screen_agents_need_their_kind_of_session(abay):
-    linux = abay.create().session
-    try:
-        ex = raised(lambda: linux.agent.computer.execute_task("click something"))
-        assert "image_id 'computer'" in ex.message
-        assert ex.code == "conflict"  # the wrong kind of session
-        # no Android device on this server: it says at once how to attach one
-        mobile = raised(lambda: linux.agent.mobile.execute_task("open the settings", max_steps=50))
-        assert mobile.code == "unavailable"
-        assert "no device is configured" in mobile.message
-        assert "adb connect" in mobile.message and "OPENBAY_ADB_SERIAL" in mobile.message
-        waited = raised(lambda: linux.agent.mobile.execute_task_and_wait("open the settings", timeout=30))
-        assert "OPENBAY_ADB_SERIAL" in waited.message
-        # and a mobile session cannot be made either, for the same reason
-        created = raised(lambda: abay.create(CreateSessionParams(image_id="mobile")))
-        assert "OPENBAY_ADB_SERIAL" in created.message
-    finally:
-        linux.delete()
+def test_screen_agents_need_their_kind_of_session(agent_server, abay, make_session):
+    linux = make_session(source=agent_server)
+    ex = raised(lambda: linux.agent.computer.execute_task("click something"))
+    assert "image_id 'computer'" in ex.message
+    assert ex.code == "conflict"  # the wrong kind of session
+    # no Android device on this server: it says at once how to attach one
+    mobile = raised(lambda: linux.agent.mobile.execute_task("open the settings", max_steps=50))
+    assert mobile.code == "unavailable"
+    assert "no device is configured" in mobile.message
+    assert "adb connect" in mobile.message and "OPENBAY_ADB_SERIAL" in mobile.message
+    waited = raised(lambda: linux.agent.mobile.execute_task_and_wait("open the settings", timeout=30))
+    assert "OPENBAY_ADB_SERIAL" in waited.message
+    # and a mobile session cannot be made either, for the same reason
+    created = raised(lambda: abay.create(CreateSessionParams(image_id="mobile")))
+    assert "OPENBAY_ADB_SERIAL" in created.message

@@ -107,29 +107,26 @@ def test_terminate_mid_task(llm, bsession):
     assert events[-1].type == "status" and events[-1].content == "cancelled"
 
 
-def test_one_task_per_session_and_many_across_sessions(agent_server, abay, bsession, site):
-    other = abay.create(CreateSessionParams(image_id="browser")).session
-    try:
-        with ScriptedLLM() as m1, ScriptedLLM() as m2:
-            hold = threading.Event()
-            m1.set_script([lambda body: (hold.wait(30), call("go_to_url", url=site + "/weather"))[1],
-                           done("one")])
-            m2.set_script([call("go_to_url", url=site + "/counter"), on_text("click_element", "Add one"),
-                           done("two")])
-            a = bsession.agent.browser.execute_task("one", llm={
-                "base_url": agent_server.allow_model(m1.base_url), "model": "m1"})
-            busy = raised(lambda: bsession.agent.browser.execute_task("again"))
-            assert a.task_status == "pending"
-            assert busy.code == "conflict" and "already running" in busy.message
-            b = other.agent.browser.execute_task("two", llm={
-                "base_url": agent_server.allow_model(m2.base_url), "model": "m2"})
-            rb = b.wait(120)
-            hold.set()
-            ra = a.wait(120)
-        assert ra.task_result == "one" and rb.finished and rb.task_result == "two"
-        assert m1.requests[0]["model"] == "m1" and m2.requests[0]["model"] == "m2"
-    finally:
-        other.delete()
+def test_one_task_per_session_and_many_across_sessions(agent_server, bsession, site, make_session):
+    other = make_session("browser", source=agent_server)
+    with ScriptedLLM() as m1, ScriptedLLM() as m2:
+        hold = threading.Event()
+        m1.set_script([lambda body: (hold.wait(30), call("go_to_url", url=site + "/weather"))[1],
+                       done("one")])
+        m2.set_script([call("go_to_url", url=site + "/counter"), on_text("click_element", "Add one"),
+                       done("two")])
+        a = bsession.agent.browser.execute_task("one", llm={
+            "base_url": agent_server.allow_model(m1.base_url), "model": "m1"})
+        busy = raised(lambda: bsession.agent.browser.execute_task("again"))
+        assert a.task_status == "pending"
+        assert busy.code == "conflict" and "already running" in busy.message
+        b = other.agent.browser.execute_task("two", llm={
+            "base_url": agent_server.allow_model(m2.base_url), "model": "m2"})
+        rb = b.wait(120)
+        hold.set()
+        ra = a.wait(120)
+    assert ra.task_result == "one" and rb.finished and rb.task_result == "two"
+    assert m1.requests[0]["model"] == "m1" and m2.requests[0]["model"] == "m2"
 
 
 def test_budgets_end_a_task_with_a_clear_reason(llm, bsession):
@@ -145,15 +142,12 @@ def test_budgets_end_a_task_with_a_clear_reason(llm, bsession):
     assert r.task_status == "timed_out" and "timeout of 1s" in r.error_message
 
 
-def test_requests_are_checked(agent_server, abay, bsession):
+def test_requests_are_checked(agent_server, bsession, make_session):
     agent = bsession.agent.browser
     raised(lambda: bsession.agent.computer.execute_task("x").wait(1))  # a browser session is not a computer
-    linux = abay.create().session
-    try:
-        r = raised(lambda: linux.agent.browser.execute_task("x").wait(1))
-        assert "image_id 'browser'" in r.message
-    finally:
-        linux.delete()
+    linux = make_session(source=agent_server)
+    r = raised(lambda: linux.agent.browser.execute_task("x").wait(1))
+    assert "image_id 'browser'" in r.message
     with pytest.raises(ValueError, match="not a valid JSON schema"):  # checked before sending
         agent.execute_task("x", output_schema={"type": "no-such-type"})
     headers = {"Authorization": f"Bearer {agent_server.admin_key}"}

@@ -71,6 +71,7 @@ LEFT_OUT = {
     "browser-use/browser/browser_login_takeover.py": "Alibaba's cloud only: login takeover, on jd.com",
     "browser-use/browser/call_for_user_jd.py": "visits jd.com with a model's agent",
     "browser-use/browser/captcha_tongcheng.py": "Alibaba's cloud only: captcha solving, on ly.com",
+    "browser-use/browser/ws_push_callback_captcha_tongcheng.py": "Alibaba's cloud only: captcha solving, on ly.com",
 }
 _MOBILE = "needs a cloud phone (mobile_latest); OpenBay's mobile sessions drive a device attached to the server"
 LEFT_OUT["common-features/advanced/screenshot_download/screenshot_download.py"] = _MOBILE
@@ -147,8 +148,11 @@ def programs(base: Path) -> list[str]:
 
 def oss_store() -> tuple[object, dict[str, str]]:
     """moto's S3 server on loopback with the bucket and presigned URLs oss_management/main.py reads."""
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs each request
     store = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     store.start()
     host, port = store.get_host_and_port()

@@ -16,7 +16,6 @@ from openbay.sdk.contexts import ContextCalls
 from openbay.sdk.errors import OpenBayError
 from openbay.sdk.files import FileSystemCalls
 from openbay.sdk.methods import AsyncPart, Part
-from openbay.sdk.operator import OperatorCalls
 
 from .failures import CLOUD_ONLY
 from .fingerprint import FINGERPRINT_FILE, BrowserNotifyMessage, FingerprintFormat, fingerprint_for
@@ -58,9 +57,9 @@ class BrowserFingerprint:
 class BrowserOption:
     """AgentBay's BrowserOption. Used on OpenBay: user_agent, viewport, proxies (custom),
     fingerprint (its devices, systems and locales make a fingerprint), fingerprint_format (its
-    user agent, screen, language and headers), fingerprint_persistent, default_navigate_url
-    (http and https). Accepted and not applied: use_stealth, screen, extension_path, cmd_args,
-    browser_type (see docs/migrating.md)."""
+    user agent, screen, language and headers), fingerprint_persistent, cmd_args (Chromium's
+    switches), default_navigate_url (the first page). Accepted and not applied: use_stealth,
+    screen, extension_path, browser_type (see docs/migrating.md)."""
 
     def __init__(self, use_stealth: bool = False, user_agent: str | None = None,
                  viewport: BrowserViewport | None = None, screen: BrowserScreen | None = None,
@@ -110,7 +109,8 @@ class BrowserOption:
             user_agent=user_agent, locale=locale,
             proxy=ProxyOption(server=proxy.server) if proxy and proxy.server else None,
             extra_headers=fingerprint.request_headers() if fingerprint is not None else {},
-            persist_profile_context=profile_context)
+            persist_profile_context=profile_context, extra_args=list(self.cmd_args or []),
+            start_url=self.default_navigate_url or None)
 
 
 class AgentBayBrowserCalls:
@@ -132,8 +132,6 @@ class AgentBayBrowserCalls:
                 ctx = yield from ContextCalls.get_by_id(self, self._profile_context_id)  # type: ignore[arg-type]
                 profile = ctx.context.name if ctx.context else None
             yield from BrowserCalls.initialize(self, option.native(profile))  # type: ignore[arg-type]
-            if (option.default_navigate_url or "").startswith(("http://", "https://")):
-                yield from OperatorCalls.navigate(self, option.default_navigate_url)  # type: ignore[arg-type]
         except (OpenBayError, ValueError) as e:
             self.last_error = str(e)
             log.warning("browser.initialize failed: %s", e)

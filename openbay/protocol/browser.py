@@ -10,6 +10,10 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 _TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$")
 _PROXY_SERVER = re.compile(r"^(https?|socks4|socks5)://[A-Za-z0-9.\-\[\]:]{1,255}$")
 _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_ARG = re.compile(r"^--[a-z0-9][a-z0-9-]{0,127}(=[^\x00-\x1f\x7f]{0,2048})?$")
+# the switches envd sets itself: the CDP pipe (never a TCP port), the profile folder, extensions
+RESERVED_ARGS = ("--remote-debugging", "--user-data-dir", "--load-extension", "--disable-extensions-except")
+_START_URL = re.compile(r"^(https?://|about:|chrome://)[^\x00-\x20\x7f]{0,4096}$")
 BROWSER_IMAGES = ("browser", "computer")
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
@@ -65,6 +69,29 @@ class BrowserOption(RequestBody):
         description="sent with every request of every page")
     persist_profile_context: str | None = _described(
         _PROFILE, default=None, description="name of a profile (cookies, storage) kept across restarts")
+    extra_args: list[str] = Field(default_factory=list, max_length=32, json_schema_extra={
+        "items": {"type": "string", "pattern": _ARG.pattern}},
+        description='Chromium switches, e.g. ["--disable-features=Foo"] (features lists are merged with '
+                    "OpenBay's); the CDP, profile and extension switches are envd's own")
+    start_url: str | None = _described(_START_URL, default=None,
+                                       description="the first page (http, https, about: or chrome://)")
+
+    @field_validator("extra_args")
+    @classmethod
+    def _extra_args(cls, v: list[str]) -> list[str]:
+        for arg in v:
+            if not _ARG.fullmatch(arg):
+                raise ValueError(f"{arg[:80]!r} is not a Chromium switch (--name or --name=value)")
+            if arg.startswith(RESERVED_ARGS):
+                raise ValueError(f"{arg.partition('=')[0]} is set by OpenBay itself")
+        return v
+
+    @field_validator("start_url")
+    @classmethod
+    def _start_url(cls, v: str | None) -> str | None:
+        if v and not _START_URL.fullmatch(v):
+            raise ValueError("start_url must be an http, https, about: or chrome:// URL")
+        return v
 
     @field_validator("user_agent")
     @classmethod

@@ -38,6 +38,7 @@ def run_program(server, name: str, extra_env: dict[str, str] | None = None) -> s
     ("async_basics.py", "Async basics example completed"),
     ("browser_fingerprint_persistence.py", "Browser fingerprint persistence example completed"),
     ("git_module.py", "Git example completed"),
+    ("browser_command_args.py", "Browser command args example completed"),
 ])
 def test_program_runs_clean(server, name, closing):
     assert closing in run_program(server, name)

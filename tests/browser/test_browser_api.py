@@ -87,7 +87,11 @@ def test_invalid_options_are_rejected(browser_session):
     import httpx
     for bad in ({"locale": "en_US; rm -rf"}, {"proxy": {"server": "file:///etc/passwd"}},
                 {"extra_headers": {"Bad Header": "x"}}, {"extra_headers": {"X": "a\r\nb"}},
-                {"viewport": {"width": 10, "height": 10}}, {"persist_profile_context": "../x"}):
+                {"viewport": {"width": 10, "height": 10}}, {"persist_profile_context": "../x"},
+                # Chromium's CDP pipe, profile and extensions are envd's own switches
+                {"extra_args": ["--remote-debugging-port=9222"]}, {"extra_args": ["--user-data-dir=/etc"]},
+                {"extra_args": ["not-a-switch"]}, {"extra_args": ["--x=a\nb"]},
+                {"start_url": "file:///etc/passwd"}, {"start_url": "javascript:alert(1)"}):
         with pytest.raises(Exception):
             BrowserOption.model_validate(bad)
     server_url = browser_session._runner.base_url

@@ -90,8 +90,23 @@ def launch_args(options: dict) -> tuple[list[str], dict]:
         args.append(f"--proxy-server={proxy['server']}")
         if proxy.get("bypass"):
             args.append(f"--proxy-bypass-list={proxy['bypass']}")
-    args.append("about:blank")  # one page to start with, as connect_over_cdp expects
+    args = _with_extra(args, options.get("extra_args") or [])
+    args.append("about:blank")  # one page to start with, as connect_over_cdp expects (start_url: opened later)
     return args, env
+
+
+def _with_extra(args: list[str], extra: list[str]) -> list[str]:
+    """The caller's switches after ours; a features list joins ours (Chromium keeps only the last)."""
+    merged = list(args)
+    for arg in extra:
+        name, _, value = arg.partition("=")
+        if name in ("--disable-features", "--enable-features"):
+            at = next((i for i, a in enumerate(merged) if a.startswith(name + "=")), None)
+            if at is not None:
+                merged[at] = f"{merged[at]},{value}"
+                continue
+        merged.append(arg)
+    return merged
 
 
 class Chromium:
@@ -177,6 +192,8 @@ class Chromium:
             login = (proxy["username"], proxy.get("password") or "") if proxy.get("username") else None
             await page_keeper.PageKeeper(self.mux, viewport_of(options), options.get("extra_headers") or {},
                                          proxy_login=login).start()
+            if options.get("start_url"):
+                await self._open_first_page(options["start_url"])
         except (ConnectionError, asyncio.TimeoutError, cdp_mux.CdpError) as e:
             await self._stop()
             self.state = "crashed"
@@ -185,6 +202,21 @@ class Chromium:
         self.version = version.get("product", "")
         self.started_ms = round((time.monotonic() - began) * 1000, 1)
         self.state = "running"
+
+    async def _open_first_page(self, url: str) -> None:
+        """The first page goes to `url` (over CDP: Chromium opens a new-tab page for a chrome://
+        URL given on its command line)."""
+        targets = await self.mux.command("Target.getTargets")
+        page = next((t for t in targets.get("targetInfos", []) if t.get("type") == "page"), None)
+        if page is None:
+            return
+        attached = await self.mux.command("Target.attachToTarget", {"targetId": page["targetId"], "flatten": True})
+        try:  # a page that cannot load shows its error, as for a user; the browser runs on
+            await self.mux.command("Page.navigate", {"url": url}, session_id=attached["sessionId"])
+        except cdp_mux.CdpError:
+            pass
+        finally:
+            await self.mux.command("Target.detachFromTarget", {"sessionId": attached["sessionId"]})
 
     async def _pump(self, reader: asyncio.StreamReader, mux) -> None:
         try:

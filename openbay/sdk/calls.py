@@ -28,7 +28,8 @@ class Request:
     json: Any = None
     params: Any = None
     timeout_s: float | None = None
-    # stream: the answer is NDJSON; every line but the last goes to on_line
+    # stream: the answer is NDJSON; each line goes to on_line as it arrives, and the last one
+    # (the result, which on_line lets pass) is the answer too
     on_line: Callable[[dict], Any] | None = None
     # a raw body instead of json: bytes, or a ByteSource
     content: bytes | ByteSource | None = None

@@ -113,9 +113,8 @@ class SyncRunner(_Runner):
             last = None
             for line in r.iter_lines():
                 if line.strip():
-                    if last is not None:
-                        on_line(last)
                     last = json.loads(line)
+                    on_line(last)  # now, not when the next line comes: that may wait on this one
             return _response(r, last)
 
     def _download(self, req: Request, on_bytes) -> Response:
@@ -173,9 +172,8 @@ class AsyncRunner(_Runner):
             last = None
             async for line in r.aiter_lines():
                 if line.strip():
-                    if last is not None:
-                        await settle(on_line(last))
                     last = json.loads(line)
+                    await settle(on_line(last))
             return _response(r, last)
 
     async def _download(self, req: Request, on_bytes) -> Response:

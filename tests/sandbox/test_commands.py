@@ -1,5 +1,6 @@
 """Commands in a real sandbox: output, codes, timeouts, background work, floods, streaming."""
-import time
+
+from tests.helpers.waiting import PATIENCE_S, wait_for
 
 
 def test_output_stderr_exit_code(session):
@@ -33,24 +34,22 @@ def test_timeout_kills_the_whole_process_group(session):
 def test_background_processes_survive_between_calls(session):
     started = session.command.execute_command(
         "nohup sh -c 'while true; do date +%s%N >> /home/user/ticks; sleep 0.05; done' >/dev/null 2>&1 & echo started")
-    assert started.output == "started\n" and started.duration_ms < 5000
-    time.sleep(0.3)
-    first = int(session.command.execute_command("wc -l < /home/user/ticks").output)
-    time.sleep(0.3)
-    second = int(session.command.execute_command("wc -l < /home/user/ticks").output)
-    assert second > first > 0
+    # the call came back while its background loop runs on (waiting for it would have timed out)
+    assert started.output == "started\n" and started.exit_code == 0 and not started.timed_out
+
+    def ticks() -> int:
+        return int(session.command.execute_command("cat /home/user/ticks 2>/dev/null | wc -l").output)
+
+    first = wait_for(ticks, what="the background loop's first tick")
+    wait_for(lambda: ticks() > first, what="the background loop to tick on between calls")
 
 
 def test_background_writer_to_the_pipe_neither_blocks_nor_dies(session):
     out = session.command.execute_command(
         "(for i in $(seq 1 40); do echo tick; sleep 0.05; done; touch /home/user/bg-done) & echo front")
     assert "front" in out.output.splitlines()  # the background loop may get its first tick in before it
-    deadline = time.monotonic() + 30
-    done = ""
-    while done != "ok\n" and time.monotonic() < deadline:
-        time.sleep(0.2)
-        done = session.command.execute_command("test -f /home/user/bg-done && echo ok").output
-    assert done == "ok\n"
+    wait_for(lambda: session.command.execute_command("test -f /home/user/bg-done && echo ok").output == "ok\n",
+             what="the background loop to finish")
 
 
 def test_output_flood_is_capped_and_said(session):
@@ -62,13 +61,20 @@ def test_output_flood_is_capped_and_said(session):
 
 
 def test_streaming_delivers_output_as_it_comes(session):
+    """Each line is printed only once the one before it reached the caller: output that came
+    all at the end would leave the command waiting until it timed out."""
     seen = []
+
+    def on_stdout(line: str) -> None:
+        seen.append(line)
+        session.file_system.write_file(f"/tmp/got{len(seen)}", "")  # a call of its own, mid-command
+
     out = session.command.execute_command(
-        "for i in 1 2 3; do echo line$i; sleep 0.2; done; echo warn >&2",
-        on_stdout=lambda d: seen.append((time.monotonic(), d)))
+        "for i in 1 2 3; do echo line$i; until [ -e /tmp/got$i ]; do sleep 0.05; done; done; echo warn >&2",
+        on_stdout=on_stdout, timeout_ms=int(PATIENCE_S * 1000))
+    assert not out.timed_out, out.error_message
     assert out.output == "line1\nline2\nline3\n" and out.stderr == "warn\n" and out.exit_code == 0
-    assert [d for _, d in seen] == ["line1\n", "line2\n", "line3\n"]
-    assert seen[-1][0] - seen[0][0] > 0.25  # they arrived apart, not all at the end
+    assert seen == ["line1\n", "line2\n", "line3\n"]
 
 
 def test_non_utf8_output_does_not_break(session):

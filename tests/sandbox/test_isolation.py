@@ -2,7 +2,8 @@
 import os
 import secrets
 import subprocess
-import time
+
+from tests.helpers.waiting import wait_for
 
 
 def run(s, cmd: str, timeout_ms: int = 60_000) -> str:
@@ -91,9 +92,7 @@ def test_deleted_session_leaves_nothing_behind(server, bay):
     directory = server.services.backend.root / s.session_id
     assert directory.exists()
     s.delete()
-    deadline = time.monotonic() + 10  # files go in the background, after the answer
-    while directory.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not directory.exists()
+    # files go in the background, after the answer
+    wait_for(lambda: not directory.exists(), what="the session's folder to go")
     assert marker not in os.popen("ps -eo args").read()
     assert s.session_id not in open("/proc/self/mounts").read()

@@ -11,6 +11,7 @@ import pytest
 from openbay import AsyncOpenBay, GoneError, NotFoundError, ServiceUnavailableError
 from tests.helpers.server import thread_server
 from tests.helpers.sessions import new_async_session, new_session
+from tests.helpers.waiting import wait_for
 
 TICKER = "nohup sh -c 'while :; do date +%s%N >> /home/user/ticks; sleep 0.05; done' >/dev/null 2>&1 &"
 
@@ -22,34 +23,44 @@ def pause_or_skip(session):
         pytest.skip("backend lacks pause")
 
 
-def wait_for_status(session, status: str, timeout_s: float = 20.0):
-    deadline = time.monotonic() + timeout_s
-    while (info := session.info()).status.value != status:
-        assert time.monotonic() < deadline, f"still {info.status.value}, never {status}"
-        time.sleep(0.1)
-    return info
+def wait_while(session, status: str):
+    """The session's info once its status is no longer `status`."""
+    return wait_for(lambda: (lambda i: i if i.status.value != status else None)(session.info()),
+                    what=f"the session to leave {status}")
+
+
+def ticks_of(session) -> list[int]:
+    text = session.command.execute_command("cat /home/user/ticks 2>/dev/null").output
+    return [int(t) for t in text.splitlines() if t.strip()]
 
 
 @pytest.fixture(scope="module")
 def quick_server():
-    """A server that reaps often and ends sessions paused for more than 3 s."""
-    with thread_server(Path(tempfile.mkdtemp(prefix="oblife-")), reap_interval_s=0.2, max_paused_s=3) as s:
+    """A server that reaps often and ends sessions paused for more than 10 s."""
+    with thread_server(Path(tempfile.mkdtemp(prefix="oblife-")), reap_interval_s=0.2, max_paused_s=10) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def idle_server():
+    """A server that reaps often and keeps paused sessions (as long as a test may take)."""
+    with thread_server(Path(tempfile.mkdtemp(prefix="obidle-")), reap_interval_s=0.2) as s:
         yield s
 
 
 def test_pause_freezes_every_process_and_resume_thaws_them(session):
     assert session.command.execute_command(TICKER).exit_code == 0
-    time.sleep(0.3)
+    wait_for(lambda: ticks_of(session), what="the ticker's first tick")
     info = pause_or_skip(session)
     assert info.status.value == "paused" and info.paused_at is not None
     paused_ns = time.time_ns()
     assert session.info().status.value == "paused"  # info does not resume it
-    time.sleep(1.0)
+    time.sleep(1.0)  # a window in which a running ticker would tick some 20 times
     resumed_ns = time.time_ns()
     r = session.resume()
     assert r.data.status.value == "running" and r.data.paused_at is None
-    time.sleep(0.3)
-    ticks = [int(t) for t in session.file_system.read_file("/home/user/ticks").content.splitlines() if t.strip()]
+    ticks = wait_for(lambda: (lambda t: t if t[-1] > resumed_ns else None)(ticks_of(session)),
+                     what="a tick after the resume")
     # the ticker ran before and after, the same process (its file kept growing), and not while paused
     assert any(t < paused_ns for t in ticks) and any(t > resumed_ns for t in ticks)
     assert not [t for t in ticks if paused_ns + 100_000_000 < t < resumed_ns]
@@ -96,24 +107,24 @@ def test_another_owner_can_neither_pause_nor_measure(server, session):
 
 
 def test_a_paused_session_does_not_expire_until_max_paused_s(quick_server):
-    with new_session(quick_server, timeout_s=1) as s:
+    with new_session(quick_server, timeout_s=5) as s:  # 5 s: time enough to pause it before it idles out
+        asked = time.monotonic()
         pause_or_skip(s)
-        time.sleep(1.6)  # past its idle timeout, several reaper passes
-        assert s.info().status.value == "paused"
-        info = wait_for_status(s, "expired", timeout_s=15)
+        info = wait_while(s, "paused")
+        # idle past its 5 s timeout for long, it ended for having been paused 10 s, not before
+        assert info.status.value == "expired" and "paused longer than max_paused_s" in info.end_reason
+        assert time.monotonic() - asked >= 10
         assert info.expires_at is not None
         r = httpx.get(f"{quick_server.base_url}/v1/sessions/{s.session_id}",
                       headers={"Authorization": f"Bearer {quick_server.admin_key}"})
         assert r.json()["status"] == "expired"
 
 
-def test_on_idle_pause_pauses_instead_of_deleting(quick_server):
-    with new_session(quick_server, timeout_s=1, lifecycle={"on_idle": "pause"}) as s:
+def test_on_idle_pause_pauses_instead_of_deleting(idle_server):
+    with new_session(idle_server, timeout_s=1, lifecycle={"on_idle": "pause"}) as s:
         assert s.info().lifecycle.on_idle == "pause"
         assert s.command.execute_command("echo kept > /home/user/f").exit_code == 0
-        deadline = time.monotonic() + 15
-        while (status := s.info().status.value) == "running" and time.monotonic() < deadline:
-            time.sleep(0.1)
+        status = wait_while(s, "running").status.value
         if status == "expired":
             pytest.skip("backend lacks pause")  # an idle session it cannot pause is ended
         assert status == "paused"

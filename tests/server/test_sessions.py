@@ -6,6 +6,7 @@ import pytest
 
 from openbay import BadRequestError, CreateSessionParams, GoneError, NotFoundError, OpenBay, RateLimitError
 from tests.helpers.server import thread_server
+from tests.helpers.waiting import wait_for
 
 
 def test_create_info_labels_link_delete(bay):
@@ -94,9 +95,7 @@ def test_idle_sessions_are_reaped(tmp_path):
         bay = srv.client()
         short = bay.create(CreateSessionParams(timeout_s=1)).session
         long = bay.create(CreateSessionParams(timeout_s=600)).session
-        deadline = time.monotonic() + 15
-        while short.info().status.value == "running" and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_for(lambda: short.info().status.value != "running", what="the idle session to be reaped")
         assert short.info().status.value == "expired"  # its record says why it ended
         with pytest.raises(GoneError) as gone:  # what is under it is gone
             short.command.execute_command("true")

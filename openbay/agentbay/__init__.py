@@ -16,16 +16,7 @@ from .browser import (
     BrowserViewport,
 )
 from .client import AgentBay, AsyncAgentBay
-from .cloud_only import (
-    AsyncBetaNetwork,
-    AsyncExtensionsService,
-    AsyncMobileSimulateService,
-    BetaNetwork,
-    Extension,
-    ExtensionOption,
-    ExtensionsService,
-    MobileSimulateService,
-)
+from .cloud_only import AsyncBetaNetwork, AsyncMobileSimulateService, BetaNetwork, MobileSimulateService
 from .computer import (
     AppOperationResult,
     AsyncComputer,
@@ -71,6 +62,7 @@ from .errors import (
     OssError,
     SessionError,
 )
+from .extensions import AsyncExtensionsService, Extension, ExtensionOption, ExtensionsService
 from .fingerprint import (
     AsyncBrowserFingerprintGenerator,
     BrowserFingerprintContext,

@@ -58,8 +58,8 @@ class BrowserOption:
     """AgentBay's BrowserOption. Used on OpenBay: user_agent, viewport, proxies (custom),
     fingerprint (its devices, systems and locales make a fingerprint), fingerprint_format (its
     user agent, screen, language and headers), fingerprint_persistent, cmd_args (Chromium's
-    switches), default_navigate_url (the first page). Accepted and not applied: use_stealth,
-    screen, extension_path, browser_type (see docs/migrating.md)."""
+    switches), default_navigate_url (the first page), extension_path (its extensions are loaded).
+    Accepted and not applied: use_stealth, screen, browser_type (see docs/migrating.md)."""
 
     def __init__(self, use_stealth: bool = False, user_agent: str | None = None,
                  viewport: BrowserViewport | None = None, screen: BrowserScreen | None = None,
@@ -110,7 +110,7 @@ class BrowserOption:
             proxy=ProxyOption(server=proxy.server) if proxy and proxy.server else None,
             extra_headers=fingerprint.request_headers() if fingerprint is not None else {},
             persist_profile_context=profile_context, extra_args=list(self.cmd_args or []),
-            start_url=self.default_navigate_url or None)
+            start_url=self.default_navigate_url or None, extension_dir=self.extension_path or None)
 
 
 class AgentBayBrowserCalls:

@@ -1,12 +1,10 @@
 """AgentBay services that only Alibaba's cloud has, answered as AgentBay answers a failure
 (success=False, or AgentBayError where AgentBay raises) with one sentence saying why: VPC
-network binding, cloud-phone device simulation, and browser extensions uploaded to the cloud."""
+network binding and cloud-phone device simulation."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from .errors import AgentBayError
 from .failures import CLOUD_ONLY
 from .models import MobileSimulateConfig, MobileSimulateMode, MobileSimulateUploadResult
 from .results import ApiResponse
@@ -15,8 +13,6 @@ NETWORK = CLOUD_ONLY.format(feature="BetaNetwork", why="it binds sessions to a V
                             "an OpenBay session's egress is set by its network policy")
 SIMULATE = CLOUD_ONLY.format(feature="mobile device simulation", why="it dresses AgentBay's cloud phones as "
                              "another device; an OpenBay mobile session drives your own device")
-EXTENSIONS = ("browser extensions are not served by OpenBay yet: its Chromium starts without extensions, so "
-              "ExtensionsService stores none")
 
 
 class NetworkResult(ApiResponse):
@@ -95,68 +91,3 @@ class AsyncMobileSimulateService(MobileSimulateService):
     async def upload_mobile_info(self, mobile_dev_info_content: str,  # type: ignore[override]
                                  context_sync: Any = None) -> MobileSimulateUploadResult:
         return MobileSimulateService.upload_mobile_info(self, mobile_dev_info_content, context_sync)
-
-
-class Extension:
-    def __init__(self, id: str, name: str, created_at: str | None = None):
-        self.id, self.name, self.created_at = id, name, created_at
-
-
-class ExtensionOption:
-    def __init__(self, context_id: str, extension_ids: list[str]):
-        if not context_id or not str(context_id).strip():
-            raise ValueError("context_id cannot be empty")
-        if not extension_ids:
-            raise ValueError("extension_ids cannot be empty")
-        self.context_id, self.extension_ids = context_id, list(extension_ids)
-
-    def validate(self) -> bool:
-        return bool(self.context_id and self.extension_ids)
-
-
-class ExtensionsService:
-    """list() is empty and cleanup() has nothing to do; create/update/delete raise AgentBayError
-    (AgentBay raises on a failed upload too) saying OpenBay loads no extensions."""
-
-    def __init__(self, agent_bay: Any, context_id: str = ""):
-        self._agent_bay, self.context_id = agent_bay, context_id
-
-    def list(self) -> list[Extension]:
-        return []
-
-    def create(self, local_path: str) -> Extension:
-        if not os.path.exists(local_path):
-            raise FileNotFoundError(f"Extension file not found: {local_path}")
-        raise AgentBayError(EXTENSIONS)
-
-    def update(self, extension_id: str, new_local_path: str) -> Extension:
-        raise AgentBayError(EXTENSIONS)
-
-    def cleanup(self) -> bool:
-        return True
-
-    def delete(self, extension_id: str) -> bool:
-        return False
-
-    def create_extension_option(self, extension_ids: list[str]) -> ExtensionOption:
-        return ExtensionOption(self.context_id, extension_ids)
-
-
-class AsyncExtensionsService(ExtensionsService):
-    async def list(self) -> list[Extension]:  # type: ignore[override]
-        return []
-
-    async def create(self, local_path: str) -> Extension:  # type: ignore[override]
-        return ExtensionsService.create(self, local_path)
-
-    async def update(self, extension_id: str, new_local_path: str) -> Extension:  # type: ignore[override]
-        raise AgentBayError(EXTENSIONS)
-
-    async def cleanup(self) -> bool:  # type: ignore[override]
-        return True
-
-    async def delete(self, extension_id: str) -> bool:  # type: ignore[override]
-        return False
-
-    async def create_extension_option(self, extension_ids: list[str]) -> ExtensionOption:  # type: ignore[override]
-        return ExtensionOption(self.context_id, extension_ids)

@@ -13,6 +13,7 @@ _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _ARG = re.compile(r"^--[a-z0-9][a-z0-9-]{0,127}(=[^\x00-\x1f\x7f]{0,2048})?$")
 # the switches envd sets itself: the CDP pipe (never a TCP port), the profile folder, extensions
 RESERVED_ARGS = ("--remote-debugging", "--user-data-dir", "--load-extension", "--disable-extensions-except")
+_EXTENSION_DIR = re.compile(r"^/[A-Za-z0-9_./-]{0,1023}$")
 _START_URL = re.compile(r"^(https?://|about:|chrome://)[^\x00-\x20\x7f]{0,4096}$")
 BROWSER_IMAGES = ("browser", "computer")
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -75,6 +76,9 @@ class BrowserOption(RequestBody):
                     "OpenBay's); the CDP, profile and extension switches are envd's own")
     start_url: str | None = _described(_START_URL, default=None,
                                        description="the first page (http, https, about: or chrome://)")
+    extension_dir: str | None = _described(
+        _EXTENSION_DIR, default=None,
+        description="a folder of the session whose extensions (.zip files or unpacked folders) Chromium loads")
 
     @field_validator("extra_args")
     @classmethod
@@ -84,6 +88,13 @@ class BrowserOption(RequestBody):
                 raise ValueError(f"{arg[:80]!r} is not a Chromium switch (--name or --name=value)")
             if arg.startswith(RESERVED_ARGS):
                 raise ValueError(f"{arg.partition('=')[0]} is set by OpenBay itself")
+        return v
+
+    @field_validator("extension_dir")
+    @classmethod
+    def _extension_dir(cls, v: str | None) -> str | None:
+        if v and (not _EXTENSION_DIR.fullmatch(v) or ".." in v.split("/")):
+            raise ValueError("extension_dir must be an absolute folder path of the session")
         return v
 
     @field_validator("start_url")

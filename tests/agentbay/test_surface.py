@@ -26,7 +26,7 @@ HANDED_OUT = {f"{n}.__init__" for n in (
     "Command", "AsyncCommand", "FileSystem", "AsyncFileSystem", "Code", "AsyncCode",
     "ContextManager", "AsyncContextManager", "ContextService", "AsyncContextService", "Env", "AsyncEnv",
     "BetaNetwork", "AsyncBetaNetwork", "FileTransfer", "AsyncFileTransfer", "MobileSimulateService",
-    "AsyncMobileSimulateService", "BrowserFingerprintGenerator", "ExtensionsService", "AsyncExtensionsService")}
+    "AsyncMobileSimulateService", "BrowserFingerprintGenerator")}
 
 
 def test_the_reference_is_the_pinned_version():

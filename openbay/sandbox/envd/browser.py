@@ -14,6 +14,7 @@ import re
 import signal
 import time
 
+import browser_extensions
 import cdp_mux
 import page_keeper
 import wire
@@ -91,6 +92,7 @@ def launch_args(options: dict) -> tuple[list[str], dict]:
         if proxy.get("bypass"):
             args.append(f"--proxy-bypass-list={proxy['bypass']}")
     args = _with_extra(args, options.get("extra_args") or [])
+    args = browser_extensions.extension_args(args, browser_extensions.extension_folders(options.get("extension_dir")))
     args.append("about:blank")  # one page to start with, as connect_over_cdp expects (start_url: opened later)
     return args, env
 

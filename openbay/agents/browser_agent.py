@@ -18,7 +18,7 @@ from .events import AgentHooks
 from .llm import ChatClient
 from .operator import ActionCache
 from .prompts import browser_system_prompt
-from .step_loop import AgentOptions, AgentOutcome, BudgetExceeded, StepAgent, StepView, invalid_arguments, tool
+from .step_loop import AgentOptions, AgentOutcome, BudgetExceeded, StepAgent, StepView, tool
 from .task_guard import DomainPolicy, MaskedHooks, SecretRefused, Secrets
 from .task_replay import TaskReplay
 
@@ -124,18 +124,14 @@ class BrowserAgent(StepAgent):
         return ok, text, changed
 
     async def _act_on_page(self, name: str, args: dict) -> tuple[bool, str, bool]:
-        action = ACTIONS.get(name)
-        if action is None:
-            return False, f"there is no tool {name!r}", False
-        bad = invalid_arguments(action.parameters, args)
-        if bad:
-            return False, bad, False
-        try:
-            return True, await action.run(self.browser, args), action.navigates
-        except ActionError as e:
-            await self.hooks.emit("error", {"message": self.secrets.mask(str(e)), "fatal": False})
-            return False, str(e), False
-        except PlaywrightError as e:
-            message = f"{name} failed: {str(e).splitlines()[0][:300]}"
-            await self.hooks.emit("error", {"message": self.secrets.mask(message), "fatal": False})
-            return False, message, action.navigates
+        async def run(action) -> tuple[str, bool]:
+            return await action.run(self.browser, args), action.navigates
+        return await self._dispatch(ACTIONS, name, args, run)
+
+    def _failure(self, name: str, action, error: Exception) -> tuple[str, str, bool] | None:
+        if isinstance(error, ActionError):
+            return str(error), self.secrets.mask(str(error)), False
+        if isinstance(error, PlaywrightError):
+            message = f"{name} failed: {str(error).splitlines()[0][:300]}"
+            return message, self.secrets.mask(message), action.navigates
+        return None

@@ -13,9 +13,9 @@ from typing import Protocol
 
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.client import EnvdClient, EnvdError
+from openbay.sandbox.envd.computer_client import ComputerClient, ScreenshotError
 from openbay.sandbox.envd.upload import upload
 
-MAX_SCREENSHOT = 64 * 1024 * 1024
 MAX_READ = 256 * 1024  # of a file, for the model
 MAX_OUTPUT = 64 * 1024  # of a command, for the model
 
@@ -78,33 +78,20 @@ class EnvdComputer:
 
     def __init__(self, envd: EnvdClient):
         self.envd = envd
-
-    async def _call(self, request: dict) -> dict:
-        try:
-            return await self.envd.call(request)
-        except EnvdError as e:
-            raise ComputerError(str(e)) from None
+        self.client = ComputerClient(envd)
 
     async def screenshot(self) -> bytes:
-        parts, size = [], 0
         try:
-            async for kind, payload in self.envd.stream({"op": "desktop_screenshot"}):
-                if kind != wire.JSON:
-                    size += len(payload)
-                    if size > MAX_SCREENSHOT:
-                        raise ComputerGone("the screenshot is too large")
-                    parts.append(payload)
+            return await self.client.screenshot()
+        except ScreenshotError as e:
+            raise ComputerGone(str(e)) from None
         except EnvdError as e:
             raise ComputerGone(f"the screen cannot be seen: {e}") from None
-        if not parts:
-            raise ComputerGone("the computer sent no screenshot")
-        return b"".join(parts)
 
     async def windows(self) -> list[WindowInfo]:
         # the focus from one xdotool run (envd's `active` op would list all windows again)
-        listed, active = await asyncio.gather(
-            self._call({"op": "desktop_windows", "action": "list"}),
-            self.run_command("xdotool getactivewindow", 10))
+        listed, active = await asyncio.gather(_said(self.client.windows("list")),
+                                              self.run_command("xdotool getactivewindow", 10))
         active_id = int(active.output.strip()) if active.exit_code == 0 and active.output.strip().isdigit() else None
         return [WindowInfo(window_id=w["window_id"], title=w.get("title", ""),
                            x=w.get("absolute_upper_left_x", 0), y=w.get("absolute_upper_left_y", 0),
@@ -112,19 +99,19 @@ class EnvdComputer:
                            active=w["window_id"] == active_id) for w in listed["windows"]]
 
     async def mouse(self, action: str, **args) -> None:
-        await self._call({"op": "desktop_input", "action": action, **args})
+        await _said(self.client.input(action, **args))
 
     async def type_text(self, text: str) -> None:
-        await self._call({"op": "desktop_input", "action": "type", "text": text})
+        await _said(self.client.input("type", text=text))
 
     async def press_keys(self, keys: list[str]) -> None:
-        await self._call({"op": "desktop_input", "action": "keys", "keys": keys})
+        await _said(self.client.input("keys", keys=keys))
 
     async def activate_window(self, window_id: int) -> None:
-        await self._call({"op": "desktop_windows", "action": "activate", "window_id": window_id})
+        await _said(self.client.windows("activate", window_id=window_id))
 
     async def start_app(self, command: str) -> int:
-        answer = await self._call({"op": "desktop_apps", "action": "start", "start_cmd": command})
+        answer = await _said(self.client.apps("start", start_cmd=command))
         return answer["processes"][0]["pid"]
 
     async def run_command(self, command: str, timeout_s: float) -> CommandResult:
@@ -156,3 +143,11 @@ class EnvdComputer:
             await upload(self.envd, {"op": "fs.write", "path": path, "mode": "overwrite"}, chunks())
         except EnvdError as e:
             raise ComputerError(str(e)) from None
+
+
+async def _said(call):
+    """The answer of an envd call; its failure as a ComputerError, in words fit for the model."""
+    try:
+        return await call
+    except EnvdError as e:
+        raise ComputerError(str(e)) from None

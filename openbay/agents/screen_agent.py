@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from .events import AgentHooks
 from .llm import ChatClient
 from .screen_image import ModelImage, model_image
-from .step_loop import AgentOptions, StepAgent, StepView, invalid_arguments, tool
+from .step_loop import AgentOptions, StepAgent, StepView, tool
 
 MAX_WAIT_S = 30
 
@@ -98,18 +98,15 @@ class ScreenAgent(StepAgent):
         return state.image.digest
 
     async def _run_action(self, name: str, args: dict, state: ScreenState) -> tuple[bool, str, bool]:
-        action = self.actions.get(name)
-        if action is None:
-            return False, f"there is no tool {name!r}", False
-        bad = invalid_arguments(action.parameters, args)
-        if bad:
-            return False, bad, False
-        try:
-            return True, await action.run(args, state), True
-        except self.errors as e:
-            message = f"{name} failed: {str(e)[:500]}"
-            await self.hooks.emit("error", {"message": message, "fatal": False})
-            return False, message, False
+        async def run(action: Action) -> tuple[str, bool]:
+            return await action.run(args, state), True
+        return await self._dispatch(self.actions, name, args, run)
+
+    def _failure(self, name: str, action: Action, error: Exception) -> tuple[str, str, bool] | None:
+        if not isinstance(error, self.errors):
+            return None
+        message = f"{name} failed: {str(error)[:500]}"
+        return message, message, False
 
     async def _wait(self, args: dict, state: ScreenState) -> str:
         started = time.monotonic()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +140,32 @@ class StepAgent:
     async def _run_action(self, name: str, args: dict, state: Any) -> tuple[bool, str, bool]:
         """Run one of this agent's own tools: (ok, text for the model, whether the state surely changed)."""
         raise NotImplementedError
+
+    def _failure(self, name: str, action: Any, error: Exception) -> tuple[str, str, bool] | None:
+        """How a failed action is told (text for the model, the error event's text, whether the
+        state surely changed); None: not an action's failure, it goes up."""
+        return None
+
+    async def _dispatch(self, actions: Mapping[str, Any], name: str, args: dict,
+                        run: Callable[[Any], Awaitable[tuple[str, bool]]]) -> tuple[bool, str, bool]:
+        """One of `actions` (each with JSON-schema `parameters`) by name, its arguments checked,
+        run by `run(action)` -> (text, changed); a failure `_failure` knows is said to the model."""
+        action = actions.get(name)
+        if action is None:
+            return False, f"there is no tool {name!r}", False
+        bad = invalid_arguments(action.parameters, args)
+        if bad:
+            return False, bad, False
+        try:
+            text, changed = await run(action)
+            return True, text, changed
+        except Exception as e:
+            failure = self._failure(name, action, e)
+            if failure is None:
+                raise
+            text, event, changed = failure
+            await self.hooks.emit("error", {"message": event, "fatal": False})
+            return False, text, changed
 
     def fingerprint(self, state: Any) -> str:
         """Equal for states the model cannot tell apart (for noticing loops)."""

@@ -9,14 +9,16 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from websockets.asyncio.client import ClientConnection as AsyncConnection
 from websockets.asyncio.client import connect as async_connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake, InvalidStatus
+from websockets.sync.client import ClientConnection as SyncConnection
 from websockets.sync.client import connect as sync_connect
 
 from openbay.protocol.tasks import TERMINAL_STATUS_NAMES
@@ -120,6 +122,9 @@ def _safe_call(fn: Callable[[AgentEvent], object], event: AgentEvent) -> object:
         return None
 
 
+STREAM_ERRORS = (OSError, ConnectionClosed, InvalidHandshake, TimeoutError)  # a dropped stream
+
+
 class Reconnects:
     """When to reopen a dropped stream: after a growing pause, for up to RECONNECT_WINDOW_S
     without a new event (long enough for a server to restart)."""
@@ -139,61 +144,147 @@ class Reconnects:
         return min(RECONNECT_BACKOFF_S * self.failures, MAX_BACKOFF_S)
 
 
-def run_blocking(base_url: str, headers: dict, task_id: str, d: EventDispatcher,
-                 stop: Callable[[], bool] = lambda: False) -> None:
+def _stream(url_after: Callable[[int], str], d: EventDispatcher, stop: Callable[[], bool]) -> Generator:
+    """The stream's logic, once for both clients: what to do next, as steps a runner performs,
+    ("open", url), ("recv",) -> a message or None at a clean close, ("call", fn, event) -> the
+    callback's answer, ("send", message), ("close",), ("sleep", seconds); a runner's
+    connection error comes back into it as the exception."""
     retry = Reconnects(d)
     while not d.ended and not stop():
         why: object = "the server closed the stream before the task ended"
         try:
-            with sync_connect(stream_url(base_url, task_id, d.last_seq), additional_headers=headers,
-                              open_timeout=15, max_size=2**24) as ws:
-                for raw in ws:
-                    event = d.accept(raw)
-                    fn = d.callback(event) if event else None
-                    if event is not None and fn is not None:
-                        answer = d.reply(event, _safe_call(fn, event))
-                        if answer:
-                            ws.send(answer)
-                    if d.ended or stop():
-                        return
-        except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as e:
+            yield ("open", url_after(d.last_seq))
+            while (raw := (yield ("recv",))) is not None:
+                event = d.accept(raw)
+                fn = d.callback(event) if event else None
+                if event is not None and fn is not None:
+                    if (msg := d.reply(event, (yield ("call", fn, event)))) is not None:
+                        yield ("send", msg)
+                if d.ended or stop():
+                    return
+            yield ("close",)
+        except STREAM_ERRORS as e:
             if (reason := _refused(e)) is not None:
                 d.error = d.error or reason
                 return
             why = e
         if d.ended or (pause := retry.delay(why)) is None:
             return
-        time.sleep(pause)
+        yield ("sleep", pause)
+
+
+def _advance(steps: Generator, answer: Any, error: Exception | None) -> tuple | None:
+    """The stream's next step, given the last one's answer or error; None once it ended."""
+    try:
+        return steps.throw(error) if error is not None else steps.send(answer)
+    except StopIteration:
+        return None
+
+
+class _BlockingSteps:
+    """Performs the stream's steps with the blocking WebSocket client."""
+
+    def __init__(self, headers: dict):
+        self.headers = headers
+        self.ws: SyncConnection | None = None
+
+    def _open(self) -> SyncConnection:
+        if self.ws is None:
+            raise ConnectionError("the event stream is not open")
+        return self.ws
+
+    def open(self, url: str) -> None:
+        # entered as its context manager says (close() is its exit): websockets warns otherwise
+        self.ws = sync_connect(url, additional_headers=self.headers, open_timeout=15, max_size=2**24).__enter__()
+
+    def recv(self) -> str | bytes | None:
+        try:
+            return self._open().recv()
+        except ConnectionClosedOK:
+            return None
+
+    def call(self, fn: Callable, event: AgentEvent) -> object:
+        return _safe_call(fn, event)
+
+    def send(self, message: str) -> None:
+        self._open().send(message)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        ws, self.ws = self.ws, None
+        if ws is not None:
+            ws.close()
+
+
+class _AsyncSteps:
+    """Performs the stream's steps with the asyncio WebSocket client."""
+
+    def __init__(self, headers: dict):
+        self.headers = headers
+        self.ws: AsyncConnection | None = None
+
+    def _open(self) -> AsyncConnection:
+        if self.ws is None:
+            raise ConnectionError("the event stream is not open")
+        return self.ws
+
+    async def open(self, url: str) -> None:
+        self.ws = await async_connect(url, additional_headers=self.headers, open_timeout=15, max_size=2**24)
+
+    async def recv(self) -> str | bytes | None:
+        try:
+            return await self._open().recv()
+        except ConnectionClosedOK:
+            return None
+
+    async def call(self, fn: Callable, event: AgentEvent) -> object:
+        try:
+            return await settle(_safe_call(fn, event))
+        except Exception:  # raised by the coroutine a coroutine function gave
+            log.exception("on_%s callback failed", event.type)
+            return None
+
+    async def send(self, message: str) -> None:
+        await self._open().send(message)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        ws, self.ws = self.ws, None
+        if ws is not None:
+            await ws.close()
+
+
+def run_blocking(base_url: str, headers: dict, task_id: str, d: EventDispatcher,
+                 stop: Callable[[], bool] = lambda: False) -> None:
+    steps, io = _stream(lambda seq: stream_url(base_url, task_id, seq), d, stop), _BlockingSteps(headers)
+    answer, error = None, None
+    try:
+        while (step := _advance(steps, answer, error)) is not None:
+            try:
+                answer, error = getattr(io, step[0])(*step[1:]), None
+            except STREAM_ERRORS as e:
+                io.close()
+                answer, error = None, e
+    finally:
+        io.close()
 
 
 async def run_async(base_url: str, headers: dict, task_id: str, d: EventDispatcher) -> None:
-    retry = Reconnects(d)
-    while not d.ended:
-        why: object = "the server closed the stream before the task ended"
-        try:
-            async with async_connect(stream_url(base_url, task_id, d.last_seq), additional_headers=headers,
-                                     open_timeout=15, max_size=2**24) as ws:
-                async for raw in ws:
-                    event = d.accept(raw)
-                    fn = d.callback(event) if event else None
-                    if event is not None and fn is not None:
-                        try:
-                            answer = await settle(_safe_call(fn, event))
-                        except Exception:  # raised by the coroutine a coroutine function gave
-                            log.exception("on_%s callback failed", event.type)
-                            answer = None
-                        if (msg := d.reply(event, answer)) is not None:
-                            await ws.send(msg)
-                    if d.ended:
-                        return
-        except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError) as e:
-            if (reason := _refused(e)) is not None:
-                d.error = d.error or reason
-                return
-            why = e
-        if d.ended or (pause := retry.delay(why)) is None:
-            return
-        await asyncio.sleep(pause)
+    steps, io = _stream(lambda seq: stream_url(base_url, task_id, seq), d, lambda: False), _AsyncSteps(headers)
+    answer, error = None, None
+    try:
+        while (step := _advance(steps, answer, error)) is not None:
+            try:
+                answer, error = await getattr(io, step[0])(*step[1:]), None
+            except STREAM_ERRORS as e:
+                await io.close()
+                answer, error = None, e
+    finally:
+        await io.close()
 
 
 __all__ = ["AgentEvent", "EventDispatcher", "run_blocking", "run_async"]

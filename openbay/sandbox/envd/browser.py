@@ -7,17 +7,16 @@ Clients reach it through the `cdp` op, multiplexed by cdp_mux.
 Standard library only (runs inside the sandbox).
 """
 import asyncio
-import collections
 import fcntl
 import os
 import re
-import signal
 import time
 
 import browser_extensions
 import cdp_mux
 import page_keeper
 import wire
+from supervisor import Supervised
 
 EXECUTABLES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 HOME = os.environ.get("HOME", "/home/user")
@@ -115,14 +114,13 @@ class Chromium:
     """The process, its pipe, and the multiplexer on it."""
 
     def __init__(self):
-        self.process: asyncio.subprocess.Process | None = None
+        self.proc = Supervised("chromium")
         self.mux: cdp_mux.Multiplexer | None = None
         self.state = "stopped"  # stopped | starting | running | crashed
         self.options: dict = {}
         self.exit_code: int | None = None
         self.started_ms = 0.0
         self.version = ""
-        self.log_tail: collections.deque = collections.deque(maxlen=40)
         self._stopping = False
         self._lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
@@ -132,11 +130,11 @@ class Chromium:
         if (options.get("proxy") or {}).get("password"):
             options = {**options, "proxy": {**options["proxy"], "password": "***"}}
         out = {"state": self.state, "version": self.version, "options": options,
-               "pid": self.process.pid if self.process and self.state == "running" else None,
+               "pid": self.proc.pid if self.state == "running" else None,
                "clients": len(self.mux.clients) if self.mux else 0, "started_ms": self.started_ms}
         if self.state == "crashed":
             out["exit_code"] = self.exit_code
-            out["log_tail"] = "\n".join(self.log_tail)[-4000:]
+            out["log_tail"] = "\n".join(self.proc.log_tail)[-4000:]
         return out
 
     async def ensure_running(self) -> None:
@@ -167,15 +165,11 @@ class Chromium:
         # where Chromium looks for them
         script = f'exec "$@" 3<&{cmd_r} 4>&{out_w} {cmd_r}<&- {out_w}>&-'
         try:
-            self.process = await asyncio.create_subprocess_exec(
-                "/bin/bash", "-c", script, "bash", *args, stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-                pass_fds=(cmd_r, out_w), env=env, start_new_session=True)
+            await self.proc.start(["/bin/bash", "-c", script, "bash", *args], env=env, pass_fds=(cmd_r, out_w))
         finally:
             os.close(cmd_r)
             os.close(out_w)
         self.state, self.options, self.exit_code, self._stopping = "starting", options, None, False
-        self.log_tail.clear()
         loop = asyncio.get_running_loop()
         # non-blocking both ways: a browser slow to read must not stall envd's other ops
         writer, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(cmd_w, "wb", buffering=0))
@@ -184,8 +178,7 @@ class Chromium:
                                      os.fdopen(out_r, "rb", buffering=0))
         self.mux = cdp_mux.Multiplexer(lambda data: _write_all(writer, data + b"\0"))
         self._tasks = [asyncio.ensure_future(self._pump(reader, self.mux)),
-                       asyncio.ensure_future(self._collect_log(self.process.stderr)),
-                       asyncio.ensure_future(self._watch(self.process, self.mux, writer))]
+                       asyncio.ensure_future(self._watch(self.proc.process, self.mux, writer))]
         try:
             version = await self.mux.command("Browser.getVersion", timeout=START_TIMEOUT_S)
             await self.mux.command("Browser.setDownloadBehavior",
@@ -200,7 +193,7 @@ class Chromium:
             await self._stop()
             self.state = "crashed"
             raise BrowserUnavailable(f"chromium did not start: {e or type(e).__name__}; "
-                                     + " | ".join(list(self.log_tail)[-5:])) from None
+                                     + self.proc.tail()) from None
         self.version = version.get("product", "")
         self.started_ms = round((time.monotonic() - began) * 1000, 1)
         self.state = "running"
@@ -231,19 +224,15 @@ class Chromium:
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
             pass
 
-    async def _collect_log(self, stream) -> None:
-        async for line in stream:
-            self.log_tail.append(line.decode(errors="replace").rstrip())
-
     async def _watch(self, process, mux, writer) -> None:
         code = await process.wait()
         mux.close("the browser exited")
         writer.close()
-        if process is self.process and not self._stopping:
+        if process is self.proc.process and not self._stopping:
             self.state, self.exit_code = "crashed", code
 
     async def _stop(self) -> None:
-        proc = self.process
+        proc = self.proc.process
         if proc is None:
             return
         self._stopping = True
@@ -253,17 +242,13 @@ class Chromium:
                 await asyncio.wait_for(proc.wait(), CLOSE_TIMEOUT_S)
             except (cdp_mux.CdpError, ConnectionError, asyncio.TimeoutError):
                 pass
-        try:  # the whole group: renderers, zygotes and helpers left behind too
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        await proc.wait()
+        await self.proc.stop()  # the whole group: renderers, zygotes and helpers left behind too
         for task in self._tasks:
             await asyncio.wait([task], timeout=2)
             task.cancel()
         if self.mux:
             self.mux.close("the browser was stopped")
-        self.process, self.mux, self.state = None, None, "stopped"
+        self.mux, self.state = None, "stopped"
 
 
 def _write_all(writer: asyncio.WriteTransport, data: bytes) -> None:

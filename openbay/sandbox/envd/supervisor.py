@@ -57,12 +57,11 @@ class Supervised:
         proc = self.process
         if proc is None:
             return
-        if proc.returncode is None:
-            try:  # the whole group: whatever the process started goes too
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            await proc.wait()
+        try:  # the whole group, even when its leader is gone: whatever the process started goes too
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        await proc.wait()
         for task in self._tasks:
             await asyncio.wait([task], timeout=2)
             task.cancel()

@@ -1,11 +1,11 @@
-"""The computer of a `computer` session, for routes and for agents on the server.
+"""The computer of a `computer` session, for the server's routes.
 
-Every method but `sandbox` takes the session's Sandbox, so the computer agent calls
-them directly (`services.computer.click_mouse(sandbox, 10, 20)`) without HTTP.
-The computer itself (Xvfb, window manager, x11vnc) lives in envd inside the sandbox; envd's
-ops for it keep their wire names (`desktop_*`).
+Every method but `sandbox` takes the session's Sandbox and says envd's failures as API errors;
+the operations themselves are envd's ComputerClient (the computer agent uses it too).
 """
 from __future__ import annotations
+
+import contextlib
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.computer import (
@@ -18,15 +18,23 @@ from openbay.protocol.computer import (
     Window,
 )
 from openbay.sandbox import EnvdError, Sandbox
-from openbay.sandbox.envd import wire
-from openbay.sandbox.envd.channel import EnvdChannel, open_channel
+from openbay.sandbox.envd.channel import EnvdChannel
+from openbay.sandbox.envd.computer_client import ComputerClient, ScreenshotError
 
 from ..errors import ApiError
 from .envd_calls import envd_api_error
 from .keys import Principal
 from .sessions import SessionService
 
-MAX_SCREENSHOT = 64 * 1024 * 1024
+
+@contextlib.contextmanager
+def _as_api_errors():
+    try:
+        yield
+    except ScreenshotError as e:
+        raise ApiError(ErrorCode.SANDBOX_ERROR, str(e)) from None
+    except EnvdError as e:
+        raise envd_api_error(e) from None
 
 
 class ComputerService:
@@ -42,45 +50,30 @@ class ComputerService:
                            "which is not a computer; create one with image_id='computer'")
         return sandbox
 
-    @staticmethod
-    async def _call(sandbox: Sandbox, request: dict) -> dict:
-        try:
-            return await sandbox.envd.call(request)
-        except EnvdError as e:
-            raise envd_api_error(e) from None
-
     # the screen
 
     async def status(self, sandbox: Sandbox, start: bool = True) -> ComputerStatus:
-        return ComputerStatus.model_validate(await self._call(sandbox, {"op": "desktop_status",
-                                                                        "start": start}))
+        with _as_api_errors():
+            return ComputerStatus.model_validate(await ComputerClient(sandbox.envd).status(start))
 
     async def screenshot(self, sandbox: Sandbox) -> bytes:
         """The whole screen as PNG bytes."""
-        parts, size = [], 0
-        try:
-            async for kind, payload in sandbox.envd.stream({"op": "desktop_screenshot"}):
-                if kind != wire.JSON:
-                    size += len(payload)
-                    if size > MAX_SCREENSHOT:
-                        raise ApiError(ErrorCode.SANDBOX_ERROR, "the screenshot is too large")
-                    parts.append(payload)
-        except EnvdError as e:
-            raise envd_api_error(e) from None
-        if not parts:
-            raise ApiError(ErrorCode.SANDBOX_ERROR, "the computer sent no screenshot")
-        return b"".join(parts)
+        with _as_api_errors():
+            return await ComputerClient(sandbox.envd).screenshot()
 
     async def screen_size(self, sandbox: Sandbox) -> ScreenSize:
-        return ScreenSize.model_validate(await self._call(sandbox, {"op": "desktop_screen"}))
+        with _as_api_errors():
+            return ScreenSize.model_validate(await ComputerClient(sandbox.envd).screen())
 
     async def cursor_position(self, sandbox: Sandbox) -> CursorPosition:
-        return CursorPosition.model_validate(await self._call(sandbox, {"op": "desktop_cursor"}))
+        with _as_api_errors():
+            return CursorPosition.model_validate(await ComputerClient(sandbox.envd).cursor())
 
     # mouse and keyboard
 
     async def _input(self, sandbox: Sandbox, action: str, **args) -> None:
-        await self._call(sandbox, {"op": "desktop_input", "action": action, **args})
+        with _as_api_errors():
+            await ComputerClient(sandbox.envd).input(action, **args)
 
     async def move_mouse(self, sandbox: Sandbox, x: int, y: int) -> None:
         await self._input(sandbox, "move", x=x, y=y)
@@ -108,44 +101,48 @@ class ComputerService:
 
     # windows
 
+    async def _windows(self, sandbox: Sandbox, action: str, **args) -> dict:
+        with _as_api_errors():
+            return await ComputerClient(sandbox.envd).windows(action, **args)
+
     async def list_windows(self, sandbox: Sandbox) -> list[Window]:
-        answer = await self._call(sandbox, {"op": "desktop_windows", "action": "list"})
+        answer = await self._windows(sandbox, "list")
         return [Window.model_validate(w) for w in answer["windows"]]
 
     async def active_window(self, sandbox: Sandbox) -> Window | None:
-        answer = await self._call(sandbox, {"op": "desktop_windows", "action": "active"})
+        answer = await self._windows(sandbox, "active")
         return Window.model_validate(answer["window"]) if answer.get("window") else None
 
     async def window_action(self, sandbox: Sandbox, window_id: int, action: str, **args) -> None:
         """action: activate, maximize, minimize, restore, close, fullscreen, or resize (width, height)."""
-        await self._call(sandbox, {"op": "desktop_windows", "action": action,
-                                   "window_id": window_id, **args})
+        await self._windows(sandbox, action, window_id=window_id, **args)
 
     # applications
 
+    async def _apps(self, sandbox: Sandbox, action: str, **args) -> dict:
+        with _as_api_errors():
+            return await ComputerClient(sandbox.envd).apps(action, **args)
+
     async def installed_apps(self, sandbox: Sandbox) -> list[InstalledApp]:
-        answer = await self._call(sandbox, {"op": "desktop_apps", "action": "installed"})
+        answer = await self._apps(sandbox, "installed")
         return [InstalledApp.model_validate(a) for a in answer["apps"]]
 
     async def start_app(self, sandbox: Sandbox, start_cmd: str, work_directory: str = "") -> list[Process]:
-        answer = await self._call(sandbox, {"op": "desktop_apps", "action": "start",
-                                            "start_cmd": start_cmd, "work_directory": work_directory})
+        answer = await self._apps(sandbox, "start", start_cmd=start_cmd, work_directory=work_directory)
         return [Process.model_validate(p) for p in answer["processes"]]
 
     async def running_apps(self, sandbox: Sandbox) -> list[Process]:
-        answer = await self._call(sandbox, {"op": "desktop_apps", "action": "running"})
+        answer = await self._apps(sandbox, "running")
         return [Process.model_validate(p) for p in answer["processes"]]
 
     async def stop_app(self, sandbox: Sandbox, *, pid: int | None = None,
                        pname: str | None = None) -> list[int]:
         which = {"pid": pid} if pid is not None else {"pname": pname}
-        return (await self._call(sandbox, {"op": "desktop_apps", "action": "stop", **which}))["stopped"]
+        return (await self._apps(sandbox, "stop", **which))["stopped"]
 
     # live view
 
     async def open_vnc(self, sandbox: Sandbox, view_only: bool = False) -> EnvdChannel:
         """An RFB stream to the computer's screen (x11vnc inside the sandbox, no port anywhere)."""
-        try:
-            return await open_channel(sandbox.envd, {"op": "vnc", "view_only": view_only})
-        except EnvdError as e:
-            raise envd_api_error(e) from None
+        with _as_api_errors():
+            return await ComputerClient(sandbox.envd).open_vnc(view_only)

@@ -299,14 +299,17 @@ class AgentBayCodeCalls:
         if lang is None:
             return failure(EnhancedCodeExecutionResult, f"unsupported language {language!r}: OpenBay runs "
                            f"python, javascript, r and java")
-        try:
-            r = yield from CodeCalls.run_code(self, code, lang, timeout_s)  # type: ignore[arg-type]
+        live = stream_beta and (on_stdout is not None or on_stderr is not None)
+        try:  # stream_beta: the callbacks get the output as the cell writes it
+            r = yield from CodeCalls.run_code(self, code, lang, timeout_s,  # type: ignore[arg-type]
+                                              on_stdout=on_stdout if live else None,
+                                              on_stderr=on_stderr if live else None)
         except OpenBayError as e:
             if on_error is not None:
                 on_error(e)
             return from_error(EnhancedCodeExecutionResult, e)
         for text, handler in ((r.stdout, on_stdout), (r.stderr, on_stderr)):
-            if text and handler is not None:
+            if text and handler is not None and not live:
                 handler(text)
         outputs = [ExecutionResult(text=o.text, html=o.html, markdown=o.markdown, png=o.png, svg=o.svg,
                                    is_main_result=o.is_main_result) for o in r.results]

@@ -4,7 +4,9 @@ language in a session (envd's `code.run`), so a context is its language's kernel
 working directory of its own (set for each of its executions, and put back after)."""
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import secrets
 import time
 
@@ -13,6 +15,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from openbay.sandbox import EnvdError
+from openbay.sandbox.envd import wire
 
 from . import cell_envs
 from .charts import INSTALL_CELL, TAKE_CELL, attach, parse_charts
@@ -25,6 +28,7 @@ LANGUAGES = {"python": "python", "py": "python", "python3": "python", "js": "jav
 REFUSED = "OpenBay's kernels run Python, JavaScript, R and Java, not {!r}"
 CELL_TIMEOUT_S = 300  # E2B's run_code default
 HIDDEN_CELL_TIMEOUT_S = 30
+log = logging.getLogger("openbay.e2b")
 
 
 def _contexts(target) -> dict:
@@ -96,42 +100,63 @@ async def execute(request: Request, body: dict) -> Response:
     target = current.get()
     sandbox = await target.sandbox()
     stamp = time.time() * 1000
+    code, envs = body.get("code", ""), body.get("env_vars") or {}
+    if not isinstance(code, str) or not cell_envs.valid(envs):
+        return envd_error(400, "code is a string and env_vars an object of strings")
+    if (envs or cwd) and language in cell_envs.UNSUPPORTED:
+        return envd_error(400, cell_envs.UNSUPPORTED[language])
+    set_cell, restore_cell = cell_envs.cells(language, envs, cwd) if envs or cwd else ("", "")
+    frames = None
     try:
         if language == "python":
             await _install_chart_hook(target, sandbox)
-        code, envs = body.get("code", ""), body.get("env_vars") or {}
-        if not isinstance(code, str) or not cell_envs.valid(envs):
-            return envd_error(400, "code is a string and env_vars an object of strings")
-        if (envs or cwd) and language in cell_envs.UNSUPPORTED:
-            return envd_error(400, cell_envs.UNSUPPORTED[language])
-        answer = await _run_with_envs(sandbox, code, language, envs, cwd)
-        if language == "python":
-            await _charts(target, sandbox, answer)
-    except EnvdError as e:
-        return envd_error(400 if e.code in ("bad_request", "conflict") else 502, str(e))
+        setting = await _run(sandbox, set_cell, language, HIDDEN_CELL_TIMEOUT_S) if set_cell else {}
+        if not setting.get("execution_error"):  # e.g. the context's folder is not there: its error says so
+            frames = sandbox.envd.stream({"op": "code.run", "code": code, "language": language,
+                                          "timeout_s": CELL_TIMEOUT_S, "stream": True})
+            first = wire.decode_json(*await anext(frames))  # the kernel has started, or failed to
+    except (EnvdError, StopAsyncIteration) as e:
+        await _restore(sandbox, restore_cell, language, frames)
+        return envd_error(400 if getattr(e, "code", "") in ("bad_request", "conflict") else 502, str(e) or
+                          "the sandbox closed the connection")
 
-    def lines():
-        for line in _lines(answer, stamp):
-            yield json.dumps(line) + "\n"
+    async def lines():
+        """The cell's output as E2B's lines while it runs, then its results and error."""
+        try:
+            if frames is None:
+                answer = {**setting, "stdout": "", "stderr": "", "results": []}
+            else:
+                answer = first
+                while answer.get("type") in ("stdout", "stderr"):
+                    yield json.dumps({"type": answer["type"], "text": answer.get("data", ""),
+                                      "timestamp": time.time() * 1000}) + "\n"
+                    answer = wire.decode_json(*await anext(frames))
+                if language == "python":
+                    await _charts(target, sandbox, answer)
+            for line in _lines(answer, stamp):
+                yield json.dumps(line) + "\n"
+        except (EnvdError, StopAsyncIteration) as e:
+            yield json.dumps({"type": "error", "name": "SandboxError", "value": str(e) or
+                              "the sandbox closed the connection", "traceback": ""}) + "\n"
+        finally:
+            await asyncio.shield(_restore(sandbox, restore_cell, language, frames))
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
+async def _restore(sandbox, restore_cell: str, language: str, frames) -> None:
+    """The context's variables and folder put back, whatever became of the cell."""
+    if frames is not None:
+        await frames.aclose()
+    if restore_cell:
+        try:
+            await _run(sandbox, restore_cell, language, HIDDEN_CELL_TIMEOUT_S)
+        except EnvdError as e:
+            log.warning("a context's cell could not be put back: %s", e)
+
+
 async def _run(sandbox, code: str, language: str, timeout_s: float) -> dict:
     return await sandbox.envd.call({"op": "code.run", "code": code, "language": language, "timeout_s": timeout_s})
-
-
-async def _run_with_envs(sandbox, code: str, language: str, envs: dict[str, str], cwd: str) -> dict:
-    if not envs and not cwd:
-        return await _run(sandbox, code, language, CELL_TIMEOUT_S)
-    set_cell, restore_cell = cell_envs.cells(language, envs, cwd)
-    try:
-        setting = await _run(sandbox, set_cell, language, HIDDEN_CELL_TIMEOUT_S)
-        if setting.get("execution_error"):  # e.g. the context's folder is not there: the cell's error says so
-            return {**setting, "stdout": "", "stderr": "", "results": []}
-        return await _run(sandbox, code, language, CELL_TIMEOUT_S)
-    finally:
-        await _run(sandbox, restore_cell, language, HIDDEN_CELL_TIMEOUT_S)
 
 
 async def _install_chart_hook(target, sandbox) -> None:

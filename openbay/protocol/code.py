@@ -60,3 +60,11 @@ class CodeRunResult(BaseModel):
     timed_out: bool = False
     kernel_restarted: bool = Field(False, description="the kernel was replaced: its state is lost")
     truncated: bool = False
+
+
+class CodeChunk(BaseModel):
+    """One line of a streamed run: output as the cell writes it, then exactly one `result`
+    (whose stdout and stderr are empty: the output came before it)."""
+    type: Literal["stdout", "stderr", "result"]
+    data: str = ""
+    result: CodeRunResult | None = None

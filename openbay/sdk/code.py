@@ -10,6 +10,7 @@ from . import calls
 from .calls import Call, Request
 from .methods import AsyncPart, Part, awaited, blocking
 from .results import ApiResult, OperationResult
+from .streamed_output import OutputCallback, StreamedOutput
 
 
 @dataclass
@@ -43,12 +44,26 @@ class CodeCalls:
     _path: str
 
     def run_code(self, code: str, language: str = "python", timeout_s: float = 60,
-                 stateful: bool = True) -> Call[CodeExecutionResult]:
+                 stateful: bool = True, *, on_stdout: OutputCallback | None = None,
+                 on_stderr: OutputCallback | None = None) -> Call[CodeExecutionResult]:
         """Run `code`; the result has stdout, stderr, the last expression's value
-        (`result`), rich outputs (`results`, `images`) and any error with its traceback."""
+        (`result`), rich outputs (`results`, `images`) and any error with its traceback.
+        With on_stdout/on_stderr, output arrives as the cell writes it (streamed); the
+        result then has it all the same. With AsyncOpenBay they may be coroutine functions."""
         body = RunCodeRequest(code=code, language=language, timeout_s=timeout_s, stateful=stateful).model_dump()
-        req = Request("POST", f"{self._path}/code/run", json=body, timeout_s=timeout_s + 30)
-        run = yield from calls.result(req, CodeExecutionResult, lambda b: dict(CodeRunResult.model_validate(b)))
+        if on_stdout is None and on_stderr is None:
+            req = Request("POST", f"{self._path}/code/run", json=body, timeout_s=timeout_s + 30)
+            run = yield from calls.result(req, CodeExecutionResult, lambda b: dict(CodeRunResult.model_validate(b)))
+        else:
+            streamed = StreamedOutput(on_stdout, on_stderr)
+
+            def build(final: dict) -> dict:
+                out = dict(CodeRunResult.model_validate(final.get("result") or {}))
+                out["stdout"], out["stderr"] = streamed.text("stdout"), streamed.text("stderr")
+                return out
+            req = Request("POST", f"{self._path}/code/run/stream", json=body, timeout_s=timeout_s + 30,
+                          on_line=streamed.on_line)
+            run = yield from calls.result(req, CodeExecutionResult, build)
         if run.error is not None:
             run.error_message = f"{run.error.name}: {run.error.value}"
         return run

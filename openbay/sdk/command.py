@@ -1,9 +1,6 @@
 """`session.command`: shell commands in the session."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from openbay.protocol import CommandRequest
 
 from . import calls
@@ -12,8 +9,7 @@ from .methods import AsyncPart, Part, awaited, blocking
 from .pty import AsyncPtyHandle, PtyHandle, open_pty
 from .pty import OutputCallback as PtyOutput
 from .results import CommandResult
-
-OutputCallback = Callable[[str], Any]
+from .streamed_output import OutputCallback, StreamedOutput
 
 
 class CommandCalls:
@@ -33,24 +29,14 @@ class CommandCalls:
         if on_stdout is None and on_stderr is None:
             req = Request("POST", path, json=body, timeout_s=timeout_s)
             return (yield from calls.result(req, CommandResult, lambda b: calls.model_fields(CommandResult, b)))
-        seen: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        handlers = {"stdout": on_stdout, "stderr": on_stderr}
-
-        def on_line(chunk: dict) -> Any:
-            kind = chunk.get("type")
-            if kind in seen:
-                seen[kind].append(chunk.get("data", ""))
-                handler = handlers[kind]
-                if handler is not None:
-                    return handler(chunk.get("data", ""))
-            return None
+        streamed = StreamedOutput(on_stdout, on_stderr)
 
         def build(final: dict) -> dict:
             out = calls.model_fields(CommandResult, final.get("result") or {})
-            out["output"], out["stderr"] = "".join(seen["stdout"]), "".join(seen["stderr"])
+            out["output"], out["stderr"] = streamed.text("stdout"), streamed.text("stderr")
             return out
 
-        req = Request("POST", f"{path}/stream", json=body, timeout_s=timeout_s, on_line=on_line)
+        req = Request("POST", f"{path}/stream", json=body, timeout_s=timeout_s, on_line=streamed.on_line)
         return (yield from calls.result(req, CommandResult, build))
 
 

@@ -8,7 +8,6 @@ import asyncio
 import codecs
 import json
 import threading
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,8 +17,7 @@ from websockets.sync.client import connect as sync_connect
 
 from .callbacks import settle
 from .errors import AuthenticationError, OpenBayConnectionError
-
-OutputCallback = Callable[[str], Any]
+from .streamed_output import OutputCallback
 
 
 def pty_url(base_url: str, session_path: str, cols: int, rows: int, cwd: str | None) -> str:

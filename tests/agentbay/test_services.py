@@ -86,3 +86,19 @@ def test_code_runs_python_and_javascript(ab_session):
     # R and Java are kernels of the code image: a linux session says where they are
     missing = ab_session.code.run_code("1", "R")
     assert not missing.success and "not installed" in missing.error_message and "code image" in missing.error_message
+
+
+def test_run_code_with_stream_beta_calls_back_while_the_cell_runs(ab_session):
+    # the cell goes on only once the callback, given its first line, has written the file
+    code = ("import os, time\nprint('first')\n"
+            "while not os.path.exists('/tmp/ab-streamed'):\n    time.sleep(0.05)\nprint('second')")
+    seen = []
+
+    def on_stdout(text):
+        seen.append(text)
+        if text == "first\n":
+            ab_session.file_system.write_file("/tmp/ab-streamed", "go")
+
+    r = ab_session.code.run_code(code, "python", timeout_s=60, stream_beta=True, on_stdout=on_stdout)
+    assert r.success and seen == ["first\n", "second\n"], (r, seen)
+    assert r.logs.stdout == ["first\nsecond\n"]

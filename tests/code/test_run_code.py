@@ -173,3 +173,56 @@ def test_huge_output_is_cut_and_the_kernel_lives_on(code_session):
     assert 0 < len(r.stdout) < 20 * 1024 * 1024 and r.stdout.startswith("xxx")
     assert len(r.result) < 2 * 1024 * 1024
     assert code.run_code("21 * 2").result == "42"
+
+
+# the cell goes on only once a file appears, which the callback writes when it gets the
+# first line: a run whose output came only at its end would wait out its timeout instead
+WAITS_FOR_ITS_READER = """import os, sys, time
+print('first')
+while not os.path.exists('/tmp/{mark}'):
+    time.sleep(0.05)
+print('to stderr', file=sys.stderr)
+print('second')
+'done'"""
+
+
+def test_output_streams_while_the_cell_runs(server, code_session):
+    out, err, other = [], [], server.client()
+
+    def on_stdout(text):
+        out.append(text)
+        if text == "first\n":
+            other.get(code_session.session_id).session.file_system.write_file("/tmp/streamed", "go")
+
+    try:
+        r = code_session.code.run_code(WAITS_FOR_ITS_READER.format(mark="streamed"), timeout_s=60,
+                                       on_stdout=on_stdout, on_stderr=err.append)
+    finally:
+        other.close()
+    assert r.ok and not r.timed_out and r.result == "'done'", r
+    assert out == ["first\n", "second\n"] and err == ["to stderr\n"]
+    assert r.stdout == "first\nsecond\n" and r.stderr == "to stderr\n"
+
+
+def test_async_client_streams_output_too(server, code_session):
+    async def main():
+        async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:
+            s = (await bay.get(code_session.session_id)).session
+            got = []
+
+            async def on_stdout(text):
+                got.append(text)
+                if text == "first\n":
+                    await s.file_system.write_file("/tmp/streamed-async", "go")
+            r = await s.code.run_code(WAITS_FOR_ITS_READER.format(mark="streamed-async"), timeout_s=60,
+                                      on_stdout=on_stdout)
+            return r, got
+
+    r, got = asyncio.run(main())
+    assert r.ok and not r.timed_out and got == ["first\n", "second\n"], (r, got)
+
+
+def test_a_streamed_run_of_a_missing_language_is_refused_before_any_line(server):
+    with new_session(server, "linux") as s:
+        e = raised(lambda: s.code.run_code("cat('x')", "r", on_stdout=print))
+    assert e.status == 409 and "not installed" in e.message

@@ -33,6 +33,23 @@ def test_state_logs_and_main_result(code_sandbox):
     assert execution.error is None
 
 
+def test_output_reaches_on_stdout_while_the_cell_runs(code_sandbox):
+    # the cell goes on only once the callback, given its first line, has written the file: a
+    # run whose lines all came at its end would wait out its timeout instead
+    code = ("import os, time\nprint('first')\n"
+            "while not os.path.exists('/tmp/e2b-streamed'):\n    time.sleep(0.05)\nprint('second')")
+    seen = []
+
+    def on_stdout(message):
+        seen.append(message.line)
+        if message.line == "first\n":
+            code_sandbox.files.write("/tmp/e2b-streamed", "go")
+
+    execution = code_sandbox.run_code(code, on_stdout=on_stdout, timeout=120)
+    assert execution.error is None and seen == ["first\n", "second\n"], (execution, seen)
+    assert execution.logs.stdout == ["first\n", "second\n"]
+
+
 def test_error_name_value_traceback(code_sandbox):
     execution = code_sandbox.run_code("1 / 0")
     assert execution.error.name == "ZeroDivisionError"

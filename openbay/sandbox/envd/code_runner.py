@@ -7,6 +7,8 @@ gone afterwards. A run past its timeout is interrupted (SIGINT, state kept);
 a kernel that does not answer the interrupt is killed and starts afresh.
 """
 import asyncio
+import codecs
+import functools
 import itertools
 import json
 import os
@@ -40,6 +42,7 @@ class _Output:
         self.parts: list[bytes] = []
         self.kept = 0
         self.truncated = False
+        self.sink = None  # a run that streams: each chunk goes there as read, nothing is kept
         os.set_blocking(fd, False)
         asyncio.get_running_loop().add_reader(fd, self.read_available)
 
@@ -52,6 +55,9 @@ class _Output:
             if not chunk:
                 asyncio.get_running_loop().remove_reader(self.fd)
                 return
+            if self.sink is not None:
+                self.sink(chunk)
+                continue
             room = MAX_OUTPUT - self.kept
             if len(chunk) > room:
                 chunk, self.truncated = chunk[:max(room, 0)], True
@@ -137,49 +143,59 @@ class Kernel:
             if reply.get("id") == request_id:  # a stale answer of an interrupted cell is dropped
                 return reply
 
-    async def run(self, code: str, timeout_s: float) -> dict:
-        """The kernel's reply with stdout/stderr added; starts the kernel when needed."""
+    async def run(self, code: str, timeout_s: float, sink=None) -> dict:
+        """The kernel's reply with stdout/stderr added; starts the kernel when needed.
+        `sink(name, chunk)`: the output goes there as it comes instead (the reply has none)."""
         async with self.lock:
-            restarted = False
             if not self.alive:
                 await self.start()
-            request_id = next(self.ids)
             self.stdout.take(), self.stderr.take()  # what background work wrote in between
-            line = json.dumps({"id": request_id, "code": code, "timeout_ms": int(timeout_s * 1000)})
-            data = line.encode() + b"\n"
-            if len(data) < PIPE_ATOMIC:  # fits the pipe: no thread needed
-                self.requests.write(data)
-            else:
-                await asyncio.get_running_loop().run_in_executor(None, self.requests.write, data)
-            timed_out = False
+            for name, out in (("stdout", self.stdout), ("stderr", self.stderr)):
+                out.sink = functools.partial(sink, name) if sink is not None else None
             try:
-                # node stops a cell at its timeout itself; give that the first go
-                grace = 0.5 if self.language == "javascript" else 0.0
-                reply = await asyncio.wait_for(self._reply(request_id), timeout_s + grace)
-            except asyncio.TimeoutError:
-                timed_out = True
-                reply = await self._interrupt(request_id)
-                restarted = reply is None
-            except (EOFError, ValueError):  # the kernel exited, or sent what is not a reply
-                reply, restarted = None, True
-            if reply is not None and reply.pop("timed_out", False):
-                timed_out = True  # the kernel stopped the cell itself (node's vm timeout)
-            (stdout, cut_out), (stderr, cut_err) = self.stdout.take(), self.stderr.take()
-            output = {"stdout": stdout, "stderr": stderr, "truncated": cut_out or cut_err}
-            if reply is None:
-                await self.stop()
-                why = (f"execution passed the timeout of {timeout_s:g} s" if timed_out
-                       else "the kernel exited")
-                reply = {"results": [], "error": {
-                    "name": "TimeoutError" if timed_out else "KernelDied",
-                    "value": f"{why}; the kernel was restarted and its state is lost",
-                    "traceback": ""}}
-            elif timed_out:
-                reply["error"] = {"name": "TimeoutError",
-                                  "value": f"execution passed the timeout of {timeout_s:g} s and "
-                                           "was interrupted; the kernel state is kept",
-                                  "traceback": (reply.get("error") or {}).get("traceback", "")}
-            return {**reply, **output, "timed_out": timed_out, "kernel_restarted": restarted}
+                return await self._run(code, timeout_s)
+            finally:
+                if self.alive:
+                    self.stdout.sink = self.stderr.sink = None
+
+    async def _run(self, code: str, timeout_s: float) -> dict:
+        restarted = False
+        request_id = next(self.ids)
+        line = json.dumps({"id": request_id, "code": code, "timeout_ms": int(timeout_s * 1000)})
+        data = line.encode() + b"\n"
+        if len(data) < PIPE_ATOMIC:  # fits the pipe: no thread needed
+            self.requests.write(data)
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, self.requests.write, data)
+        timed_out = False
+        try:
+            # node stops a cell at its timeout itself; give that the first go
+            grace = 0.5 if self.language == "javascript" else 0.0
+            reply = await asyncio.wait_for(self._reply(request_id), timeout_s + grace)
+        except asyncio.TimeoutError:
+            timed_out = True
+            reply = await self._interrupt(request_id)
+            restarted = reply is None
+        except (EOFError, ValueError):  # the kernel exited, or sent what is not a reply
+            reply, restarted = None, True
+        if reply is not None and reply.pop("timed_out", False):
+            timed_out = True  # the kernel stopped the cell itself (node's vm timeout)
+        (stdout, cut_out), (stderr, cut_err) = self.stdout.take(), self.stderr.take()
+        output = {"stdout": stdout, "stderr": stderr, "truncated": cut_out or cut_err}
+        if reply is None:
+            await self.stop()
+            why = (f"execution passed the timeout of {timeout_s:g} s" if timed_out
+                   else "the kernel exited")
+            reply = {"results": [], "error": {
+                "name": "TimeoutError" if timed_out else "KernelDied",
+                "value": f"{why}; the kernel was restarted and its state is lost",
+                "traceback": ""}}
+        elif timed_out:
+            reply["error"] = {"name": "TimeoutError",
+                              "value": f"execution passed the timeout of {timeout_s:g} s and "
+                                       "was interrupted; the kernel state is kept",
+                              "traceback": (reply.get("error") or {}).get("traceback", "")}
+        return {**reply, **output, "timed_out": timed_out, "kernel_restarted": restarted}
 
     async def _interrupt(self, request_id: int) -> dict | None:
         try:
@@ -226,21 +242,62 @@ async def handle_run(req, reader, reply) -> None:
     if not 0 < timeout_s <= 3600:
         raise ValueError("timeout_s must be in (0, 3600]")
     started = time.monotonic()
-    if req.get("stateful", True):
-        kernel = _kernels.setdefault(language, Kernel(language))
-        result = await kernel.run(code, timeout_s)
-    else:
-        kernel = Kernel(language)
-        try:
-            result = await kernel.run(code, timeout_s)
-        finally:
-            await kernel.stop()
+    stream = _Stream(reply) if req.get("stream") else None
+    sink = stream.put if stream is not None else None
+    try:
+        if req.get("stateful", True):
+            kernel = _kernels.setdefault(language, Kernel(language))
+            result = await kernel.run(code, timeout_s, sink)
+        else:
+            kernel = Kernel(language)
+            try:
+                result = await kernel.run(code, timeout_s, sink)
+            finally:
+                await kernel.stop()
+    finally:
+        if stream is not None:
+            await stream.close()
     result.pop("id", None)
     _fit(result)
     # "error" on the envd wire means the op failed; a failing cell is a result
     result["execution_error"] = result.pop("error", None)
     result.update(language=language, execution_time_ms=round((time.monotonic() - started) * 1000, 3))
+    if stream is not None:
+        result.update(type="result", truncated=result.get("truncated") or stream.dropped)
     await reply.json(result)
+
+
+class _Stream:
+    """A run's output sent as it comes ({"type": "stdout"|"stderr", "data"} frames), in order,
+    by one sender; past MAX_OUTPUT waiting to be sent (a reader slower than the cell) the rest
+    is dropped and the result says `truncated`."""
+
+    def __init__(self, reply):
+        self.reply, self.waiting, self.dropped = reply, 0, False
+        self.queue: asyncio.Queue = asyncio.Queue()
+        self.decoders = {name: codecs.getincrementaldecoder("utf-8")("replace") for name in ("stdout", "stderr")}
+        self.sender = asyncio.ensure_future(self._send())
+
+    def put(self, name: str, chunk: bytes) -> None:
+        if self.waiting + len(chunk) > MAX_OUTPUT:
+            self.dropped = True
+            return
+        self.waiting += len(chunk)
+        self.queue.put_nowait((name, chunk))
+
+    async def _send(self) -> None:
+        while (item := await self.queue.get()) is not None:
+            name, chunk = item
+            self.waiting -= len(chunk)
+            if text := self.decoders[name].decode(chunk):
+                await self.reply.json({"type": name, "data": text})
+        for name, decoder in self.decoders.items():
+            if text := decoder.decode(b"", final=True):
+                await self.reply.json({"type": name, "data": text})
+
+    async def close(self) -> None:
+        self.queue.put_nowait(None)
+        await self.sender
 
 
 def _fit(result: dict) -> None:

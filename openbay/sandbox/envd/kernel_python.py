@@ -2,8 +2,8 @@
 
 Started by envd (code.py) with two pipe fds in OPENBAY_KERNEL_FDS: one line of
 JSON per request in, one per reply out. The cell's own stdout and stderr are
-the process's fds 1 and 2 (so subprocess output is caught as well); they are
-flushed before each reply, so envd has all of a cell's output once it has the reply.
+the process's fds 1 and 2 (so subprocess output is caught as well), line-buffered,
+and flushed before each reply, so envd has all of a cell's output once it has the reply.
 """
 import ast
 import base64
@@ -99,6 +99,7 @@ def main() -> None:
     replies = os.fdopen(reply_fd, "wb", buffering=0)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     sys.path[0] = os.getcwd()  # not envd's directory: its modules must not shadow the user's
+    sys.stdout.reconfigure(line_buffering=True)  # a cell's prints reach a streamed run as printed
     replies.write(b'{"ready": true}\n')
     number = 0
     while True:

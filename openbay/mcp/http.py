@@ -16,9 +16,7 @@ import importlib
 import logging
 from collections import OrderedDict
 
-from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.routing import Route
 
 from openbay.protocol import ErrorCode
 from openbay.sdk import AsyncOpenBay
@@ -88,6 +86,17 @@ class McpEndpoint:
             while self._bays:
                 await self._bays.popitem()[1].close()
 
+    @contextlib.asynccontextmanager
+    async def running(self):
+        """The MCP server up while the OpenBay server serves."""
+        job = asyncio.create_task(self.run())
+        try:
+            yield
+        finally:
+            self.stop.set()
+            with contextlib.suppress(Exception):
+                await job
+
     async def bay_for(self, ctx):
         """The caller's Bay: an SDK client with the request's own key, talking to this server."""
         from .bay import Bay, ToolError
@@ -104,22 +113,8 @@ class McpEndpoint:
         return bay
 
 
-def mount(app: FastAPI) -> None:
-    """Serve the MCP tools at /mcp of `app` (an app of openbay.server.create_app)."""
+def mount(app) -> None:
+    """Serve the MCP tools at /mcp of `app` (an OpenBayApp of openbay.server.create_app)."""
     settings = app.state.settings
     endpoint = McpEndpoint(loopback_url(settings.host, settings.port), settings.max_body_bytes)
-    app.router.routes.append(Route(PATH, endpoint, methods=["GET", "POST", "DELETE"]))
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(the_app):
-        async with inner(the_app) as state:
-            job = asyncio.create_task(endpoint.run())
-            try:
-                yield state
-            finally:
-                endpoint.stop.set()
-                with contextlib.suppress(Exception):
-                    await job
-
-    app.router.lifespan_context = lifespan
+    app.add_endpoint(PATH, endpoint, methods=["GET", "POST", "DELETE"], running=endpoint.running)

@@ -1,25 +1,25 @@
-"""The FastAPI app factory: settings, routes and middleware; the services come from wiring.py."""
+"""The FastAPI app factory: settings, routes and middleware; the services come from wiring.py.
+The app's state holds two things: `settings` from the start, `services` once it serves."""
 import contextlib
 import logging
 import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from openbay.sandbox import Backend
 from openbay.store import Database
 
-from . import logs
+from . import logs, middleware
 from .config import Settings
-from .console_sessions import ConsoleVisits
 from .errors import install_error_handlers
-from .link_proxy import LinkProxy
 from .links import LinkSigner, load_secret
 from .metrics import Metrics
-from .middleware import install_middleware
 from .openapi import install_openapi
-from .ratelimit import AuthThrottle, RateLimiter
-from .replicas import Replicas, SessionAdoption
+from .replicas import Replicas
 from .routes import browser as browser_routes
 from .routes import code, commands, console, contexts, files, health, keys, live_view, qianfan, sessions, uploads, vnc
 from .routes import computer as computer_routes
@@ -56,8 +56,25 @@ def default_backend(settings: Settings) -> Backend:
     return backend
 
 
+class OpenBayApp(FastAPI):
+    """The server's app. What lives above the server layer (the MCP endpoint) joins it through
+    `add_endpoint` before it starts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.beside: list[Callable[[], AbstractAsyncContextManager]] = []
+
+    def add_endpoint(self, path: str, endpoint, methods: list[str],
+                     running: Callable[[], AbstractAsyncContextManager] | None = None) -> None:
+        """An ASGI app served at `path`, after the API's routes; `running()` is entered once the
+        services are up and left before they stop."""
+        self.router.routes.append(Route(path, endpoint, methods=methods))
+        if running is not None:
+            self.beside.append(running)
+
+
 def create_app(settings: Settings | None = None, backend: Backend | None = None,
-               on_bootstrap_key=None) -> FastAPI:
+               on_bootstrap_key=None) -> OpenBayApp:
     """`on_bootstrap_key(key, home)` is called once when an empty store got its admin key."""
     settings = settings or Settings.from_env()
     logs.hide(settings.llm_api_key)  # a model server may echo it back into what is logged
@@ -67,7 +84,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     links = LinkSigner(load_secret(settings.home))
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: OpenBayApp) -> AsyncIterator[None]:
         db = Database(settings.resolved_database_url())
         await db.migrate()
         replicas = Replicas(db) if settings.replicated() else None
@@ -76,17 +93,16 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
         bus, leases = await replicas.task_parts(db) if replicas else (None, None)
         app.state.services = build_services(settings, db, backend or default_backend(settings), links, metrics,
                                             replicas=replicas, task_bus=bus, task_leases=leases)
-        async with serving(app.state.services, on_bootstrap_key):
+        async with serving(app.state.services, on_bootstrap_key), contextlib.AsyncExitStack() as beside:
+            for running in app.beside:
+                await beside.enter_async_context(running())
             yield
 
-    app = FastAPI(title="OpenBay", version=_version(), lifespan=lifespan,
-                  description="Sessions in isolated sandboxes, commands, files, browsers and agents.")
+    unlimited = files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS + template_routes.UNLIMITED_PATHS
+    app = OpenBayApp(title="OpenBay", version=_version(), lifespan=lifespan,
+                     middleware=middleware.stack(settings, metrics, unlimited),
+                     description="Sessions in isolated sandboxes, commands, files, browsers and agents.")
     app.state.settings = settings
-    app.state.version = _version()
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
-    app.state.auth_throttle = AuthThrottle(settings.auth_failure_burst, settings.auth_failures_per_min)
-    app.state.template_uploads = {}  # (owner, upload id) -> archive for that owner's next build
-    app.state.console_visits = ConsoleVisits()
     install_error_handlers(app)
     # routes match in order: the hot ones (commands, sessions, health) first
     for module in (health, keys, sessions, commands, console, files, code, contexts):
@@ -107,10 +123,4 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None,
     for module in (conversation_routes, uploads, qianfan, session_mcp_routes):
         app.include_router(module.router)
     install_openapi(app)
-    if settings.replicated():  # a session another replica made is adopted before its routes run
-        app.add_middleware(SessionAdoption, state=app.state)
-    app.add_middleware(LinkProxy, origins=settings.link_origins())  # innermost: links get request ids, metrics...
-    install_middleware(app, max_body_bytes=settings.max_body_bytes, metrics=metrics,
-                       unlimited_prefixes=files.UNLIMITED_PATHS + uploads.UNLIMITED_PATHS
-                       + template_routes.UNLIMITED_PATHS)
     return app

@@ -25,7 +25,7 @@ def throttled(wait: float) -> ApiError:
 async def authenticate(request_app, secret: str, client: str = "") -> Principal | None:
     """The key's principal, or None (counted against the client and the key's prefix); 429
     when either has failed too often of late."""
-    throttle = request_app.state.auth_throttle
+    throttle = request_app.state.services.auth_throttle
     wait = throttle.wait(client, secret)
     if wait:
         raise throttled(wait)
@@ -43,7 +43,7 @@ async def principal_for(conn, secret: str) -> Principal:
     principal = await authenticate(conn.app, secret, client_of(conn))
     if principal is None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "invalid or revoked API key", _CHALLENGE)
-    wait = conn.app.state.rate_limiter.check(principal.key_id)
+    wait = conn.app.state.services.rate_limiter.check(principal.key_id)
     if wait:
         raise ApiError(ErrorCode.RATE_LIMITED, f"too many requests; retry in {wait:.2f} s",
                        {"Retry-After": str(math.ceil(wait))})

@@ -86,7 +86,7 @@ def same_origin(conn: HTTPConnection) -> bool:
 
 def visit_of(conn: HTTPConnection) -> Visit | None:
     """The console visit behind this request's cookie, when the request may act as it."""
-    visits: ConsoleVisits = conn.app.state.console_visits
+    visits: ConsoleVisits = conn.app.state.services.console_visits
     visit = visits.get(conn.cookies.get(COOKIE, ""))
     if visit is None:
         return None

@@ -1,14 +1,19 @@
 """ASGI middleware, one concern each: request ids, the body cap, metrics, the access log.
-`install_middleware` adds them in the order they must wrap one another."""
+`stack` lists all of the server's middleware in the order they wrap one another."""
 import json
 import logging
 import re
 import secrets
 import time
 
+from starlette.middleware import Middleware
+
 from openbay.protocol import STATUS_OF, ErrorCode
 
+from .config import Settings
+from .link_proxy import LinkProxy
 from .metrics import Metrics
+from .replicas import SessionAdoption
 from .request_context import current_request_id, set_auto_resume, set_request_id
 
 log = logging.getLogger("openbay.access")
@@ -141,10 +146,16 @@ class AccessLogMiddleware:
                 "status": seen["status"], "ms": round((time.perf_counter() - started) * 1000, 2)}})
 
 
-def install_middleware(app, *, max_body_bytes: int, metrics: Metrics, unlimited_prefixes: tuple[str, ...]) -> None:
-    """Outermost first: the request id (so every other layer and every response has it), the
-    access log and metrics (so they see the status of a refused body too), then the body cap."""
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=max_body_bytes, unlimited_prefixes=unlimited_prefixes)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # added last: Starlette runs it first
+def stack(settings: Settings, metrics: Metrics, unlimited_prefixes: tuple[str, ...]) -> list[Middleware]:
+    """The server's middleware, outermost first: the request id (so every other layer and every
+    response has it), the access log and metrics (so they see the status of a refused body too),
+    the body cap, the link proxy (links get all of the above), and with replicas the adoption of
+    a session another replica made, before its routes run."""
+    layers = [Middleware(RequestIdMiddleware), Middleware(AccessLogMiddleware),
+              Middleware(MetricsMiddleware, metrics=metrics),
+              Middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes,
+                         unlimited_prefixes=unlimited_prefixes),
+              Middleware(LinkProxy, origins=settings.link_origins())]
+    if settings.replicated():
+        layers.append(Middleware(SessionAdoption))
+    return layers

@@ -192,12 +192,12 @@ class SessionAdoption:
     """ASGI middleware of replicas: a request for a session another replica made adopts it
     first (the routes then find it as if it had been made here)."""
 
-    def __init__(self, app, *, state):
-        self.app, self.state = app, state
+    def __init__(self, app):
+        self.app = app
 
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket") and (m := SESSION_PATH.match(scope["path"])):
-            services = getattr(self.state, "services", None)  # None until the server has started
+            services = getattr(scope["app"].state, "services", None)  # None until the server has started
             sessions = services.sessions if services is not None else None
             if sessions is not None and m.group(1) not in sessions.live:
                 # (one another live replica holds, or a backend that cannot be reached now, stays

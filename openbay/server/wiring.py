@@ -13,21 +13,24 @@ from starlette.requests import HTTPConnection
 
 from openbay.agents.llm import LLMConfig, ModelEndpoints
 from openbay.sandbox import Backend, ResourceLimits, egress_floor
-from openbay.sandbox.backend import SandboxRoot
+from openbay.sandbox.backend import ExitNotices, SandboxRoot
 from openbay.store import Database, KeyRepository, SessionRepository
 from openbay.store.action_cache import ActionCacheRepository
 from openbay.store.context_repository import ContextRepository
 from openbay.store.conversation_repository import ConversationRepository
 from openbay.store.network_repository import NetworkRepository
 from openbay.store.task_repository import TaskRepository
+from openbay.store.template_uploads import TemplateUploadRepository
 from openbay.tasks import TaskScheduler
 
 from .abilities import BackendAbilities
 from .config import Settings
+from .console_sessions import ConsoleVisits
 from .disk import DiskGuard
 from .links import LinkSigner
 from .metrics import Metrics
 from .orphans import own_and_report
+from .ratelimit import AuthThrottle, RateLimiter
 from .replicas import Replicas
 from .services.browser import BrowserService
 from .services.computer import ComputerService
@@ -74,6 +77,10 @@ class Services:
     conversations: ConversationService
     uploads: UploadService
     session_mcp: SessionMcpService
+    template_uploads: TemplateUploadRepository  # archives for owners' next builds, in the store
+    rate_limiter: RateLimiter  # requests per key
+    auth_throttle: AuthThrottle  # failed sign-ins per client and key prefix
+    console_visits: ConsoleVisits  # signed-in console visitors (cookies) of this server
     replicas: Replicas | None = None  # several servers on one PostgreSQL (OPENBAY_REPLICAS)
 
 
@@ -120,6 +127,8 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
         exposed_ports=lambda session_id: ports.listed(session_id), before_end=session_ending,
         announce=replicas.announce if replicas else None, replica_id=replicas.id if replicas else None,
         holder_alive=replicas.holder_alive if replicas else None)
+    if (exits := abilities.get(ExitNotices)) is not None:  # a sandbox that dies is marked dead at once
+        exits.on_exit = sessions.sandbox_exited
     browser = BrowserService(sessions, links, public_url)
     computer = ComputerService(sessions)
     ports = PortService(sessions, links, settings.link_origins(), NetworkRepository(db))
@@ -141,7 +150,11 @@ def build_services(settings: Settings, db: Database, backend: Backend, links: Li
         conversations=ConversationService(conversation_repo, sessions),
         uploads=UploadService(conversation_repo, sessions, settings.home / "uploads",
                               max_bytes=settings.max_upload_bytes, public_url=public_url),
-        session_mcp=SessionMcpService(sessions, browser, computer, settings.max_output_bytes), replicas=replicas)
+        session_mcp=SessionMcpService(sessions, browser, computer, settings.max_output_bytes),
+        template_uploads=TemplateUploadRepository(db),
+        rate_limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        auth_throttle=AuthThrottle(settings.auth_failure_burst, settings.auth_failures_per_min),
+        console_visits=ConsoleVisits(), replicas=replicas)
 
 
 @contextlib.asynccontextmanager

@@ -174,6 +174,14 @@ deployment = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False))
 
+# step 11: archives uploaded for an owner's next template build, known to every replica
+template_uploads = Table(
+    "template_uploads", meta,
+    Column("id", String(64), primary_key=True),
+    Column("owner_id", ForeignKey("owners.id"), nullable=False, index=True),
+    Column("path", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False))
+
 schema_version = Table(
     "schema_version", meta,
     Column("version", Integer, primary_key=True),

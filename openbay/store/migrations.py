@@ -80,6 +80,7 @@ MIGRATIONS: list[Step] = [
     create_tables(b.task_leases),                                           # 9: task leases of replicas
     together(create_tables(b.deployment),                                   # 10: replicas' sandboxes
              add_columns("sessions", Column("holder", String(64), nullable=True))),
+    create_tables(b.template_uploads),                                      # 11: uploads for builds, shared
 ]
 
 

@@ -85,6 +85,16 @@ class DeploymentRow(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class TemplateUploadRow(Base):
+    """An archive an owner uploaded for its next template build (step 11): kept in the store, so
+    the build may come to another replica than the upload did."""
+    __tablename__ = "template_uploads"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("owners.id"), index=True)
+    path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SchemaVersion(Base):
     __tablename__ = "schema_version"
     version: Mapped[int] = mapped_column(Integer, primary_key=True)

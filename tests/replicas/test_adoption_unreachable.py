@@ -55,7 +55,11 @@ def _routes(sessions):
 async def test_an_unreachable_backend_is_a_503_to_its_owner_only_after_the_key():
     sessions = _Sessions()
     state = SimpleNamespace(services=SimpleNamespace(sessions=sessions))
-    transport = httpx.ASGITransport(app=SessionAdoption(_routes(sessions), state=state))
+    adoption = SessionAdoption(_routes(sessions))
+
+    async def app(scope, receive, send):  # Starlette puts the app, with its state, in every scope
+        await adoption({**scope, "app": SimpleNamespace(state=state)}, receive, send)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://replica") as client:
         url = f"/v1/sessions/{SID}/files?path=/"
         anonymous = await client.get(url)

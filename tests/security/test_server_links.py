@@ -59,6 +59,6 @@ def test_a_page_links_console_visit_ends_with_the_link(server):
         assert r.status_code == 200, r.text
         max_age = int(r.headers["set-cookie"].lower().split("max-age=")[1].split(";")[0])
         assert 0 < max_age <= 60
-        visit = server.app.state.console_visits.get(r.cookies[COOKIE])
+        visit = server.services.console_visits.get(r.cookies[COOKIE])
         assert visit is not None and visit.expires <= time.time() + 61
         assert urlsplit(page_link).path == f"/console/sessions/{session.session_id}"

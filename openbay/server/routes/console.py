@@ -67,14 +67,14 @@ def _login_page(message: str = "", status: int = 200) -> HTMLResponse:
 
 def _visit(request: Request, session_id: str | None = None) -> Visit | None:
     """The signed-in visit behind the cookie; a link visit only for its own session."""
-    visit = request.app.state.console_visits.get(request.cookies.get(COOKIE, ""))
+    visit = services(request).console_visits.get(request.cookies.get(COOKIE, ""))
     if visit is None or (visit.scope is not None and visit.scope != session_id):
         return None
     return visit
 
 
 def _set_cookie(request: Request, response: Response, visit_id: str, max_age: float | None = None) -> None:
-    max_age = request.app.state.console_visits.ttl_s if max_age is None else max_age
+    max_age = services(request).console_visits.ttl_s if max_age is None else max_age
     response.set_cookie(COOKIE, visit_id, max_age=max(0, int(max_age)), path="/",
                         httponly=True, samesite="strict", secure=request.url.scheme == "https")
 
@@ -106,17 +106,17 @@ async def login(request: Request):
     if principal is None:
         return _login_page("That API key is not valid (or it was revoked).", 401)
     response = RedirectResponse("/console/", status_code=303)
-    _set_cookie(request, response, request.app.state.console_visits.open(principal)[0])
+    _set_cookie(request, response, services(request).console_visits.open(principal)[0])
     return response
 
 
 @router.post("/console/logout")
 async def logout(request: Request):
     csrf = (await _form(request)).get("csrf", "")
-    visit = request.app.state.console_visits.get(request.cookies.get(COOKIE, ""))
+    visit = services(request).console_visits.get(request.cookies.get(COOKIE, ""))
     if visit is None or not same_origin(request) or csrf != visit.csrf:
         raise ApiError(ErrorCode.FORBIDDEN, "sign out from the console's own page")
-    request.app.state.console_visits.close(request.cookies.get(COOKIE, ""))
+    services(request).console_visits.close(request.cookies.get(COOKIE, ""))
     response = RedirectResponse("/console/", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response
@@ -141,7 +141,7 @@ async def session_page(session_id: str, request: Request, token: str = ""):
         if principal is None:
             raise ApiError(ErrorCode.UNAUTHORIZED, "the key that owns this session was revoked")
         # the visit ends with the link that opened it (its token's expiry), never 12 hours later
-        visit_id, visit = request.app.state.console_visits.open(principal, scope=session_id,
+        visit_id, visit = services(request).console_visits.open(principal, scope=session_id,
                                                                 until=float(token.partition(".")[0]))
     info = state.sessions.info(row)
     labels = ", ".join(f"{k}={v}" for k, v in info.labels.items()) or "none"

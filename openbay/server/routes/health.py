@@ -16,7 +16,7 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 async def healthz(request: Request) -> dict:
     state = services(request)
-    return {"status": "ok", "version": request.app.state.version, "backend": state.backend.name,
+    return {"status": "ok", "version": request.app.version, "backend": state.backend.name,
             "sessions_running": sum(s.row.status == "running" for s in state.sessions.live.values())}
 
 

@@ -24,7 +24,7 @@ async def list_keys(request: Request, _: Principal = Depends(require_admin)):
 async def update_key(key_id: str, body: KeyUpdate, request: Request, _: Principal = Depends(require_admin)):
     """Set the key's session quota (null: the server's limit); its visitors keep their sign-in."""
     updated = await services(request).keys.set_quota(key_id, body.max_sessions)
-    request.app.state.console_visits.update_key(key_id, body.max_sessions)
+    services(request).console_visits.update_key(key_id, body.max_sessions)
     return updated
 
 
@@ -33,7 +33,7 @@ async def revoke_key(key_id: str, request: Request, who: Principal = Depends(req
     if key_id == who.key_id:  # an admin never locks itself out; another admin key may revoke this one
         raise ApiError(ErrorCode.CONFLICT, "this is the key making the request; revoke it with another admin key")
     revoked = await services(request).keys.revoke(key_id)
-    request.app.state.console_visits.close_key(key_id)  # its console visitors are signed out
+    services(request).console_visits.close_key(key_id)  # its console visitors are signed out
     return revoked
 
 

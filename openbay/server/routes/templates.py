@@ -1,6 +1,7 @@
 """Templates: an owner's own images. A build answers with its log as it happens (NDJSON)."""
 import json
 import secrets
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -61,7 +62,7 @@ async def list_templates(request: Request, who: Principal = Depends(require_prin
 async def upload_files(request: Request, who: Principal = Depends(require_principal)):
     """A tar archive of files for a build's `copy` step; valid for this owner's next build."""
     upload_id, path, size = await _receive(request, f"{who.owner_id[:8]}-")
-    request.app.state.template_uploads[(who.owner_id, upload_id)] = path
+    await services(request).template_uploads.add(who.owner_id, upload_id, str(path))
     return TemplateUpload(upload_id=upload_id, bytes=size)
 
 
@@ -77,13 +78,12 @@ async def import_template(request: Request, name: str = Query(max_length=63, pat
              responses={200: {"content": {"application/x-ndjson": {}},
                               "description": "build log lines ({type: log}), then {type: done} or {type: error}"}})
 async def build_template(body: TemplateBuildRequest, request: Request, who: Principal = Depends(require_principal)):
-    uploads = request.app.state.template_uploads
     mine = {}
     for copy in body.copy_files:
-        path = uploads.pop((who.owner_id, copy.upload_id), None)
+        path = await services(request).template_uploads.take(who.owner_id, copy.upload_id)
         if path is None:
             raise ApiError(ErrorCode.VALIDATION, f"copy: upload {copy.upload_id!r} is unknown or already used")
-        mine[copy.upload_id] = path
+        mine[copy.upload_id] = Path(path)
     events = services(request).images.build(who, body, mine)
     first = await anext(events)  # bad input fails here, as a plain error answer
 

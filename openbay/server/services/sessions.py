@@ -25,10 +25,8 @@ from openbay.protocol.network import NetworkPolicyParams
 from openbay.sandbox import ResourceLimits, Sandbox, SandboxError, SandboxFull, SandboxSpec
 from openbay.sandbox.backend import (
     DiskUsage,
-    ExitNotices,
     KeptDisks,
     OomReports,
-    Pausable,
     human_bytes,
 )
 from openbay.store import SessionRepository
@@ -42,6 +40,7 @@ from .keys import Principal
 from .network_policies import backend_policy
 from .session_handover import PAUSED, LiveSession, SessionHandover
 from .session_metrics import sandbox_metrics
+from .session_pausing import SessionPausing
 
 log = logging.getLogger("openbay.sessions")
 TOUCH_PERSIST_S = 5.0
@@ -67,7 +66,7 @@ def _token(seq: int) -> str:
     return str(seq)  # the list is newest first: the next page starts below this seq
 
 
-class SessionService(SessionHandover):
+class SessionService(SessionPausing, SessionHandover):
     def __init__(self, repo: SessionRepository, abilities: BackendAbilities, *, limits: ResourceLimits,
                  max_per_owner: int, public_url: str, metrics: Metrics, images=None,
                  disk: DiskSettings | None = None, dead_grace_s: float = 86400.0,
@@ -111,10 +110,9 @@ class SessionService(SessionHandover):
         self.unreachable: set[str] = set()
         metrics.gauge("sessions_running", lambda: sum(s.row.status != PAUSED for s in self.live.values()))
         metrics.gauge("sessions_paused", lambda: sum(s.row.status == PAUSED for s in self.live.values()))
-        if (exits := abilities.get(ExitNotices)) is not None:  # a sandbox that dies is marked dead at once
-            exits.on_exit = self._sandbox_exited
 
-    def _sandbox_exited(self, session_id: str, reason: str) -> None:
+    def sandbox_exited(self, session_id: str, reason: str) -> None:
+        """The backend's notice (ExitNotices, wired in wiring.py) that a sandbox died on its own."""
         if session_id in self.live:
             asyncio.get_running_loop().create_task(self.end(session_id, SessionStatus.DEAD, reason))
 
@@ -331,30 +329,6 @@ class SessionService(SessionHandover):
         await self._announce(session_id)
         return row
 
-    async def pause(self, who: Principal, session_id: str) -> SessionRow:
-        """Freeze every process of the session (memory kept, no CPU); it does not expire while
-        paused, up to max_paused_s. Pausing a paused session changes nothing."""
-        live = self._live_of(who, session_id)
-        if live.row.status != PAUSED:
-            await self._freeze(live)
-        return live.row
-
-    async def resume(self, who: Principal, session_id: str) -> SessionRow:
-        """Thaw a paused session; its idle timeout starts again. A running one is left as it is."""
-        live = self._live_of(who, session_id)
-        async with live.lock:
-            if live.row.status == PAUSED:
-                await self._thaw(session_id)
-                now = utcnow()
-                live.row.status, live.row.paused_at = SessionStatus.RUNNING.value, None
-                live.row.last_active_at, live.row.expires_at = now, now + timedelta(seconds=live.row.timeout_s)
-                live.persisted_at = now
-                await self.repo.set_paused(session_id, None, live.row.last_active_at, live.row.expires_at)
-                await self._announce(session_id)
-                self.metrics.count("sessions_resumed")
-                log.info("session resumed", extra={"fields": {"session_id": session_id}})
-        return live.row
-
     async def metrics_of(self, who: Principal, session_id: str) -> SessionMetrics:
         """The session's resource use now (nulls where the backend cannot tell)."""
         live = self._live_of(who, session_id)
@@ -365,30 +339,6 @@ class SessionService(SessionHandover):
         if live is None or live.row.owner_id != who.owner_id:
             raise self.not_here(who.owner_id, session_id)
         return live
-
-    async def _freeze(self, live: LiveSession) -> None:
-        async with live.lock:
-            if live.row.status == PAUSED:
-                return
-            pausable = self.abilities.require(Pausable, "pause sessions")
-            await self._sandbox_call("pause", live.row.id, pausable.pause(live.row.id))
-            live.row.status, live.row.paused_at = PAUSED, utcnow()
-            await self.repo.set_paused(live.row.id, live.row.paused_at, live.row.last_active_at,
-                                       live.row.expires_at)
-            await self._announce(live.row.id)
-            self.metrics.count("sessions_paused")
-            log.info("session paused", extra={"fields": {"session_id": live.row.id}})
-
-    async def _thaw(self, session_id: str) -> None:
-        pausable = self.abilities.require(Pausable, "resume sessions")
-        await self._sandbox_call("resume", session_id, pausable.resume(session_id))
-
-    @staticmethod
-    async def _sandbox_call(doing: str, session_id: str, call) -> None:
-        try:
-            await call
-        except SandboxError as e:
-            raise ApiError(ErrorCode.SANDBOX_ERROR, f"could not {doing} session {session_id!r}: {e}") from None
 
     async def delete(self, who: Principal, session_id: str) -> SessionRow:
         """Idempotent: deleting an ended session answers its record."""
@@ -444,49 +394,3 @@ class SessionService(SessionHandover):
         self.metrics.count(f"sessions_{status.value}")
         log.info("session ended", extra={"fields": {"session_id": session_id, "status": status.value,
                                                      "reason": reason}})
-
-    async def reap_once(self) -> list[str]:
-        """End sessions past their idle lifetime and sessions whose sandbox died; forget the
-        kept disks of dead sessions past their grace period."""
-        if (kept_disks := self.abilities.get(KeptDisks)) is not None:
-            await asyncio.to_thread(kept_disks.sweep_kept, self.dead_grace_s)
-        now = utcnow()
-        ended = []
-        if self.replicated:  # sessions no replica has in hand (theirs died) are reaped as well
-            for session_id in await self.repo.due(now, now - timedelta(seconds=self.max_paused_s)):
-                await self.adopt(session_id)  # one held by a live replica stays that one's to reap
-        for session_id, live in list(self.live.items()):
-            if not self.backend.is_alive(session_id):
-                await self.end(session_id, SessionStatus.DEAD, "sandbox exited")
-            elif live.row.status == PAUSED:
-                if (now - live.row.paused_at).total_seconds() < self.max_paused_s:
-                    continue
-                await self.end(session_id, SessionStatus.EXPIRED,
-                               f"paused longer than max_paused_s ({self.max_paused_s:g}s)")
-            elif live.row.expires_at <= now:
-                if live.row.on_idle == "pause" and await self._pause_idle(live):
-                    continue
-                await self.end(session_id, SessionStatus.EXPIRED, "idle past its timeout", idle_at=now)
-                if session_id in self.live:  # another replica had it in use: not idle
-                    continue
-            else:
-                continue
-            ended.append(session_id)
-        return ended
-
-    async def _pause_idle(self, live: LiveSession) -> bool:
-        """lifecycle.on_idle == "pause": pause instead of ending; False when the backend cannot."""
-        try:
-            await self._freeze(live)
-            return True
-        except ApiError as e:
-            log.warning("could not pause idle session %s, ending it: %s", live.row.id, e.message)
-            return False
-
-    async def reap_forever(self, interval_s: float) -> None:
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.reap_once()
-            except Exception:
-                log.exception("reaper pass failed")

@@ -10,7 +10,7 @@ from .results import ApiResult
 
 @dataclass
 class BoolResult(ApiResult):
-    data: bool = False
+    """A file call that was done: its request id (a failure raises)."""
 
 
 @dataclass

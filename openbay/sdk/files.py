@@ -84,7 +84,7 @@ class FileSystemCalls:
     def create_directory(self, path: str, parents: bool = True) -> Call[BoolResult]:
         body = CreateDirectoryRequest(path=path, parents=parents).model_dump()
         return (yield from calls.result(Request("POST", f"{self._path}/files/directories", json=body),
-                                      BoolResult, lambda b: {"data": True}))
+                                      BoolResult, lambda b: {}))
 
     def get_file_info(self, path: str) -> Call[FileInfoResult]:
         return (yield from calls.result(Request("GET", f"{self._path}/files/info", params={"path": path}),
@@ -94,11 +94,11 @@ class FileSystemCalls:
     def move_file(self, source: str, destination: str, overwrite: bool = False) -> Call[BoolResult]:
         body = MoveRequest(source=source, destination=destination, overwrite=overwrite).model_dump()
         return (yield from calls.result(Request("POST", f"{self._path}/files/move", json=body),
-                                      BoolResult, lambda b: {"data": True}))
+                                      BoolResult, lambda b: {}))
 
     def delete_file(self, path: str, recursive: bool = False) -> Call[BoolResult]:
         req = Request("DELETE", f"{self._path}/files", params={"path": path, "recursive": recursive})
-        return (yield from calls.result(req, BoolResult, lambda b: {"data": True}))
+        return (yield from calls.result(req, BoolResult, lambda b: {}))
 
     def edit_file(self, path: str, edits: list[dict], dry_run: bool = False) -> Call[EditFileResult]:
         """Replace each edit's old_text (first occurrence, in order) with new_text; the

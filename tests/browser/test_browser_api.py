@@ -108,22 +108,23 @@ def test_a_linux_session_has_no_browser(session):
         session.browser.initialize()
 
 
+def _on_the_page(session, url: str, script: str):
+    """What `script` gives on `url` in the session's browser, reached over CDP."""
+    with sync_playwright() as p:
+        browser = p.chromium.connect_over_cdp(session.browser.get_endpoint_url())
+        page = browser.contexts[0].pages[0]
+        page.goto(url)
+        result = page.evaluate(script)
+        browser.close()
+    return result
+
+
 def test_persistent_profile_keeps_cookies_across_restarts(browser_session, pages):
     option = BrowserOption(persist_profile_context="logins")
     assert browser_session.browser.initialize(option)
-    with sync_playwright() as p:
-        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
-        page = browser.contexts[0].pages[0]
-        page.goto(pages + "/")
-        page.evaluate("localStorage.setItem('who', 'me')")
-        browser.close()
+    _on_the_page(browser_session, pages + "/", "localStorage.setItem('who', 'me')")
     assert browser_session.browser.initialize(option)  # a restart of Chromium on the same profile
-    with sync_playwright() as p:
-        browser = p.chromium.connect_over_cdp(browser_session.browser.get_endpoint_url())
-        page = browser.contexts[0].pages[0]
-        page.goto(pages + "/")
-        assert page.evaluate("localStorage.getItem('who')") == "me"
-        browser.close()
+    assert _on_the_page(browser_session, pages + "/", "localStorage.getItem('who')") == "me"
 
 
 def test_persistent_profile_survives_to_the_next_session(pages, make_session):
@@ -131,29 +132,14 @@ def test_persistent_profile_survives_to_the_next_session(pages, make_session):
     option = BrowserOption(persist_profile_context="site-login")
     first = make_session("browser")
     assert first.browser.initialize(option)
-    with sync_playwright() as p:
-        browser = p.chromium.connect_over_cdp(first.browser.get_endpoint_url())
-        page = browser.contexts[0].pages[0]
-        page.goto(pages + "/")
-        page.evaluate("document.cookie = 'login=yes; max-age=3600; path=/'")
-        browser.close()
+    _on_the_page(first, pages + "/", "document.cookie = 'login=yes; max-age=3600; path=/'")
     first.delete()  # the profile is saved as the session ends
     second = make_session("browser")
     assert second.browser.initialize(option)
-    with sync_playwright() as p:
-        browser = p.chromium.connect_over_cdp(second.browser.get_endpoint_url())
-        page = browser.contexts[0].pages[0]
-        page.goto(pages + "/")
-        assert "login=yes" in page.evaluate("document.cookie")
-        browser.close()
+    assert "login=yes" in _on_the_page(second, pages + "/", "document.cookie")
     # a session that does not ask for the profile starts clean
     third = make_session("browser")
-    with sync_playwright() as p:
-        browser = p.chromium.connect_over_cdp(third.browser.get_endpoint_url())
-        page = browser.contexts[0].pages[0]
-        page.goto(pages + "/")
-        assert "login=yes" not in page.evaluate("document.cookie")
-        browser.close()
+    assert "login=yes" not in _on_the_page(third, pages + "/", "document.cookie")
 
 
 async def test_async_client_has_the_same_browser_api(server, pages):

@@ -25,6 +25,7 @@ import argparse
 import concurrent.futures
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -232,6 +233,7 @@ def main() -> int:
                     print(f"{verdict:6} {variant:5} {r.path} rc={r.rc} {r.seconds}s "
                           + " / ".join(r.failures[:2])[:220], flush=True)
     store.stop()
+    shutil.rmtree(work / "python", ignore_errors=True)  # the exported programs; the logs stay
     rows = []
     for variant in variants:
         mine = [r for r in runs if r.variant == variant]

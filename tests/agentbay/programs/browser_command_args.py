@@ -33,7 +33,7 @@ def main():
             while "chrome://version/" not in page.url and time.monotonic() < deadline:
                 time.sleep(0.2)
             check("chrome://version/" in page.url, f"the default URL opened: {page.url}")
-            page.wait_for_selector("#command_line")
+            page.wait_for_selector("#command_line", timeout=120_000)  # bounds a hang only
             command_line = page.evaluate("document.querySelector('#command_line').textContent")
             check("PrivacySandboxSettings4" in command_line, "the custom argument is in the command line")
             # OpenBay's own disabled features stay (one --disable-features list, both in it)

@@ -1,7 +1,6 @@
 """session.agent as AgentBay documents it, on a browser session whose agent talks to the
 scripted model: AgentBay's argument order, structured output, status, terminate."""
 import json
-import time
 
 import httpx
 import pytest
@@ -9,6 +8,7 @@ from pydantic import BaseModel
 
 from openbay.agentbay import AgentBay, BrowserOption, CreateSessionParams
 from tests.helpers.scripted_llm import Turn, call, done
+from tests.helpers.waiting import wait_for
 from tests.tasks.conftest import agent_server, llm  # noqa: F401  (the task suite's server and model)
 
 
@@ -44,13 +44,11 @@ def test_browser_agent_in_agentbays_argument_order(llm, site, browser_session, a
     assert json.loads(r.task_result) == {"city": "Shanghai", "weather": "Sunny"}
 
     # execute_task(task, True) is use_vision=True, not max_steps=1
-    llm.set_script([Turn(hold_s=30, tool_calls=[("wait", {"seconds": 0})])])
+    llm.set_script([Turn(hold_s=600, tool_calls=[("wait", {"seconds": 0})])])
     started = agent.execute_task("look at the page", True)
     assert started.success and started.task_status == "running" and started.task_id
     assert _task(agent_server, started.task_id)["max_steps"] == 50
-    deadline = time.monotonic() + 30
-    while not llm.requests and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(lambda: llm.requests, what="the model to be asked")
     content = llm.requests[-1]["messages"][-1]["content"]
     assert any(part.get("type") == "image_url" for part in content)  # vision: the model sees a screenshot
     stopped = agent.terminate_task(started.task_id)

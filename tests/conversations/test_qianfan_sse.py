@@ -2,6 +2,7 @@
 read by ordinary SSE clients (httpx-sse, curl -N), against a real server and browser."""
 import json
 import subprocess
+import threading
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from httpx_sse import connect_sse
 from openbay import MessageFilter
 from openbay.sdk.errors import GoneError
 from tests.helpers.scripted_llm import Turn, call, done, page_state_of, text_of
+from tests.helpers.waiting import PATIENCE_S
 
 THOUGHT, TOOL, CHAT = "/thought/thought_agent", "/toolcall/browser_use", "/chat/chat_agent"
 
@@ -170,11 +172,18 @@ def test_curl_reads_the_stream(agent_server, llm, abay, conversations):
 def test_a_quiet_agent_keeps_the_stream_alive_with_comments(agent_server, llm, conversations, monkeypatch):
     from openbay.server.services import qianfan
     monkeypatch.setattr(qianfan, "KEEPALIVE_S", 0.1)
-    llm.set_script([Turn(hold_s=3, tool_calls=[("done", {"text": "after a long think"})])])
+    kept_alive = threading.Event()  # the model thinks until the stream has kept itself alive
+    llm.set_script([lambda body: (kept_alive.wait(PATIENCE_S),
+                                  Turn(tool_calls=[("done", {"text": "after a long think"})]))[1]])
+    lines = []
     with httpx.stream("POST", f"{agent_server.base_url}/v2/agent/browser_use/run",
                       json={"query": "think", "screenshots": False}, headers=auth(agent_server.admin_key),
-                      timeout=120) as r:
-        lines = [line for line in r.iter_lines() if line]
+                      timeout=PATIENCE_S) as r:
+        for line in r.iter_lines():
+            if line == ": keep-alive":
+                kept_alive.set()
+            if line:
+                lines.append(line)
     assert ": keep-alive" in lines  # an SSE comment: clients skip it
     messages = [json.loads(line[len("data: "):]) for line in lines if line.startswith("data: ")]
     conversations.append(messages[-1]["conversation_id"])

@@ -18,6 +18,7 @@ import uvicorn
 
 from openbay.server import Settings, create_app
 from openbay.server.main import UVICORN_OPTIONS
+from tests.helpers.waiting import PATIENCE_S
 
 from . import localhost_names
 
@@ -82,7 +83,7 @@ def thread_server(home: Path, extend=None, backend=None, **overrides):
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + PATIENCE_S
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
@@ -93,7 +94,7 @@ def thread_server(home: Path, extend=None, backend=None, **overrides):
         yield RunningServer(f"http://127.0.0.1:{port}", admin, home, app, loop)
     finally:
         server.should_exit = True
-        thread.join(timeout=30)
+        thread.join(timeout=PATIENCE_S)
         if not thread.is_alive():
             loop.close()
         # and its sandbox root with the disks of dead sessions kept for restore_from
@@ -124,7 +125,7 @@ def process_server(home: Path, env: dict | None = None, port: int | None = None,
                             env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # a loaded 2-core machine can take its time
+        deadline = time.monotonic() + PATIENCE_S  # a loaded 2-core machine can take its time
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
@@ -142,7 +143,7 @@ def process_server(home: Path, env: dict | None = None, port: int | None = None,
         if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(timeout=20)
+                proc.wait(timeout=PATIENCE_S)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

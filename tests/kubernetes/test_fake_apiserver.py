@@ -11,6 +11,7 @@ import yaml
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
+from tests.helpers.waiting import PATIENCE_S
 from tests.kubernetes.cluster_helpers import NAMESPACE, api_client
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
 
@@ -130,7 +131,7 @@ def test_a_watch_resumes_from_a_version_and_streams_what_follows(core):
                 return
     watcher = threading.Thread(target=follow)
     watcher.start()
-    assert ready.wait(60)  # what happened before the watch began came first
+    assert ready.wait(PATIENCE_S)  # what happened before the watch began came first
     core.delete_namespaced_secret("api-w1", NAMESPACE)
     watcher.join(60)
     assert [(t, n) for t, n, _ in seen] == [("ADDED", "api-w1"), ("DELETED", "api-w1")]

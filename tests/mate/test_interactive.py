@@ -10,6 +10,7 @@ import time
 
 from openbay import MessageFilter
 from tests.helpers.scripted_llm import Turn, call, done
+from tests.helpers.waiting import PATIENCE_S
 
 SCRIPT = """
 import os, sys
@@ -73,7 +74,7 @@ def test_an_interactive_session_through_its_prompts(agent_server, llm, abay, bse
         term.expect("next task (empty line to quit)> ")
         term.send("")
         term.expect("== session over")
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=PATIENCE_S) == 0
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -107,7 +108,7 @@ def test_ctrl_c_stops_the_running_task_and_ends_the_session(agent_server, llm, a
         proc.send_signal(signal.SIGINT)
         term.expect("== interrupted")
         term.expect("== session over")
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=PATIENCE_S) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

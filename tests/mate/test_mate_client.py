@@ -114,7 +114,7 @@ def test_max_user_input_timeout_and_completion_timeout(mate, mate_session, llm):
     r = runner_for(mate, mate_session, []).run_task(
         "ask me", options=TaskExecutionOptions(max_user_input_timeout=1), on_user_input=lambda q: None)
     assert not r.success and r.error
-    llm.set_script([call("plan", steps=["Think"]), Turn(hold_s=5, tool_calls=[("done", {"text": "late"})])])
+    llm.set_script([call("plan", steps=["Think"]), Turn(hold_s=600, tool_calls=[("done", {"text": "late"})])])
     r = runner_for(mate, mate_session, []).run_task("slow", options=TaskExecutionOptions(completion_timeout=2))
     assert not r.success and ("timed" in r.error or "timeout" in r.error), r.error
 

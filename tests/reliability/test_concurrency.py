@@ -7,6 +7,7 @@ import pytest
 
 from openbay import CreateSessionParams, NotFoundError, OpenBay, OpenBayError
 from tests.helpers.server import process_server
+from tests.helpers.waiting import PATIENCE_S
 
 CLIENTS, COMMANDS, OWNERS, SESSIONS_PER_OWNER = 100, 20, 10, 2
 
@@ -27,7 +28,7 @@ def test_100_concurrent_clients_times_20_commands_without_an_error(tmp_path):
             errors = []
             with OpenBay(api_key=key, base_url=server.base_url) as bay:
                 session = bay.get(session_id).session
-                start.wait(60)
+                start.wait(PATIENCE_S)
                 for j in range(COMMANDS):
                     try:
                         r = session.command.execute_command(f"echo c{n}-{j}")

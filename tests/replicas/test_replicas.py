@@ -15,6 +15,7 @@ from tests.helpers import postgres
 from tests.helpers.errors import raised
 from tests.helpers.replicas import replica_set
 from tests.helpers.scripted_llm import ScriptedLLM, Turn, call, done
+from tests.helpers.waiting import PATIENCE_S
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="Debian postgresql is not installed")
 
@@ -74,7 +75,7 @@ def test_three_replicas_serve_one_session_and_a_task_outlives_its_replica(tmp_pa
                        threading.Thread(target=ws_events, args=(r1, ex.task_id, on_socket), daemon=True)]
             for reader in readers:
                 reader.start()
-            assert asked.wait(90), "the task never reached its second step"
+            assert asked.wait(PATIENCE_S), "the task never reached its second step"
             model.set_script([done("went on on another replica")])
             replicas.procs[1].kill()  # SIGKILL: replica 2 runs no shutdown code
             replicas.procs[1].wait()
@@ -154,7 +155,7 @@ def test_a_task_is_answered_and_terminated_through_a_replica_that_does_not_run_i
                              headers=auth).status_code == 409:  # not asking yet
                 assert time.monotonic() < deadline, "the task never asked"
                 time.sleep(0.2)
-            assert held.wait(60), "the answer never reached the task"
+            assert held.wait(PATIENCE_S), "the answer never reached the task"
             assert "Lisbon" in str(model.requests[-1]["messages"])  # the model was given the answer
             r = httpx.post(f"{r2.base_url}/v1/tasks/{ex.task_id}/terminate", headers=auth)
             assert r.status_code == 200 and r.json()["status"] == "cancelled"

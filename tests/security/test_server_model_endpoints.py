@@ -11,6 +11,7 @@ from tests.helpers.recording_service import SECRET, RecordingService
 from tests.helpers.scripted_llm import ScriptedLLM, Turn
 from tests.helpers.server import scripted_model_server
 from tests.helpers.sessions import new_session
+from tests.helpers.waiting import PATIENCE_S
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_an_allowed_endpoints_error_body_never_reaches_the_tenant(server, tenant
     _, session = tenant
     with RecordingService() as allowed:
         server.allow_model(allowed.base_url)  # the admin's choice
-        r = session.agent.browser.execute_task_and_wait("x", timeout=60, llm={"base_url": allowed.base_url})
+        r = session.agent.browser.execute_task_and_wait("x", timeout=PATIENCE_S, llm={"base_url": allowed.base_url})
         assert allowed.requests  # it was called
     assert r.task_status == "failed" and SECRET not in r.error_message
     assert "HTTP 400" in r.error_message and "127.0.0.1" in r.error_message
@@ -78,7 +79,7 @@ def test_an_allowed_endpoints_error_body_never_reaches_the_tenant(server, tenant
 def test_the_servers_own_model_still_answers(server, model, tenant):
     _, session = tenant
     model.set_script([Turn(tool_calls=[("done", {"text": "ours"})])])
-    r = session.agent.browser.execute_task_and_wait("x", timeout=60)
+    r = session.agent.browser.execute_task_and_wait("x", timeout=PATIENCE_S)
     assert r.task_result == "ours"
 
 

@@ -3,6 +3,7 @@ task or an operator call that names another base URL without a key of its own se
 Two scripted models on loopback stand in for "ours" and "somewhere a caller chose"."""
 from openbay.agents.llm import LLMConfig
 from tests.helpers.scripted_llm import ScriptedLLM, call, done
+from tests.helpers.waiting import PATIENCE_S
 
 SERVER_KEY = "sk-test-secret"  # what tests/tasks/conftest.py gives the agent server
 
@@ -21,7 +22,7 @@ def test_another_endpoint_named_by_a_task_never_gets_the_servers_key(agent_serve
 def test_the_servers_own_endpoint_keeps_its_key_however_it_is_spelled(llm, bsession):
     llm.set_script([done("ours")])
     seen = len(llm.auth)
-    r = bsession.agent.browser.execute_task_and_wait("x", timeout=60, llm={"base_url": llm.base_url + "/"})
+    r = bsession.agent.browser.execute_task_and_wait("x", timeout=PATIENCE_S, llm={"base_url": llm.base_url + "/"})
     assert r.task_result == "ours" and llm.auth[seen:] == [f"Bearer {SERVER_KEY}"]
 
 

@@ -3,20 +3,18 @@ its session survived, or ends it `interrupted` with every event kept; clients th
 streaming it reconnect by themselves and miss nothing."""
 import json
 import threading
-import time
 
 import httpx
 
 from openbay import CreateSessionParams
 from tests.helpers.scripted_llm import ScriptedLLM, Turn, done
 from tests.helpers.server import free_port, process_server, thread_server
+from tests.helpers.waiting import PATIENCE_S, wait_for
 
 
 def _wait_running(agent, task_id, model):
-    deadline = time.monotonic() + 60
-    while not model.requests or agent.get_task_status(task_id).task_status != "running":
-        assert time.monotonic() < deadline, "the task did not start"
-        time.sleep(0.1)
+    wait_for(lambda: model.requests and agent.get_task_status(task_id).task_status == "running",
+             what="the task to start")
 
 
 def _get(server, path: str, **kw):
@@ -54,7 +52,7 @@ def test_a_killed_server_ends_its_task_interrupted_and_streaming_clients_go_on(t
         model.set_script([done("went on after the restart")])  # if the session survived
         # the next run, on the same port: the SDK's stream finds it again by itself
         with process_server(tmp_path, env, port=port) as (server, proc):
-            r = ex.wait(timeout=90)
+            r = ex.wait(timeout=PATIENCE_S)
             session = _get(server, f"/v1/sessions/{s.session_id}").json()
             events = _get(server, f"/v1/tasks/{ex.task_id}/events").json()["events"]
             assert [e["seq"] for e in events] == list(range(1, len(events) + 1))  # none lost
@@ -80,23 +78,22 @@ def test_a_server_shut_down_mid_task_leaves_no_task_running(tmp_path):
             bay = server.client()
             s = bay.create(CreateSessionParams(image_id="browser")).session
             ex = s.agent.browser.execute_task("a long one")
-            assert started.wait(60)
+            assert started.wait(PATIENCE_S)
         bay.close()
         with thread_server(tmp_path, llm_base_url="", llm_model="") as server:
             info = _get(server, f"/v1/tasks/{ex.task_id}").json()
             session = _get(server, f"/v1/sessions/{s.session_id}").json()
             if session["status"] == "running":  # the sandbox outlived the server: the task went on,
-                deadline = time.monotonic() + 30  # and failed for want of a model this time
-                while info["status"] == "running" and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    info = _get(server, f"/v1/tasks/{ex.task_id}").json()
+                info = wait_for(  # and failed for want of a model this time
+                    lambda: (lambda i: i if i["status"] != "running" else None)(
+                        _get(server, f"/v1/tasks/{ex.task_id}").json()), what="the task to end")
                 assert info["status"] == "failed" and "OPENBAY_LLM_BASE_URL" in info["error_message"]
             else:  # the session ended with the server: the task cannot go on
                 assert info["status"] == "interrupted" and "did not survive" in info["error_message"]
             # and a task with no model configured fails at once, saying how to configure one
             bay = server.client()
             s2 = bay.create(CreateSessionParams(image_id="browser")).session
-            r = s2.agent.browser.execute_task_and_wait("anything", timeout=30)
+            r = s2.agent.browser.execute_task_and_wait("anything", timeout=PATIENCE_S)
             assert r.task_status == "failed" and "OPENBAY_LLM_BASE_URL" in r.error_message
             s2.delete()
             bay.close()

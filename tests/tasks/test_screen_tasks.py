@@ -1,7 +1,6 @@
 """Computer and mobile tasks through the SDK, against a real server: the computer agent on a
 real Xvfb computer with the real text editor (mousepad); the mobile agent with no device."""
 import re
-import time
 
 import pytest
 
@@ -9,6 +8,7 @@ from openbay import CreateSessionParams
 from tests.helpers.errors import raised
 from tests.helpers.scripted_llm import Turn, call, done, page_state_of
 from tests.helpers.sessions import new_session
+from tests.helpers.waiting import PATIENCE_S, wait_for
 
 LINE = "hello from the computer agent"
 _WINDOW = re.compile(r"- window (\d+): '([^']*)' \((\w*)\) at x (\d+)\.\.(\d+), y (\d+)\.\.(\d+)")
@@ -57,12 +57,8 @@ def test_computer_task_writes_a_line_in_the_text_editor_and_saves_it(llm, csessi
     assert tool_calls[:2] == ["run_command", "start_app"] and tool_calls[-2:] == ["read_file", "done"]
     assert {"activate_window", "click", "type_text", "press_keys"} <= set(tool_calls)
     # the file, read back through the SDK
-    content = ""
-    deadline = time.monotonic() + 30
-    while content.strip() != LINE and time.monotonic() < deadline:
-        content = csession.file_system.read_file("/home/user/note.txt").content
-        time.sleep(0.2)
-    assert content.strip() == LINE
+    wait_for(lambda: csession.file_system.read_file("/home/user/note.txt").content.strip() == LINE,
+             what="the saved line in the file")
     # the agent read it back too, and the model saw that
     assert LINE in str(llm.requests[-1]["messages"])
     # every step kept the screenshot the model saw and the active window
@@ -76,20 +72,18 @@ def test_computer_task_writes_a_line_in_the_text_editor_and_saves_it(llm, csessi
 
 
 def test_terminate_a_computer_task_mid_step(llm, csession):
-    llm.set_script([Turn(hold_s=60, tool_calls=[("wait", {"seconds": 1})])])
+    llm.set_script([Turn(hold_s=600, tool_calls=[("wait", {"seconds": 1})])])
     agent = csession.agent.computer
     ex = agent.execute_task("think for a long time")
-    deadline = time.monotonic() + 60
-    while agent.get_task_status(ex.task_id).task_status != "running" or not llm.requests:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: llm.requests and agent.get_task_status(ex.task_id).task_status == "running",
+             what="the task to ask the model")
     stopped = agent.terminate_task(ex.task_id)
     assert stopped.task_status == "cancelled"
-    r = ex.wait(timeout=30)
+    r = ex.wait(timeout=PATIENCE_S)
     assert r.task_status == "cancelled" and "terminated by the user" in r.error_message
     # the session takes the next task at once
     llm.set_script([done("next")])
-    assert agent.execute_task_and_wait("next one", timeout=60).finished
+    assert agent.execute_task_and_wait("next one", timeout=PATIENCE_S).finished
 
 
 def test_screen_agents_need_their_kind_of_session(agent_server, abay, make_session):
@@ -102,7 +96,7 @@ def test_screen_agents_need_their_kind_of_session(agent_server, abay, make_sessi
     assert mobile.code == "unavailable"
     assert "no device is configured" in mobile.message
     assert "adb connect" in mobile.message and "OPENBAY_ADB_SERIAL" in mobile.message
-    waited = raised(lambda: linux.agent.mobile.execute_task_and_wait("open the settings", timeout=30))
+    waited = raised(lambda: linux.agent.mobile.execute_task_and_wait("open the settings", timeout=PATIENCE_S))
     assert "OPENBAY_ADB_SERIAL" in waited.message
     # and a mobile session cannot be made either, for the same reason
     created = raised(lambda: abay.create(CreateSessionParams(image_id="mobile")))

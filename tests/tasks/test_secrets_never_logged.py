@@ -11,6 +11,7 @@ import pytest
 
 from openbay.server.logs import configure_logging
 from tests.helpers.scripted_llm import ScriptedLLM, Turn
+from tests.helpers.waiting import PATIENCE_S
 
 SERVER_KEY = "sk-test-secret"  # the agent server's OPENBAY_LLM_API_KEY (tests/tasks/conftest.py)
 TASK_KEY = "sk-task-model-key-9876543210"
@@ -52,12 +53,12 @@ def test_no_secret_reaches_the_log_the_events_or_the_errors(agent_server, bsessi
     agent = bsession.agent.browser
     with ScriptedLLM() as elsewhere:
         elsewhere.server = echoing(elsewhere)
-        theirs = agent.execute_task_and_wait("x", timeout=60, llm={
+        theirs = agent.execute_task_and_wait("x", timeout=PATIENCE_S, llm={
             "base_url": agent_server.allow_model(elsewhere.base_url), "model": "m", "api_key": TASK_KEY})
         assert elsewhere.auth == [f"Bearer {TASK_KEY}"]  # it did get the key, and said it back
     llm.server = echoing(llm)
     try:
-        ours = agent.execute_task_and_wait("y", timeout=60)
+        ours = agent.execute_task_and_wait("y", timeout=PATIENCE_S)
     finally:
         llm.server = None
     assert llm.auth[-1] == f"Bearer {SERVER_KEY}"

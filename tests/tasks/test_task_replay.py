@@ -1,9 +1,9 @@
 """A browser task run again with use_cache: its element steps come from the owner's action
 cache (kept by the first run), against a real server and a page served inside the session."""
-import time
 
 from tests.helpers.pages import PAGES
 from tests.helpers.scripted_llm import Turn, call, done, index_of
+from tests.helpers.waiting import wait_for
 
 TASK = "log in as ada (replay test)"
 
@@ -13,11 +13,9 @@ def test_a_solved_task_runs_again_from_the_cache(llm, bsession):
     bsession.command.execute_command(
         "cd /home/user/www && nohup python3 -m http.server 8765 --bind 127.0.0.1 >/dev/null 2>&1 &")
     url = "http://127.0.0.1:8765/login.html"
-    for _ in range(50):
-        if bsession.command.execute_command(f"python3 -c \"import urllib.request; urllib.request.urlopen('{url}')\""
-                                            ).exit_code == 0:
-            break
-        time.sleep(0.1)
+    wait_for(lambda: bsession.command.execute_command(
+        f"python3 -c \"import urllib.request; urllib.request.urlopen('{url}')\"").exit_code == 0,
+        what="the page server in the session")
     bsession.browser.agent.clear_cache()
     llm.set_script([call("go_to_url", url=url),
                     lambda b: Turn(tool_calls=[("input_text", {"index": index_of(b, "User name"), "text": "ada"})]),

@@ -1,6 +1,5 @@
 """The "what a user can do" block, against a real server, browser sessions and the scripted model."""
 import threading
-import time
 
 import httpx
 import pytest
@@ -9,6 +8,7 @@ from pydantic import BaseModel
 from openbay import CreateSessionParams
 from tests.helpers.errors import raised
 from tests.helpers.scripted_llm import ScriptedLLM, Turn, call, done, on_text
+from tests.helpers.waiting import PATIENCE_S, wait_for
 
 
 class Weather(BaseModel):
@@ -80,27 +80,23 @@ def test_call_for_user_answered_over_rest(llm, bsession):
     llm.set_script([call("call_for_user", question="Code?"), done("ok")])
     agent = bsession.agent.browser
     ex = agent.execute_task("needs a code")
-    deadline = time.monotonic() + 60
-    while not any(e.type == "call_for_user" for e in agent.list_events(ex.task_id)):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: any(e.type == "call_for_user" for e in agent.list_events(ex.task_id)),
+             what="the task to ask")
     agent.reply(ex.task_id, "123456")
     raised(lambda: agent.reply(ex.task_id, "again"))  # nothing is asked any more
-    assert ex.wait(timeout=60).finished
+    assert ex.wait(timeout=PATIENCE_S).finished
     assert "the person answered: 123456" in str(llm.requests[1]["messages"])
 
 
 def test_terminate_mid_task(llm, bsession):
-    llm.set_script([Turn(hold_s=60, tool_calls=[("wait", {"seconds": 1})])])
+    llm.set_script([Turn(hold_s=600, tool_calls=[("wait", {"seconds": 1})])])
     agent = bsession.agent.browser
     ex = agent.execute_task("think for a long time")
-    deadline = time.monotonic() + 60
-    while agent.get_task_status(ex.task_id).task_status != "running" or not llm.requests:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: llm.requests and agent.get_task_status(ex.task_id).task_status == "running",
+             what="the task to ask the model")
     stopped = agent.terminate_task(ex.task_id)
     assert stopped.task_status == "cancelled"
-    r = ex.wait(timeout=30)
+    r = ex.wait(timeout=PATIENCE_S)
     assert r.task_status == "cancelled" and "terminated by the user" in r.error_message
     raised(lambda: agent.terminate_task(ex.task_id))  # already ended: 409
     events = agent.list_events(ex.task_id)
@@ -111,7 +107,7 @@ def test_one_task_per_session_and_many_across_sessions(agent_server, bsession, s
     other = make_session("browser", source=agent_server)
     with ScriptedLLM() as m1, ScriptedLLM() as m2:
         hold = threading.Event()
-        m1.set_script([lambda body: (hold.wait(30), call("go_to_url", url=site + "/weather"))[1],
+        m1.set_script([lambda body: (hold.wait(PATIENCE_S), call("go_to_url", url=site + "/weather"))[1],
                        done("one")])
         m2.set_script([call("go_to_url", url=site + "/counter"), on_text("click_element", "Add one"),
                        done("two")])
@@ -132,10 +128,10 @@ def test_one_task_per_session_and_many_across_sessions(agent_server, bsession, s
 def test_budgets_end_a_task_with_a_clear_reason(llm, bsession):
     agent = bsession.agent.browser
     llm.set_script([call("wait", seconds=0)] * 3)
-    r = agent.execute_task_and_wait("loop", timeout=60, max_steps=2)
+    r = agent.execute_task_and_wait("loop", timeout=PATIENCE_S, max_steps=2)
     assert r.task_status == "failed" and "max_steps (2) reached" in r.error_message
     llm.set_script([call("wait", seconds=0)] * 3)
-    r = agent.execute_task_and_wait("spend", timeout=60, max_tokens=150)
+    r = agent.execute_task_and_wait("spend", timeout=PATIENCE_S, max_tokens=150)
     assert r.task_status == "failed" and "token budget exceeded" in r.error_message
     llm.set_script([Turn(hold_s=30, tool_calls=[("wait", {"seconds": 0})])])
     r = agent.execute_task("slow", timeout=1).wait(timeout=60)
@@ -161,7 +157,7 @@ def test_requests_are_checked(agent_server, bsession, make_session):
 
 def test_other_owners_cannot_see_or_touch_a_task(llm, agent_server, bsession):
     llm.set_script([done("mine")])
-    r = bsession.agent.browser.execute_task_and_wait("mine", timeout=60)
+    r = bsession.agent.browser.execute_task_and_wait("mine", timeout=PATIENCE_S)
     stranger = agent_server.client(agent_server.new_owner_key("stranger"))
     try:
         raised(lambda: stranger.get(bsession.session_id))
@@ -175,16 +171,16 @@ def test_other_owners_cannot_see_or_touch_a_task(llm, agent_server, bsession):
 
 def test_deleting_the_session_ends_its_task(llm, abay):
     s = abay.create(CreateSessionParams(image_id="browser")).session
-    llm.set_script([call("wait", seconds=0), Turn(hold_s=5, tool_calls=[("wait", {"seconds": 0})]),
+    gone = threading.Event()  # the model answers its second question once the session is deleted
+    llm.set_script([call("wait", seconds=0),
+                    lambda body: (gone.wait(PATIENCE_S), call("wait", seconds=0))[1],
                     call("wait", seconds=0)])
     agent = s.agent.browser
     ex = agent.execute_task("outlive the session")
-    deadline = time.monotonic() + 60
-    while len(llm.requests) < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: len(llm.requests) >= 2, what="the task's second step")
     s.delete()
-    r = ex.wait(timeout=60)
+    gone.set()
+    r = ex.wait(timeout=PATIENCE_S)
     assert r.task_status == "failed" and "browser failed" in r.error_message
 
 
@@ -200,7 +196,7 @@ def test_a_per_task_model_key_is_used_but_never_stored(agent_server, bsession):
 
 def test_an_unanswered_call_for_user_times_out_and_the_task_goes_on(llm, bsession):
     llm.set_script([call("call_for_user", question="Anyone there?"), done("went on without an answer")])
-    r = bsession.agent.browser.execute_task_and_wait("ask nobody", timeout=60, call_for_user_timeout=1)
+    r = bsession.agent.browser.execute_task_and_wait("ask nobody", timeout=PATIENCE_S, call_for_user_timeout=1)
     assert r.task_result == "went on without an answer"
     assert "the person did not answer in time" in str(llm.requests[1]["messages"])
     errors = [e for e in bsession.agent.browser.list_events(r.task_id) if e.type == "error"]

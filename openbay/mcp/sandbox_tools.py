@@ -25,6 +25,18 @@ def progress_token(ctx: Context):
     return meta.get("progress_token") or meta.get("progressToken")
 
 
+def _progress(ctx: Context) -> dict:
+    """on_stdout/on_stderr that send the output as progress notifications, when the client asked."""
+    if progress_token(ctx) is None:
+        return {}
+    seen = {"n": 0}
+
+    async def report(text: str) -> None:
+        seen["n"] += 1
+        await ctx.report_progress(seen["n"], None, text)
+    return {"on_stdout": report, "on_stderr": report}
+
+
 def register(server: MCPServer, bay_for: BayFor) -> None:
     @tool(server, "create_session",
           "Create an isolated OpenBay session (a Linux sandbox) and return its session_id. Images: "
@@ -64,15 +76,7 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
                           timeout_ms: Annotated[int, Field(ge=1, le=3_600_000)] = 60_000,
                           cwd: Annotated[str | None, Field(description="working directory")] = None) -> dict:
         session = await (await bay_for(ctx)).session(session_id)
-        streamed = {}
-        if progress_token(ctx) is not None:
-            seen = {"n": 0}
-
-            async def report(text: str) -> None:
-                seen["n"] += 1
-                await ctx.report_progress(seen["n"], None, text)
-            streamed = {"on_stdout": report, "on_stderr": report}
-        r = await session.command.execute_command(command, timeout_ms=timeout_ms, cwd=cwd, **streamed)
+        r = await session.command.execute_command(command, timeout_ms=timeout_ms, cwd=cwd, **_progress(ctx))
         return {"output": r.output, "stderr": r.stderr, "exit_code": r.exit_code, "timed_out": r.timed_out,
                 "truncated": r.truncated}
 
@@ -99,12 +103,13 @@ def register(server: MCPServer, bay_for: BayFor) -> None:
     @tool(server, "run_code",
           "Run Python, JavaScript, R or Java in a session's kernel (variables are kept between calls, like a "
           "notebook). Returns stdout, stderr, the last expression's value, and any error with its "
-          "traceback; figures come back as images.")
+          "traceback; figures come back as images. Output is sent as progress notifications while it "
+          "runs when the client asks for progress.")
     async def run_code(ctx: Context, session_id: SessionId, code: Annotated[str, Field(min_length=1)],
                        language: Literal["python", "javascript", "r", "java"] = "python",
                        timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60) -> list:
         session = await (await bay_for(ctx)).session(session_id)
-        r = await session.code.run_code(code, language=language, timeout_s=timeout_s)
+        r = await session.code.run_code(code, language=language, timeout_s=timeout_s, **_progress(ctx))
         out = {"result": r.result, "stdout": r.stdout, "stderr": r.stderr, "timed_out": r.timed_out}
         if r.error is not None:
             out["error"] = r.error.model_dump()

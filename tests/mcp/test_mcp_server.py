@@ -77,8 +77,10 @@ async def test_a_session_from_create_to_delete(mcp_server, kind):
 
         first = json_of(await client.call_tool("run_code", {"session_id": sid, "code": "x = 20\nx + 1"}))
         assert first["result"] == "21"
-        kept = json_of(await client.call_tool("run_code", {"session_id": sid, "code": "print(x * 2)"}))
-        assert kept["stdout"] == "40\n"
+        progress.clear()
+        kept = json_of(await client.call_tool("run_code", {"session_id": sid, "code": "print(x * 2)\nprint(x)"},
+                                              progress_callback=on_progress))
+        assert kept["stdout"] == "40\n20\n" and "".join(m for _, m in progress) == "40\n20\n"
         failed = json_of(await client.call_tool("run_code", {"session_id": sid, "code": "1/0"}))
         assert failed["error"]["name"] == "ZeroDivisionError"  # the cell's error is a result, not a tool error
 

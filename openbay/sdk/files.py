@@ -170,7 +170,9 @@ class AsyncFileSystemApi(AsyncPart):
     upload_file = awaited(FileSystemCalls.upload_file)
     download_file = awaited(FileSystemCalls.download_file)
 
-    def watch_directory(self, path: str, callback: Callable[[list[FileChangeEvent]], Any],
-                        interval: float = 1.0) -> DirectoryWatch:
-        """The same from an asyncio task of the running loop; the callback may be a coroutine function."""
-        return watch_async(self._runner, f"{self._path}/files", path, callback, interval)
+    async def watch_directory(self, path: str, callback: Callable[[list[FileChangeEvent]], Any],
+                              interval: float = 1.0) -> DirectoryWatch:
+        """The same from an asyncio task of the running loop; the callback may be a coroutine function.
+        Awaited, it returns once the directory's first snapshot is taken, as the blocking one does
+        (a change made right after returning is reported, never taken for how things were)."""
+        return await watch_async(self._runner, f"{self._path}/files", path, callback, interval)

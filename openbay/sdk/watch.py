@@ -78,11 +78,13 @@ def watch_blocking(runner: SyncRunner, files_path: str, path: str, callback: Cal
     return handle
 
 
-def watch_async(runner: AsyncRunner, files_path: str, path: str, callback: Callback,
-                interval: float) -> DirectoryWatch:
+async def watch_async(runner: AsyncRunner, files_path: str, path: str, callback: Callback,
+                      interval: float) -> DirectoryWatch:
+    """As watch_blocking, the first snapshot is taken before it returns: a change made after is seen."""
     handle = DirectoryWatch()
+    directory, before = await runner.run(_snapshot(files_path, path))
     handle._task = asyncio.get_running_loop().create_task(
-        _poll_async(runner, files_path, path, callback, max(float(interval), MIN_INTERVAL_S), handle))
+        _poll_async(runner, files_path, path, callback, max(float(interval), MIN_INTERVAL_S), handle, before))
     return handle
 
 
@@ -102,9 +104,8 @@ def _poll_blocking(runner: SyncRunner, files_path: str, path: str, callback: Cal
 
 
 async def _poll_async(runner: AsyncRunner, files_path: str, path: str, callback: Callback, interval: float,
-                      handle: DirectoryWatch) -> None:
+                      handle: DirectoryWatch, before: dict) -> None:
     try:
-        directory, before = await runner.run(_snapshot(files_path, path))
         while not handle._stop.is_set():
             await asyncio.sleep(interval)
             directory, after = await runner.run(_snapshot(files_path, path))

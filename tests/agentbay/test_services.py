@@ -1,5 +1,6 @@
 """session.command, file_system (fs) and code as AgentBay documents them."""
 from openbay.agentbay import BinaryFileContentResult, BoolResult, CommandResult, FileContentResult
+from tests.helpers.waiting import PATIENCE_S, wait_for
 
 
 def test_command_run_cwd_envs_and_failures(ab_session):
@@ -55,20 +56,17 @@ def test_file_system_calls_and_names(ab_session, tmp_path):
 
 def test_watch_directory_thread(ab_session):
     import threading
-    import time
 
     fs = ab_session.file_system
     fs.create_directory("/home/user/watched")
     seen, stop = [], threading.Event()
     thread = fs.watch_directory("/home/user/watched", seen.extend, interval=0.1, stop_event=stop)
     thread.start()
-    time.sleep(0.5)
+    assert thread.ready_event.wait(PATIENCE_S)  # its first look is taken: what follows is a change
     fs.write_file("/home/user/watched/new.txt", "x")
-    deadline = time.monotonic() + 10
-    while not seen and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: seen, what="the watch to report")
     stop.set()
-    thread.join(5)
+    thread.join(PATIENCE_S)
     assert ("create", "/home/user/watched/new.txt") in [(e.event_type, e.path) for e in seen]
     assert not thread.is_alive()
 

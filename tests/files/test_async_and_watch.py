@@ -5,15 +5,7 @@ import time
 
 from openbay import AsyncOpenBay
 from tests.helpers.sessions import new_async_session
-
-
-def _wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.helpers.waiting import async_wait_for, wait_for
 
 
 def test_watch_directory_reports_created_modified_deleted(session):
@@ -28,11 +20,11 @@ def test_watch_directory_reports_created_modified_deleted(session):
     handle = fs.watch_directory("watched", on_events, interval=0.1)
     try:
         fs.write_file("watched/new.txt", "1")
-        assert _wait_for(lambda: any(e.event_type == "created" for e in events))
+        wait_for(lambda: any(e.event_type == "created" for e in events), what="created")
         fs.write_file("watched/new.txt", "1234567")
-        assert _wait_for(lambda: any(e.event_type == "modified" for e in events))
+        wait_for(lambda: any(e.event_type == "modified" for e in events), what="modified")
         fs.delete_file("watched/new.txt")
-        assert _wait_for(lambda: any(e.event_type == "deleted" for e in events))
+        wait_for(lambda: any(e.event_type == "deleted" for e in events), what="deleted")
     finally:
         handle.stop()
     assert not handle.running
@@ -62,13 +54,9 @@ def test_async_client_file_calls(server, tmp_path):
                 assert (tmp_path / "down.bin").read_bytes() == src.read_bytes()
 
                 seen = []
-                handle = fs.watch_directory("/home/user", lambda evs: seen.extend(evs), interval=0.1)
-                await asyncio.sleep(0.3)
-                await fs.write_file("b.txt", "b")
-                for _ in range(100):
-                    if seen:
-                        break
-                    await asyncio.sleep(0.05)
+                handle = await fs.watch_directory("/home/user", lambda evs: seen.extend(evs), interval=0.1)
+                await fs.write_file("b.txt", "b")  # at once: the watch has its first look already
+                await async_wait_for(lambda: seen, what="the watch to report")
                 handle.stop()
                 assert ("created", "/home/user/b.txt") in [(e.event_type, e.path) for e in seen]
 

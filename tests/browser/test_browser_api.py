@@ -7,6 +7,7 @@ from playwright.sync_api import sync_playwright
 from openbay.protocol.browser import BrowserOption, ProxyOption, Viewport
 from openbay.sdk import APIError
 from tests.helpers.sessions import new_async_session
+from tests.helpers.waiting import wait_for
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -69,11 +70,8 @@ def test_crash_is_reported_and_initialize_restarts(browser_session, pages):
         status = browser_session.browser.status()
     out = browser_session.command.execute_command(f"kill -9 {status.pid}")
     assert out.exit_code == 0, out.stderr
-    crashed = browser_session.browser.status()
-    for _ in range(50):
-        if crashed.state == "crashed":
-            break
-        crashed = browser_session.browser.status()
+    crashed = wait_for(lambda: (lambda st: st if st.state == "crashed" else None)(browser_session.browser.status()),
+                       what="the browser to be seen crashed")
     assert crashed.state == "crashed" and crashed.exit_code == -9
     with pytest.raises(APIError, match="crashed"):
         browser_session.browser.screenshot()

@@ -7,6 +7,8 @@ import pytest
 import websockets
 from playwright.sync_api import sync_playwright
 
+from tests.helpers.waiting import async_wait_for, wait_for
+
 
 def test_playwright_drives_the_session_browser(browser_session, pages):
     url = browser_session.browser.get_endpoint_url()
@@ -62,11 +64,10 @@ async def _raw_navigate_and_read(url, target):
         session = await cdp.page_session()
         await cdp.send("Page.enable", session_id=session)
         await cdp.send("Page.navigate", {"url": target}, session)
-        for _ in range(100):
-            if await cdp.evaluate(session, "document.readyState") == "complete" and \
-                    await cdp.evaluate(session, "location.href") == target:
-                break
-            await asyncio.sleep(0.05)
+        async def arrived():
+            return await cdp.evaluate(session, "document.readyState") == "complete" and \
+                await cdp.evaluate(session, "location.href") == target
+        await async_wait_for(arrived, what=f"the page to load {target}")
         return await cdp.evaluate(session, "document.title")
 
 
@@ -146,11 +147,8 @@ def test_downloads_land_in_the_session_home(browser_session, pages):
             await cdp.send("Page.navigate", {"url": pages + "/report.csv"}, session)
 
     asyncio.run(download())
-    out = ""
-    for _ in range(100):
-        out = browser_session.command.execute_command("cat /home/user/Downloads/report.csv").output
-        if out:
-            break
+    out = wait_for(lambda: browser_session.command.execute_command("cat /home/user/Downloads/report.csv").output,
+                   what="the download")
     assert out == "a,b\n1,2\n"
 
 

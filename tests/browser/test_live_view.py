@@ -1,6 +1,8 @@
 """The session page shows the browser live and lets a person click and type into it."""
 from playwright.sync_api import sync_playwright
 
+from tests.helpers.waiting import PATIENCE_MS
+
 from .conftest import launch_host_chromium
 
 
@@ -15,13 +17,13 @@ def test_live_view_follows_the_browser_and_takes_input(browser_session, pages):
         try:
             viewer = person.new_page(viewport={"width": 1400, "height": 1000})
             viewer.goto(link)
-            viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=20_000)
+            viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=PATIENCE_MS)
             first = viewer.get_attribute("#live-frame", "src")
 
             # the session navigates: the picture the person sees changes
             session_page.goto(pages + "/")
             viewer.wait_for_function(
-                "src => document.getElementById('live-frame').src !== src", arg=first, timeout=20_000)
+                "src => document.getElementById('live-frame').src !== src", arg=first, timeout=PATIENCE_MS)
 
             # the person clicks the button in the picture: the click lands in the session's page
             def click_in_picture(selector):
@@ -34,12 +36,12 @@ def test_live_view_follows_the_browser_and_takes_input(browser_session, pages):
 
             click_in_picture("#go")
             session_page.wait_for_function("document.getElementById('out').textContent === 'clicked'",
-                                           timeout=10_000)
+                                           timeout=PATIENCE_MS)
             # and types into a field of it
             click_in_picture("#name")
             viewer.keyboard.type("hello")
             session_page.wait_for_function("document.getElementById('name').value === 'hello'",
-                                           timeout=10_000)
+                                           timeout=PATIENCE_MS)
         finally:
             person.close()
             session_browser.close()
@@ -76,7 +78,7 @@ def test_live_view_follows_a_new_tab(browser_session, pages):
         try:
             viewer = person.new_page()
             viewer.goto(link)
-            viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=20_000)
+            viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=PATIENCE_MS)
             tab = context.new_page()
             tab.goto(pages + "/second")  # a green page
             viewer.wait_for_function("""() => {
@@ -87,7 +89,7 @@ def test_live_view_follows_a_new_tab(browser_session, pages):
                 const g = c.getContext('2d'); g.drawImage(img, 0, 0);
                 const [r, gr, b] = g.getImageData(c.width / 2, c.height - 10, 1, 1).data;
                 return gr > 120 && r < 80 && b < 80;
-            }""", timeout=20_000)
+            }""", timeout=PATIENCE_MS)
         finally:
             person.close()
             session_browser.close()

@@ -1,6 +1,5 @@
 """The warm pool hands over started browsers, once each; no Chromium outlives its session."""
 import tempfile
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,20 +7,14 @@ from openbay import CreateSessionParams
 from openbay.store.tables import utcnow
 from tests.helpers.sandbox_procs import sandbox_pids
 from tests.helpers.server import thread_server
-
-
-def wait_until(predicate, timeout_s=60.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.05)
+from tests.helpers.waiting import wait_for
 
 
 def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
     home = Path(tempfile.mkdtemp(prefix="obpool-"))
     with thread_server(home, pool_browser=1) as server:
         pool = server.services.sessions.pools["browser"]
-        wait_until(lambda: pool.ready == 1, what="the pool to fill")
+        wait_for(lambda: pool.ready == 1, what="the pool to fill")
         pooled = pool._ready[0].session_id
         bay = server.client()
         try:
@@ -30,7 +23,7 @@ def test_pool_hands_over_a_started_browser_and_never_reuses_it(pages):
             # Chromium was already up: the user's first look finds it running
             assert session.browser.status().state == "running"
             assert session.browser.screenshot()[:4] == b"\x89PNG"
-            wait_until(lambda: pool.ready == 1, what="the pool to refill")
+            wait_for(lambda: pool.ready == 1, what="the pool to refill")
             assert pool._ready[0].session_id != pooled
             # a create the pool does not fit starts cold and leaves the pool alone
             other = bay.create(CreateSessionParams(image_id="browser", envs={"A": "1"})).session
@@ -54,16 +47,16 @@ def _running_browser(server, bay):
 def test_delete_leaves_no_chromium(server, bay):
     session, sid = _running_browser(server, bay)
     session.delete()
-    wait_until(lambda: not sandbox_pids(sid, 'chromium'), 10, "chromium to exit")
+    wait_for(lambda: not sandbox_pids(sid, 'chromium'), what="chromium to exit")
 
 
 def test_expiry_leaves_no_chromium(server, bay):
     session, sid = _running_browser(server, bay)
     live = server.services.sessions.live[session.session_id]
     live.row.expires_at = utcnow() - timedelta(seconds=1)  # as if idle past its timeout
-    wait_until(lambda: session.session_id not in server.services.sessions.live, 30, "the reaper")
+    wait_for(lambda: session.session_id not in server.services.sessions.live, what="the reaper")
     assert session.info().status.value == "expired"
-    wait_until(lambda: not sandbox_pids(sid, 'chromium'), 10, "chromium to exit")
+    wait_for(lambda: not sandbox_pids(sid, 'chromium'), what="chromium to exit")
 
 
 def test_server_shutdown_leaves_no_chromium():
@@ -72,8 +65,8 @@ def test_server_shutdown_leaves_no_chromium():
         bay = server.client()
         _, sid = _running_browser(server, bay)
         pool = server.services.sessions.pools["browser"]
-        wait_until(lambda: pool.ready == 1, what="the pool to fill")
+        wait_for(lambda: pool.ready == 1, what="the pool to fill")
         pooled_uid = pool._ready[0].session_id
         bay.close()
-    wait_until(lambda: not sandbox_pids(sid, 'chromium') and not sandbox_pids(pooled_uid, 'chromium'), 10,
-               "chromium to exit")
+    wait_for(lambda: not sandbox_pids(sid, 'chromium') and not sandbox_pids(pooled_uid, 'chromium'),
+             what="chromium to exit")

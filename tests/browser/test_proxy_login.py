@@ -3,6 +3,7 @@ credentials, which never come back in the status."""
 from playwright.sync_api import sync_playwright
 
 from openbay.protocol.browser import BrowserOption, ProxyOption
+from tests.helpers.waiting import wait_for
 
 # a proxy inside the session that wants alice's login and answers every request itself
 PROXY = r'''
@@ -31,8 +32,9 @@ http.server.ThreadingHTTPServer(("127.0.0.1", 3128), Proxy).serve_forever()
 def test_a_proxy_with_a_login(browser_session):
     s = browser_session
     s.file_system.write_file("/root/proxy.py", PROXY)
-    s.command.execute_command("nohup python3 /root/proxy.py >/dev/null 2>&1 & "
-                              "for i in $(seq 50); do curl -s -o /dev/null 127.0.0.1:3128 && break; sleep 0.1; done")
+    s.command.execute_command("nohup python3 /root/proxy.py >/dev/null 2>&1 &")
+    wait_for(lambda: s.command.execute_command("curl -s -o /dev/null 127.0.0.1:3128").exit_code == 0,
+             what="the proxy to listen")
     option = BrowserOption(proxy=ProxyOption(server="http://127.0.0.1:3128", username="alice", password="s3cret"))
     assert s.browser.initialize(option)
     assert s.browser.status().options.proxy.password == "***"

@@ -7,7 +7,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
 from tests.helpers.sandbox_procs import listening_tcp_ports
-from tests.helpers.waiting import wait_for
+from tests.helpers.waiting import PATIENCE_MS, wait_for
 
 from .conftest import pids_of, window_titled
 
@@ -30,9 +30,9 @@ def test_session_page_shows_the_screen_and_takes_input(server, computer_session)
         try:
             page = person.new_page(viewport={"width": 1400, "height": 1400})  # the whole screen in view
             page.goto(link)
-            page.wait_for_function("window.openbayVnc && window.openbayVnc.connected", timeout=20_000)
+            page.wait_for_function("window.openbayVnc && window.openbayVnc.connected", timeout=PATIENCE_MS)
             # the white terminal shows up in the picture (the rest of the screen is black)
-            page.wait_for_function(f"({WHITE_SHARE})() > 0.05", timeout=20_000)
+            page.wait_for_function(f"({WHITE_SHARE})() > 0.05", timeout=PATIENCE_MS)
 
             # a click on the terminal and typing on the page land in the session's computer
             canvas = page.locator("#vnc-screen canvas").bounding_box()

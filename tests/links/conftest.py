@@ -1,11 +1,11 @@
 """Link tests: apps started inside real sessions, reached only through the server's links."""
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.helpers.server import free_port
+from tests.helpers.waiting import wait_for
 
 HELPERS = Path(__file__).parent.parent / "helpers"
 WS_APP = (HELPERS / "ws_echo_app.py").read_text()
@@ -26,12 +26,11 @@ def link_base(server, session_id: str, port: int) -> str:
 
 def wait_listening(session, port: int) -> None:
     probe = f"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", {port}), 1)'"
-    deadline = time.monotonic() + 20
-    while session.command.execute_command(probe).exit_code != 0:
-        if time.monotonic() > deadline:
-            log = session.command.execute_command(f"cat /tmp/app-{port}.log").output
-            raise AssertionError(f"nothing listens on {port} in the session: {log}")
-        time.sleep(0.1)
+    try:
+        wait_for(lambda: session.command.execute_command(probe).exit_code == 0, what=f"a listener on {port}")
+    except AssertionError:
+        log = session.command.execute_command(f"cat /tmp/app-{port}.log").output
+        raise AssertionError(f"nothing listens on {port} in the session: {log}") from None
 
 
 def start(session, command: str, port: int) -> int:

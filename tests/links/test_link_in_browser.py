@@ -3,6 +3,7 @@ and so does a Jupyter-like app that signs its visitor in with cookies of its own
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
+from tests.helpers.waiting import PATIENCE_MS
 
 from .conftest import start_cookie_app, start_dev_server, start_ws_app
 
@@ -24,7 +25,7 @@ def test_chromium_loads_an_app_with_relative_assets_xhr_and_websocket(session):
             page.goto(link)
             # static/app.js and its fetch("api/data.json") carry only the link's cookie
             page.wait_for_function("document.getElementById('out').textContent === 'hello from the session'",
-                                   timeout=15_000)
+                                   timeout=PATIENCE_MS)
             # the link's cookie is HttpOnly: the app's scripts cannot read it
             assert page.evaluate("document.cookie") == ""
             ws_port = start_ws_app(session)
@@ -43,7 +44,7 @@ def test_chromium_runs_a_jupyter_like_app_that_signs_in_with_its_own_cookies(ses
             page = person.new_page()
             page.goto(link)
             # /static/main.js (an absolute URL) reads the app's _xsrf cookie and POSTs it back
-            page.wait_for_function("document.getElementById('out').textContent === 'kernel k1'", timeout=15_000)
+            page.wait_for_function("document.getElementById('out').textContent === 'kernel k1'", timeout=PATIENCE_MS)
             assert "_xsrf=" in page.evaluate("document.cookie") and "openbay_token" not in page.evaluate(
                 "document.cookie")
         finally:

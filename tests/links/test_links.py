@@ -8,6 +8,7 @@ import websockets
 
 from openbay.sdk.errors import APIError
 from tests.helpers.sessions import new_async_session
+from tests.helpers.waiting import async_wait_for
 
 from .conftest import link_base, start_cookie_app, start_dev_server, start_ws_app
 
@@ -182,11 +183,10 @@ async def test_async_sdk_links(server):
             f">/tmp/app.log 2>&1 &")
         link = await session.get_link(port=port)
         async with httpx.AsyncClient() as http:
-            for _ in range(100):
+            async def answered():  # 502 until the server in the session listens
                 r = await http.get(_bare(link) + "a.txt?" + urllib.parse.urlsplit(link).query)
-                if r.status_code != 502:
-                    break
-                await asyncio.sleep(0.1)
+                return r if r.status_code != 502 else None
+            r = await async_wait_for(answered, what="the session's server through its link")
             assert r.status_code == 200 and r.text == "async-ok\n"
         exposed = await session.expose_port(port, public=True)
         assert [p.port for p in await session.list_ports()] == [exposed.port]

@@ -53,6 +53,14 @@ def main():
         java_use = session.code.run_code('System.out.println("JAVA_CONTEXT_VALUE:" + (x + 1));', "java")
         check(java_setup.success and "JAVA_CONTEXT_VALUE:42" in java_use.result,
               f"the Java kernel kept x: {java_use.result!r}")
+        r_err = session.code.run_code("stop('r says no')", "R")
+        check(not r_err.success and r_err.error is not None and r_err.error.name == "Error"
+              and r_err.error.value == "r says no" and "r says no" in r_err.error_message,
+              f"an R error in AgentBay's shape: {r_err.error}")
+        java_err = session.code.run_code('throw new IllegalArgumentException("java says no");', "java")
+        check(not java_err.success and java_err.error is not None
+              and java_err.error.name == "IllegalArgumentException" and java_err.error.value == "java says no",
+              f"a Java error in AgentBay's shape: {java_err.error}")
         refused = session.code.run_code("PRINT 1", "cobol")
         check(not refused.success and "python, javascript, r and java" in refused.error_message,
               f"another language refused with a sentence: {refused.error_message}")

@@ -131,18 +131,21 @@ class ContextService:
                         raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE,
                                        f"the file is over the context limit of {self.max_bytes} bytes")
                     await asyncio.to_thread(f.write, chunk)
-            await self._edit(context_id, archive, name, temp)
+            await self._edit(owner_id, context_id, name, temp)
         finally:
             temp.unlink(missing_ok=True)
         return size
 
     async def delete_file(self, who: Principal, context_id: str, path: str) -> ContextRow:
         row = await self.get(who, context_id)
-        await self._edit(row.id, self._archive(who.owner_id, row.id), file_name(path), None)
+        await self._edit(who.owner_id, row.id, file_name(path), None)
         return await self.get(who, context_id)
 
-    async def _edit(self, context_id: str, archive: Path, name: str, new_file: Path | None) -> None:
+    async def _edit(self, owner_id: str, context_id: str, name: str, new_file: Path | None) -> None:
         async with self._edits.setdefault(context_id, asyncio.Lock()):
+            if await self.repo.get(owner_id, context_id) is None:  # deleted while the body came in
+                raise not_found("context", context_id)
+            archive = self._archive(owner_id, context_id)
             size = await asyncio.to_thread(rewrite, archive, name, new_file, self.max_bytes)
             await self.repo.mark_saved(context_id, size)
 
@@ -155,14 +158,16 @@ class ContextService:
     async def clear(self, who: Principal, context_id: str) -> ContextRow:
         """Drop the saved content; the context stays (empty) for the next save."""
         row = await self.get(who, context_id)
-        self._archive(who.owner_id, row.id).unlink(missing_ok=True)
-        await self.repo.mark_saved(row.id, 0)
+        async with self._edits.setdefault(row.id, asyncio.Lock()):  # not under a file edit's feet
+            self._archive(who.owner_id, row.id).unlink(missing_ok=True)
+            await self.repo.mark_saved(row.id, 0)
         return await self.get(who, context_id)
 
     async def delete(self, who: Principal, context_id: str) -> ContextRow:
         row = await self.get(who, context_id)
         await self.repo.delete(who.owner_id, context_id)
-        self._archive(who.owner_id, context_id).unlink(missing_ok=True)
+        async with self._edits.pop(context_id, asyncio.Lock()):
+            self._archive(who.owner_id, context_id).unlink(missing_ok=True)
         return row
 
     # the hooks SessionService calls

@@ -204,6 +204,30 @@ def test_output_streams_while_the_cell_runs(server, code_session):
     assert r.stdout == "first\nsecond\n" and r.stderr == "to stderr\n"
 
 
+@pytest.mark.parametrize("language, cell", [
+    ("r", 'cat("first\\n")\nwhile (!file.exists("/tmp/streamed-r")) Sys.sleep(0.05)\ncat("second\\n")'),
+    ("java", 'System.out.println("first");\n'
+             'while (!new java.io.File("/tmp/streamed-java").exists()) Thread.sleep(50);\n'
+             'System.out.println("second");'),
+])
+def test_r_and_java_output_streams_while_the_cell_runs(server, code_session, language, cell):
+    """The cell goes on only once its first line reached the caller: a kernel that held its
+    output until the cell ended would wait out the timeout instead."""
+    out, other = [], server.client()
+
+    def on_stdout(text):
+        out.append(text)
+        if text == "first\n":
+            other.get(code_session.session_id).session.file_system.write_file(f"/tmp/streamed-{language}", "go")
+
+    try:
+        r = code_session.code.run_code(cell, language, timeout_s=120, on_stdout=on_stdout)
+    finally:
+        other.close()
+    assert r.ok and not r.timed_out, r
+    assert out == ["first\n", "second\n"] and r.stdout == "first\nsecond\n"
+
+
 def test_async_client_streams_output_too(server, code_session):
     async def main():
         async with AsyncOpenBay(api_key=server.admin_key, base_url=server.base_url) as bay:

@@ -117,7 +117,7 @@ def local_backend():
     Yields (backend, run): `run(coro)` runs a coroutine on the backend's own
     event loop, so synchronous benchmark code can take turns with SDK calls.
     """
-    from openbay.sandbox.local import LocalBackend
+    from openbay.sandbox.runc.local import LocalBackend
     loop = asyncio.new_event_loop()
     with tempfile.TemporaryDirectory(prefix="obbench-sb-", dir="/var/lib/openbay") as root:
         backend = LocalBackend(Path(root))

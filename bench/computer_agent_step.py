@@ -28,7 +28,7 @@ from openbay.agents.computer_agent import ComputerAgent
 from openbay.agents.screen_image import model_image
 from openbay.agents.step_loop import AgentOptions
 from openbay.sandbox.backend import SandboxSpec
-from openbay.sandbox.local import LocalBackend
+from openbay.sandbox.runc.local import LocalBackend
 
 GOAL_P50_MS = 80.0
 STEP = "screenshot -> model input (1280x800, as sent)"

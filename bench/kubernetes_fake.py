@@ -18,8 +18,8 @@ from pathlib import Path
 
 from _common import local_backend, print_table, spec, summary, write_json
 
-from openbay.sandbox import k8s_objects as objects
-from openbay.sandbox.kubernetes import KubernetesBackend
+from openbay.sandbox.kubernetes import objects
+from openbay.sandbox.kubernetes.backend import KubernetesBackend
 from tests.kubernetes.cluster_helpers import api_client, backend_for
 from tests.kubernetes.fake_apiserver.launch import fake_cluster
 

@@ -80,7 +80,7 @@ def kill_and_restart(n: int) -> dict:
 def backend_rows(reattach_n: int, repeats: int) -> dict:
     """Pause/resume, snapshot, fork and reattach on the backend itself (no HTTP)."""
     from openbay.sandbox import SandboxSpec
-    from openbay.sandbox.local import LocalBackend
+    from openbay.sandbox.runc.local import LocalBackend
 
     async def run() -> dict:
         root = Path(tempfile.mkdtemp(prefix="obbench-life-", dir="/var/lib/openbay"))

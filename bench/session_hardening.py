@@ -65,7 +65,7 @@ def main() -> None:
     ap.add_argument("--before", type=Path, required=True, help="a checkout of the code before the hardening")
     ap.add_argument("-n", type=int, default=30, help="timed iterations per row")
     args = ap.parse_args()
-    if not (args.before / "openbay" / "sandbox" / "local.py").is_file():
+    if not (args.before / "openbay" / "sandbox" / "backend.py").is_file():
         raise SystemExit(f"{args.before} is not a checkout of OpenBay")
     with clients(args.before) as bays:
         cold_ms = interleaved_ms({name: (lambda b=bay: cold(b)) for name, bay in bays.items()}, args.n, warmup=2)

@@ -40,7 +40,7 @@ fi
 # the built-in images (Debian roots made from Debian's packages); kept between runs, rebuilt
 # only when their recipe changes. OPENBAY_SKIP_IMAGES=1 skips this (e.g. a client-only setup).
 if [ "${OPENBAY_SKIP_IMAGES:-0}" != "1" ]; then
-  .venv/bin/python -m openbay.sandbox.image_build
+  .venv/bin/python -m openbay.sandbox.images.build
 fi
 # the console's front-end packages come from the npm registry; any npm will do (Debian's, or
 # the one a Node.js from elsewhere brings: Debian's npm package conflicts with those)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from openbay.sandbox.adb import AdbError
-from openbay.sandbox.uiautomator import UiElement
+from openbay.sandbox.android.adb import AdbError
+from openbay.sandbox.android.uiautomator import UiElement
 
 from .events import AgentHooks
 from .llm import ChatClient
@@ -19,7 +19,7 @@ PACKAGE = {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+
 
 
 class MobileDevice(Protocol):
-    """What the agent needs of a device; openbay.sandbox.adb.AdbDevice is the real one."""
+    """What the agent needs of a device; openbay.sandbox.android.adb.AdbDevice is the real one."""
 
     async def screenshot(self) -> bytes: ...
     async def ui_elements(self) -> list[UiElement]: ...

@@ -1,7 +1,7 @@
 """Running one computer or mobile task end to end: model client, screen, step loop."""
 from __future__ import annotations
 
-from openbay.sandbox.adb import AdbError
+from openbay.sandbox.android.adb import AdbError
 
 from .computer import Computer, ComputerError
 from .computer_agent import ComputerAgent

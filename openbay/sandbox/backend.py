@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from .envd.client import EnvdClient
 
 if TYPE_CHECKING:
-    from .image_store import ImageManifest, ImageStore
+    from .images.store import ImageManifest, ImageStore
 
 
 def human_bytes(n: int) -> str:

@@ -48,9 +48,9 @@ def _version() -> str:
 
 def default_backend(settings: Settings) -> Backend:
     if os.environ.get("OPENBAY_BACKEND", "local") == "kubernetes":  # sessions as pods (docs/kubernetes.md)
-        from openbay.sandbox.kubernetes import KubernetesBackend
+        from openbay.sandbox.kubernetes.backend import KubernetesBackend
         return KubernetesBackend.from_env()
-    from openbay.sandbox.local import LocalBackend, default_sandbox_root
+    from openbay.sandbox.runc.local import LocalBackend, default_sandbox_root
     backend = LocalBackend(settings.sandbox_root or default_sandbox_root(settings.home))
     backend.check()
     return backend

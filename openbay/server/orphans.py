@@ -1,12 +1,12 @@
 """Sandboxes no server owns: this server records itself as the owner of its sandbox root, reports
-at start the roots whose owners are all gone, and `openbay gc` removes them (see sandbox/orphans.py)."""
+at start the roots whose owners are all gone, and `openbay gc` removes them (see sandbox/runc/orphans.py)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from pathlib import Path
 
-from openbay.sandbox.orphans import Orphan, candidate_roots, find_orphans, record_owner, remove
+from openbay.sandbox.runc.orphans import Orphan, candidate_roots, find_orphans, record_owner, remove
 
 log = logging.getLogger("openbay.server")
 __all__ = ["Orphan", "candidate_roots", "find_orphans", "remove", "own_and_report"]

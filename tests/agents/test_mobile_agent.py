@@ -1,6 +1,6 @@
 """The mobile agent's step loop with the scripted model, on a device made here: no phone is
 attached to this machine. The device builds every command with the real adb layer's argument
-builders (openbay.sandbox.adb: validation, escaping, keycodes) and reads a real uiautomator
+builders (openbay.sandbox.android.adb: validation, escaping, keycodes) and reads a real uiautomator
 dump with the real parser; only running `adb` is left out (the adb layer is tested against a
 real adb binary in tests/mobile)."""
 import base64
@@ -14,8 +14,8 @@ from openbay.agents.llm import ChatClient, LLMConfig
 from openbay.agents.mobile_agent import MobileAgent
 from openbay.agents.screen_runtime import ScreenFailed, run_mobile_task
 from openbay.agents.step_loop import AgentOptions
-from openbay.sandbox import adb
-from openbay.sandbox.uiautomator import parse_dump
+from openbay.sandbox.android import adb
+from openbay.sandbox.android.uiautomator import parse_dump
 from tests.helpers.scripted_llm import Turn, call, done, on_text, page_state_of
 
 from .conftest import Recorder

@@ -98,7 +98,7 @@ def test_a_killed_server_loses_nothing(tmp_path):
         assert out.stdout == "kept\nalive\n"
         cli(srv, "session", "delete", sid)
     assert not sandbox_pids(sid)
-    from openbay.sandbox.local import default_sandbox_root
+    from openbay.sandbox.runc.local import default_sandbox_root
     assert not (default_sandbox_root(home) / sid).exists()
 
 

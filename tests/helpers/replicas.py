@@ -7,8 +7,8 @@ import secrets
 import threading
 from pathlib import Path
 
-from openbay.sandbox.image_store import remove_tree
-from openbay.sandbox.local import VAR_ROOT
+from openbay.sandbox.images.store import remove_tree
+from openbay.sandbox.runc.local import VAR_ROOT
 
 from .postgres import postgres_cluster
 from .server import RunningServer, process_server
@@ -76,7 +76,7 @@ def _stop_everything(root: Path) -> None:
     """After the last replica stopped: every sandbox under the root goes (runc, mounts, files)."""
     import asyncio
 
-    from openbay.sandbox.local import LocalBackend
+    from openbay.sandbox.runc.local import LocalBackend
     if not root.exists():
         return
 

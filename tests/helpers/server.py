@@ -101,7 +101,7 @@ def thread_server(home: Path, extend=None, backend=None, **overrides):
         services = getattr(app.state, "services", None)  # None: the server never started
         root = getattr(services and services.backend, "root", None)
         if root is not None and settings.stop_sandboxes_on_exit:
-            from openbay.sandbox.image_store import remove_tree
+            from openbay.sandbox.images.store import remove_tree
             remove_tree(root)
 
 

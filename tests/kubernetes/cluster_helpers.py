@@ -8,9 +8,9 @@ from pathlib import Path
 from kubernetes import client, config, watch
 from kubernetes.client.exceptions import ApiException
 
-from openbay.sandbox import k8s_objects as objects
 from openbay.sandbox.backend import SandboxSpec
-from openbay.sandbox.kubernetes import KubernetesBackend
+from openbay.sandbox.kubernetes import objects
+from openbay.sandbox.kubernetes.backend import KubernetesBackend
 from tests.kubernetes.fake_apiserver.server import ADMIN_CONTEXT
 
 NAMESPACE = objects.K8sSettings.namespace

@@ -19,12 +19,12 @@ import pytest
 import yaml
 from kubernetes import client
 
-from openbay.sandbox import k8s_objects as objects
 from openbay.sandbox.backend import ExitNotices, Reattach, ResourceLimits, SandboxError, abilities_of
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.client import EnvdError
 from openbay.sandbox.envd.upload import upload
-from openbay.sandbox.kubernetes import KubernetesBackend, self_signed_pair
+from openbay.sandbox.kubernetes import objects
+from openbay.sandbox.kubernetes.backend import KubernetesBackend, self_signed_pair
 from tests.helpers.server import free_port
 from tests.kubernetes.cluster_helpers import NAMESPACE, api_client, backend_for, gone, new_spec, wait_pod_deleted
 from tests.kubernetes.fake_apiserver.launch import fake_cluster

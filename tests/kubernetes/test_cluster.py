@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 async def backend():
-    from openbay.sandbox.kubernetes import KubernetesBackend
+    from openbay.sandbox.kubernetes.backend import KubernetesBackend
     b = KubernetesBackend.from_env()
     yield b
     await b.close()

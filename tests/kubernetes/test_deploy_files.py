@@ -8,7 +8,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from openbay.sandbox import k8s_objects as objects
+from openbay.sandbox.kubernetes import objects
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "kubernetes"
 OVERLAYS = sorted(p.name for p in (DEPLOY / "overlays").iterdir())

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 import openbay.sandbox.envd as envd_package
-from openbay.sandbox import k8s_objects as objects
 from openbay.sandbox.envd import wire
 from openbay.sandbox.envd.client import EnvdClient, EnvdError
 from openbay.sandbox.envd.upload import upload
-from openbay.sandbox.envd_tls import tls_connector
-from openbay.sandbox.kubernetes import self_signed_pair
+from openbay.sandbox.kubernetes import objects
+from openbay.sandbox.kubernetes.backend import self_signed_pair
+from openbay.sandbox.kubernetes.envd_tls import tls_connector
 
 TOKEN = "k" * 43
 

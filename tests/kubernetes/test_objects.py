@@ -10,9 +10,9 @@ import ipaddress
 import kubernetes_validate
 import pytest
 
-from openbay.sandbox import k8s_objects as objects
 from openbay.sandbox.backend import NetworkPolicy, ResourceLimits, SandboxSpec
-from openbay.sandbox.kubernetes import self_signed_pair
+from openbay.sandbox.kubernetes import objects
+from openbay.sandbox.kubernetes.backend import self_signed_pair
 
 K8S_VERSION = "1.37.0"
 SPEC = SandboxSpec(

@@ -16,7 +16,7 @@ from kubernetes import client
 from playwright.sync_api import sync_playwright
 
 from openbay import CreateSessionParams
-from openbay.sandbox import k8s_objects as objects
+from openbay.sandbox.kubernetes import objects
 from openbay.sdk.errors import GoneError
 from tests.helpers import postgres
 from tests.helpers.replicas import replica_set

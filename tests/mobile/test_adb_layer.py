@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from openbay.sandbox import adb
-from openbay.sandbox.uiautomator import UiDumpError, clickable_elements, parse_dump
+from openbay.sandbox.android import adb
+from openbay.sandbox.android.uiautomator import UiDumpError, clickable_elements, parse_dump
 
 FIXTURE = Path(__file__).parent / "fixtures" / "settings_dump.xml"
 pytestmark = pytest.mark.skipif(shutil.which("adb") is None, reason="apt-get install adb")

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from openbay import CreateSessionParams
-from openbay.sandbox.adb import AdbClient
+from openbay.sandbox.android.adb import AdbClient
 from tests.helpers.errors import raised
 from tests.helpers.server import thread_server
 

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from openbay import CreateSessionParams, GoneError, ServiceUnavailableError
-from openbay.sandbox.image_store import remove_tree
-from openbay.sandbox.local import VAR_ROOT
+from openbay.sandbox.images.store import remove_tree
+from openbay.sandbox.runc.local import VAR_ROOT
 from tests.helpers import postgres
 from tests.helpers.errors import raised
 from tests.helpers.replicas import replica_set

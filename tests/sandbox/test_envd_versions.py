@@ -6,9 +6,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import openbay.sandbox.local as local
+import openbay.sandbox.runc.local as local
 from openbay.sandbox import SandboxSpec
-from openbay.sandbox.local import VAR_ROOT, LocalBackend
+from openbay.sandbox.runc.local import VAR_ROOT, LocalBackend
 
 
 def test_a_reattached_sandbox_keeps_its_envd_after_an_upgrade(tmp_path, monkeypatch):

@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 
 from openbay.sandbox import SandboxSpec
-from openbay.sandbox.firewall import TABLE, Firewall
-from openbay.sandbox.local import VAR_ROOT, LocalBackend
-from openbay.sandbox.network import SessionNet
+from openbay.sandbox.runc.firewall import TABLE, Firewall
+from openbay.sandbox.runc.local import VAR_ROOT, LocalBackend
+from openbay.sandbox.runc.network import SessionNet
 
 LISTEN = ("nohup python3 -m http.server 8000 >/dev/null 2>&1 & "
           "for i in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null && exit 0; sleep 0.1; done; exit 1")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from openbay.sandbox import dns_proxy
+from openbay.sandbox.runc import dns_proxy
 from tests.helpers import webhost
 from tests.helpers.server import thread_server
 

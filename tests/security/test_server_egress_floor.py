@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from openbay.sandbox import dns_proxy
+from openbay.sandbox.runc import dns_proxy
 from tests.helpers.server import thread_server
 from tests.helpers.sessions import new_session
 

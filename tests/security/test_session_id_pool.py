@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from openbay.sandbox.backend import ResourceLimits, SandboxError, SandboxSpec
-from openbay.sandbox.local import LocalBackend
+from openbay.sandbox.runc.local import LocalBackend
 
 TEST_BASE = 3_000_000_000  # far from what servers on this machine use
 
@@ -19,7 +19,7 @@ def _spec(n: int) -> SandboxSpec:
 
 def _backend(blocks: int, root: Path | None = None, claims: Path | None = None) -> LocalBackend:
     """A backend with a pool of `blocks` of its own (a new root and claims folder unless given)."""
-    from openbay.sandbox.id_pool import IdPool
+    from openbay.sandbox.runc.id_pool import IdPool
     root = root or Path(tempfile.mkdtemp(prefix="obids-"))
     claims = claims or Path(tempfile.mkdtemp(prefix="obclaims-"))
     return LocalBackend(root, ids=IdPool(claims, base=TEST_BASE, count=blocks))

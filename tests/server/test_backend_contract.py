@@ -18,7 +18,7 @@ from openbay.sandbox.backend import (
     Snapshots,
     Templates,
 )
-from openbay.sandbox.local import LocalBackend, default_sandbox_root
+from openbay.sandbox.runc.local import LocalBackend, default_sandbox_root
 from tests.helpers.server import free_port, process_server, thread_server
 from tests.helpers.sessions import new_session
 
@@ -129,7 +129,7 @@ current-context: none
 def test_openbay_serve_starts_on_the_kubernetes_backend_and_answers_501_for_what_pods_lack(tmp_path):
     """`OPENBAY_BACKEND=kubernetes openbay serve` once died at startup (AttributeError: no image
     store). No cluster here: the kubeconfig points at a closed port, which starting never calls."""
-    from openbay.sandbox.kubernetes import KubernetesBackend
+    from openbay.sandbox.kubernetes.backend import KubernetesBackend
     assert not {Pausable, Templates, Snapshots, KeptDisks, SandboxRoot} & set(KubernetesBackend.__mro__)
     (tmp_path / "kubeconfig").write_text(KUBECONFIG % free_port())
     env = {"OPENBAY_BACKEND": "kubernetes", "KUBECONFIG": str(tmp_path / "kubeconfig")}

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from openbay import CreateSessionParams
-from openbay.sandbox import network
-from openbay.sandbox.local import CGROUP_ROOT, default_sandbox_root
+from openbay.sandbox.runc import network
+from openbay.sandbox.runc.local import CGROUP_ROOT, default_sandbox_root
 from tests.helpers.server import process_server, thread_server
 from tests.helpers.sessions import new_session
 

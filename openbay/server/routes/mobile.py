@@ -1,4 +1,4 @@
-"""The Android device of a mobile session over REST (the device logic is openbay.sandbox.adb)."""
+"""The Android device of a mobile session over REST (the device logic is openbay.sandbox.android.adb)."""
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -15,8 +15,8 @@ from openbay.protocol.mobile import (
     Swipe,
     Tap,
 )
-from openbay.sandbox.adb import AdbDevice
-from openbay.sandbox.uiautomator import clickable_elements
+from openbay.sandbox.android.adb import AdbDevice
+from openbay.sandbox.android.uiautomator import clickable_elements
 
 from ..auth import require_principal
 from ..errors import responses

@@ -24,11 +24,12 @@ from pathlib import Path
 from openbay.protocol import ErrorCode
 from openbay.protocol.snapshots import SnapshotInfo
 from openbay.protocol.templates import TemplateBuildRequest, TemplateInfo
-from openbay.sandbox import NetworkPolicy, SandboxError, image_catalog
+from openbay.sandbox import NetworkPolicy, SandboxError
 from openbay.sandbox.backend import Snapshots, Templates
-from openbay.sandbox.image_build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
-from openbay.sandbox.image_store import ImageManifest
-from openbay.sandbox.oci_import import OciImportError, OciImportTooLarge, import_archive
+from openbay.sandbox.images import catalog as image_catalog
+from openbay.sandbox.images.build import BuildError, BuildStep, LayerBuild, apt_step, build_layer, pip_step
+from openbay.sandbox.images.oci_import import OciImportError, OciImportTooLarge, import_archive
+from openbay.sandbox.images.store import ImageManifest
 
 from ..abilities import BackendAbilities
 from ..errors import ApiError, not_found
@@ -85,7 +86,7 @@ class ImageService:
             m = self.store.get(name)
             if m is None:
                 raise ApiError(ErrorCode.UNAVAILABLE, f"image {name!r} is not built on this machine yet; "
-                               f"build it with: python -m openbay.sandbox.image_build {name} "
+                               f"build it with: python -m openbay.sandbox.images.build {name} "
                                "(scripts/setup.sh builds all built-in images)")
             return ResolvedImage(name, name, m.kind)
         m = self.store.get(self._ref(who, name)) if self.store is not None and _NAME.match(name) else None

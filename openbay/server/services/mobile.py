@@ -12,8 +12,8 @@ import time
 
 from openbay.protocol import ErrorCode
 from openbay.protocol.mobile import MOBILE_IMAGES
-from openbay.sandbox.adb import AdbClient, AdbDevice, AdbError
-from openbay.sandbox.uiautomator import UiDumpError
+from openbay.sandbox.android.adb import AdbClient, AdbDevice, AdbError
+from openbay.sandbox.android.uiautomator import UiDumpError
 
 from ..errors import ApiError
 from .keys import Principal

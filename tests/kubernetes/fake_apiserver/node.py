@@ -31,7 +31,7 @@ from kubernetes.utils import parse_quantity
 from openbay.sandbox.backend import ResourceLimits, SandboxError, SandboxSpec
 from openbay.sandbox.envd.client import EnvdClient, EnvdError
 from openbay.sandbox.envd.upload import upload
-from openbay.sandbox.local import LocalBackend
+from openbay.sandbox.runc.local import LocalBackend
 
 from .pod_network import PodNetwork, port_open
 from .status import ApiError

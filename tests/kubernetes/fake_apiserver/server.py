@@ -12,8 +12,8 @@ from pathlib import Path
 import uvicorn
 import yaml
 
-from openbay.sandbox.image_store import remove_tree
-from openbay.sandbox.local import VAR_ROOT, LocalBackend
+from openbay.sandbox.images.store import remove_tree
+from openbay.sandbox.runc.local import VAR_ROOT, LocalBackend
 
 from . import port_forward
 from .api import Api, validate

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 
-from .egress_floor import is_metadata_name
+from ..egress_floor import is_metadata_name
 
 log = logging.getLogger("openbay.dns")
 HOST_NAME = "host.openbay.internal"

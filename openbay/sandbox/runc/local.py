@@ -35,8 +35,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import idmap, image_catalog, network
-from .backend import (
+from ..backend import (
     DiskUsage,
     ExitNotices,
     KeptDisks,
@@ -51,12 +50,14 @@ from .backend import (
     Templates,
     human_bytes,
 )
+from ..envd.client import EnvdClient
+from ..images import catalog as image_catalog
+from ..images.store import ImageManifest, ImageStore, remove_tree
+from . import idmap, network
 from .disk import SessionDisks
 from .dns_proxy import DnsProxy, upstream_from_resolv_conf
-from .envd.client import EnvdClient
 from .firewall import Firewall, rules_digest
 from .id_pool import IdPool
-from .image_store import ImageManifest, ImageStore, remove_tree
 from .local_disks import LocalDisks
 from .local_metrics import CGROUP_ROOT, LocalMetrics  # noqa: F401  (CGROUP_ROOT: where orphans are looked for)
 from .local_network import LocalNetwork, host_port, names_of
@@ -66,7 +67,7 @@ from .runtime import HOST_ID_BASE, BundleSpec, Runc, write_bundle
 from .session_mounts import let_go_of_clones, mount_root, mount_sysfs_in
 
 log = logging.getLogger("openbay.sandbox")
-ENVD_DIR = Path(__file__).parent / "envd"
+ENVD_DIR = Path(__file__).parent.parent / "envd"
 VAR_ROOT = Path(os.environ.get("OPENBAY_VAR_DIR", "/var/lib/openbay"))
 START_TIMEOUT_S = 20.0
 HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -131,7 +132,7 @@ class LocalBackend(LocalDisks, LocalMetrics, LocalNetwork, LocalReattach, Pausab
         if manifest is None:
             if ref in image_catalog.BUILTIN:
                 raise SandboxError(f"image {ref!r} is not built on this machine; build it with: "
-                                   f"python -m openbay.sandbox.image_build {ref}")
+                                   f"python -m openbay.sandbox.images.build {ref}")
             raise SandboxError(f"unknown image {image_ref!r}")
         return manifest
 

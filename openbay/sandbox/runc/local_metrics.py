@@ -8,8 +8,8 @@ import dataclasses
 import time
 from pathlib import Path
 
+from ..backend import SandboxMetrics
 from . import network
-from .backend import SandboxMetrics
 from .local_running import Running
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from . import k8s_pod_state as pod_state
+from . import pod_state
 
 log = logging.getLogger("openbay.sandbox.kubernetes")
 WATCH_S = 60  # one watch request at most this long, then another from where it stopped

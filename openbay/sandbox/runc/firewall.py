@@ -20,8 +20,8 @@ import hashlib
 import ipaddress
 import json
 
-from . import egress_floor
-from .backend import NetworkPolicy, SandboxError
+from .. import egress_floor
+from ..backend import NetworkPolicy, SandboxError
 from .network import HOST_IF_PREFIX, NETNS_DIR, SUBNET, SessionNet, slot_net
 
 PRIVATE = egress_floor.FLOOR_V4

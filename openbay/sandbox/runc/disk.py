@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .backend import SandboxError
+from ..backend import SandboxError
 
 MIN_BYTES = 16 * 1024 * 1024
 

@@ -19,8 +19,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..backend import ResourceLimits, SandboxError
 from . import seccomp
-from .backend import ResourceLimits, SandboxError
 
 HOST_ID_BASE = 1_000_000
 HOST_ID_COUNT = 65_536

@@ -16,9 +16,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..images.store import remove_tree
 from . import network
 from .firewall import session_chains
-from .image_store import remove_tree
 from .local import CGROUP_ROOT, VAR_ROOT, LocalBackend
 from .runtime import Runc
 

@@ -7,8 +7,8 @@ import asyncio
 import os
 from pathlib import Path
 
+from ..backend import NetworkPolicy, SandboxSpec
 from . import network
-from .backend import NetworkPolicy, SandboxSpec
 from .dns_proxy import HOST_NAME, NamePolicy
 from .firewall import is_cidr
 

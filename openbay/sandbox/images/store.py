@@ -23,8 +23,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .backend import SandboxError
-from .runtime import HOST_ID_BASE, HOST_ID_COUNT
+from ..backend import SandboxError
+from ..runc.runtime import HOST_ID_BASE, HOST_ID_COUNT
 
 WHITEOUT_DEV = 0  # overlayfs marks a deleted file as a 0/0 character device
 

@@ -15,8 +15,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from .backend import NetworkPolicy, ResourceLimits, SandboxSpec
-from .firewall import PRIVATE, is_cidr
+from ..backend import NetworkPolicy, ResourceLimits, SandboxSpec
+from ..runc.firewall import PRIVATE, is_cidr
 
 ENVD_PORT = 49983
 ENVD_DIR = "/opt/envd"

@@ -8,8 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from .backend import SandboxError
-from .image_store import ImageManifest, remove_tree, tree_size
+from ..backend import SandboxError
+from ..images.store import ImageManifest, remove_tree, tree_size
 from .session_mounts import umount
 
 

@@ -4,8 +4,8 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable
 
-from .envd import wire
-from .envd.client import Connector
+from ..envd import wire
+from ..envd.client import Connector
 
 
 def client_context(cert_pem: bytes) -> ssl.SSLContext:

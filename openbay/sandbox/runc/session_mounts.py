@@ -14,8 +14,8 @@ import os
 import shutil
 from pathlib import Path
 
+from ..backend import SandboxError
 from . import idmap
-from .backend import SandboxError
 
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY = 0x2, 0x4, 0x8, 0x1
 MNT_DETACH = 2

@@ -1,6 +1,6 @@
 """Sessions as Kubernetes pods (`OPENBAY_BACKEND=kubernetes`), through the official client.
 
-The objects come from k8s_objects (pure, validated offline by the tests); this module
+The objects come from objects.py (pure, validated offline by the tests); this module
 only creates, watches and deletes them. The server reaches each session's envd at its
 pod IP over TLS, pinning the session's own certificate, and opens every connection
 with the session's token. Both live in the session's Secret, so any server with the
@@ -12,7 +12,7 @@ this backend is built.
 What a pod cannot do that the local backend does (abilities it does not declare, which
 the server answers 501): pause/resume (Kubernetes has no freeze), templates and snapshots
 (images come from a registry), egress rules by host name (see
-k8s_objects.egress_rules), per-pod process limits (the kubelet's podPidsLimit), and
+objects.egress_rules), per-pod process limits (the kubelet's podPidsLimit), and
 usage metrics (metrics-server is optional; only the limits are reported).
 """
 from __future__ import annotations
@@ -26,12 +26,11 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import k8s_objects as objects
-from . import k8s_pod_state as pod_state
-from .backend import ExitNotices, Reattach, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
-from .envd.client import EnvdClient, EnvdError
+from ..backend import ExitNotices, Reattach, Sandbox, SandboxError, SandboxMetrics, SandboxSpec
+from ..envd.client import EnvdClient, EnvdError
+from . import objects, pod_state
 from .envd_tls import tls_connector
-from .k8s_pod_watch import PodWatch
+from .pod_watch import PodWatch
 
 START_TIMEOUT_S = 300.0  # an image pull on a cold node takes a while
 ADOPT_PING_S = 10.0

@@ -6,7 +6,7 @@ stops, and its overlay upper layer (exactly what the steps changed, deletions as
 whiteouts) becomes the new layer. The built-in images (`code`, `browser`, ...) and
 users' templates are made this way; only `linux` comes from mmdebstrap.
 
-    python -m openbay.sandbox.image_build [IMAGE ...]    # the built-in images, parents first
+    python -m openbay.sandbox.images.build [IMAGE ...]    # the built-in images, parents first
 """
 from __future__ import annotations
 
@@ -23,12 +23,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import image_catalog
-from .backend import NetworkPolicy, ResourceLimits, SandboxError, SandboxSpec
-from .envd.client import EnvdError
-from .envd.upload import upload
-from .image_store import ImageManifest, ImageStore, remove_tree, shift_ids, tree_size
-from .runtime import HOST_ID_BASE
+from ..backend import NetworkPolicy, ResourceLimits, SandboxError, SandboxSpec
+from ..envd.client import EnvdError
+from ..envd.upload import upload
+from ..runc.runtime import HOST_ID_BASE
+from . import catalog as image_catalog
+from .store import ImageManifest, ImageStore, remove_tree, shift_ids, tree_size
 
 Progress = Callable[[str], None]
 # downloaded .deb files are kept between builds (a template of linux + one package builds
@@ -259,7 +259,7 @@ def _stamp(line: str) -> None:
 
 
 async def _main(names: list[str]) -> int:
-    from .local import VAR_ROOT, LocalBackend, default_sandbox_root
+    from ..runc.local import VAR_ROOT, LocalBackend, default_sandbox_root
     unknown = [n for n in names if n not in image_catalog.BUILTIN]
     if unknown:
         print(f"unknown image(s): {', '.join(unknown)}; built-in: {', '.join(image_catalog.BUILTIN)}")

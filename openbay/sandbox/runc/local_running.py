@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..backend import Sandbox
+from ..images.store import ImageManifest
 from . import network
-from .backend import Sandbox
 from .dns_proxy import NamePolicy
-from .image_store import ImageManifest
 
 
 @dataclass

@@ -17,9 +17,9 @@ import tarfile
 import zlib
 from pathlib import Path
 
+from ..runc.runtime import HOST_ID_BASE, HOST_ID_COUNT
 from . import layer_unpack
-from .image_store import ImageManifest, ImageStore, tree_size
-from .runtime import HOST_ID_BASE, HOST_ID_COUNT
+from .store import ImageManifest, ImageStore, tree_size
 
 BASE_IMAGE = "linux"
 MAX_IMAGE_BYTES = 32 * 1024 ** 3  # the file data of all layers together, unpacked

@@ -20,7 +20,7 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .backend import SandboxError
+from ..backend import SandboxError
 
 SUBNET = ipaddress.ip_network("10.217.0.0/16")
 SLOTS = SUBNET.num_addresses // 4 - 1  # slot 0 is left out

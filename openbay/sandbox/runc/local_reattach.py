@@ -12,8 +12,8 @@ import logging
 import os
 import secrets
 
+from ..backend import NetworkPolicy, Sandbox
 from . import network
-from .backend import NetworkPolicy, Sandbox
 from .firewall import rules_digest
 from .local_network import name_policy
 from .local_running import Running, read_meta, write_private

@@ -13,8 +13,8 @@ import os
 import threading
 from pathlib import Path
 
+from ..backend import SandboxError, SandboxFull
 from . import idmap
-from .backend import SandboxError, SandboxFull
 from .runtime import HOST_ID_BASE, HOST_ID_COUNT
 
 BLOCK = HOST_ID_COUNT

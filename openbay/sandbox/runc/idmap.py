@@ -14,7 +14,7 @@ import os
 import platform
 from pathlib import Path
 
-from .backend import SandboxError
+from ..backend import SandboxError
 
 _libc = ctypes.CDLL(None, use_errno=True)
 # the same numbers on x86_64 and aarch64 (the calls came after the tables were unified)

@@ -1,0 +1,1 @@
+"""Android devices over adb, and their UI trees (uiautomator)."""

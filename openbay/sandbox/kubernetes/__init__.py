@@ -1,0 +1,1 @@
+"""The Kubernetes backend: sessions as pods, and the objects it creates."""

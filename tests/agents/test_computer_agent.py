@@ -1,7 +1,6 @@
 """The computer agent on a real computer (runc sandbox, Xvfb, openbox, xdotool, envd),
 with the scripted model: coordinates of a scaled screenshot land on the right screen pixels,
 and the shell and file tools work in the sandbox."""
-import asyncio
 import base64
 import io
 
@@ -14,6 +13,7 @@ from openbay.agents.llm import ChatClient, LLMConfig
 from openbay.agents.step_loop import AgentOptions
 from tests.helpers.scripted_llm import Turn, call, done, page_state_of
 from tests.helpers.sessions import new_session
+from tests.helpers.waiting import async_wait_for
 
 from .conftest import Recorder
 
@@ -53,12 +53,9 @@ def sent_image(body: dict) -> Image.Image:
 async def test_coordinates_of_a_scaled_screenshot_land_on_the_screen(model, computer_session):
     _, computer = computer_session
     pid = await computer.start_app("xterm -T map-test -geometry 40x10+300+200")
-    for _ in range(200):
-        windows = [w for w in await computer.windows() if w.title == "map-test"]
-        if windows:
-            break
-        await asyncio.sleep(0.1)
-    xterm = windows[0]
+    async def mapped():
+        return [w for w in await computer.windows() if w.title == "map-test"]
+    xterm = (await async_wait_for(mapped, what="the xterm window"))[0]
 
     # half the screen's size: every screenshot pixel covers 2x2 screen pixels
     outcome, hooks = await run_agent(model, computer, [call("move_mouse", x=100, y=50), done("moved")],

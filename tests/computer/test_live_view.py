@@ -7,7 +7,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
 from tests.helpers.sandbox_procs import listening_tcp_ports
-from tests.helpers.waiting import PATIENCE_MS, wait_for
+from tests.helpers.waiting import PATIENCE_MS, PATIENCE_S, wait_for
 
 from .conftest import pids_of, window_titled
 
@@ -65,7 +65,7 @@ def test_vnc_socket_needs_a_page_token_or_the_key(server, computer_session, sess
 
     async def greets(u) -> bytes:
         async with websockets.connect(u, subprotocols=["binary"]) as ws:
-            hello = await asyncio.wait_for(ws.recv(), 10)
+            hello = await asyncio.wait_for(ws.recv(), PATIENCE_S)
             # x11vnc runs for this viewer, yet nothing of the sandbox listens on TCP
             assert pids_of(uid, "x11vnc") and listening_tcp_ports(uid) == []
             return hello

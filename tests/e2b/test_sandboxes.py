@@ -3,6 +3,8 @@ import httpx
 import pytest
 from e2b import AuthenticationException, NotFoundException, Sandbox, SandboxException, SandboxQuery, SandboxState
 
+from tests.helpers.waiting import PATIENCE_S
+
 
 def test_create_with_template_timeout_metadata_and_envs():
     sbx = Sandbox.create(template="base", timeout=120, metadata={"project": "e2b-create"},
@@ -162,8 +164,8 @@ def test_get_host_is_an_openbay_port_link(sandbox, e2b_server):
     private on OpenBay), what listens there answers through it."""
     sandbox.commands.run("mkdir -p /tmp/site && echo served-by-port > /tmp/site/index.html")
     sandbox.commands.run("cd /tmp/site && python3 -m http.server 8000", background=True)
-    sandbox.commands.run("for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/8000) 2>/dev/null && exit 0; "
-                         "sleep 0.1; done; exit 1")
+    sandbox.commands.run("for i in $(seq 1200); do (echo > /dev/tcp/127.0.0.1/8000) 2>/dev/null && exit 0; "
+                         "sleep 0.1; done; exit 1", timeout=PATIENCE_S + 30)  # once it listens
     host = sandbox.get_host(8000)
     assert host == f"8000-{sandbox.sandbox_id}.localhost:{e2b_server.base_url.rsplit(':', 1)[1]}"
     assert httpx.get(f"http://{host}/").status_code == 403  # private until exposed

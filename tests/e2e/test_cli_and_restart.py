@@ -10,6 +10,7 @@ import httpx
 
 from tests.helpers.sandbox_procs import sandbox_pids
 from tests.helpers.server import process_server
+from tests.helpers.waiting import wait_for
 
 KEY = "ob_" + "e2e" * 10
 
@@ -89,7 +90,7 @@ def test_a_killed_server_loses_nothing(tmp_path):
         cli(srv, "exec", sid, "--", "sh", "-c", "echo kept > /home/user/work.txt; nohup sleep 600 >/dev/null 2>&1 &")
         proc.kill()  # SIGKILL: no shutdown code runs
         proc.wait()
-    assert sandbox_pids(sid, "sleep")  # the sandbox did not die with the server
+    wait_for(lambda: sandbox_pids(sid, "sleep"), what="the session's sleep")  # the sandbox did not die with the server
     with process_server(home) as (srv, proc):
         r = httpx.get(f"{srv.base_url}/v1/sessions/{sid}", headers={"Authorization": f"Bearer {srv.admin_key}"})
         assert r.json()["status"] == "running"

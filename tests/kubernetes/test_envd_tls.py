@@ -14,6 +14,7 @@ from openbay.sandbox.envd.upload import upload
 from openbay.sandbox.kubernetes import objects
 from openbay.sandbox.kubernetes.backend import self_signed_pair
 from openbay.sandbox.kubernetes.envd_tls import tls_connector
+from tests.helpers.waiting import async_wait_for
 
 TOKEN = "k" * 43
 
@@ -37,13 +38,14 @@ async def envd(tmp_path_factory):
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-S", "-E", str(script), str(port), str(tmp / "tls.crt"), str(tmp / "tls.key"),
         str(tmp / "token"), "127.0.0.1")
-    for _ in range(100):
+    async def listening():
         try:
             _, w = await asyncio.open_connection("127.0.0.1", port)
-            w.close()
-            break
         except OSError:
-            await asyncio.sleep(0.05)
+            return False
+        w.close()
+        return True
+    await async_wait_for(listening, what="envd's TLS listener")
     yield port, cert
     proc.terminate()
     await proc.wait()

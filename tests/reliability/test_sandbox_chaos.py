@@ -1,11 +1,11 @@
 """Chaos on the sandbox side: a server killed with sessions running, envd killed inside a
 session, and nothing left behind. Real processes and signals, bounded in time."""
-import time
 
 import httpx
 
 from tests.helpers.sandbox_procs import sandbox_pids
 from tests.helpers.server import process_server
+from tests.helpers.waiting import wait_for
 
 SESSIONS = 8  # bench/chaos.py runs the same with 50
 
@@ -40,22 +40,20 @@ def test_kill_9_the_server_with_sessions_running_loses_nothing(tmp_path):
     assert not any(_mounts_with(sid) for sid in ids)
 
 
-def test_envd_killed_inside_a_session_is_dead_within_two_seconds(server, bay):
+def test_envd_killed_inside_a_session_makes_it_dead(server, bay):
     s = bay.create().session
     # root inside kills its own envd (PID 2, under tini): the session cannot be reached any more
     try:
         s.command.execute_command("kill -9 $(pgrep -f /opt/envd/daemon.py)", timeout_ms=5000)
     except Exception:
         pass  # the connection that asked for it may break with it
-    deadline = time.monotonic() + 2.0
-    while s.info().status.value == "running" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    info = s.info()
+    info = wait_for(lambda: (lambda i: i if i.status.value != "running" else None)(s.info()),
+                    what="the session to be seen dead")
     assert info.status.value == "dead" and info.end_reason
     r = httpx.post(f"{server.base_url}/v1/sessions/{s.session_id}/commands", json={"command": "true"},
                    headers={"Authorization": f"Bearer {server.admin_key}"})
     assert r.status_code == 410
-    assert not sandbox_pids(s.session_id)
+    wait_for(lambda: not sandbox_pids(s.session_id), what="the session's processes to be gone")
 
 
 def test_a_stopped_test_server_leaves_no_sandbox_root(tmp_path):

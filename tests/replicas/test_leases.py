@@ -13,6 +13,7 @@ from openbay.store.task_repository import TaskRepository
 from openbay.store.task_tables import TaskEventRow, TaskRow
 from openbay.tasks.shared_bus import SharedEventBus
 from tests.helpers import postgres
+from tests.helpers.waiting import PATIENCE_S
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="Debian postgresql is not installed")
 
@@ -44,17 +45,19 @@ def test_a_lease_has_one_holder_until_it_expires(pg_url):
         await _task(db, "t-lease1")
         await _task(db, "t-ended", status="finished")
         await _task(db, "t-unheld")
-        assert await leases.take("t-lease1", "a", 0.5)
-        assert not await leases.take("t-lease1", "b", 0.5)  # a holds it
-        assert await leases.take("t-lease1", "a", 0.5)      # its own: renewed
+        # leases of 60 s where they must hold while the test looks (a loaded machine is slow)
+        assert await leases.take("t-lease1", "a", 60)
+        assert not await leases.take("t-lease1", "b", 60)  # a holds it
+        assert await leases.take("t-lease1", "a", 60)      # its own: renewed
         assert await leases.holder("t-lease1") == "a"
         orphans = {t.id for t in await leases.orphans()}
         assert "t-unheld" in orphans and "t-lease1" not in orphans and "t-ended" not in orphans
+        assert await leases.take("t-lease1", "a", 0.5)  # renewed for half a second, the last time
         await asyncio.sleep(0.7)  # a stops renewing: expired
         assert "t-lease1" in {t.id for t in await leases.orphans()}
-        assert await leases.take("t-lease1", "b", 5)
-        assert await leases.renew("a", ["t-lease1"], 5) == set()  # a learns it lost it
-        assert await leases.renew("b", ["t-lease1"], 5) == {"t-lease1"}
+        assert await leases.take("t-lease1", "b", 60)
+        assert await leases.renew("a", ["t-lease1"], 60) == set()  # a learns it lost it
+        assert await leases.renew("b", ["t-lease1"], 60) == {"t-lease1"}
         await leases.release("t-lease1", "a")  # not a's to release
         assert await leases.holder("t-lease1") == "b"
         await leases.release("t-lease1", "b")
@@ -83,7 +86,7 @@ def test_task_events_published_on_one_replica_reach_subscribers_on_another(pg_ur
             await repo.add_event(TaskEventRow(task_id=e.task_id, seq=e.seq, type=e.type.value,
                                               timestamp=e.timestamp, payload=e.payload))
             bus_a.publish(e)
-        got_b = [await asyncio.wait_for(on_b.get(), 10) for _ in events]
+        got_b = [await asyncio.wait_for(on_b.get(), PATIENCE_S) for _ in events]
         assert sorted(got_b, key=lambda e: e.seq) == events
         assert [on_a.get_nowait() for _ in events] == events  # its own subscribers: directly, once
         await asyncio.sleep(0.3)

@@ -84,8 +84,9 @@ class PrivateHost:
 
 
 def connect(s, host: str, port: int) -> str:
-    out = s.command.execute_command(f"timeout 5 bash -c 'exec 3<>/dev/tcp/{host}/{port}' 2>&1 && echo open || "
-                                    "{ [ $? = 124 ] && echo timeout || echo refused; }", timeout_ms=30_000)
+    # 30 s: a refusal is immediate, a loaded machine only slows the shell that asks
+    out = s.command.execute_command(f"timeout 30 bash -c 'exec 3<>/dev/tcp/{host}/{port}' 2>&1 && echo open || "
+                                    "{ [ $? = 124 ] && echo timeout || echo refused; }", timeout_ms=60_000)
     return (out.output + out.stderr).strip().splitlines()[-1]
 
 

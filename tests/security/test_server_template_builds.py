@@ -41,7 +41,7 @@ def web():
 def test_a_build_runs_under_the_owners_egress_policy_and_the_floor(server, web):
     key = server.new_owner_key("builder-denied")
     owner_id = httpx.get(f"{server.base_url}/v1/whoami", headers={"Authorization": f"Bearer {key}"}).json()["owner_id"]
-    reach = f"timeout 5 bash -c 'exec 3<>/dev/tcp/{webhost.ADDRESS}/{web.server_port}'"
+    reach = f"timeout 30 bash -c 'exec 3<>/dev/tcp/{webhost.ADDRESS}/{web.server_port}'"
     assert _build(server, key, {"name": "tpl-net-ok", "run": [reach]})[-1]["type"] == "done"  # public: passes
     with server.client() as admin:
         admin.network_policy.set(owner_id, {"deny_out": [f"{webhost.ADDRESS}/32"]})
@@ -50,7 +50,7 @@ def test_a_build_runs_under_the_owners_egress_policy_and_the_floor(server, web):
             assert denied[-1]["type"] == "error", denied[-1]
         finally:
             admin.network_policy.clear(owner_id)
-    metadata = "timeout 5 bash -c 'exec 3<>/dev/tcp/169.254.169.254/80'"
+    metadata = "timeout 30 bash -c 'exec 3<>/dev/tcp/169.254.169.254/80'"
     floor = _build(server, key, {"name": "tpl-net-floor", "run": [metadata]})
     assert floor[-1]["type"] == "error", floor[-1]
     for name in ("tpl-net-ok",):

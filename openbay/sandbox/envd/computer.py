@@ -15,7 +15,7 @@ import xcapture
 from supervisor import Supervised, ToolError, run_tool
 
 DISPLAY = os.environ.get("DISPLAY", ":1")
-START_TIMEOUT_S = 15.0
+START_TIMEOUT_S = 60.0  # bounds a hang only: a loaded 2-core machine starts X slowly
 _GEOMETRY = re.compile(r"^(\d{3,4})x(\d{3,4})x(24)$")
 
 

@@ -26,6 +26,14 @@ ANY = "*"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+def is_cidr(entry: str) -> bool:
+    """A policy entry that is an address range ("10.0.0.0/8", "1.2.3.4"), not a name."""
+    try:
+        ipaddress.ip_network(entry, strict=False)
+        return True
+    except ValueError:
+        return False
+
 def _ip_json(*args: str) -> list[dict]:
     try:
         out = subprocess.run(["ip", "-j", *args], capture_output=True, text=True, timeout=10).stdout

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 
 from ..backend import NetworkPolicy, ResourceLimits, SandboxSpec
-from ..runc.firewall import PRIVATE, is_cidr
+from ..egress_floor import FLOOR_V4 as PRIVATE
+from ..egress_floor import is_cidr
 
 ENVD_PORT = 49983
 ENVD_DIR = "/opt/envd"

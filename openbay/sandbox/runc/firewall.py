@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
 import json
 
 from .. import egress_floor
@@ -26,14 +25,6 @@ from .network import HOST_IF_PREFIX, NETNS_DIR, SUBNET, SessionNet, slot_net
 
 PRIVATE = egress_floor.FLOOR_V4
 DNS_TTL_FLOOR_S = 60
-
-
-def is_cidr(entry: str) -> bool:
-    try:
-        ipaddress.ip_network(entry, strict=False)
-        return True
-    except ValueError:
-        return False
 
 
 def _reject(table: str, chain: str, match: str, counter: str) -> str:
@@ -132,7 +123,7 @@ class Firewall:
 
     def session_rules(self, net: SessionNet, policy: NetworkPolicy, dns_port: int) -> str:
         t, n = self.table, net.slot
-        nets = {kind: [e for e in entries if is_cidr(e)]
+        nets = {kind: [e for e in entries if egress_floor.is_cidr(e)]
                 for kind, entries in (("allow", policy.allow_out), ("deny", policy.deny_out))}
         nets["carve"] = [c for c in policy.private_allowed if c != egress_floor.ANY and ":" not in c]
         script = ""

@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 from ..backend import NetworkPolicy, SandboxSpec
+from ..egress_floor import is_cidr
 from . import network
 from .dns_proxy import HOST_NAME, NamePolicy
-from .firewall import is_cidr
 
 
 class LocalNetwork:

@@ -30,16 +30,12 @@ def backend_policy(policy: NetworkPolicyParams, floor_lifted: bool = False) -> N
     """What the backend enforces. The allowed CIDRs are carved out of the floor for this session
     (effective() let only the admin's ones inside it through); `floor_lifted` (the admin's `*`)
     also lets allowed names reach private addresses."""
-    cidrs = [ipaddress.ip_network(e) for e in policy.allow_out if _is_cidr(e)]
+    cidrs = [ipaddress.ip_network(e) for e in policy.allow_out if egress_floor.is_cidr(e)]
     carve = [str(n) for n in ipaddress.collapse_addresses(cidrs)]
-    if floor_lifted and any(not _is_cidr(e) for e in policy.allow_out):
+    if floor_lifted and any(not egress_floor.is_cidr(e) for e in policy.allow_out):
         carve = [egress_floor.ANY]
     return NetworkPolicy(allow_out=tuple(policy.allow_out), deny_out=tuple(policy.deny_out),
                          allow_host_ports=tuple(policy.allow_host_ports), private_allowed=tuple(carve))
-
-
-def _is_cidr(entry: str) -> bool:
-    return entry[0].isdigit() and "/" in entry  # entries are normalized: CIDRs always carry a prefix
 
 
 def _covers(pattern: str, name: str) -> bool:
@@ -49,9 +45,9 @@ def _covers(pattern: str, name: str) -> bool:
 def overlaps(a: str, b: str) -> bool:
     """Whether two normalized entries can name the same destination (a name and a CIDR are
     not compared: what a name resolves to is known only when it is looked up)."""
-    if _is_cidr(a) and _is_cidr(b):
+    if egress_floor.is_cidr(a) and egress_floor.is_cidr(b):
         return ipaddress.ip_network(a).overlaps(ipaddress.ip_network(b))
-    if _is_cidr(a) or _is_cidr(b):
+    if egress_floor.is_cidr(a) or egress_floor.is_cidr(b):
         return False
     return _covers(a, b) or _covers(b, a)
 
@@ -114,15 +110,15 @@ class NetworkPolicyService:
         owner's default that an admin set) let a session allow a range inside it."""
         if self._host_networks is None:
             self._host_networks = egress_floor.host_networks()
-        exceptions = self.floor_exceptions + [e for e in default.allow_out if _is_cidr(e)]
+        exceptions = self.floor_exceptions + [e for e in default.allow_out if egress_floor.is_cidr(e)]
         for entry in entries:
-            if _is_cidr(entry) and egress_floor.in_floor(entry, self._host_networks) \
+            if egress_floor.is_cidr(entry) and egress_floor.in_floor(entry, self._host_networks) \
                     and not egress_floor.carved(entry, exceptions):
                 raise ApiError(ErrorCode.FORBIDDEN, f"allow_out entry {entry!r} reaches into loopback, link-local "
                                "(cloud metadata), private or this machine's own networks, which sessions never "
                                "reach; only the admin can open such a range (the server's "
                                "OPENBAY_EGRESS_ALLOW_PRIVATE, or the owner's default network policy)")
-            if not _is_cidr(entry) and (egress_floor.is_metadata_name(entry.removeprefix("*."))
+            if not egress_floor.is_cidr(entry) and (egress_floor.is_metadata_name(entry.removeprefix("*."))
                                         or entry.removeprefix("*.").endswith("localhost")):
                 raise ApiError(ErrorCode.FORBIDDEN, f"allow_out entry {entry!r} names the cloud metadata service "
                                "or this machine, which sessions never reach")

@@ -7,9 +7,9 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from openbay.protocol.computer import MouseButton, ScrollDirection  # AgentBay's names and values
 from openbay.sdk.calls import Call
 from openbay.sdk.computer import ApplicationCalls, ComputerCalls, WindowCalls
 from openbay.sdk.errors import OpenBayError
@@ -20,20 +20,6 @@ from .models import ScreenshotResult
 from .results import ApiResponse, BoolResult, OperationResult
 
 log = logging.getLogger("openbay.agentbay")
-
-
-class MouseButton(str, Enum):
-    LEFT = "left"
-    RIGHT = "right"
-    MIDDLE = "middle"
-    DOUBLE_LEFT = "double_left"
-
-
-class ScrollDirection(str, Enum):
-    UP = "up"
-    DOWN = "down"
-    LEFT = "left"
-    RIGHT = "right"
 
 
 @dataclass

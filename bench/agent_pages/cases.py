@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (the pages are data: long HTML lines read better whole)
-"""Hard-case pages for the browser agent. Each case is a page (served on loopback)
-and the steps a model that knows the answer would take, naming every target by
-its visible text. A page marks success by setting its title to "OK"; an
+"""Hard-case pages for the browser agent. Each case is a page (served by the test web
+host, tests/helpers/webhost.py) and the steps a model that knows the answer would take,
+naming every target by its visible text. A page marks success by setting its title to "OK"; an
 extraction case succeeds when the expected text comes back from extract_content."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class Case:
     html: str
     steps: list[tuple] = field(default_factory=list)  # (action, target text, argument)
     extra_pages: dict[str, str] = field(default_factory=dict)  # path -> html (the same site)
-    cross_origin: dict[str, str] = field(default_factory=dict)  # path -> html (served as localhost)
+    cross_origin: dict[str, str] = field(default_factory=dict)  # path -> html (on the web host's other address: another origin)
 
 
 def page(body: str, title: str = "case") -> str:
@@ -52,10 +52,10 @@ CASES = [
          [("click", "Pick a day"), ("click", ">15<")]),
     Case("same-origin iframe", page("<iframe srcdoc=\"<button onclick='parent.ok()'>Inside the frame</button>\"></iframe>"),
          [("click", "Inside the frame")]),
-    Case("cross-origin iframe", page("<iframe src='http://localhost:{port}/inner'></iframe>"),
+    Case("cross-origin iframe", page("<iframe src='http://{other}:{port}/inner'></iframe>"),
          [("click", "Across origins")],
          cross_origin={"/inner": page("<button onclick=\"parent.postMessage('ok','*')\">Across origins</button>")}),
-    Case("iframe in a cross-origin iframe", page("<iframe src='http://localhost:{port}/outer'></iframe>"),
+    Case("iframe in a cross-origin iframe", page("<iframe src='http://{other}:{port}/outer'></iframe>"),
          [("click", "Deep inside")],
          cross_origin={"/outer": page("<iframe srcdoc=\"<button onclick=&quot;top.postMessage('ok','*')&quot;>Deep inside</button>\"></iframe>")}),
     Case("shadow DOM", page("""<div id=h></div><script>const r=h.attachShadow({mode:'open'});

@@ -8,6 +8,7 @@ The baseline, in the same run: how many targets Playwright's own text lookup
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import time
@@ -145,4 +146,6 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    # no options; --help tells what it does
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     asyncio.run(main())

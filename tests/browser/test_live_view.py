@@ -1,6 +1,7 @@
 """The session page shows the browser live and lets a person click and type into it."""
 from playwright.sync_api import sync_playwright
 
+from tests.helpers.host_pages import open_page
 from tests.helpers.waiting import PATIENCE_MS
 
 from .conftest import launch_host_chromium
@@ -16,7 +17,7 @@ def test_live_view_follows_the_browser_and_takes_input(browser_session, pages):
         person = launch_host_chromium(p)
         try:
             viewer = person.new_page(viewport={"width": 1400, "height": 1000})
-            viewer.goto(link)
+            open_page(viewer, link)
             viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=PATIENCE_MS)
             first = viewer.get_attribute("#live-frame", "src")
 
@@ -77,7 +78,7 @@ def test_live_view_follows_a_new_tab(browser_session, pages):
         person = launch_host_chromium(p)
         try:
             viewer = person.new_page()
-            viewer.goto(link)
+            open_page(viewer, link)
             viewer.wait_for_function("window.openbayLiveFrames > 0", timeout=PATIENCE_MS)
             tab = context.new_page()
             tab.goto(pages + "/second")  # a green page

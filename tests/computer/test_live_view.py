@@ -6,6 +6,7 @@ import websockets
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
+from tests.helpers.host_pages import open_page
 from tests.helpers.sandbox_procs import listening_tcp_ports
 from tests.helpers.waiting import PATIENCE_MS, PATIENCE_S, wait_for
 
@@ -29,7 +30,7 @@ def test_session_page_shows_the_screen_and_takes_input(server, computer_session)
         person = launch_host_chromium(p)
         try:
             page = person.new_page(viewport={"width": 1400, "height": 1400})  # the whole screen in view
-            page.goto(link)
+            open_page(page, link)
             page.wait_for_function("window.openbayVnc && window.openbayVnc.connected", timeout=PATIENCE_MS)
             # the white terminal shows up in the picture (the rest of the screen is black)
             page.wait_for_function(f"({WHITE_SHARE})() > 0.05", timeout=PATIENCE_MS)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.host_pages import open_page
 from tests.helpers.scripted_llm import ScriptedLLM
 from tests.helpers.server import scripted_model_server
 from tests.helpers.waiting import PATIENCE_MS
@@ -89,7 +90,7 @@ def sign_in(chromium, server, key: str):
     """A fresh browser context signed in to the console with `key`; its first page."""
     context = new_context(chromium, viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
-    page.goto(server.base_url + "/console/")
+    open_page(page, server.base_url + "/console/")
     page.get_by_label("API key").fill(key)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("#sessions")

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from openbay.sdk.errors import GoneError
+from tests.helpers.host_pages import open_page
 from tests.helpers.scripted_llm import call, done
 from tests.helpers.waiting import wait_for
 
@@ -21,7 +22,7 @@ def _terminal_text(page) -> str:
 def test_a_wrong_key_is_refused(chromium, console_server):
     context = new_context(chromium)
     page = context.new_page()
-    page.goto(console_server.base_url + "/console/")
+    open_page(page, console_server.base_url + "/console/")
     page.get_by_label("API key").fill("ob_this_is_not_a_key_of_this_server")
     page.get_by_role("button", name="Sign in").click()
     assert "not valid" in page.locator("#login-error").inner_text()
@@ -97,7 +98,7 @@ def test_a_finished_task_shows_each_step(chromium, console_server, llm, site, sh
     r = s.agent.browser.execute_task_and_wait("Tell me Shanghai's weather", timeout=120, use_vision=True)
     assert r.task_status == "finished", r.error_message
     page = sign_in(chromium, console_server, console_server.admin_key)
-    page.goto(f"{console_server.base_url}/console/sessions/{s.session_id}")
+    open_page(page, f"{console_server.base_url}/console/sessions/{s.session_id}")
     page.get_by_role("link", name=r.task_id).click()
     page.wait_for_function("window.openbayTaskLoaded === true")
     page.wait_for_selector("#step-2 .shot img")
@@ -126,7 +127,7 @@ def test_one_owner_never_sees_anothers_sessions_or_tasks(chromium, console_serve
     page.wait_for_function("document.getElementById('total').textContent.endsWith('in all')")
     assert page.locator(f'tr[data-session="{mine.session_id}"]').count() == 0
     # the admin's session page, its terminal and its files are not the stranger's
-    assert page.goto(f"{console_server.base_url}/console/sessions/{mine.session_id}").status == 404
+    assert open_page(page, f"{console_server.base_url}/console/sessions/{mine.session_id}").status == 404
     files = f"/v1/sessions/{mine.session_id}/files?path=/home/user"
     assert page.evaluate(f"fetch('{files}').then(r => r.status)") == 404
     closed = page.evaluate(f"""() => new Promise((done) => {{
@@ -134,7 +135,7 @@ def test_one_owner_never_sees_anothers_sessions_or_tasks(chromium, console_serve
         ws.onopen = () => done("open"); ws.onclose = () => done("closed"); }})""")
     assert closed == "closed"
     # no keys page for a key that is not an admin's
-    assert page.goto(f"{console_server.base_url}/console/keys").status == 403
+    assert open_page(page, f"{console_server.base_url}/console/keys").status == 403
     page.context.close()
 
 
@@ -143,13 +144,13 @@ def test_a_session_link_signs_in_for_that_session_only(chromium, console_server,
     other = make_session(source=console_server)
     context = new_context(chromium)
     page = context.new_page()
-    page.goto(s.get_link())
+    open_page(page, s.get_link())
     page.wait_for_selector("#session-id")
     assert page.evaluate(f"fetch('/v1/sessions/{s.session_id}').then(r => r.status)") == 200
     # the link is for this session: not the list, not another session
     assert page.evaluate(f"fetch('/v1/sessions/{other.session_id}').then(r => r.status)") == 401
     assert page.evaluate("fetch('/v1/sessions').then(r => r.status)") == 401
-    assert page.goto(f"{console_server.base_url}/console/sessions/{other.session_id}").status == 401
+    assert open_page(page, f"{console_server.base_url}/console/sessions/{other.session_id}").status == 401
     context.close()
 
 

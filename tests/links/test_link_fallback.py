@@ -7,6 +7,7 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
+from tests.helpers.host_pages import open_page
 from tests.helpers.server import thread_server
 from tests.helpers.sessions import new_session
 
@@ -29,7 +30,7 @@ def test_path_links_carry_a_sandbox_that_keeps_the_app_off_the_servers_origin():
                 person = launch_host_chromium(p)
                 try:
                     page = person.new_page()
-                    page.goto(link)
+                    open_page(page, link)
                     assert page.evaluate("self.origin") == "null"  # not the server's origin
                     read = page.evaluate("""() => fetch("/console/", {credentials: "include"})
                         .then((r) => r.text(), () => "blocked")""")

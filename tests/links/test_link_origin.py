@@ -7,6 +7,7 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 from tests.browser.conftest import launch_host_chromium
+from tests.helpers.host_pages import open_page
 
 from .conftest import start_dev_server
 
@@ -52,12 +53,12 @@ def test_a_page_behind_a_link_cannot_act_as_the_consoles_viewer(server, session)
         person = launch_host_chromium(p)
         try:
             page = person.new_page()
-            page.goto(f"{server.base_url}/console/")  # the owner signs in to the console
+            open_page(page, f"{server.base_url}/console/")  # the owner signs in to the console
             page.fill("#key", server.admin_key)
             page.click("button[type=submit]")
             page.wait_for_selector("meta[name=openbay-csrf]", state="attached")
             page.evaluate(f"localStorage.setItem('console-secret', {json.dumps(SECRET)})")
-            page.goto(link.replace("/?", "/attack.html?"))  # then opens a link the session handed out
+            open_page(page, link.replace("/?", "/attack.html?"))  # then opens a link the session handed out
             out = page.evaluate("window.results")
         finally:
             person.close()

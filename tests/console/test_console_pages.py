@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from openbay.sdk.errors import GoneError
-from tests.helpers.host_pages import open_page
+from tests.helpers.host_pages import loaded, open_page
 from tests.helpers.scripted_llm import call, done
 from tests.helpers.waiting import wait_for
 
@@ -46,7 +46,7 @@ def test_sign_in_list_open_terminal_files(chromium, console_server, shots, tmp_p
     page.screenshot(path=str(shots / "sessions.png"))
 
     # its page: a terminal that runs what we type
-    row.get_by_role("link", name=s.session_id).click()
+    loaded(page, lambda: (row.get_by_role("link", name=s.session_id).click(), page.wait_for_load_state()))
     page.wait_for_selector("#session-id")
     page.get_by_role("button", name="Open a terminal").click()
     page.wait_for_function("window.openbayTerminal"
@@ -99,7 +99,7 @@ def test_a_finished_task_shows_each_step(chromium, console_server, llm, site, sh
     assert r.task_status == "finished", r.error_message
     page = sign_in(chromium, console_server, console_server.admin_key)
     open_page(page, f"{console_server.base_url}/console/sessions/{s.session_id}")
-    page.get_by_role("link", name=r.task_id).click()
+    loaded(page, lambda: (page.get_by_role("link", name=r.task_id).click(), page.wait_for_load_state()))
     page.wait_for_function("window.openbayTaskLoaded === true")
     page.wait_for_selector("#step-2 .shot img")
     steps = page.locator("#timeline > li")

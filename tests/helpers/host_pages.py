@@ -12,6 +12,12 @@ LOADS = 5
 
 def open_page(page, url: str):
     """page.goto(url), again while Chromium cut the page or one of its scripts short; its response."""
+    return loaded(page, lambda: page.goto(url))
+
+
+def loaded(page, load):
+    """load() (what brings a page in and waits for its load event), then the same page reloaded
+    while Chromium cut it or one of its scripts short; what the last load returned."""
     for _ in range(LOADS):
         cut = []
 
@@ -21,13 +27,14 @@ def open_page(page, url: str):
 
         page.on("requestfailed", on_failed)
         try:
-            response = page.goto(url)
+            result = load()
         except Error as e:
             if NETWORK_CHANGED not in str(e):
                 raise
-            continue
+            cut.append(str(e))
         finally:
             page.remove_listener("requestfailed", on_failed)
         if not cut:
-            return response
-    raise AssertionError(f"{url}: every one of {LOADS} loads was cut by {NETWORK_CHANGED}")
+            return result
+        load = page.reload
+    raise AssertionError(f"{page.url}: every one of {LOADS} loads was cut by {NETWORK_CHANGED}")

@@ -325,8 +325,7 @@ class LocalBackend(LocalDisks, LocalMetrics, LocalNetwork, LocalReattach, Pausab
         net = running.net if running else network.SessionNet.load(directory / "net.json")
         if net is not None:
             self._by_address.pop(net.address, None)
-        await self.runc.kill(session_id)
-        await self.runc.delete(session_id)
+        await self.runc.remove(session_id)
         try:
             os.unlink(f"{session_id}.sock", dir_fd=self._sockets_fd)
         except FileNotFoundError:

@@ -88,8 +88,7 @@ class LocalReattach:
         removed = []
         for cid in self.runc.containers():
             if cid not in self._running:
-                await self.runc.kill(cid)
-                await self.runc.delete(cid)
+                await self.runc.remove(cid)
         for d in self.root.iterdir():
             if d.is_dir() and d.name.startswith(("s-", "b-")) and d.name not in self._running:
                 if d.name.startswith("s-"):  # nothing is deleted because of a crash

@@ -25,6 +25,7 @@ from . import seccomp
 HOST_ID_BASE = 1_000_000
 HOST_ID_COUNT = 65_536
 CPU_PERIOD_US = 100_000
+EXIT_WAIT_S = 5.0  # bounds the wait for a killed container's init; runc's own wait follows
 # what root inside may do: the capabilities a container runtime grants by default, all of
 # them scoped to the sandbox's own user namespace
 CAPABILITIES = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
@@ -166,11 +167,42 @@ class Runc:
             raise SandboxError("runc could not start the sandbox (see its log)")
         return int(pid_file.read_text())
 
-    async def kill(self, container_id: str) -> None:
-        await self._run("kill", "--all", container_id, "KILL", check=False)
-
-    async def delete(self, container_id: str) -> None:
+    async def remove(self, container_id: str) -> None:
+        """Kill every process of the container, then delete it once its init has exited: runc's
+        `delete --force` on an init still dying signals it again and sleeps 100 ms before it
+        looks again (a Chromium takes a few ms to die: most of a browser session's delete)."""
+        exited = self._exit_of(container_id)
+        try:
+            await self._run("kill", "--all", container_id, "KILL", check=False)
+            if exited is not None:
+                await asyncio.wait([exited], timeout=EXIT_WAIT_S)
+        finally:
+            if exited is not None:
+                exited.cancel()
         await self._run("delete", "--force", container_id, check=False)
+
+    def _exit_of(self, container_id: str) -> asyncio.Future | None:
+        """A future done when the container's init exits (its pidfd turns readable), or None
+        when there is no such process to wait for."""
+        pid = self.init_pid(container_id)
+        if pid is None:
+            return None
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            return None
+        if self.init_pid(container_id) != pid:  # the pid was reused before the pidfd was taken
+            os.close(pidfd)
+            return None
+        loop = asyncio.get_running_loop()
+        exited = loop.create_future()
+        loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+
+        def close(_) -> None:
+            loop.remove_reader(pidfd)
+            os.close(pidfd)
+        exited.add_done_callback(close)
+        return exited
 
     async def pause(self, container_id: str) -> None:
         await self._run("pause", container_id)

@@ -1,6 +1,7 @@
 """The proxied CDP endpoint: Playwright, a raw CDP client, both at once, and who is refused."""
 import asyncio
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -124,6 +125,16 @@ def test_bad_token_is_refused(server, browser_session):
     # a token is bound to its session: it does not open another one
     other = base.replace(browser_session.session_id, "s-000000000000") + "?token=" + token
     assert asyncio.run(_refused(other)) == 403
+
+
+def test_a_refused_connection_says_why_in_the_server_log(browser_session, caplog):
+    """The client sees a bare 403 (the close comes before the handshake): the log keeps the reason."""
+    caplog.set_level(logging.INFO, logger="openbay.browser")
+    base = browser_session.browser.get_endpoint_url().partition("?token=")[0]
+    assert asyncio.run(_refused(base)) == 403
+    refusals = [r.fields for r in caplog.records if r.getMessage() == "CDP connection refused"]
+    assert refusals == [{"session_id": browser_session.session_id,
+                         "reason": "a valid token or API key is required"}]
 
 
 def test_api_key_works_as_token(server, browser_session):

@@ -1,5 +1,6 @@
 """The session's browser over REST, and its CDP endpoint as a WebSocket."""
 import base64
+import logging
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket
 from fastapi.responses import Response
@@ -16,6 +17,8 @@ from ..services.browser import CDP_PURPOSE, CDP_TOKEN_TTL_S
 from ..services.keys import Principal
 from ..wiring import services
 from ..ws_bridge import pump_both_ways
+
+log = logging.getLogger("openbay.browser")
 
 router = APIRouter(prefix="/v1/sessions/{session_id}", tags=["browser"], responses=responses(409, 502))
 POLICY_VIOLATION = 1008
@@ -118,15 +121,21 @@ for _path, _endpoint in (("/cdp/json/version", cdp_version), ("/cdp/json/list", 
 async def serve_cdp(ws: WebSocket, session_id: str, token: str, target_id: str = "") -> None:
     who = await websocket_principal(ws, session_id, token)
     if who is None:
-        await ws.close(code=POLICY_VIOLATION, reason="a valid token or API key is required")
+        await _refuse(ws, session_id, "a valid token or API key is required")
         return
     try:
         channel = await services(ws).browser.open_cdp(who, session_id, target_id)
     except ApiError as e:
-        await ws.close(code=POLICY_VIOLATION, reason=e.message[:120])
+        await _refuse(ws, session_id, e.message)
         return
     await ws.accept()
     await bridge(ws, channel, on_message=lambda: services(ws).sessions.sandbox(who, session_id))
+
+
+async def _refuse(ws: WebSocket, session_id: str, reason: str) -> None:
+    """Closed before the handshake (the client sees a bare 403): the reason is in the log too."""
+    log.info("CDP connection refused", extra={"fields": {"session_id": session_id, "reason": reason}})
+    await ws.close(code=POLICY_VIOLATION, reason=reason[:120])
 
 
 async def bridge(ws: WebSocket, channel: EnvdChannel, on_message=None) -> None:

@@ -27,6 +27,7 @@ from openbay.store.context_tables import ContextRow
 
 from ..errors import ApiError, not_found
 from ..links import LinkSigner
+from .capped_write import write_capped
 from .context_archive import file_name, read_chunks, require_file, rewrite
 from .context_files import list_files
 from .keys import Principal
@@ -122,15 +123,10 @@ class ContextService:
         archive, name = await self._linked(context_id, path, owner_id, token, "PUT")
         archive.parent.mkdir(mode=0o700, exist_ok=True)
         temp = archive.with_name(f"{archive.name}.{secrets.token_hex(4)}.file")
-        size = 0
         try:
             with open(temp, "wb") as f:
-                async for chunk in body:
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE,
-                                       f"the file is over the context limit of {self.max_bytes} bytes")
-                    await asyncio.to_thread(f.write, chunk)
+                size = await write_capped(f, body, self.max_bytes, lambda: ApiError(
+                    ErrorCode.PAYLOAD_TOO_LARGE, f"the file is over the context limit of {self.max_bytes} bytes"))
             await self._edit(owner_id, context_id, name, temp)
         finally:
             temp.unlink(missing_ok=True)

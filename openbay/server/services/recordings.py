@@ -22,6 +22,7 @@ from openbay.sandbox import EnvdError, Sandbox
 from openbay.store.tables import utcnow
 
 from ..errors import ApiError, not_found
+from .capped_write import write_capped
 from .keys import Principal
 from .recording_store import RecordingStore
 
@@ -177,16 +178,11 @@ class RecordingService:
         await envd.exec({"command": f"kill -INT {pid}; for i in $(seq 100); do kill -0 {pid} 2>/dev/null || exit 0; "
                                     "sleep 0.1; done; kill -KILL " + str(pid), "timeout_ms": 15_000})
         target = self.store.content_path(active.info)
-        size = 0
         with open(target, "wb") as out:
             _, body = await envd.read(active.video_path)
-            async for payload in body:
-                size += len(payload)
-                if size > active.cap_bytes:
-                    raise ApiError(ErrorCode.INSUFFICIENT_STORAGE, f"the video is larger than its cap of "
-                                   f"{active.cap_bytes} bytes (the session's disk quota)")
-                out.write(payload)
-        active.info.bytes = size
+            active.info.bytes = await write_capped(out, body, active.cap_bytes, lambda: ApiError(
+                ErrorCode.INSUFFICIENT_STORAGE,
+                f"the video is larger than its cap of {active.cap_bytes} bytes (the session's disk quota)"))
         base = active.video_path.removesuffix(".mp4")
         await envd.exec({"command": f"rm -f {shlex.quote(active.video_path)} {shlex.quote(base + '.progress')} "
                                     f"{shlex.quote(base + '.log')}", "timeout_ms": 5000})

@@ -18,6 +18,7 @@ from openbay.store.tables import utcnow
 
 from ..disk import is_disk_full
 from ..errors import ApiError, not_found
+from .capped_write import write_capped
 from .envd_calls import envd_api_error
 from .keys import Principal
 from .sessions import SessionService
@@ -81,14 +82,9 @@ class UploadService:
         folder = self.root / who.owner_id
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = folder / f".{file_id}.part"
-        size = 0
         try:
             with open(temp, "xb") as out:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise too_large(self.max_bytes)
-                    out.write(chunk)
+                size = await write_capped(out, chunks, self.max_bytes, lambda: too_large(self.max_bytes))
             os.replace(temp, folder / file_id)
         except OSError as e:
             if disk is not None and is_disk_full(e):
